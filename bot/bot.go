@@ -1,0 +1,258 @@
+// Package bot is hotroso's Telegram adapter, on github.com/go-telegram/bot.
+// It receives updates by long polling, de-duplicates them by update_id, runs
+// each chat's updates one at a time in order on a bounded pool of workers,
+// turns them into neutral handlers.Events, and turns the desk's Replies into
+// API calls through a Sender that honours Telegram's limits.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/hotroso/hotroso/handlers"
+	"github.com/hotroso/hotroso/storage"
+)
+
+// Handler is the desk as the adapter sees it.
+type Handler interface {
+	Handle(ctx context.Context, ev handlers.Event) (handlers.Response, error)
+	// Apology is sent when handling failed unexpectedly (or panicked).
+	Apology(ev handlers.Event) handlers.Reply
+	// Busy is sent when the store is unavailable.
+	Busy(ev handlers.Event) handlers.Reply
+}
+
+// Store is what the adapter keeps: which updates it has seen, and which
+// users blocked the bot.
+type Store interface {
+	storage.Dedup
+	BlockMarker
+}
+
+// Config configures a Bot.
+type Config struct {
+	Token     string
+	ServerURL string // Telegram Bot API base URL
+	Handler   Handler
+	Store     Store
+	Logger    *slog.Logger
+	// Workers bounds how many chats are handled at once. Default 64.
+	Workers int
+	// PollTimeout is the long-polling timeout. Default 30s.
+	PollTimeout time.Duration
+	// ShutdownTimeout bounds how long updates in flight may take to finish
+	// after the context ends. Default 10s.
+	ShutdownTimeout time.Duration
+}
+
+// Bot is a running Telegram adapter.
+type Bot struct {
+	cfg      Config
+	api      *tgbot.Bot
+	sender   *Sender
+	log      *slog.Logger
+	username string
+	work     *dispatcher[*models.Update]
+}
+
+// allowedUpdates are the update types the desk uses.
+var allowedUpdates = tgbot.AllowedUpdates{"message", "callback_query", "my_chat_member"}
+
+// New connects to the Bot API (getMe checks the token) and prepares the bot.
+func New(ctx context.Context, cfg Config) (*Bot, error) {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 64
+	}
+	if cfg.PollTimeout <= 0 {
+		cfg.PollTimeout = 30 * time.Second
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 10 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	b := &Bot{cfg: cfg, log: cfg.Logger}
+	api, err := tgbot.New(cfg.Token,
+		tgbot.WithServerURL(cfg.ServerURL),
+		tgbot.WithHTTPClient(cfg.PollTimeout, httpClient(cfg.PollTimeout, cfg.Workers)),
+		tgbot.WithSkipGetMe(),
+		tgbot.WithNotAsyncHandlers(),
+		tgbot.WithWorkers(1), // one reader keeps arrival order; our dispatcher fans out
+		tgbot.WithAllowedUpdates(allowedUpdates),
+		tgbot.WithDefaultHandler(b.receive),
+		tgbot.WithErrorsHandler(func(err error) { b.log.Warn("telegram", "err", err) }),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
+	me, err := api.GetMe(ctx)
+	if err != nil {
+		if errors.Is(err, tgbot.ErrorUnauthorized) || errors.Is(err, tgbot.ErrorNotFound) {
+			return nil, fmt.Errorf("TELEGRAM_BOT_TOKEN was refused by Telegram: check it with @BotFather (%w)", err)
+		}
+		return nil, fmt.Errorf("bot: cannot reach the Telegram Bot API at %s: %w", cfg.ServerURL, err)
+	}
+	b.api, b.username = api, me.Username
+	b.sender = NewSender(api, cfg.Store, cfg.Logger)
+	return b, nil
+}
+
+// httpClient keeps as many idle connections to Telegram as there are
+// workers; the default client keeps 2 and reconnects for most requests.
+func httpClient(pollTimeout time.Duration, workers int) *http.Client {
+	return &http.Client{
+		Timeout: pollTimeout + 15*time.Second, // must outlast a long poll
+		Transport: &http.Transport{
+			Proxy:               http.ProxyFromEnvironment,
+			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConns:        workers + 8,
+			MaxIdleConnsPerHost: workers + 8,
+			IdleConnTimeout:     90 * time.Second,
+			TLSHandshakeTimeout: 10 * time.Second,
+			ForceAttemptHTTP2:   true,
+		},
+	}
+}
+
+// Username is the bot's Telegram username.
+func (b *Bot) Username() string { return b.username }
+
+// Sender returns the bot's Sender.
+func (b *Bot) Sender() *Sender { return b.sender }
+
+// SetCommands registers the command menu: descriptions maps a language
+// code to command name -> description. The default language's list is also
+// registered without a language, for users of any other language.
+func (b *Bot) SetCommands(ctx context.Context, names []string, descriptions map[string]map[string]string, defaultLang string) error {
+	register := func(lang string, texts map[string]string) error {
+		cmds := make([]models.BotCommand, 0, len(names))
+		for _, name := range names {
+			cmds = append(cmds, models.BotCommand{Command: name, Description: texts[name]})
+		}
+		_, err := b.api.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: cmds, LanguageCode: lang})
+		if err != nil {
+			return fmt.Errorf("bot: set commands (%q): %w", lang, err)
+		}
+		return nil
+	}
+	for lang, texts := range descriptions {
+		if err := register(lang, texts); err != nil {
+			return err
+		}
+	}
+	return register("", descriptions[defaultLang])
+}
+
+// Run polls for updates and handles them until ctx ends, then lets the
+// updates in flight finish (within ShutdownTimeout) and returns.
+func (b *Bot) Run(ctx context.Context) error {
+	if _, err := b.api.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
+		return fmt.Errorf("bot: delete webhook before polling: %w", err)
+	}
+	handleCtx, cancelHandle := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelHandle()
+	b.work = newDispatcher(b.cfg.Workers, 4*b.cfg.Workers, func(upd *models.Update) { b.handle(handleCtx, upd) })
+	b.api.Start(ctx) // returns when ctx ends
+	drained := make(chan struct{})
+	go func() { b.work.close(); close(drained) }()
+	select {
+	case <-drained:
+	case <-time.After(b.cfg.ShutdownTimeout):
+		cancelHandle()
+		<-drained
+	}
+	return nil
+}
+
+// receive is called by go-telegram/bot for each update, in arrival order,
+// on one goroutine: it only queues the update behind its chat's others.
+func (b *Bot) receive(_ context.Context, _ *tgbot.Bot, upd *models.Update) {
+	b.work.push(chatKey(upd), upd)
+}
+
+// Dispatch queues an update as if it had been received (webhook mode and
+// tests); Run must be running.
+func (b *Bot) Dispatch(upd *models.Update) { b.work.push(chatKey(upd), upd) }
+
+// handle handles one update: de-duplicate, convert, call the desk with
+// panic recovery, acknowledge a button, send the replies.
+func (b *Bot) handle(ctx context.Context, upd *models.Update) {
+	first, err := b.cfg.Store.FirstSeen(ctx, upd.ID)
+	if err != nil {
+		b.log.Warn("update de-duplication unavailable; handling anyway", "update_id", upd.ID, "err", err)
+	} else if !first {
+		b.log.Debug("duplicate update skipped", "update_id", upd.ID)
+		return
+	}
+	if upd.MyChatMember != nil {
+		b.memberChanged(ctx, upd.MyChatMember)
+		return
+	}
+	ev, ok := toEvent(upd, b.username)
+	if !ok {
+		if cq := upd.CallbackQuery; cq != nil {
+			b.answer(ctx, cq.ID, "")
+		}
+		return
+	}
+	resp := b.callDesk(ctx, ev)
+	if cq := upd.CallbackQuery; cq != nil {
+		b.answer(ctx, cq.ID, resp.Notice)
+	}
+	for _, r := range resp.Replies {
+		if err := b.sender.Send(ctx, ev.ChatID, r); err != nil {
+			b.log.Warn("reply not sent", "update_id", upd.ID, "err", err)
+			if errors.Is(err, ErrBlocked) {
+				return
+			}
+		}
+	}
+}
+
+// callDesk runs the desk, turning a panic or an error into a kind message.
+func (b *Bot) callDesk(ctx context.Context, ev handlers.Event) (resp handlers.Response) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.log.Error("handler panicked", "update_id", ev.UpdateID, "kind", ev.Kind, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			resp = handlers.Response{Replies: []handlers.Reply{b.cfg.Handler.Apology(ev)}}
+		}
+	}()
+	resp, err := b.cfg.Handler.Handle(ctx, ev)
+	switch {
+	case err == nil:
+		return resp
+	case errors.Is(err, storage.ErrUnavailable):
+		b.log.Warn("store unavailable", "update_id", ev.UpdateID, "err", err)
+		return handlers.Response{Replies: []handlers.Reply{b.cfg.Handler.Busy(ev)}}
+	default:
+		b.log.Error("handler failed", "update_id", ev.UpdateID, "kind", ev.Kind, "err", err)
+		return handlers.Response{Replies: []handlers.Reply{b.cfg.Handler.Apology(ev)}}
+	}
+}
+
+func (b *Bot) answer(ctx context.Context, callbackID, notice string) {
+	if err := b.sender.AnswerButton(ctx, callbackID, notice); err != nil {
+		b.log.Warn("button not acknowledged", "err", err)
+	}
+}
+
+// memberChanged notes a private chat's user blocking or unblocking the bot.
+func (b *Bot) memberChanged(ctx context.Context, m *models.ChatMemberUpdated) {
+	if m.Chat.Type != models.ChatTypePrivate {
+		return
+	}
+	blocked := m.NewChatMember.Type == models.ChatMemberTypeBanned
+	if err := b.cfg.Store.SetBlocked(ctx, m.From.ID, blocked); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		b.log.Warn("could not record a block change", "err", err)
+	}
+}

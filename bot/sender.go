@@ -1,0 +1,225 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/hotroso/hotroso/handlers"
+)
+
+// Telegram's limits on one message.
+const (
+	MaxTextRunes    = 4096
+	MaxCaptionRunes = 1024
+)
+
+// ErrBlocked means the user blocked the bot: Telegram answered 403.
+var ErrBlocked = errors.New("bot: the user blocked the bot")
+
+// BlockMarker records users who blocked the bot.
+type BlockMarker interface {
+	SetBlocked(ctx context.Context, userID int64, blocked bool) error
+}
+
+// Sender sends replies within Telegram's limits: it waits out a 429's
+// retry_after (pausing every send of this Sender, as Telegram asks) and
+// retries, retries a 5xx a few times, splits long texts, and marks users who
+// blocked the bot.
+type Sender struct {
+	api     *tgbot.Bot
+	blocked BlockMarker
+	log     *slog.Logger
+	sleep   func(context.Context, time.Duration) error
+
+	mu          sync.Mutex
+	pausedUntil time.Time
+	now         func() time.Time
+}
+
+// maxAttempts bounds the tries of one API call.
+const maxAttempts = 5
+
+// NewSender builds a Sender on a go-telegram/bot client.
+func NewSender(api *tgbot.Bot, blocked BlockMarker, log *slog.Logger) *Sender {
+	return &Sender{api: api, blocked: blocked, log: log, sleep: sleepCtx, now: time.Now}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Send delivers one reply to chatID (a reply's own ChatID wins). A text over
+// Telegram's limit goes as several messages, the buttons under the last one;
+// a caption over the photo limit goes as a message after the photo.
+func (s *Sender) Send(ctx context.Context, chatID int64, r handlers.Reply) error {
+	if r.ChatID != 0 {
+		chatID = r.ChatID
+	}
+	markup := keyboard(r.Buttons)
+	if r.Photo != nil {
+		caption := r.Text
+		if utf8.RuneCountInString(caption) > MaxCaptionRunes {
+			caption = ""
+		}
+		params := &tgbot.SendPhotoParams{ChatID: chatID, Photo: &models.InputFileUpload{Filename: r.Photo.Name, Data: bytes.NewReader(r.Photo.Data)}, Caption: caption}
+		if caption != "" || r.Text == "" {
+			params.ReplyMarkup = markup
+		}
+		err := s.call(ctx, chatID, func(ctx context.Context) error {
+			params.Photo = &models.InputFileUpload{Filename: r.Photo.Name, Data: bytes.NewReader(r.Photo.Data)}
+			_, err := s.api.SendPhoto(ctx, params)
+			return err
+		})
+		if err != nil || caption != "" || r.Text == "" {
+			return err
+		}
+	}
+	chunks := SplitText(r.Text, MaxTextRunes)
+	for i, chunk := range chunks {
+		params := &tgbot.SendMessageParams{ChatID: chatID, Text: chunk, LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tgbot.True()}}
+		if i == len(chunks)-1 && markup != nil {
+			params.ReplyMarkup = markup
+		}
+		if err := s.call(ctx, chatID, func(ctx context.Context) error {
+			_, err := s.api.SendMessage(ctx, params)
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AnswerButton acknowledges a button press, with an optional short notice.
+func (s *Sender) AnswerButton(ctx context.Context, callbackID, notice string) error {
+	return s.call(ctx, 0, func(ctx context.Context) error {
+		_, err := s.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: callbackID, Text: notice})
+		return err
+	})
+}
+
+// call runs one API call with the retry rules. chatID names the recipient
+// for a 403 (0: none).
+func (s *Sender) call(ctx context.Context, chatID int64, do func(context.Context) error) error {
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		if err := s.sleep(ctx, s.pauseLeft()); err != nil {
+			return err
+		}
+		err = do(ctx)
+		var tooMany *tgbot.TooManyRequestsError
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &tooMany):
+			wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
+			s.pause(wait)
+			s.log.Warn("telegram asked to slow down", "retry_after_s", tooMany.RetryAfter)
+			continue
+		case errors.Is(err, tgbot.ErrorForbidden):
+			if chatID > 0 && s.blocked != nil {
+				if markErr := s.blocked.SetBlocked(ctx, chatID, true); markErr != nil {
+					s.log.Warn("could not mark a blocked user", "err", markErr)
+				}
+			}
+			return fmt.Errorf("%w: %v", ErrBlocked, err)
+		case isServerError(err) && attempt < 3:
+			if err := s.sleep(ctx, time.Duration(attempt)*200*time.Millisecond); err != nil {
+				return err
+			}
+			continue
+		}
+		return fmt.Errorf("bot: telegram call: %w", err)
+	}
+	return fmt.Errorf("bot: telegram call gave up after %d attempts: %w", maxAttempts, err)
+}
+
+// isServerError reports a 5xx from Telegram, which is worth a retry.
+func isServerError(err error) bool {
+	return serverErrorPattern.MatchString(err.Error())
+}
+
+// serverErrorPattern matches how go-telegram/bot reports an error code it
+// has no sentinel for.
+var serverErrorPattern = regexp.MustCompile(`error response from telegram for method \S+, 5\d\d `)
+
+func (s *Sender) pause(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if until := s.now().Add(d); until.After(s.pausedUntil) {
+		s.pausedUntil = until
+	}
+}
+
+func (s *Sender) pauseLeft() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pausedUntil.Sub(s.now())
+}
+
+// keyboard turns button rows into an inline keyboard, or nil for none.
+func keyboard(rows [][]handlers.Button) models.ReplyMarkup {
+	if len(rows) == 0 {
+		return nil
+	}
+	kb := make([][]models.InlineKeyboardButton, 0, len(rows))
+	for _, row := range rows {
+		out := make([]models.InlineKeyboardButton, 0, len(row))
+		for _, b := range row {
+			out = append(out, models.InlineKeyboardButton{Text: b.Label, CallbackData: b.Data, URL: b.URL})
+		}
+		kb = append(kb, out)
+	}
+	return &models.InlineKeyboardMarkup{InlineKeyboard: kb}
+}
+
+// SplitText cuts text into pieces of at most limit characters, after a line
+// break where it can, else after a space, else anywhere. Joined, the pieces
+// are the text.
+func SplitText(text string, limit int) []string {
+	var out []string
+	for utf8.RuneCountInString(text) > limit {
+		cut := byteIndexOfRune(text, limit)
+		piece := text[:cut]
+		if i := strings.LastIndex(piece, "\n"); i > len(piece)/2 {
+			cut = i + 1
+		} else if i := strings.LastIndex(piece, " "); i > len(piece)/2 {
+			cut = i + 1
+		}
+		out = append(out, text[:cut])
+		text = text[cut:]
+	}
+	return append(out, text)
+}
+
+func byteIndexOfRune(s string, n int) int {
+	i := 0
+	for pos := range s {
+		if i == n {
+			return pos
+		}
+		i++
+	}
+	return len(s)
+}

@@ -1,0 +1,81 @@
+package flows
+
+import (
+	"strconv"
+	"strings"
+)
+
+// ButtonKind is what a flow button asks for.
+type ButtonKind byte
+
+// Flow button kinds, each with its one-letter prefix in the callback data.
+const (
+	ButtonStart    ButtonKind = 'f' // f:<flow>: start (or offer to resume) a flow
+	ButtonChoice   ButtonKind = 'c' // c:<flow>:<step>:<index>: a choice on a step
+	ButtonBack     ButtonKind = 'b' // b:<flow>:<step>: one step back
+	ButtonRestart  ButtonKind = 'r' // r:<flow>:<step>: start the flow again
+	ButtonContinue ButtonKind = 'k' // k:<flow>: continue where the resident left off
+	ButtonAsk      ButtonKind = 'a' // a:<flow>:<step>: ask a volunteer about this step
+)
+
+// Button is the decoded callback data of a flow button. The data is a
+// request, never a permission: the engine re-checks it against the session.
+type Button struct {
+	Kind   ButtonKind
+	Flow   string
+	Step   string
+	Choice int
+}
+
+// StartData is the callback data of a menu button that starts a flow.
+func StartData(flowID string) string { return "f:" + flowID }
+
+// ContinueData is the callback data of "continue where you left off".
+func ContinueData(flowID string) string { return "k:" + flowID }
+
+// ChoiceData is the callback data of choice index on a step.
+func ChoiceData(flowID, stepID string, index int) string {
+	return "c:" + flowID + ":" + stepID + ":" + strconv.Itoa(index)
+}
+
+// BackData is the callback data of the back button on a step.
+func BackData(flowID, stepID string) string { return "b:" + flowID + ":" + stepID }
+
+// RestartData is the callback data of the start-again button on a step.
+func RestartData(flowID, stepID string) string { return "r:" + flowID + ":" + stepID }
+
+// AskData is the callback data of the ask-a-volunteer button on a step.
+func AskData(flowID, stepID string) string { return "a:" + flowID + ":" + stepID }
+
+// ParseButton decodes flow button data. ok is false for data that is not a
+// well-formed flow button (it may belong to another part of the bot, or be
+// forged).
+func ParseButton(data string) (b Button, ok bool) {
+	parts := strings.Split(data, ":")
+	if len(parts[0]) != 1 {
+		return Button{}, false
+	}
+	b.Kind = ButtonKind(parts[0][0])
+	want := map[ButtonKind]int{ButtonStart: 2, ButtonContinue: 2, ButtonChoice: 4, ButtonBack: 3, ButtonRestart: 3, ButtonAsk: 3}[b.Kind]
+	if want == 0 || len(parts) != want {
+		return Button{}, false
+	}
+	b.Flow = parts[1]
+	if !idPattern.MatchString(b.Flow) {
+		return Button{}, false
+	}
+	if want >= 3 {
+		b.Step = parts[2]
+		if !idPattern.MatchString(b.Step) {
+			return Button{}, false
+		}
+	}
+	if b.Kind == ButtonChoice {
+		n, err := strconv.Atoi(parts[3])
+		if err != nil || n < 0 || n > 99 {
+			return Button{}, false
+		}
+		b.Choice = n
+	}
+	return b, true
+}

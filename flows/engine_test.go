@@ -1,0 +1,145 @@
+package flows
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hotroso/hotroso/storage"
+)
+
+func loadBase(t *testing.T, yaml string) *Library {
+	t.Helper()
+	lib, err := Load(fstest.MapFS{"demo.yaml": {Data: []byte(yaml)}}, langs)
+	require.NoError(t, err)
+	return lib
+}
+
+func TestEngineWalksChoicesAndAnswers(t *testing.T) {
+	ctx := context.Background()
+	lib := loadBase(t, baseFlow)
+	p, err := lib.Begin(storage.Session{ChatID: 7}, "demo")
+	require.NoError(t, err)
+	assert.True(t, p.Started)
+	assert.Equal(t, "a", p.Step.ID)
+
+	p, err = lib.Choose(ctx, p.Session, Button{Kind: ButtonChoice, Flow: "demo", Step: "a", Choice: 0})
+	require.NoError(t, err)
+	assert.Equal(t, "b", p.Step.ID)
+	assert.Equal(t, []string{"a"}, p.Session.History)
+
+	bad, err := lib.Answer(ctx, p.Session, "maybe")
+	require.NoError(t, err)
+	assert.True(t, bad.Invalid)
+	assert.Equal(t, "b", bad.Session.Step)
+
+	no, err := lib.Answer(ctx, p.Session, "Không ạ")
+	require.NoError(t, err)
+	assert.Equal(t, "a", no.Step.ID)
+	assert.Equal(t, "no", no.Session.Answers["ok"])
+
+	yes, err := lib.Answer(ctx, p.Session, "có")
+	require.NoError(t, err)
+	assert.Equal(t, "c", yes.Step.ID)
+	assert.True(t, yes.Step.Final())
+	assert.Equal(t, OutcomeDone, yes.Step.Outcome)
+	assert.Equal(t, "yes", yes.Session.Answers["ok"])
+	assert.Nil(t, p.Session.Answers, "the earlier session is not mutated")
+}
+
+func TestEngineBackAndRestart(t *testing.T) {
+	ctx := context.Background()
+	lib := loadBase(t, baseFlow)
+	p, _ := lib.Begin(storage.Session{ChatID: 7}, "demo")
+	p, _ = lib.Choose(ctx, p.Session, Button{Kind: ButtonChoice, Flow: "demo", Step: "a"})
+	p, err := lib.Answer(ctx, p.Session, "yes")
+	require.NoError(t, err)
+	require.Equal(t, "c", p.Step.ID)
+
+	back, err := lib.Back(p.Session, Button{Kind: ButtonBack, Flow: "demo", Step: "c"})
+	require.NoError(t, err)
+	assert.Equal(t, "b", back.Step.ID)
+	back, err = lib.Back(back.Session, Button{Kind: ButtonBack, Flow: "demo", Step: "b"})
+	require.NoError(t, err)
+	assert.Equal(t, "a", back.Step.ID)
+	assert.Empty(t, back.Session.History)
+
+	again, err := lib.Restart(ctx, p.Session, Button{Kind: ButtonRestart, Flow: "demo", Step: "c"})
+	require.NoError(t, err)
+	assert.Equal(t, "a", again.Step.ID)
+	assert.True(t, again.Started)
+	assert.Empty(t, again.Session.Answers)
+}
+
+func TestEngineRefusesStaleButtons(t *testing.T) {
+	ctx := context.Background()
+	lib := loadBase(t, baseFlow)
+	p, _ := lib.Begin(storage.Session{ChatID: 7}, "demo")
+	p, _ = lib.Choose(ctx, p.Session, Button{Kind: ButtonChoice, Flow: "demo", Step: "a"})
+
+	_, err := lib.Choose(ctx, p.Session, Button{Kind: ButtonChoice, Flow: "demo", Step: "a"})
+	assert.ErrorIs(t, err, ErrStale, "a second tap of the button on step a")
+	_, err = lib.Choose(ctx, p.Session, Button{Kind: ButtonChoice, Flow: "demo", Step: "b", Choice: 5})
+	assert.ErrorIs(t, err, ErrStale, "a choice the step does not have")
+	_, err = lib.Back(p.Session, Button{Kind: ButtonBack, Flow: "other", Step: "b"})
+	assert.ErrorIs(t, err, ErrStale)
+}
+
+func TestEngineEditedFlowNeverStrands(t *testing.T) {
+	lib := loadBase(t, baseFlow)
+	s := storage.Session{ChatID: 7, FlowID: "demo", FlowVersion: 1, Step: "removed_step"}
+	_, _, err := lib.Locate(s)
+	assert.ErrorIs(t, err, ErrStepGone)
+	_, _, err = lib.Locate(storage.Session{ChatID: 7, FlowID: "gone", Step: "a"})
+	assert.ErrorIs(t, err, ErrUnknownFlow)
+}
+
+func TestEngineHistoryIsBounded(t *testing.T) {
+	loop := strings.Replace(baseFlow, "no: a", "no: b", 1)
+	lib := loadBase(t, loop)
+	ctx := context.Background()
+	p, _ := lib.Begin(storage.Session{}, "demo")
+	p, _ = lib.Choose(ctx, p.Session, Button{Kind: ButtonChoice, Flow: "demo", Step: "a"})
+	for range 3 * MaxHistory {
+		var err error
+		p, err = lib.Answer(ctx, p.Session, "no")
+		require.NoError(t, err)
+		require.Equal(t, "b", p.Step.ID, "answering no loops on b")
+	}
+	assert.Len(t, p.Session.History, MaxHistory)
+}
+
+func TestAnswerValidators(t *testing.T) {
+	min, max := 1.0, 10.0
+	number := &Answer{Type: AnswerNumber, Min: &min, Max: &max, Next: "x"}
+	for text, want := range map[string]bool{"5": true, "7,5": true, "0": false, "11": false, "năm": false} {
+		_, _, ok := number.validate(text)
+		assert.Equal(t, want, ok, text)
+	}
+	oneOf := &Answer{Type: AnswerOneOf, Next: "x", Options: []Option{
+		{Value: "android", Words: map[string][]string{"vi": {"android", "an-đroi"}}},
+		{Value: "iphone", Words: map[string][]string{"vi": {"iphone", "ai phôn"}}},
+	}}
+	event, value, ok := oneOf.validate("Ai phôn")
+	assert.True(t, ok)
+	assert.Equal(t, "iphone", value)
+	assert.Equal(t, "o1", event)
+	_, _, ok = oneOf.validate("nokia")
+	assert.False(t, ok)
+}
+
+func TestButtonDataRoundTrip(t *testing.T) {
+	for _, data := range []string{StartData("vneid"), ContinueData("vneid"), ChoiceData("vneid", "install", 3), BackData("pay", "qr_check"), RestartData("pay", "x"), AskData("safety", "otp")} {
+		b, ok := ParseButton(data)
+		require.True(t, ok, data)
+		assert.Equal(t, data[:1], string(b.Kind))
+	}
+	for _, forged := range []string{"", "c", "c:vneid:install", "c:vneid:install:x", "c:VNEID:a:1", "z:vneid", "c:a:b:1000", "f:a:b", "b:a;rm:b"} {
+		_, ok := ParseButton(forged)
+		assert.False(t, ok, forged)
+	}
+}

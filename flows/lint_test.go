@@ -1,0 +1,187 @@
+package flows
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var langs = []string{"en", "vi"}
+
+// baseFlow is a small valid flow; each lint test breaks one thing in it.
+// Line numbers matter: step a is on line 8, its choice on line 11, step b on
+// line 13, its answer on line 15, step c on line 21.
+const baseFlow = `id: demo
+version: 1
+title: {vi: "Thử", en: "Demo"}
+reviewed: 2026-11-26
+sources: ["test"]
+start: a
+steps:
+  a:
+    text: {vi: "Bước A", en: "Step A"}
+    choices:
+      - label: {vi: "Sang B", en: "To B"}
+        next: b
+  b:
+    text: {vi: "Bước B", en: "Step B"}
+    answer:
+      type: yesno
+      save_as: ok
+      yes: c
+      no: a
+      hint: {vi: "Có hay không?", en: "Yes or no?"}
+  c:
+    text: {vi: "Xong", en: "Done"}
+    outcome: done
+`
+
+func lintOne(t *testing.T, yaml string, extra ...*fstest.MapFile) Problems {
+	t.Helper()
+	fsys := fstest.MapFS{"demo.yaml": {Data: []byte(yaml)}}
+	for i, f := range extra {
+		fsys[[]string{"pic.png", "second.png"}[i]] = f
+	}
+	return Lint(fsys, langs)
+}
+
+// requireProblem asserts a problem at line containing each of the words.
+func requireProblem(t *testing.T, problems Problems, line int, words ...string) {
+	t.Helper()
+	for _, p := range problems {
+		if p.File != "demo.yaml" || p.Line != line {
+			continue
+		}
+		ok := true
+		for _, w := range words {
+			ok = ok && strings.Contains(p.Message, w)
+		}
+		if ok {
+			return
+		}
+	}
+	t.Fatalf("no problem at demo.yaml:%d with %q; got:\n%v", line, words, problems)
+}
+
+func TestLintAcceptsTheBaseFlow(t *testing.T) {
+	assert.Empty(t, lintOne(t, baseFlow))
+}
+
+func TestLintUnreachableStep(t *testing.T) {
+	broken := baseFlow + "  d:\n    text: {vi: \"Lạc\", en: \"Lost\"}\n    outcome: gave_up\n"
+	requireProblem(t, lintOne(t, broken), 24, `"d"`, "cannot be reached")
+}
+
+func TestLintStepWithNoWayOn(t *testing.T) {
+	broken := strings.Replace(baseFlow, "    outcome: done\n", "", 1)
+	problems := lintOne(t, broken)
+	requireProblem(t, problems, 21, `"c"`, "no way on")
+}
+
+func TestLintMissingTarget(t *testing.T) {
+	broken := strings.Replace(baseFlow, "next: b", "next: bee", 1)
+	requireProblem(t, lintOne(t, broken), 11, `"bee"`, "does not exist")
+}
+
+func TestLintMissingLanguage(t *testing.T) {
+	broken := strings.Replace(baseFlow, `text: {vi: "Bước B", en: "Step B"}`, `text: {vi: "Bước B"}`, 1)
+	requireProblem(t, lintOne(t, broken), 13, `"b" text`, `no text in "en"`)
+}
+
+func TestLintMissingLabelLanguage(t *testing.T) {
+	broken := strings.Replace(baseFlow, `label: {vi: "Sang B", en: "To B"}`, `label: {en: "To B"}`, 1)
+	requireProblem(t, lintOne(t, broken), 11, "label", `no text in "vi"`)
+}
+
+func TestLintLabelTooLong(t *testing.T) {
+	broken := strings.Replace(baseFlow, `"Sang B"`, `"Bấm vào đây để sang bước tiếp theo nhé"`, 1)
+	requireProblem(t, lintOne(t, broken), 11, "label", "over 28")
+}
+
+func TestLintCallbackDataTooLong(t *testing.T) {
+	long := strings.Repeat("a", 60)
+	broken := strings.NewReplacer("start: a\n", "start: "+long+"\n", "  a:\n", "  "+long+":\n", "no: a\n", "no: "+long+"\n").Replace(baseFlow)
+	problems := lintOne(t, broken)
+	requireProblem(t, problems, 11, "button data", "over Telegram's 64")
+	requireProblem(t, problems, 8, "at most 20 characters")
+}
+
+func TestLintTrapLoop(t *testing.T) {
+	broken := strings.Replace(baseFlow, "yes: c", "yes: a", 1)
+	problems := lintOne(t, broken)
+	requireProblem(t, problems, 8, `"a"`, "never leads to a final step")
+	requireProblem(t, problems, 21, `"c"`, "cannot be reached")
+}
+
+func TestLintMissingImage(t *testing.T) {
+	broken := strings.Replace(baseFlow, "    outcome: done\n", "    image: pic.png\n    outcome: done\n", 1)
+	requireProblem(t, lintOne(t, broken), 21, "pic.png", "not found")
+}
+
+func TestLintImageBeyondTelegramLimits(t *testing.T) {
+	broken := strings.Replace(baseFlow, "    outcome: done\n", "    image: pic.png\n    outcome: done\n", 1)
+	var buf bytes.Buffer
+	require.NoError(t, png.Encode(&buf, image.NewGray(image.Rect(0, 0, 420, 20))))
+	requireProblem(t, lintOne(t, broken, &fstest.MapFile{Data: buf.Bytes()}), 21, "ratio of at most 20")
+}
+
+func TestLintImageNotAPicture(t *testing.T) {
+	broken := strings.Replace(baseFlow, "    outcome: done\n", "    image: pic.png\n    outcome: done\n", 1)
+	requireProblem(t, lintOne(t, broken, &fstest.MapFile{Data: []byte("GIF89a not really")}), 21, "not a PNG or JPEG")
+}
+
+func TestLintCaptionTooLongForImage(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, png.Encode(&buf, image.NewGray(image.Rect(0, 0, 40, 30))))
+	long := strings.Repeat("x", 1100)
+	broken := strings.Replace(baseFlow, "    text: {vi: \"Xong\", en: \"Done\"}\n    outcome: done\n",
+		"    text: {vi: \"Xong\", en: \""+long+"\"}\n    image: pic.png\n    outcome: done\n", 1)
+	requireProblem(t, lintOne(t, broken, &fstest.MapFile{Data: buf.Bytes()}), 21, `in "en"`, "over 1024")
+}
+
+func TestLintBadYAMLNamesTheLine(t *testing.T) {
+	broken := strings.Replace(baseFlow, `text: {vi: "Bước B", en: "Step B"}`, `text: {vi: "Bước B", en: "Step B"`, 1)
+	problems := lintOne(t, broken)
+	require.Len(t, problems, 1)
+	assert.Contains(t, problems[0].Message, "not valid YAML")
+	assert.Greater(t, problems[0].Line, 0)
+}
+
+func TestLintUnknownFieldNamesTheLine(t *testing.T) {
+	broken := strings.Replace(baseFlow, "        next: b\n", "        nxt: b\n", 1)
+	problems := lintOne(t, broken)
+	requireProblem(t, problems, 12, "nxt")
+}
+
+func TestLintBadOutcomeAndAnswerType(t *testing.T) {
+	broken := strings.NewReplacer("outcome: done", "outcome: finished", "type: yesno", "type: maybe").Replace(baseFlow)
+	problems := lintOne(t, broken)
+	requireProblem(t, problems, 21, "outcome", "finished")
+	requireProblem(t, problems, 16, "maybe")
+}
+
+func TestLintDuplicateFlowIDs(t *testing.T) {
+	fsys := fstest.MapFS{"demo.yaml": {Data: []byte(baseFlow)}, "other.yaml": {Data: []byte(baseFlow)}}
+	problems := Lint(fsys, langs)
+	require.Len(t, problems, 1)
+	assert.Equal(t, "other.yaml", problems[0].File)
+	assert.Contains(t, problems[0].Message, "already used by demo.yaml")
+}
+
+func TestLintHeaderFields(t *testing.T) {
+	broken := strings.NewReplacer("reviewed: 2026-11-26\n", "reviewed: last week\n", "sources: [\"test\"]\n", "").Replace(baseFlow)
+	problems := lintOne(t, broken)
+	requireProblem(t, problems, 1, "reviewed")
+	requireProblem(t, problems, 1, "sources is missing")
+}
+
+func TestShippedFlowsPassLint(t *testing.T) {
+	problems := Lint(Embedded(), langs)
+	assert.Empty(t, problems, "the shipped flows must lint clean:\n%v", problems)
+}

@@ -1,0 +1,166 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hotroso/hotroso/flows"
+	"github.com/hotroso/hotroso/locales"
+	"github.com/hotroso/hotroso/storage"
+)
+
+// Config is what a Desk needs.
+type Config struct {
+	Store storage.Store
+	Texts *locales.Catalog
+	Flows *flows.Library
+	// DefaultLanguage is used for users whose messenger reports no language
+	// the bot speaks. Default "vi".
+	DefaultLanguage string
+	// Now is the clock. Default time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Desk handles every event of every chat. It holds no per-chat state in
+// memory: all of it is in the store, so several instances can share one.
+// Handle is safe for concurrent use across chats; the caller serialises the
+// events of one chat.
+type Desk struct {
+	store       storage.Store
+	texts       *locales.Catalog
+	flows       *flows.Library
+	defaultLang string
+	now         func() time.Time
+	log         *slog.Logger
+}
+
+// New builds a Desk.
+func New(cfg Config) *Desk {
+	d := &Desk{store: cfg.Store, texts: cfg.Texts, flows: cfg.Flows, defaultLang: cfg.DefaultLanguage, now: cfg.Now, log: cfg.Logger}
+	if d.defaultLang == "" || !d.texts.Has(d.defaultLang) {
+		d.defaultLang = locales.Default
+	}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	return d
+}
+
+// request is one event being handled, with what the desk knows of its user.
+type request struct {
+	Event
+	user storage.User
+	lang string
+}
+
+// Handle answers one event. An error means the event could not be handled
+// (e.g. the store is unavailable); the caller then tells the user so.
+func (d *Desk) Handle(ctx context.Context, ev Event) (Response, error) {
+	if ev.Group {
+		return d.handleGroup(ev), nil
+	}
+	user, err := d.userFor(ctx, ev)
+	if err != nil {
+		return Response{}, err
+	}
+	r := &request{Event: ev, user: user, lang: user.Language}
+	switch ev.Kind {
+	case EventCommand:
+		return d.command(ctx, r)
+	case EventButton:
+		return d.button(ctx, r)
+	case EventText:
+		return d.text(ctx, r)
+	case EventMedia:
+		return d.reply(r, d.t(r, "media.unsupported"), d.menuButtons(r, storage.Session{})), nil
+	}
+	return d.reply(r, d.t(r, "unknown.text"), d.menuButtons(r, storage.Session{})), nil
+}
+
+// userFor loads the user, creating a resident on first contact with the
+// language their messenger reports (if the bot speaks it). A user who had
+// blocked the bot and writes again is active again.
+func (d *Desk) userFor(ctx context.Context, ev Event) (storage.User, error) {
+	u, err := d.store.GetUser(ctx, ev.UserID)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		now := d.now()
+		u = storage.User{ID: ev.UserID, Role: storage.RoleResident, Language: d.languageFor(ev.LanguageCode), CreatedAt: now, UpdatedAt: now}
+		if err := d.store.PutUser(ctx, u); err != nil {
+			return u, fmt.Errorf("handlers: create user: %w", err)
+		}
+		return u, nil
+	case err != nil:
+		return u, fmt.Errorf("handlers: load user: %w", err)
+	}
+	if u.Blocked {
+		if err := d.store.SetBlocked(ctx, u.ID, false); err != nil {
+			return u, fmt.Errorf("handlers: unblock user: %w", err)
+		}
+		u.Blocked = false
+	}
+	if u.Language == "" {
+		u.Language = d.languageFor(ev.LanguageCode)
+	}
+	return u, nil
+}
+
+// languageFor picks the language of a new user: English when the messenger
+// reports an English-speaking user, else the default.
+func (d *Desk) languageFor(code string) string {
+	if lang := d.texts.Match(code); lang != "" && lang != locales.Default {
+		return lang
+	}
+	return d.defaultLang
+}
+
+// Apology is what a user is told when handling their event failed
+// unexpectedly. It needs no store, so it works when the store is down.
+func (d *Desk) Apology(ev Event) Reply {
+	return Reply{ChatID: ev.ChatID, Text: d.texts.T(d.languageFor(ev.LanguageCode), "error.apology")}
+}
+
+// Busy is what a user is told when the store is unavailable.
+func (d *Desk) Busy(ev Event) Reply {
+	return Reply{ChatID: ev.ChatID, Text: d.texts.T(d.languageFor(ev.LanguageCode), "error.busy")}
+}
+
+func (d *Desk) t(r *request, key string, args ...string) string {
+	return d.texts.T(r.lang, key, args...)
+}
+
+func (d *Desk) reply(r *request, text string, buttons [][]Button) Response {
+	return Response{Replies: []Reply{{ChatID: r.ChatID, Text: text, Buttons: buttons}}}
+}
+
+// session loads the chat's session; a chat without one gets an empty one.
+func (d *Desk) session(ctx context.Context, chatID int64) (storage.Session, error) {
+	s, err := d.store.GetSession(ctx, chatID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.Session{ChatID: chatID}, nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("handlers: load session: %w", err)
+	}
+	return s, nil
+}
+
+// handleGroup answers in group chats only to the bot's own commands, asking
+// to talk privately; ordinary group chatter is left alone.
+func (d *Desk) handleGroup(ev Event) Response {
+	lang := d.languageFor(ev.LanguageCode)
+	switch {
+	case ev.Kind == EventCommand && (ev.Command == "start" || ev.Command == "help" || ev.Command == "menu"):
+		return Response{Replies: []Reply{{ChatID: ev.ChatID, Text: d.texts.T(lang, "group.private_only")}}}
+	case ev.Kind == EventButton:
+		return Response{Notice: d.texts.T(lang, "button.stale")}
+	}
+	return Response{}
+}

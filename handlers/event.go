@@ -1,0 +1,86 @@
+// Package handlers is the desk: it routes each neutral Event by the user's
+// role and the chat's state, drives the guided flows, and answers with
+// Replies. It knows no Telegram types; bot/ turns updates into Events and
+// Replies into API calls, so another channel can be added beside it.
+package handlers
+
+// EventKind says what the user did.
+type EventKind int
+
+// Event kinds.
+const (
+	EventText    EventKind = iota + 1 // typed text that is not a command
+	EventCommand                      // "/name args"
+	EventButton                       // pressed an inline button
+	EventMedia                        // sent a photo, voice note, sticker, file...
+)
+
+// MediaKind is the kind of media in an EventMedia.
+type MediaKind string
+
+// Media kinds.
+const (
+	MediaPhoto    MediaKind = "photo"
+	MediaVoice    MediaKind = "voice"
+	MediaSticker  MediaKind = "sticker"
+	MediaDocument MediaKind = "document"
+	MediaOther    MediaKind = "other"
+)
+
+// Event is one thing a user did, independent of the messenger.
+type Event struct {
+	UpdateID int64
+	ChatID   int64
+	UserID   int64
+	// Group is true in group chats; false in a private chat with the bot.
+	Group bool
+	// LanguageCode is the user's interface language as the messenger reports
+	// it (e.g. "en-US"); it only seeds the user's language on first contact.
+	LanguageCode string
+	Kind         EventKind
+	// Text is the typed text (EventText), or a media caption.
+	Text string
+	// Command is the command name without the slash and bot name, lowercased;
+	// Args is what followed it.
+	Command string
+	Args    string
+	// Data is the pressed button's data (EventButton); MessageID the message
+	// that carried the button.
+	Data      string
+	MessageID int
+	Media     MediaKind
+	// FileID refers to the media in the messenger.
+	FileID string
+}
+
+// Button is an inline button: Data comes back in an EventButton when it is
+// pressed; a button with URL opens the link instead.
+type Button struct {
+	Label string
+	Data  string
+	URL   string
+}
+
+// Photo is an image to send, with its bytes.
+type Photo struct {
+	Name string
+	Data []byte
+}
+
+// Reply is one message to send.
+type Reply struct {
+	// ChatID is where to send it; 0 means the chat of the event.
+	ChatID  int64
+	Text    string
+	Buttons [][]Button
+	// Photo, when set, is sent with Text as its caption.
+	Photo *Photo
+}
+
+// Response is everything the desk answers to one event.
+type Response struct {
+	Replies []Reply
+	// Notice is a short text shown on the pressed button (a toast); empty
+	// for a silent acknowledgement. Every button press is acknowledged.
+	Notice string
+}

@@ -1,0 +1,203 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hotroso/hotroso/flows"
+	"github.com/hotroso/hotroso/storage"
+)
+
+// menuButtons is the main menu: continue (when part-way through a flow),
+// one button per flow, ask a volunteer, language.
+func (d *Desk) menuButtons(r *request, s storage.Session) [][]Button {
+	var rows [][]Button
+	if f, step, err := d.flows.Locate(s); err == nil && !step.Final() && step.ID != f.Start {
+		rows = append(rows, []Button{{Label: d.t(r, "flow.continue_named", "title", f.Title.In(r.lang, d.defaultLang)), Data: flows.ContinueData(f.ID)}})
+	}
+	for _, f := range d.flows.Flows() {
+		rows = append(rows, []Button{{Label: f.Title.In(r.lang, d.defaultLang), Data: flows.StartData(f.ID)}})
+	}
+	rows = append(rows,
+		[]Button{{Label: d.t(r, "button.ask"), Data: dataAsk}},
+		[]Button{{Label: d.t(r, "button.language"), Data: dataLangPicker}},
+	)
+	return rows
+}
+
+// flowButton handles every flow button: start, continue, choice, back,
+// restart and ask. A button from a step the chat has left is answered
+// kindly and the current step is shown again; a second quick tap of the
+// button that was just followed is acknowledged silently.
+func (d *Desk) flowButton(ctx context.Context, r *request) (Response, error) {
+	b, ok := flows.ParseButton(r.Data)
+	if !ok {
+		d.log.Warn("unknown button data", "len", len(r.Data))
+		return d.stale(ctx, r)
+	}
+	s, err := d.session(ctx, r.ChatID)
+	if err != nil {
+		return Response{}, err
+	}
+	switch b.Kind {
+	case flows.ButtonStart:
+		return d.startFlow(ctx, r, s, b.Flow)
+	case flows.ButtonContinue:
+		return d.continueFlow(ctx, r, s, b.Flow)
+	case flows.ButtonAsk:
+		return d.ask(r), nil
+	}
+	var p flows.Progress
+	switch b.Kind {
+	case flows.ButtonChoice:
+		p, err = d.flows.Choose(ctx, s, b)
+	case flows.ButtonBack:
+		p, err = d.flows.Back(s, b)
+	case flows.ButtonRestart:
+		p, err = d.flows.Restart(ctx, s, b)
+	}
+	if err != nil {
+		return d.flowTrouble(ctx, r, s, b, err)
+	}
+	return d.advance(ctx, r, p)
+}
+
+// startFlow begins a flow, or, when the chat is part-way through it, offers
+// to continue or start again.
+func (d *Desk) startFlow(ctx context.Context, r *request, s storage.Session, flowID string) (Response, error) {
+	if f, step, err := d.flows.Locate(s); err == nil && f.ID == flowID && !step.Final() && step.ID != f.Start {
+		return d.reply(r, d.t(r, "flow.resume", "title", f.Title.In(r.lang, d.defaultLang)), [][]Button{
+			{{Label: d.t(r, "flow.continue"), Data: flows.ContinueData(f.ID)}},
+			{{Label: d.t(r, "flow.start_again"), Data: flows.RestartData(f.ID, step.ID)}},
+		}), nil
+	}
+	p, err := d.flows.Begin(s, flowID)
+	if err != nil {
+		return d.stale(ctx, r)
+	}
+	return d.advance(ctx, r, p)
+}
+
+// continueFlow shows the chat's current step again.
+func (d *Desk) continueFlow(ctx context.Context, r *request, s storage.Session, flowID string) (Response, error) {
+	f, step, err := d.flows.Locate(s)
+	if err != nil || f.ID != flowID {
+		return d.flowTrouble(ctx, r, s, flows.Button{Kind: flows.ButtonContinue, Flow: flowID}, err)
+	}
+	return Response{Replies: []Reply{d.stepReply(r, f, step, s)}}, nil
+}
+
+// answer handles text typed at a step that expects an answer.
+func (d *Desk) answer(ctx context.Context, r *request, s storage.Session) (Response, error) {
+	p, err := d.flows.Answer(ctx, s, r.Text)
+	if err != nil {
+		return d.flowTrouble(ctx, r, s, flows.Button{}, err)
+	}
+	if p.Invalid {
+		hint := p.Step.Answer.Hint.In(r.lang, d.defaultLang)
+		return d.reply(r, hint, d.stepButtons(r, p.Flow, p.Step, s)), nil
+	}
+	return d.advance(ctx, r, p)
+}
+
+// flowTrouble answers a flow button or answer that cannot be followed.
+func (d *Desk) flowTrouble(ctx context.Context, r *request, s storage.Session, b flows.Button, err error) (Response, error) {
+	switch {
+	case errors.Is(err, flows.ErrStepGone):
+		// The flow was edited under the resident: apologise and start it over.
+		p, beginErr := d.flows.Begin(s, s.FlowID)
+		if beginErr != nil {
+			return d.stale(ctx, r)
+		}
+		resp, err := d.advance(ctx, r, p)
+		if err == nil {
+			resp.Replies = append([]Reply{{ChatID: r.ChatID, Text: d.t(r, "flow.changed")}}, resp.Replies...)
+		}
+		return resp, err
+	case errors.Is(err, flows.ErrStale):
+		f, step, locErr := d.flows.Locate(s)
+		if locErr != nil {
+			return d.stale(ctx, r)
+		}
+		if b.Kind == flows.ButtonChoice && len(s.History) > 0 && s.History[len(s.History)-1] == b.Step && b.Flow == f.ID {
+			// A second tap of the button just followed: already done.
+			return Response{Notice: d.t(r, "button.already")}, nil
+		}
+		return Response{Notice: d.t(r, "button.stale"), Replies: []Reply{d.stepReply(r, f, step, s)}}, nil
+	case errors.Is(err, flows.ErrNotInFlow), errors.Is(err, flows.ErrUnknownFlow):
+		return d.stale(ctx, r)
+	}
+	return Response{}, err
+}
+
+// advance stores the session with compare-and-set, records the funnel
+// events, and only then shows the step. If another instance moved the
+// session meanwhile, the move is not applied and the current step is shown.
+func (d *Desk) advance(ctx context.Context, r *request, p flows.Progress) (Response, error) {
+	saved, err := d.store.SaveSession(ctx, p.Session)
+	if errors.Is(err, storage.ErrConflict) {
+		current, loadErr := d.session(ctx, r.ChatID)
+		if loadErr != nil {
+			return Response{}, loadErr
+		}
+		f, step, locErr := d.flows.Locate(current)
+		if locErr != nil {
+			return d.stale(ctx, r)
+		}
+		return Response{Notice: d.t(r, "button.already"), Replies: []Reply{d.stepReply(r, f, step, current)}}, nil
+	}
+	if err != nil {
+		return Response{}, fmt.Errorf("handlers: save session: %w", err)
+	}
+	d.recordFunnel(ctx, p)
+	return Response{Replies: []Reply{d.stepReply(r, p.Flow, p.Step, saved)}}, nil
+}
+
+// recordFunnel appends the anonymous events of a move. Reports lose a
+// count if this fails, residents lose nothing, so a failure is only logged.
+func (d *Desk) recordFunnel(ctx context.Context, p flows.Progress) {
+	now := d.now()
+	events := make([]storage.FunnelEvent, 0, 3)
+	if p.Started {
+		events = append(events, storage.FunnelEvent{At: now, Kind: storage.FlowStarted, FlowID: p.Flow.ID, FlowVersion: p.Flow.Version})
+	}
+	events = append(events, storage.FunnelEvent{At: now, Kind: storage.StepEntered, FlowID: p.Flow.ID, FlowVersion: p.Flow.Version, Step: p.Step.ID})
+	if p.Step.Final() {
+		events = append(events, storage.FunnelEvent{At: now, Kind: storage.FlowFinished, FlowID: p.Flow.ID, FlowVersion: p.Flow.Version, Step: p.Step.ID, Outcome: string(p.Step.Outcome)})
+	}
+	for _, e := range events {
+		if err := d.store.RecordFunnel(ctx, e); err != nil {
+			d.log.Warn("funnel event not recorded", "kind", e.Kind, "flow", e.FlowID, "err", err)
+		}
+	}
+}
+
+// stepReply renders a step: its text (as a photo caption when it has an
+// image) and its buttons.
+func (d *Desk) stepReply(r *request, f *flows.Flow, step *flows.Step, s storage.Session) Reply {
+	reply := Reply{ChatID: r.ChatID, Text: step.Text.In(r.lang, d.defaultLang), Buttons: d.stepButtons(r, f, step, s)}
+	if step.ImageData != nil {
+		reply.Photo = &Photo{Name: step.Image, Data: step.ImageData}
+	}
+	return reply
+}
+
+// stepButtons: the step's choices, then back and menu, then ask a
+// volunteer; a final step offers to start again instead of going back.
+func (d *Desk) stepButtons(r *request, f *flows.Flow, step *flows.Step, s storage.Session) [][]Button {
+	rows := make([][]Button, 0, len(step.Choices)+2)
+	for i, c := range step.Choices {
+		rows = append(rows, []Button{{Label: c.Label.In(r.lang, d.defaultLang), Data: flows.ChoiceData(f.ID, step.ID, i)}})
+	}
+	nav := make([]Button, 0, 2)
+	switch {
+	case step.Final():
+		nav = append(nav, Button{Label: d.t(r, "button.restart"), Data: flows.RestartData(f.ID, step.ID)})
+	case len(s.History) > 0:
+		nav = append(nav, Button{Label: d.t(r, "button.back"), Data: flows.BackData(f.ID, step.ID)})
+	}
+	nav = append(nav, Button{Label: d.t(r, "button.menu"), Data: dataMenu})
+	rows = append(rows, nav, []Button{{Label: d.t(r, "button.ask"), Data: flows.AskData(f.ID, step.ID)}})
+	return rows
+}
