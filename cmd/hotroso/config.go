@@ -1,0 +1,166 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/joho/godotenv"
+)
+
+// config is the program's configuration; the keys and defaults are the
+// design's contract and are documented in .env.example.
+type config struct {
+	Token            string
+	APIURL           string
+	RedisURL         string
+	RedisKeyPrefix   string
+	DataDir          string
+	OrganizerIDs     []int64
+	VolunteerChatID  int64
+	DefaultLanguage  string
+	BroadcastRate    float64
+	HTTPAddr         string
+	WebhookURL       string
+	WebhookSecret    string
+	FlowsDir         string
+	LogLevel         slog.Level
+	FlowAbandonAfter time.Duration
+}
+
+// settingError is a wrong or missing setting: one line naming the key and
+// what to do.
+type settingError struct {
+	Key, Problem string
+}
+
+func (e *settingError) Error() string { return e.Key + ": " + e.Problem }
+
+var tokenPattern = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]{20,}$`)
+
+// envLookup returns a getenv that reads the environment first and then the
+// .env file in the working directory, if there is one. The process
+// environment is not modified.
+func envLookup(getenv func(string) string) (func(string) string, error) {
+	file, err := godotenv.Read(".env")
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			file = nil
+		} else {
+			return nil, fmt.Errorf(".env: cannot read it (%v); fix the line or remove the file", err)
+		}
+	}
+	return func(key string) string {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			return v
+		}
+		return strings.TrimSpace(file[key])
+	}, nil
+}
+
+// loadConfig reads and checks every setting. requireToken is false for
+// commands that do not talk to Telegram.
+func loadConfig(getenv func(string) string, requireToken bool) (config, error) {
+	c := config{
+		Token:            getenv("TELEGRAM_BOT_TOKEN"),
+		APIURL:           orDefault(getenv("TELEGRAM_API_URL"), "https://api.telegram.org"),
+		RedisURL:         getenv("REDIS_URL"),
+		RedisKeyPrefix:   orDefault(getenv("REDIS_KEY_PREFIX"), "hotroso"),
+		DataDir:          orDefault(getenv("DATA_DIR"), "./data"),
+		DefaultLanguage:  orDefault(getenv("DEFAULT_LANGUAGE"), "vi"),
+		HTTPAddr:         orDefault(getenv("HTTP_ADDR"), ":8080"),
+		WebhookURL:       getenv("WEBHOOK_URL"),
+		WebhookSecret:    getenv("WEBHOOK_SECRET"),
+		FlowsDir:         getenv("FLOWS_DIR"),
+		BroadcastRate:    25,
+		FlowAbandonAfter: 24 * time.Hour,
+	}
+	if requireToken {
+		switch {
+		case c.Token == "":
+			return c, &settingError{"TELEGRAM_BOT_TOKEN", "not set. In Telegram, talk to @BotFather, send /newbot, and put the token it gives you in .env as TELEGRAM_BOT_TOKEN=..."}
+		case !tokenPattern.MatchString(c.Token):
+			return c, &settingError{"TELEGRAM_BOT_TOKEN", "does not look like a bot token (digits, a colon, then letters); copy it again from @BotFather"}
+		}
+	}
+	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, &settingError{"TELEGRAM_API_URL", fmt.Sprintf("%q is not an http(s) URL; leave it unset to use https://api.telegram.org", c.APIURL)}
+	}
+	c.APIURL = strings.TrimRight(c.APIURL, "/")
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+			return c, &settingError{"REDIS_URL", "want redis://host:port/db or rediss://...; leave it unset to use the embedded store"}
+		}
+	}
+	if strings.ContainsAny(c.RedisKeyPrefix, "{} ") {
+		return c, &settingError{"REDIS_KEY_PREFIX", "may not contain braces or spaces; default hotroso"}
+	}
+	var err error
+	if c.OrganizerIDs, err = parseIDs(getenv("ORGANIZER_IDS")); err != nil {
+		return c, &settingError{"ORGANIZER_IDS", "want Telegram user ids separated by commas, e.g. 12345,67890 (" + err.Error() + ")"}
+	}
+	if v := getenv("VOLUNTEER_CHAT_ID"); v != "" {
+		if c.VolunteerChatID, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return c, &settingError{"VOLUNTEER_CHAT_ID", "want the group's numeric chat id, e.g. -1001234567890"}
+		}
+	}
+	if c.DefaultLanguage != "vi" && c.DefaultLanguage != "en" {
+		return c, &settingError{"DEFAULT_LANGUAGE", "want vi or en"}
+	}
+	if v := getenv("BROADCAST_RATE"); v != "" {
+		if c.BroadcastRate, err = strconv.ParseFloat(v, 64); err != nil || c.BroadcastRate <= 0 || c.BroadcastRate > 30 {
+			return c, &settingError{"BROADCAST_RATE", "want messages per second between 0 and 30 (Telegram allows about 30); default 25"}
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		return c, &settingError{"HTTP_ADDR", "want host:port, e.g. :8080"}
+	}
+	if c.WebhookURL != "" || c.WebhookSecret != "" {
+		return c, &settingError{"WEBHOOK_URL", "webhook mode is not available in this version; unset WEBHOOK_URL and WEBHOOK_SECRET to use long polling"}
+	}
+	if c.LogLevel, err = parseLevel(orDefault(getenv("LOG_LEVEL"), "info")); err != nil {
+		return c, &settingError{"LOG_LEVEL", "want debug, info, warn or error"}
+	}
+	if v := getenv("FLOW_ABANDON_AFTER"); v != "" {
+		if c.FlowAbandonAfter, err = time.ParseDuration(v); err != nil || c.FlowAbandonAfter < time.Minute {
+			return c, &settingError{"FLOW_ABANDON_AFTER", "want a duration of at least 1m, e.g. 24h"}
+		}
+	}
+	return c, nil
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func parseIDs(list string) ([]int64, error) {
+	var ids []int64
+	for _, part := range strings.Split(list, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(part, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, fmt.Errorf("%q is not a user id", part)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	err := l.UnmarshalText([]byte(s))
+	return l, err
+}

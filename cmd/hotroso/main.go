@@ -1,0 +1,25 @@
+// Command hotroso runs the hotroso help desk bot and its tools:
+//
+//	hotroso                      run the bot (long polling)
+//	hotroso flows lint [DIR]     check flow files
+//	hotroso flows graph FLOW     print a flow as a Mermaid diagram
+//
+// Configuration comes from the environment and a .env file; see README.md.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "hotroso:", err)
+		os.Exit(exitCode(err))
+	}
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/hotroso/hotroso/bot"
+	"github.com/hotroso/hotroso/flows"
+	"github.com/hotroso/hotroso/handlers"
+	"github.com/hotroso/hotroso/locales"
+	"github.com/hotroso/hotroso/storage"
+	"github.com/hotroso/hotroso/storage/embedded"
+	"github.com/hotroso/hotroso/storage/redis"
+)
+
+// serve runs the bot until ctx ends.
+func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
+	log := newLogger(stderr, cfg.LogLevel)
+	texts, err := locales.Load()
+	if err != nil {
+		return err
+	}
+	fsys, source := flowFiles(cfg.FlowsDir)
+	lib, err := flows.Load(fsys, texts.Languages())
+	if err != nil {
+		return fmt.Errorf("flows from %s do not load (run hotroso flows lint):\n%w", source, err)
+	}
+	store, storeName, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	desk := handlers.New(handlers.Config{Store: store, Texts: texts, Flows: lib, DefaultLanguage: cfg.DefaultLanguage, Logger: log})
+	b, err := bot.New(ctx, bot.Config{Token: cfg.Token, ServerURL: cfg.APIURL, Handler: desk, Store: store, Logger: log})
+	if err != nil {
+		return err
+	}
+	descriptions := map[string]map[string]string{}
+	for _, lang := range texts.Languages() {
+		descriptions[lang] = desk.CommandDescriptions(lang)
+	}
+	names := make([]string, 0, len(handlers.ResidentCommands))
+	for _, c := range handlers.ResidentCommands {
+		names = append(names, c.Name)
+	}
+	if err := b.SetCommands(ctx, names, descriptions, cfg.DefaultLanguage); err != nil {
+		return err
+	}
+	go sweepAbandoned(ctx, desk, cfg.FlowAbandonAfter, log)
+	fmt.Fprintf(stdout, "hotroso is running as @%s with %d flows, on the %s. Press Ctrl+C to stop.\n", b.Username(), len(lib.Flows()), storeName)
+	return b.Run(ctx)
+}
+
+// openStore opens Redis when REDIS_URL is set, else the embedded store
+// under DATA_DIR.
+func openStore(ctx context.Context, cfg config) (storage.Store, string, error) {
+	if cfg.RedisURL != "" {
+		s, err := redis.Open(ctx, cfg.RedisURL, redis.WithPrefix(cfg.RedisKeyPrefix))
+		if err != nil {
+			return nil, "", fmt.Errorf("REDIS_URL: cannot connect (%v); check the address, or unset it to use the embedded store", err)
+		}
+		return s, "Redis store", nil
+	}
+	path := filepath.Join(cfg.DataDir, "hotroso.db")
+	s, err := embedded.Open(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("DATA_DIR: cannot open %s (%v); set DATA_DIR to a writable folder", path, err)
+	}
+	return s, "embedded store (" + path + ")", nil
+}
+
+// sweepAbandoned marks flows left idle too long as abandoned, once a minute.
+func sweepAbandoned(ctx context.Context, desk *handlers.Desk, after time.Duration, log *slog.Logger) {
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for {
+		if n, err := desk.SweepAbandoned(ctx, after); err != nil {
+			log.Warn("abandoned-flow sweep failed", "err", err)
+		} else if n > 0 {
+			log.Info("flows marked abandoned", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}

@@ -1,0 +1,94 @@
+package embedded_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hotroso/hotroso/storage"
+	"github.com/hotroso/hotroso/storage/embedded"
+	"github.com/hotroso/hotroso/storage/storagetest"
+)
+
+func openStore(t testing.TB, path string, opts ...embedded.Option) *embedded.Store {
+	t.Helper()
+	s, err := embedded.Open(path, opts...)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T, clock *storagetest.Clock) storage.Store {
+		return openStore(t, filepath.Join(t.TempDir(), "hotroso.db"), embedded.WithClock(clock.Now))
+	})
+}
+
+func TestOpenCreatesParentDirs(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a", "b", "hotroso.db")
+	openStore(t, path)
+	_, err := os.Stat(path)
+	require.NoError(t, err)
+}
+
+func TestPersistence(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "hotroso.db")
+	clock := storagetest.NewClock(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
+
+	s, err := embedded.Open(path, embedded.WithClock(clock.Now))
+	require.NoError(t, err)
+	u := storage.User{ID: 1, Language: "vi", CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
+	require.NoError(t, s.PutUser(ctx, u))
+	saved, err := s.SaveSession(ctx, storage.Session{ChatID: 2, FlowID: "f", Step: "s"})
+	require.NoError(t, err)
+	first, err := s.FirstSeen(ctx, 3)
+	require.NoError(t, err)
+	require.True(t, first)
+	require.NoError(t, s.RecordFunnel(ctx, storage.FunnelEvent{Kind: storage.FlowStarted, FlowID: "f"}))
+	require.NoError(t, s.Close())
+
+	require.ErrorIs(t, s.Ping(ctx), storage.ErrUnavailable, "a closed store is unavailable")
+	_, err = s.GetUser(ctx, 1)
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+
+	clock.Advance(time.Hour)
+	s = openStore(t, path, embedded.WithClock(clock.Now))
+	got, err := s.GetUser(ctx, 1)
+	require.NoError(t, err)
+	assert.Equal(t, "vi", got.Language)
+	sess, err := s.GetSession(ctx, 2)
+	require.NoError(t, err)
+	assert.Equal(t, saved, sess)
+	idle, err := s.IdleSessions(ctx, clock.Now(), 10)
+	require.NoError(t, err)
+	assert.Equal(t, []storage.Session{saved}, idle, "the idle index persists too")
+	first, err = s.FirstSeen(ctx, 3)
+	require.NoError(t, err)
+	assert.False(t, first)
+	events, err := s.FunnelEvents(ctx, time.Time{}, clock.Now())
+	require.NoError(t, err)
+	assert.Len(t, events, 1)
+}
+
+func TestLockedFileIsUnavailable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hotroso.db")
+	openStore(t, path)
+	_, err := embedded.Open(path, embedded.WithLockTimeout(50*time.Millisecond))
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+}
+
+func TestCanceledContext(t *testing.T) {
+	s := openStore(t, filepath.Join(t.TempDir(), "hotroso.db"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := s.SaveSession(ctx, storage.Session{ChatID: 1})
+	require.ErrorIs(t, err, context.Canceled)
+	_, err = s.GetSession(context.Background(), 1)
+	require.ErrorIs(t, err, storage.ErrNotFound)
+}

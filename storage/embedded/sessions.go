@@ -1,0 +1,144 @@
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/hotroso/hotroso/storage"
+)
+
+// GetSession returns the chat's session, or an error wrapping
+// storage.ErrNotFound.
+func (s *Store) GetSession(ctx context.Context, chatID int64) (storage.Session, error) {
+	var sess storage.Session
+	err := s.view(ctx, fmt.Sprintf("get session %d", chatID), func(tx *bolt.Tx) error {
+		var err error
+		sess, err = getSession(tx, chatID)
+		return err
+	})
+	return sess, err
+}
+
+// SaveSession stores in if the stored version equals in.Version (0: none
+// stored), stamping UpdatedAt with the store's clock and incrementing
+// Version, and returns what it stored. On a version mismatch it stores
+// nothing and returns an error wrapping storage.ErrConflict.
+func (s *Store) SaveSession(ctx context.Context, in storage.Session) (storage.Session, error) {
+	out := in
+	out.Version = in.Version + 1
+	out.UpdatedAt = s.now()
+	data, err := json.Marshal(out)
+	if err != nil {
+		return storage.Session{}, fmt.Errorf("embedded: save session %d: encode: %w", in.ChatID, err)
+	}
+	err = s.update(ctx, fmt.Sprintf("save session %d", in.ChatID), func(tx *bolt.Tx) error {
+		old, err := getSession(tx, in.ChatID)
+		switch {
+		case errors.Is(err, storage.ErrNotFound):
+			if in.Version != 0 {
+				return fmt.Errorf("%w: none stored, want version %d", storage.ErrConflict, in.Version)
+			}
+		case err != nil:
+			return err
+		case old.Version != in.Version:
+			return fmt.Errorf("%w: stored version %d, want %d", storage.ErrConflict, old.Version, in.Version)
+		default:
+			if err := unindexIdle(tx, old); err != nil {
+				return err
+			}
+		}
+		if err := tx.Bucket(bucketSessions).Put(idKey(in.ChatID), data); err != nil {
+			return err
+		}
+		return indexIdle(tx, out)
+	})
+	if err != nil {
+		return storage.Session{}, err
+	}
+	return out, nil
+}
+
+// DeleteSession removes the chat's session; a missing one is not an error.
+func (s *Store) DeleteSession(ctx context.Context, chatID int64) error {
+	return s.update(ctx, fmt.Sprintf("delete session %d", chatID), func(tx *bolt.Tx) error {
+		old, err := getSession(tx, chatID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := unindexIdle(tx, old); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketSessions).Delete(idKey(chatID))
+	})
+}
+
+// IdleSessions returns up to limit sessions in a flow, not abandoned, and
+// last updated before the given time, oldest first.
+func (s *Store) IdleSessions(ctx context.Context, before time.Time, limit int) ([]storage.Session, error) {
+	var out []storage.Session
+	if limit <= 0 {
+		return out, nil
+	}
+	end := putTime(nil, before)
+	err := s.view(ctx, "idle sessions", func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketIdle).Cursor()
+		for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
+			if len(k) != 16 {
+				return fmt.Errorf("corrupt idle key %x", k)
+			}
+			if bytes.Compare(k[:8], end) >= 0 {
+				break
+			}
+			sess, err := getSession(tx, getInt(k[8:]))
+			if err != nil {
+				return fmt.Errorf("indexed session: %w", err)
+			}
+			out = append(out, sess)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func getSession(tx *bolt.Tx, chatID int64) (storage.Session, error) {
+	var sess storage.Session
+	raw := tx.Bucket(bucketSessions).Get(idKey(chatID))
+	if raw == nil {
+		return sess, storage.ErrNotFound
+	}
+	if err := json.Unmarshal(raw, &sess); err != nil {
+		return sess, fmt.Errorf("decode session %d: %w", chatID, err)
+	}
+	return sess, nil
+}
+
+// idle reports whether a session belongs in the idle index.
+func idle(s storage.Session) bool {
+	return s.InFlow() && !s.Abandoned
+}
+
+func indexIdle(tx *bolt.Tx, s storage.Session) error {
+	if !idle(s) {
+		return nil
+	}
+	return tx.Bucket(bucketIdle).Put(idleKey(s.UpdatedAt, s.ChatID), []byte{})
+}
+
+func unindexIdle(tx *bolt.Tx, s storage.Session) error {
+	if !idle(s) {
+		return nil
+	}
+	return tx.Bucket(bucketIdle).Delete(idleKey(s.UpdatedAt, s.ChatID))
+}

@@ -1,0 +1,132 @@
+// Package embedded is a storage.Store kept in a single bbolt file: the
+// default backend, for a desk that runs as one process without Redis.
+//
+// Values are JSON. bbolt runs one write transaction at a time, so every
+// read-check-write (the session compare-and-set, FirstSeen) is atomic simply
+// by being inside one Update transaction, and the secondary indexes (idle
+// sessions) are kept in the same transaction as the records they index.
+package embedded
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/hotroso/hotroso/storage"
+)
+
+// Store is a storage.Store backed by one bbolt file. It is safe for
+// concurrent use; writes are serialised by bbolt.
+type Store struct {
+	db    *bolt.DB
+	clock func() time.Time
+}
+
+var _ storage.Store = (*Store)(nil)
+
+// Option configures Open.
+type Option func(*config)
+
+type config struct {
+	clock       func() time.Time
+	lockTimeout time.Duration
+}
+
+// WithClock sets the clock the store stamps records with and measures the
+// dedup window by. The default is time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) { c.clock = now }
+}
+
+// WithLockTimeout sets how long Open waits for the file lock held by another
+// process before failing with storage.ErrUnavailable. The default is one second.
+func WithLockTimeout(d time.Duration) Option {
+	return func(c *config) { c.lockTimeout = d }
+}
+
+// Open opens (creating if needed) the store at path, and the directories
+// leading to it.
+func Open(path string, opts ...Option) (*Store, error) {
+	cfg := config{clock: time.Now, lockTimeout: time.Second}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: cfg.lockTimeout})
+	if err != nil {
+		if errors.Is(err, berrors.ErrTimeout) {
+			return nil, fmt.Errorf("embedded: open %s: %w: file locked by another process: %w", path, storage.ErrUnavailable, err)
+		}
+		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
+	}
+	if err := db.Update(initSchema); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
+	}
+	return &Store{db: db, clock: cfg.clock}, nil
+}
+
+// Close closes the file. The store is unusable afterwards: its methods return
+// errors wrapping storage.ErrUnavailable.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("embedded: close: %w", err)
+	}
+	return nil
+}
+
+// Ping reports whether the file is open.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("embedded: ping: %w", err)
+	}
+	if err := s.db.View(func(*bolt.Tx) error { return nil }); err != nil {
+		return wrap("ping", err)
+	}
+	return nil
+}
+
+// now is the store's clock in UTC, without a monotonic reading, so that what
+// SaveSession returns equals what GetSession later decodes.
+func (s *Store) now() time.Time {
+	return s.clock().UTC()
+}
+
+// view and update run fn in a read or write transaction after checking ctx,
+// and wrap any error with op.
+func (s *Store) view(ctx context.Context, op string, fn func(*bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return wrap(op, err)
+	}
+	if err := s.db.View(fn); err != nil {
+		return wrap(op, err)
+	}
+	return nil
+}
+
+func (s *Store) update(ctx context.Context, op string, fn func(*bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return wrap(op, err)
+	}
+	if err := s.db.Update(fn); err != nil {
+		return wrap(op, err)
+	}
+	return nil
+}
+
+// wrap adds the operation to err, and storage.ErrUnavailable when the file
+// is closed.
+func wrap(op string, err error) error {
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return fmt.Errorf("embedded: %s: %w: %w", op, storage.ErrUnavailable, err)
+	}
+	return fmt.Errorf("embedded: %s: %w", op, err)
+}

@@ -1,0 +1,19 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hotroso/hotroso/storage"
+)
+
+// FirstSeen records the update id and reports whether it is new: never seen,
+// or first seen at least storage.DedupWindow ago by the server's clock. It is
+// SET NX with a TTL, so seeing an id again does not extend its window.
+func (s *Store) FirstSeen(ctx context.Context, updateID int64) (bool, error) {
+	first, err := s.client.SetNX(ctx, s.keys.dedup(updateID), 1, storage.DedupWindow).Result()
+	if err != nil {
+		return false, wrapErr(fmt.Sprintf("first seen %d", updateID), err)
+	}
+	return first, nil
+}

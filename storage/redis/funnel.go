@@ -1,0 +1,71 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/hotroso/hotroso/storage"
+)
+
+// RecordFunnel appends the event. A zero At is set to the store's clock.
+// Beyond the funnel cap (WithFunnelCap) the oldest events are dropped.
+func (s *Store) RecordFunnel(ctx context.Context, e storage.FunnelEvent) error {
+	op := fmt.Sprintf("record funnel %s", e.Kind)
+	if e.At.IsZero() {
+		e.At = s.now()
+	}
+	data, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("redis: %s: encode: %w", op, err)
+	}
+	keys := []string{s.keys.funnel(), s.keys.funnelSeq()}
+	err = recordFunnelCmd.Run(ctx, s.client, keys, strconv.FormatInt(e.At.UnixMilli(), 10), data, s.funnelCap).Err()
+	if err != nil {
+		return wrapErr(op, err)
+	}
+	return nil
+}
+
+// FunnelEvents returns the events with from <= At < to, oldest first; events
+// with the same At in the order they were recorded.
+//
+// The set is scored by millisecond: it reads the whole milliseconds that
+// overlap [from, to) and filters on At itself.
+func (s *Store) FunnelEvents(ctx context.Context, from, to time.Time) ([]storage.FunnelEvent, error) {
+	const op = "funnel events"
+	if !from.Before(to) {
+		return nil, nil
+	}
+	members, err := s.client.ZRangeByScore(ctx, s.keys.funnel(), &goredis.ZRangeBy{
+		Min: strconv.FormatInt(from.UnixMilli(), 10),
+		Max: strconv.FormatInt(to.UnixMilli(), 10),
+	}).Result()
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	out := make([]storage.FunnelEvent, 0, len(members))
+	for _, m := range members {
+		if len(m) < funnelSeqWidth {
+			return nil, fmt.Errorf("redis: %s: malformed member %q", op, m)
+		}
+		var e storage.FunnelEvent
+		if err := json.Unmarshal([]byte(m[funnelSeqWidth:]), &e); err != nil {
+			return nil, fmt.Errorf("redis: %s: decode: %w", op, err)
+		}
+		if e.At.Before(from) || !e.At.Before(to) {
+			continue
+		}
+		out = append(out, e)
+	}
+	// Redis orders by millisecond, then by member (the sequence); a stable
+	// sort on At orders within a millisecond and keeps recording order
+	// among equal times.
+	slices.SortStableFunc(out, func(a, b storage.FunnelEvent) int { return a.At.Compare(b.At) })
+	return out, nil
+}

@@ -1,0 +1,191 @@
+package redis_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hotroso/hotroso/storage"
+	"github.com/hotroso/hotroso/storage/redis"
+	"github.com/hotroso/hotroso/storage/storagetest"
+)
+
+// realRedisURL is the server to test against instead of miniredis, e.g.
+// REDIS_TEST_URL=redis://127.0.0.1:6379/15. Tests there use a random key
+// prefix and delete their keys afterwards.
+var realRedisURL = os.Getenv("REDIS_TEST_URL")
+
+// openStore opens an isolated store: on a fresh miniredis whose TTLs follow
+// clock (if clock is not nil), or under a fresh prefix on the real server.
+func openStore(t testing.TB, clock *storagetest.Clock) *redis.Store {
+	t.Helper()
+	var opts []redis.Option
+	if clock != nil {
+		opts = append(opts, redis.WithClock(clock.Now))
+	}
+	if realRedisURL != "" {
+		prefix := randomPrefix(t)
+		s, err := redis.Open(context.Background(), realRedisURL, append(opts, redis.WithPrefix(prefix))...)
+		require.NoError(t, err)
+		t.Cleanup(func() {
+			deleteKeys(t, prefix)
+			_ = s.Close()
+		})
+		return s
+	}
+	mr := miniredis.RunT(t)
+	if clock != nil {
+		clock.OnAdvance(mr.FastForward)
+	}
+	s := redis.New(goredis.NewClient(&goredis.Options{Addr: mr.Addr()}), opts...)
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func randomPrefix(t testing.TB) string {
+	b := make([]byte, 8)
+	_, err := rand.Read(b)
+	require.NoError(t, err)
+	return "hotrosotest-" + hex.EncodeToString(b)
+}
+
+// deleteKeys removes every key under prefix from the real server.
+func deleteKeys(t testing.TB, prefix string) {
+	t.Helper()
+	ctx := context.Background()
+	opts, err := goredis.ParseURL(realRedisURL)
+	require.NoError(t, err)
+	c := goredis.NewClient(opts)
+	defer c.Close()
+	iter := c.Scan(ctx, 0, prefix+":*", 500).Iterator()
+	for iter.Next(ctx) {
+		// One key at a time: keys of different slots cannot share a DEL
+		// on a cluster.
+		require.NoError(t, c.Del(ctx, iter.Val()).Err())
+	}
+	require.NoError(t, iter.Err())
+}
+
+func TestConformance(t *testing.T) {
+	storagetest.RunWithOptions(t, func(t *testing.T, clock *storagetest.Clock) storage.Store {
+		return openStore(t, clock)
+	}, storagetest.Options{WallClockExpiry: realRedisURL != ""})
+}
+
+func TestUnreachableIsUnavailable(t *testing.T) {
+	mr := miniredis.RunT(t)
+	addr := mr.Addr()
+	mr.Close()
+	ctx := context.Background()
+
+	_, err := redis.Open(ctx, "redis://"+addr+"/0?max_retries=-1&dial_timeout=1s")
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+
+	s := redis.New(goredis.NewClient(&goredis.Options{Addr: addr, MaxRetries: -1, DialerRetries: 1}))
+	t.Cleanup(func() { _ = s.Close() })
+	require.ErrorIs(t, s.Ping(ctx), storage.ErrUnavailable)
+	_, err = s.GetSession(ctx, 1)
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+	assert.NotErrorIs(t, err, storage.ErrNotFound)
+	_, err = s.SaveSession(ctx, storage.Session{ChatID: 1})
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+	_, err = s.FirstSeen(ctx, 1)
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+}
+
+func TestClosedStoreIsUnavailable(t *testing.T) {
+	s := openStore(t, nil)
+	require.NoError(t, s.Ping(context.Background()))
+	require.NoError(t, s.Close())
+	require.ErrorIs(t, s.Ping(context.Background()), storage.ErrUnavailable)
+}
+
+func TestCanceledContextIsNotUnavailable(t *testing.T) {
+	s := openStore(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := s.GetUser(ctx, 1)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.NotErrorIs(t, err, storage.ErrUnavailable)
+}
+
+func TestOpenRejectsBadURLs(t *testing.T) {
+	for _, u := range []string{"", "localhost:6379", "unix:///tmp/redis.sock", "http://localhost:6379"} {
+		_, err := redis.Open(context.Background(), u)
+		assert.Errorf(t, err, "url %q", u)
+	}
+	_, err := redis.Open(context.Background(), "redis://user:s3cret@host:badport/0")
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "s3cret", "the password must not leak into errors")
+}
+
+func TestOpenURL(t *testing.T) {
+	if realRedisURL != "" {
+		t.Skip("miniredis-only: checks DB selection and credentials")
+	}
+	mr := miniredis.RunT(t)
+	mr.RequireUserAuth("desk", "pw")
+	ctx := context.Background()
+
+	s, err := redis.Open(ctx, "redis://desk:pw@"+mr.Addr()+"/3")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	require.NoError(t, s.PutUser(ctx, storage.User{ID: 1, CreatedAt: time.Now(), UpdatedAt: time.Now()}))
+	assert.True(t, mr.DB(3).Exists("hotroso:user:1"), "the URL's DB and the default prefix are used")
+
+	_, err = redis.Open(ctx, "redis://desk:wrong@"+mr.Addr()+"/3")
+	require.Error(t, err)
+}
+
+func TestKeysOfAScriptShareASlot(t *testing.T) {
+	if realRedisURL != "" {
+		t.Skip("inspects miniredis")
+	}
+	mr := miniredis.RunT(t)
+	s := redis.New(goredis.NewClient(&goredis.Options{Addr: mr.Addr()}), redis.WithPrefix("p"))
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := context.Background()
+	_, err := s.SaveSession(ctx, storage.Session{ChatID: -17, FlowID: "f", Step: "s"})
+	require.NoError(t, err)
+	require.NoError(t, s.RecordFunnel(ctx, storage.FunnelEvent{Kind: storage.FlowStarted, FlowID: "f"}))
+	// -17 is 15 modulo 16 as an unsigned number.
+	assert.ElementsMatch(t, []string{
+		"p:{s15}:session:-17", "p:{s15}:idle", "p:{f}:funnel", "p:{f}:funnel:seq",
+	}, mr.Keys())
+}
+
+func TestInvalidOptions(t *testing.T) {
+	assert.Panics(t, func() { redis.New(nil, redis.WithPrefix("a{b")) })
+	assert.Panics(t, func() { redis.New(nil, redis.WithFunnelCap(0)) })
+	_, err := redis.Open(context.Background(), "redis://127.0.0.1:1", redis.WithPrefix("a}"))
+	require.ErrorContains(t, err, "hash tag")
+}
+
+func TestFunnelCapDropsOldest(t *testing.T) {
+	if realRedisURL != "" {
+		t.Skip("needs its own store options")
+	}
+	mr := miniredis.RunT(t)
+	s := redis.New(goredis.NewClient(&goredis.Options{Addr: mr.Addr()}), redis.WithFunnelCap(3))
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := context.Background()
+	t0 := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	for _, m := range []int{5, 1, 4, 2, 3} { // recorded out of order
+		e := storage.FunnelEvent{At: t0.Add(time.Duration(m) * time.Minute), Kind: storage.StepEntered, FlowID: "f"}
+		require.NoError(t, s.RecordFunnel(ctx, e))
+	}
+	got, err := s.FunnelEvents(ctx, t0, t0.Add(time.Hour))
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	for i, m := range []int{3, 4, 5} {
+		assert.True(t, t0.Add(time.Duration(m)*time.Minute).Equal(got[i].At), "event %d", i)
+	}
+}

@@ -1,0 +1,177 @@
+// Package redis is the production storage.Store, kept in Redis (standalone,
+// Sentinel or Cluster, through a go-redis UniversalClient).
+//
+// Multi-key updates are Lua scripts (scripts.go) whose keys share one hash
+// tag (keys.go), so the store works unchanged on Redis Cluster. Values are
+// JSON, encoded in Go. The store's clock stamps records and orders the idle
+// index; the dedup window is a server-side TTL.
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/hotroso/hotroso/storage"
+)
+
+// DefaultPrefix starts every key unless WithPrefix says otherwise.
+const DefaultPrefix = "hotroso"
+
+// DefaultFunnelCap is how many funnel events are kept unless WithFunnelCap
+// says otherwise: with typical events about 250 bytes each, 250 MB of Redis
+// memory at most.
+const DefaultFunnelCap = 1_000_000
+
+// Store is a storage.Store in Redis. It is safe for concurrent use.
+type Store struct {
+	client    goredis.UniversalClient
+	clock     func() time.Time
+	keys      keyspace
+	funnelCap int
+}
+
+var _ storage.Store = (*Store)(nil)
+
+// Option configures New and Open.
+type Option func(*config)
+
+type config struct {
+	clock     func() time.Time
+	prefix    string
+	funnelCap int
+}
+
+// WithClock sets the clock the store stamps sessions and users with. The
+// default is time.Now. The dedup window runs on the server's clock.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) { c.clock = now }
+}
+
+// WithPrefix sets the string every key starts with (the default is
+// DefaultPrefix), e.g. to share one database between deployments. It must
+// not contain "{" or "}".
+func WithPrefix(prefix string) Option {
+	return func(c *config) { c.prefix = prefix }
+}
+
+// WithFunnelCap sets how many funnel events are kept at most; beyond it the
+// oldest (by At) are dropped. The default is DefaultFunnelCap.
+func WithFunnelCap(n int) Option {
+	return func(c *config) { c.funnelCap = n }
+}
+
+func newConfig(opts []Option) (config, error) {
+	cfg := config{clock: time.Now, prefix: DefaultPrefix, funnelCap: DefaultFunnelCap}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	if strings.ContainsAny(cfg.prefix, "{}") {
+		return cfg, fmt.Errorf("redis: key prefix %q contains a hash tag brace", cfg.prefix)
+	}
+	if cfg.funnelCap < 1 {
+		return cfg, fmt.Errorf("redis: funnel cap %d is not positive", cfg.funnelCap)
+	}
+	return cfg, nil
+}
+
+// New returns a store that uses client. The store owns the client from then
+// on: Close closes it. New panics on invalid options (a prefix with "{" or
+// "}", a funnel cap below 1); Open returns them as errors.
+func New(client goredis.UniversalClient, opts ...Option) *Store {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		panic(err)
+	}
+	return newStore(client, cfg)
+}
+
+func newStore(client goredis.UniversalClient, cfg config) *Store {
+	return &Store{
+		client:    client,
+		clock:     cfg.clock,
+		keys:      keyspace{prefix: cfg.prefix},
+		funnelCap: cfg.funnelCap,
+	}
+}
+
+// Open connects to the Redis server at rawURL (redis://[user:password@]host:port/db
+// or rediss:// for TLS; go-redis's query options such as dial_timeout and
+// pool_size apply) and pings it. An unreachable server yields an error
+// wrapping storage.ErrUnavailable.
+func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(rawURL, "redis://") && !strings.HasPrefix(rawURL, "rediss://") {
+		return nil, errors.New("redis: open: the URL must start with redis:// or rediss://")
+	}
+	o, err := goredis.ParseURL(rawURL)
+	if err != nil {
+		// A *url.Error quotes the URL, password included: keep only its cause.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return nil, fmt.Errorf("redis: open: parse URL: %w", err)
+	}
+	client := goredis.NewUniversalClient(&goredis.UniversalOptions{
+		Addrs:           []string{o.Addr},
+		DB:              o.DB,
+		Username:        o.Username,
+		Password:        o.Password,
+		TLSConfig:       o.TLSConfig,
+		ClientName:      o.ClientName,
+		Protocol:        o.Protocol,
+		MaxRetries:      o.MaxRetries,
+		MinRetryBackoff: o.MinRetryBackoff,
+		MaxRetryBackoff: o.MaxRetryBackoff,
+		DialTimeout:     o.DialTimeout,
+		ReadTimeout:     o.ReadTimeout,
+		WriteTimeout:    o.WriteTimeout,
+		PoolFIFO:        o.PoolFIFO,
+		PoolSize:        o.PoolSize,
+		PoolTimeout:     o.PoolTimeout,
+		MinIdleConns:    o.MinIdleConns,
+		MaxIdleConns:    o.MaxIdleConns,
+		MaxActiveConns:  o.MaxActiveConns,
+		ConnMaxIdleTime: o.ConnMaxIdleTime,
+		ConnMaxLifetime: o.ConnMaxLifetime,
+
+		ConnMaxLifetimeJitter: o.ConnMaxLifetimeJitter,
+		MaxConcurrentDials:    o.MaxConcurrentDials,
+	})
+	if err := client.Ping(ctx).Err(); err != nil {
+		_ = client.Close()
+		return nil, wrapErr("open "+o.Addr, err)
+	}
+	return newStore(client, cfg), nil
+}
+
+// Ping checks that the server answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.client.Ping(ctx).Err(); err != nil {
+		return wrapErr("ping", err)
+	}
+	return nil
+}
+
+// Close closes the client.
+func (s *Store) Close() error {
+	if err := s.client.Close(); err != nil {
+		return fmt.Errorf("redis: close: %w", err)
+	}
+	return nil
+}
+
+// now is the store's clock in UTC, without a monotonic reading, so that what
+// SaveSession returns equals what GetSession later decodes.
+func (s *Store) now() time.Time {
+	return s.clock().UTC()
+}
