@@ -71,6 +71,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
 	}
+	db.MaxBatchDelay = maxBatchDelay
 	return &Store{db: db, clock: cfg.clock}, nil
 }
 
@@ -112,11 +113,19 @@ func (s *Store) view(ctx context.Context, op string, fn func(*bolt.Tx) error) er
 	return nil
 }
 
+// maxBatchDelay is how long a write waits for others to share its disk
+// sync. Under load, concurrent chats' writes are committed together (one
+// fsync for many); alone, a write waits at most this long.
+const maxBatchDelay = 2 * time.Millisecond
+
+// update runs fn in a write transaction that may be shared with other
+// concurrent writes (bolt.DB.Batch). fn may run more than once, so it must
+// only touch the transaction and variables it sets afresh each run.
 func (s *Store) update(ctx context.Context, op string, fn func(*bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return wrap(op, err)
 	}
-	if err := s.db.Update(fn); err != nil {
+	if err := s.db.Batch(fn); err != nil {
 		return wrap(op, err)
 	}
 	return nil
