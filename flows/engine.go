@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -208,12 +209,26 @@ func (a *Answer) validate(text string) (event, value string, ok bool) {
 	return "", "", false
 }
 
-// matchesAny reports whether text is one of words, or starts with one of
-// them followed by a space ("có ạ", "no thanks").
+// politeEndings may follow an answer word: "có ạ", "không nhé", "yes please".
+var politeEndings = []string{"ạ", "à", "nhé", "nha", "rồi", "roi", "luôn", "please", "thanks"}
+
+// matchesAny reports whether text is one of words, alone or followed by
+// polite endings only ("có ạ" is yes; "có lẽ", "maybe", matches nothing).
 func matchesAny(text string, words []string) bool {
 	for _, w := range words {
 		w = strings.ToLower(w)
-		if text == w || strings.HasPrefix(text, w+" ") {
+		if text == w {
+			return true
+		}
+		rest, ok := strings.CutPrefix(text, w+" ")
+		if !ok {
+			continue
+		}
+		polite := true
+		for _, word := range strings.Fields(rest) {
+			polite = polite && slices.Contains(politeEndings, word)
+		}
+		if polite {
 			return true
 		}
 	}

@@ -32,9 +32,12 @@ func TestEngineWalksChoicesAndAnswers(t *testing.T) {
 	assert.Equal(t, "b", p.Step.ID)
 	assert.Equal(t, []string{"a"}, p.Session.History)
 
-	bad, err := lib.Answer(ctx, p.Session, "maybe")
-	require.NoError(t, err)
-	assert.True(t, bad.Invalid)
+	for _, unsure := range []string{"maybe", "có lẽ", "không biết", "yes and no"} {
+		bad, err := lib.Answer(ctx, p.Session, unsure)
+		require.NoError(t, err)
+		assert.True(t, bad.Invalid, unsure)
+	}
+	bad, _ := lib.Answer(ctx, p.Session, "maybe")
 	assert.Equal(t, "b", bad.Session.Step)
 
 	no, err := lib.Answer(ctx, p.Session, "Không ạ")
@@ -142,4 +145,16 @@ func TestButtonDataRoundTrip(t *testing.T) {
 		_, ok := ParseButton(forged)
 		assert.False(t, ok, forged)
 	}
+}
+
+func TestPathsOfTheBaseFlow(t *testing.T) {
+	lib := loadBase(t, baseFlow)
+	f, _ := lib.Flow("demo")
+	paths := f.Paths(0)
+	require.Len(t, paths, 1, "a -> b -(yes)-> c; b -(no)-> a revisits a")
+	p := paths[0]
+	require.Len(t, p, 2)
+	assert.Equal(t, Edge{From: "a", To: "b", Choice: 0}, p[0])
+	assert.Equal(t, "c", p[1].To)
+	assert.Equal(t, "yes", p[1].Input["en"])
 }

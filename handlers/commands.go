@@ -2,8 +2,11 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/hotroso/hotroso/flows"
 )
 
 // Callback data of the desk's own buttons (flow buttons are encoded by
@@ -123,8 +126,12 @@ func (d *Desk) text(ctx context.Context, r *request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	if _, step, err := d.flows.Locate(s); err == nil && step.Answer != nil {
+	_, step, err := d.flows.Locate(s)
+	switch {
+	case err == nil && step.Answer != nil:
 		return d.answer(ctx, r, s)
+	case errors.Is(err, flows.ErrStepGone):
+		return d.flowTrouble(ctx, r, s, flows.Button{}, err)
 	}
 	return d.reply(r, d.t(r, "unknown.text"), d.menuButtons(r, s)), nil
 }

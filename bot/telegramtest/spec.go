@@ -1,0 +1,85 @@
+package telegramtest
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// spec_methods.json is a trimmed copy of the Bot API specification (method
+// names, required field names and return types only). Regenerate it after a
+// spec update with:
+//
+//	TELEGRAM_BOT_API_SPEC=/work/shared/telegram/bot-api-spec.min.json go generate ./bot/telegramtest/
+//
+//go:generate go run ./internal/specgen -in ${TELEGRAM_BOT_API_SPEC} -out spec_methods.json
+
+//go:embed spec_methods.json
+var specMethodsJSON []byte
+
+// methodSpec describes one Bot API method as far as the fake needs it.
+type methodSpec struct {
+	Name     string   // canonical spelling, e.g. "sendMessage"
+	Required []string // names of required fields
+	Returns  []string // documented return types, e.g. ["Message", "Boolean"]
+}
+
+type specIndex struct {
+	version string
+	byLower map[string]methodSpec
+}
+
+var loadSpec = sync.OnceValue(func() specIndex {
+	var doc struct {
+		Version string `json:"version"`
+		Methods map[string]struct {
+			Required []string `json:"required"`
+			Returns  []string `json:"returns"`
+		} `json:"methods"`
+	}
+	if err := json.Unmarshal(specMethodsJSON, &doc); err != nil {
+		panic(fmt.Sprintf("telegramtest: embedded spec_methods.json is invalid: %v", err))
+	}
+	idx := specIndex{version: doc.Version, byLower: make(map[string]methodSpec, len(doc.Methods))}
+	for name, m := range doc.Methods {
+		idx.byLower[strings.ToLower(name)] = methodSpec{Name: name, Required: m.Required, Returns: m.Returns}
+	}
+	return idx
+})
+
+// lookupMethod finds a method by name. Like the real Bot API, method names
+// are matched case-insensitively (go-telegram/bot calls "logout", the spec
+// spells it "logOut").
+func lookupMethod(name string) (methodSpec, bool) {
+	m, ok := loadSpec().byLower[strings.ToLower(name)]
+	return m, ok
+}
+
+// returns reports whether the method's documented result includes typ.
+func (m methodSpec) returns(typ string) bool {
+	for _, r := range m.Returns {
+		if r == typ {
+			return true
+		}
+	}
+	return false
+}
+
+// SpecVersion returns the Bot API version of the embedded method list
+// (for example "Bot API 10.1").
+func SpecVersion() string { return loadSpec().version }
+
+// KnownMethods returns the canonical names of all Bot API methods the fake
+// accepts, sorted.
+func KnownMethods() []string {
+	idx := loadSpec()
+	out := make([]string, 0, len(idx.byLower))
+	for _, m := range idx.byLower {
+		out = append(out, m.Name)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,290 @@
+package telegramtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits of the real Bot API.
+const (
+	MaxTextLength         = 4096 // characters of message text after entity parsing
+	MaxCaptionLength      = 1024 // characters of a media caption after entity parsing
+	MaxCallbackDataBytes  = 64   // bytes of an inline button's callback_data
+	MaxCallbackAnswerText = 200  // characters of answerCallbackQuery text
+	maxInlineButtons      = 100
+)
+
+// fileFields names the parameters that carry an InputFile, per send method
+// kind.
+var fileFields = map[string]bool{
+	"photo": true, "document": true, "voice": true, "audio": true, "video": true,
+	"animation": true, "video_note": true, "sticker": true,
+}
+
+// missingParam is the error for an absent required field.
+func missingParam(method, field string) *apiError {
+	switch {
+	case field == "text" && (method == "sendMessage" || method == "editMessageText"):
+		return badRequest("message text is empty")
+	case field == "message_id":
+		return badRequest("message identifier is not specified")
+	case fileFields[field]:
+		return badRequest("there is no " + field + " in the request")
+	default:
+		return badRequest(field + " is empty")
+	}
+}
+
+// textFor validates message text (sendMessage, editMessageText).
+func (s *Server) textFor(raw, parseMode string) (string, *apiError) {
+	plain, err := s.plain(raw, parseMode)
+	if err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(plain) == "" {
+		return "", badRequest("message text is empty")
+	}
+	if utf8.RuneCountInString(plain) > MaxTextLength {
+		return "", badRequest("message is too long")
+	}
+	return plain, nil
+}
+
+// captionFor validates a media caption.
+func (s *Server) captionFor(raw, parseMode string) (string, *apiError) {
+	plain, err := s.plain(raw, parseMode)
+	if err != nil {
+		return "", err
+	}
+	if utf8.RuneCountInString(plain) > MaxCaptionLength {
+		return "", badRequest("message caption is too long")
+	}
+	return plain, nil
+}
+
+func (s *Server) plain(raw, parseMode string) (string, *apiError) {
+	plain, err := plainText(raw, parseMode)
+	if err != nil && s.cfg.lenientMarkup && strings.Contains(err.Description, "can't parse entities") {
+		return raw, nil
+	}
+	return plain, err
+}
+
+// markup is a parsed reply_markup.
+type markup struct {
+	buttons [][]Button      // inline keyboard, nil if none
+	inline  json.RawMessage // canonical JSON of the inline keyboard markup, nil if none
+}
+
+// parseMarkup validates reply_markup the way the real API does for the
+// mistakes that matter: malformed JSON, callback_data over 64 bytes,
+// buttons without an action, localhost URLs, too many buttons.
+func parseMarkup(raw string) (markup, *apiError) {
+	if strings.TrimSpace(raw) == "" {
+		return markup{}, nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &obj); err != nil || obj == nil {
+		return markup{}, badRequest("can't parse reply keyboard markup JSON object")
+	}
+	kb, ok := obj["inline_keyboard"]
+	if !ok {
+		for _, k := range []string{"keyboard", "remove_keyboard", "force_reply"} {
+			if _, ok := obj[k]; ok {
+				return markup{}, nil
+			}
+		}
+		return markup{}, badRequest("can't parse reply keyboard markup JSON object")
+	}
+	var rows [][]map[string]json.RawMessage
+	if err := json.Unmarshal(kb, &rows); err != nil {
+		return markup{}, badRequest("field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array of Arrays")
+	}
+	out := markup{buttons: make([][]Button, 0, len(rows))}
+	total := 0
+	for _, row := range rows {
+		btnRow := make([]Button, 0, len(row))
+		for _, b := range row {
+			total++
+			btn, err := parseInlineButton(b)
+			if err != nil {
+				return markup{}, err
+			}
+			btnRow = append(btnRow, btn)
+		}
+		out.buttons = append(out.buttons, btnRow)
+	}
+	if total > maxInlineButtons {
+		return markup{}, badRequest("reply markup is too long")
+	}
+	// canonical form: decode to generic values and re-encode (sorted keys)
+	var generic any
+	_ = json.Unmarshal([]byte(raw), &generic)
+	canon, _ := json.Marshal(map[string]any{"inline_keyboard": generic.(map[string]any)["inline_keyboard"]})
+	out.inline = canon
+	return out, nil
+}
+
+func parseInlineButton(b map[string]json.RawMessage) (Button, *apiError) {
+	str := func(k string) (string, bool) {
+		raw, ok := b[k]
+		if !ok || bytes.Equal(raw, []byte("null")) {
+			return "", false
+		}
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return "", false
+		}
+		return s, true
+	}
+	present := func(k string) bool {
+		raw, ok := b[k]
+		return ok && !bytes.Equal(raw, []byte("null"))
+	}
+	var btn Button
+	btn.Text, _ = str("text")
+	if strings.TrimSpace(btn.Text) == "" {
+		return btn, badRequest("can't parse inline keyboard button: Text must be non-empty")
+	}
+	btn.Data, _ = str("callback_data")
+	btn.URL, _ = str("url")
+	if len(btn.Data) > MaxCallbackDataBytes {
+		return btn, badRequest("BUTTON_DATA_INVALID")
+	}
+	if btn.URL != "" && !validButtonURL(btn.URL) {
+		return btn, badRequest("BUTTON_URL_INVALID")
+	}
+	action := btn.Data != "" || btn.URL != ""
+	for _, k := range []string{"web_app", "login_url", "callback_game", "switch_inline_query_chosen_chat", "switch_inline_query", "switch_inline_query_current_chat"} {
+		if present(k) {
+			action = true
+		}
+	}
+	if raw, ok := b["pay"]; ok && string(raw) == "true" {
+		action = true
+	}
+	if raw, ok := b["copy_text"]; ok {
+		var ct struct {
+			Text string `json:"text"`
+		}
+		if json.Unmarshal(raw, &ct) == nil && ct.Text != "" {
+			action = true
+		}
+	}
+	if !action {
+		return btn, badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+	}
+	return btn, nil
+}
+
+// validButtonURL refuses what Telegram refuses most often in tests:
+// unparsable URLs, unsupported schemes and links to localhost.
+func validButtonURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || strings.ContainsAny(raw, " \t\n") {
+		return false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+	case "tg", "ton", "mailto":
+		return true
+	case "":
+		return u.Path != ""
+	default:
+		return false
+	}
+	host := u.Hostname()
+	if host == "" || strings.EqualFold(host, "localhost") {
+		return false
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return false
+	}
+	return true
+}
+
+// replyTarget resolves reply_parameters / reply_to_message_id.
+func (s *Server) replyTargetLocked(ch *chatState, p map[string]string) (int, *apiError) {
+	var rp struct {
+		MessageID                int             `json:"message_id"`
+		ChatID                   json.RawMessage `json:"chat_id"`
+		AllowSendingWithoutReply bool            `json:"allow_sending_without_reply"`
+	}
+	if raw := strings.TrimSpace(p["reply_parameters"]); raw != "" {
+		if err := json.Unmarshal([]byte(raw), &rp); err != nil {
+			return 0, badRequest("can't parse reply parameters JSON object")
+		}
+	} else if v := strings.TrimSpace(p["reply_to_message_id"]); v != "" {
+		id, err := strconv.Atoi(v)
+		if err != nil {
+			return 0, badRequest("invalid reply_to_message_id specified")
+		}
+		rp.MessageID = id
+		rp.AllowSendingWithoutReply = p["allow_sending_without_reply"] == "true"
+	}
+	if rp.MessageID == 0 {
+		return 0, nil
+	}
+	target := ch
+	if len(rp.ChatID) > 0 && string(rp.ChatID) != "null" {
+		id := strings.Trim(string(rp.ChatID), `"`)
+		c, err := s.chatLocked(id)
+		if err != nil {
+			return 0, err
+		}
+		target = c
+	}
+	if ref := target.msgs[rp.MessageID]; ref != nil && !ref.deleted() {
+		return rp.MessageID, nil
+	}
+	if rp.AllowSendingWithoutReply {
+		return 0, nil
+	}
+	return 0, badRequest("message to be replied not found")
+}
+
+func (r *msgRef) deleted() bool {
+	if r.bot != nil {
+		return r.bot.Deleted
+	}
+	return r.user.deleted
+}
+
+// chatLocked resolves a chat_id parameter to a known chat. Unknown chats
+// (including private chats whose user never wrote) are "chat not found".
+func (s *Server) chatLocked(v string) (*chatState, *apiError) {
+	v = strings.TrimSpace(v)
+	// "@username" addresses public channels/groups, which the fake does not
+	// model; users cannot be addressed by username.
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return nil, badRequest("chat not found")
+	}
+	ch := s.chats[id]
+	if ch == nil {
+		return nil, badRequest("chat not found")
+	}
+	return ch, nil
+}
+
+// messageIDParam parses message_id.
+func messageIDParam(p map[string]string, name string) (int, *apiError) {
+	v := strings.TrimSpace(p[name])
+	if v == "" {
+		return 0, badRequest("message identifier is not specified")
+	}
+	id, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, badRequest(fmt.Sprintf("invalid %s specified", name))
+	}
+	if id <= 0 {
+		return 0, badRequest("message identifier is not specified")
+	}
+	return id, nil
+}
