@@ -1,0 +1,79 @@
+package handlers_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hotroso/hotroso/flows"
+	"github.com/hotroso/hotroso/handlers"
+	"github.com/hotroso/hotroso/locales"
+	"github.com/hotroso/hotroso/storage"
+	"github.com/hotroso/hotroso/storage/embedded"
+	"github.com/hotroso/hotroso/storage/storagetest"
+)
+
+func newDesk(t *testing.T) (*handlers.Desk, storage.Store, *storagetest.Clock) {
+	t.Helper()
+	clock := storagetest.NewClock(time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC))
+	store, err := embedded.Open(filepath.Join(t.TempDir(), "desk.db"), embedded.WithClock(clock.Now))
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	texts, err := locales.Load()
+	require.NoError(t, err)
+	lib, err := flows.Load(flows.Embedded(), texts.Languages())
+	require.NoError(t, err)
+	return handlers.New(handlers.Config{Store: store, Texts: texts, Flows: lib, Now: clock.Now}), store, clock
+}
+
+func press(t *testing.T, d *handlers.Desk, user int64, data string) handlers.Response {
+	t.Helper()
+	resp, err := d.Handle(context.Background(), handlers.Event{ChatID: user, UserID: user, Kind: handlers.EventButton, Data: data})
+	require.NoError(t, err)
+	return resp
+}
+
+func TestIdleFlowsAreCountedAbandonedOnceAndCanBeResumed(t *testing.T) {
+	ctx := context.Background()
+	d, store, clock := newDesk(t)
+	const walker, finisher = 41, 42
+	press(t, d, walker, flows.StartData("safety"))
+	resp := press(t, d, finisher, flows.StartData("safety"))
+	require.NotEmpty(t, resp.Replies)
+
+	clock.Advance(23 * time.Hour)
+	n, err := d.SweepAbandoned(ctx, 24*time.Hour)
+	require.NoError(t, err)
+	assert.Zero(t, n, "not idle long enough")
+
+	clock.Advance(2 * time.Hour)
+	n, err = d.SweepAbandoned(ctx, 24*time.Hour)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	n, err = d.SweepAbandoned(ctx, 24*time.Hour)
+	require.NoError(t, err)
+	assert.Zero(t, n, "each abandonment counted once")
+
+	events, err := store.FunnelEvents(ctx, time.Time{}, clock.Now().Add(time.Second))
+	require.NoError(t, err)
+	abandoned := 0
+	for _, e := range events {
+		if e.Kind == storage.FlowAbandoned {
+			abandoned++
+			assert.Equal(t, "safety", e.FlowID)
+			assert.NotEmpty(t, e.Step)
+		}
+	}
+	assert.Equal(t, 2, abandoned)
+
+	// The resident who comes back still has their place.
+	s, err := store.GetSession(ctx, walker)
+	require.NoError(t, err)
+	assert.True(t, s.InFlow())
+	resp = press(t, d, walker, flows.ContinueData("safety"))
+	require.Len(t, resp.Replies, 1)
+}
