@@ -1,0 +1,64 @@
+package locales
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCatalogsLoadWithTheSameKeys(t *testing.T) {
+	c, err := Load()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"en", "vi"}, c.Languages())
+	assert.Equal(t, "Đã chuyển sang tiếng Việt.", c.T("vi", "lang.set"))
+	assert.Equal(t, "Switched to English.", c.T("en", "lang.set"))
+	assert.Equal(t, "Đã chuyển sang tiếng Việt.", c.T("fr", "lang.set"), "unknown language: the fallback")
+	assert.Equal(t, "▶️ Continue: VNeID", c.T("en", "flow.continue_named", "title", "VNeID"))
+}
+
+func TestMissingKeyInOneLanguageIsRefused(t *testing.T) {
+	_, err := LoadFS(fstest.MapFS{
+		"vi.yaml": {Data: []byte("a: một\nb: hai\n")},
+		"en.yaml": {Data: []byte("a: one\n")},
+	}, "vi")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `en.yaml lacks "b"`)
+}
+
+func TestMatchReportedLanguages(t *testing.T) {
+	c, err := Load()
+	require.NoError(t, err)
+	for code, want := range map[string]string{"en-US": "en", "EN": "en", "vi": "vi", "vi_VN": "vi", "fr": "", "": ""} {
+		assert.Equal(t, want, c.Match(code), code)
+	}
+}
+
+// keyUse finds texts looked up by a literal key in Go code.
+var keyUse = regexp.MustCompile(`\.t\(r, "([a-z_.]+)"|\.T\([a-z.]+, "([a-z_.]+)"|Key:\s*"([a-z_.]+)"|"(command\.[a-z_]+)"`)
+
+func TestEveryKeyTheCodeUsesExists(t *testing.T) {
+	c, err := Load()
+	require.NoError(t, err)
+	files, err := filepath.Glob("../handlers/*.go")
+	require.NoError(t, err)
+	used := 0
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, m := range keyUse.FindAllStringSubmatch(string(src), -1) {
+			for _, key := range m[1:] {
+				if key == "" {
+					continue
+				}
+				used++
+				assert.Contains(t, c.Keys(), key, "%s uses a key the catalogs lack", f)
+			}
+		}
+	}
+	assert.Greater(t, used, 20, "the scan found the keys in use")
+}
