@@ -42,7 +42,12 @@ type User struct {
 	Commune  string `json:"commune,omitempty"` // statistics-office code, optional
 	// Blocked is true when the user blocked the bot (Telegram answered 403);
 	// such users are skipped by broadcasts until they write again.
-	Blocked   bool      `json:"blocked,omitempty"`
+	Blocked bool `json:"blocked,omitempty"`
+	// DisplayName is what residents see of a volunteer, e.g.
+	// "Lan - Đoàn xã Thọ Xuân". Volunteers and organizers only.
+	DisplayName string `json:"name,omitempty"`
+	// OnDuty is true while a volunteer takes questions (/on, /off).
+	OnDuty    bool      `json:"on_duty,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -57,7 +62,16 @@ type Session struct {
 	Answers     map[string]string `json:"answers,omitempty"`
 	History     []string          `json:"history,omitempty"` // previous steps, newest last, bounded
 	// Abandoned is set once the session was reported abandoned (idle too long).
-	Abandoned bool      `json:"abandoned,omitempty"`
+	Abandoned bool `json:"abandoned,omitempty"`
+	// Awaiting names what the chat's next typed text is for (e.g. a new
+	// volunteer's display name); empty when nothing is awaited.
+	Awaiting string `json:"awaiting,omitempty"`
+	// Draft is a text the desk could not place (already masked), kept so
+	// the resident can send it to a volunteer with one tap.
+	Draft string `json:"draft,omitempty"`
+	// CurrentTicket is, for a volunteer, the claimed ticket their messages
+	// are relayed to.
+	CurrentTicket int64     `json:"current_ticket,omitempty"`
 	UpdatedAt time.Time `json:"updated_at"`
 	Version   int64     `json:"version"`
 }
@@ -96,6 +110,8 @@ type Users interface {
 	SetBlocked(ctx context.Context, id int64, blocked bool) error
 	// DeleteUser erases the user; deleting an unknown user is not an error.
 	DeleteUser(ctx context.Context, id int64) error
+	// UsersWithRole returns every user whose role is role, by ascending id.
+	UsersWithRole(ctx context.Context, role Role) ([]User, error)
 }
 
 // Sessions keeps each chat's place in a flow, with compare-and-set.
@@ -133,12 +149,156 @@ type Funnel interface {
 	FunnelEvents(ctx context.Context, from, to time.Time) ([]FunnelEvent, error)
 }
 
+// TicketState is where a question stands.
+type TicketState string
+
+// Ticket states. Open and claimed tickets are active.
+const (
+	TicketOpen     TicketState = "open"     // waiting in the queue
+	TicketClaimed  TicketState = "claimed"  // a volunteer has it
+	TicketClosed   TicketState = "closed"   // a volunteer closed it with an outcome
+	TicketCanceled TicketState = "canceled" // the resident withdrew it
+)
+
+// Ticket is a resident's question to the volunteers, with where they were.
+// Every text in it is already masked (package privacy).
+type Ticket struct {
+	ID          int64             `json:"id"` // assigned by SaveTicket on creation
+	ResidentID  int64             `json:"resident"`
+	Language    string            `json:"lang,omitempty"`
+	Commune     string            `json:"commune,omitempty"`
+	FlowID      string            `json:"flow,omitempty"`
+	FlowVersion int               `json:"flow_version,omitempty"`
+	Step        string            `json:"step,omitempty"`
+	Answers     map[string]string `json:"answers,omitempty"`
+	Question    string            `json:"question,omitempty"`
+	// Notes are the resident's later messages while nobody had the ticket
+	// (bounded, newest last).
+	Notes       []string    `json:"notes,omitempty"`
+	State       TicketState `json:"state"`
+	VolunteerID int64       `json:"volunteer,omitempty"`
+	CreatedAt   time.Time   `json:"created_at"`
+	ClaimedAt   time.Time   `json:"claimed_at,omitzero"`
+	// RepliedAt is the volunteer's first reply to the resident in this claim.
+	RepliedAt time.Time `json:"replied_at,omitzero"`
+	// LeaseUntil is when an unanswered claim lapses and the ticket returns
+	// to the queue; zero once the volunteer replied.
+	LeaseUntil time.Time `json:"lease_until,omitzero"`
+	// AnnouncedAt is when the ticket was last posted for volunteers;
+	// EscalatedAt when organizers were told nobody took it.
+	AnnouncedAt time.Time `json:"announced_at,omitzero"`
+	EscalatedAt time.Time `json:"escalated_at,omitzero"`
+	ClosedAt    time.Time `json:"closed_at,omitzero"`
+	Outcome     string    `json:"outcome,omitempty"`
+	// CardChatID and CardMessageID locate the ticket's card in the
+	// volunteer group, to edit it when the ticket changes hands.
+	CardChatID    int64 `json:"card_chat,omitempty"`
+	CardMessageID int   `json:"card_message,omitempty"`
+	Version       int64 `json:"version"`
+}
+
+// Active reports whether the ticket is open or claimed.
+func (t Ticket) Active() bool { return t.State == TicketOpen || t.State == TicketClaimed }
+
+// Tickets keeps the question queue. Every change is a compare-and-set of
+// the whole ticket, and the store keeps its indexes in the same atomic step.
+type Tickets interface {
+	// SaveTicket stores t if the stored version equals t.Version (0: a new
+	// ticket, whose ID the store assigns) and returns it with Version
+	// incremented; otherwise ErrConflict. Creating a ticket for a resident
+	// who has an active one also gives ErrConflict. Among concurrent savers
+	// of one version exactly one wins: that is how a claim is atomic. The
+	// store indexes active tickets by resident, open tickets by CreatedAt
+	// (the queue), claimed tickets by volunteer, and claims with a
+	// LeaseUntil by that time.
+	SaveTicket(ctx context.Context, t Ticket) (Ticket, error)
+	// GetTicket returns the ticket, or ErrNotFound.
+	GetTicket(ctx context.Context, id int64) (Ticket, error)
+	// ActiveTicketOf returns the resident's open or claimed ticket, or
+	// ErrNotFound.
+	ActiveTicketOf(ctx context.Context, residentID int64) (Ticket, error)
+	// OpenTickets returns up to limit open tickets, oldest first.
+	OpenTickets(ctx context.Context, limit int) ([]Ticket, error)
+	// QueuePosition returns the open ticket's place in the queue, from 1;
+	// ErrNotFound when it is not open.
+	QueuePosition(ctx context.Context, id int64) (int, error)
+	// ClaimsOf returns the tickets the volunteer has claimed, oldest claim
+	// first.
+	ClaimsOf(ctx context.Context, volunteerID int64) ([]Ticket, error)
+	// LapsedLeases returns up to limit claimed tickets whose LeaseUntil is
+	// set and not after now, earliest first.
+	LapsedLeases(ctx context.Context, now time.Time, limit int) ([]Ticket, error)
+}
+
+// AssistKind is what kind of help an assist record counts.
+type AssistKind string
+
+// Assist kinds.
+const (
+	AssistFlow   AssistKind = "flow"   // a resident finished a guided flow
+	AssistTicket AssistKind = "ticket" // a volunteer closed a question
+)
+
+// Assist is one record of the assist log: no personal data, the resident
+// only as a salted hash.
+type Assist struct {
+	At          time.Time     `json:"at"`
+	Kind        AssistKind    `json:"kind"`
+	TicketID    int64         `json:"ticket,omitempty"`
+	FlowID      string        `json:"flow,omitempty"`
+	Step        string        `json:"step,omitempty"`
+	Outcome     string        `json:"outcome,omitempty"`
+	Waiting     time.Duration `json:"waiting,omitempty"`  // ticket created -> claimed
+	Handling    time.Duration `json:"handling,omitempty"` // claimed -> closed
+	VolunteerID int64         `json:"volunteer,omitempty"`
+	Commune     string        `json:"commune,omitempty"`
+	Rating      int           `json:"rating,omitempty"` // 1..5, 0: not rated
+	Worked      string        `json:"worked,omitempty"` // "yes", "no", "": not said
+	Resident    string        `json:"resident,omitempty"`
+}
+
+// Assists keeps the assist log, append-only.
+type Assists interface {
+	// RecordAssist appends a record. A zero At is set to the store's clock.
+	RecordAssist(ctx context.Context, a Assist) error
+	// RateTicket records the resident's rating of a closed ticket's assist:
+	// rating 1..5 (0: leave as is) and worked "yes"/"no" ("": leave as is).
+	// Later ratings of the same ticket replace earlier ones.
+	RateTicket(ctx context.Context, ticketID int64, rating int, worked string) error
+	// AssistsBetween returns the records with from <= At < to, oldest first,
+	// with their ratings applied.
+	AssistsBetween(ctx context.Context, from, to time.Time) ([]Assist, error)
+}
+
+// Invite is a single-use link that makes whoever opens it a volunteer.
+type Invite struct {
+	Code      string    `json:"code"`
+	CreatedBy int64     `json:"created_by"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Invites keeps volunteer invites.
+type Invites interface {
+	// CreateInvite stores an invite.
+	CreateInvite(ctx context.Context, inv Invite) error
+	// UseInvite consumes the code and returns its invite: among concurrent
+	// users exactly one gets it. An unknown, used or expired (ExpiresAt not
+	// after now) code gives ErrNotFound.
+	UseInvite(ctx context.Context, code string, now time.Time) (Invite, error)
+}
+
 // Store is everything a backend provides.
 type Store interface {
 	Users
 	Sessions
 	Dedup
 	Funnel
+	Tickets
+	Assists
+	Invites
+	// Salt returns the store's secret salt for hashing residents in the
+	// assist log: 32 random bytes, created on first use, then stable.
+	Salt(ctx context.Context) ([]byte, error)
 	// Ping checks that the backend is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the backend.
