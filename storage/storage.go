@@ -72,8 +72,8 @@ type Session struct {
 	// CurrentTicket is, for a volunteer, the claimed ticket their messages
 	// are relayed to.
 	CurrentTicket int64     `json:"current_ticket,omitempty"`
-	UpdatedAt time.Time `json:"updated_at"`
-	Version   int64     `json:"version"`
+	UpdatedAt     time.Time `json:"updated_at"`
+	Version       int64     `json:"version"`
 }
 
 // InFlow reports whether the session is somewhere inside a flow.
