@@ -127,8 +127,20 @@ func httpClient(pollTimeout time.Duration, workers int) *http.Client {
 // Username is the bot's Telegram username.
 func (b *Bot) Username() string { return b.username }
 
-// Sender returns the bot's Sender.
-func (b *Bot) Sender() *Sender { return b.sender }
+// Messenger returns the bot as the desk's Messenger.
+func (b *Bot) Messenger() handlers.Messenger { return messenger{b.sender, b.username} }
+
+// messenger adapts a Sender to handlers.Messenger.
+type messenger struct {
+	*Sender
+	username string
+}
+
+func (m messenger) Send(ctx context.Context, r handlers.Reply) (int, error) {
+	return m.Sender.Send(ctx, r.ChatID, r)
+}
+
+func (m messenger) BotUsername() string { return m.username }
 
 // SetCommands registers the command menu: descriptions maps a language
 // code to command name -> description. The default language's list is also
@@ -210,7 +222,7 @@ func (b *Bot) handle(ctx context.Context, upd *models.Update) {
 		b.answer(ctx, cq.ID, resp.Notice)
 	}
 	for _, r := range resp.Replies {
-		if err := b.sender.Send(ctx, ev.ChatID, r); err != nil {
+		if _, err := b.sender.Send(ctx, ev.ChatID, r); err != nil {
 			b.log.Warn("reply not sent", "update_id", upd.ID, "err", err)
 			if errors.Is(err, ErrBlocked) {
 				return

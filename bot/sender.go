@@ -72,7 +72,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // Send delivers one reply to chatID (a reply's own ChatID wins). A text over
 // Telegram's limit goes as several messages, the buttons under the last one;
 // a caption over the photo limit goes as a message after the photo.
-func (s *Sender) Send(ctx context.Context, chatID int64, r handlers.Reply) error {
+func (s *Sender) Send(ctx context.Context, chatID int64, r handlers.Reply) (messageID int, err error) {
 	if r.ChatID != 0 {
 		chatID = r.ChatID
 	}
@@ -88,11 +88,14 @@ func (s *Sender) Send(ctx context.Context, chatID int64, r handlers.Reply) error
 		}
 		err := s.call(ctx, chatID, func(ctx context.Context) error {
 			params.Photo = &models.InputFileUpload{Filename: r.Photo.Name, Data: bytes.NewReader(r.Photo.Data)}
-			_, err := s.api.SendPhoto(ctx, params)
+			m, err := s.api.SendPhoto(ctx, params)
+			if err == nil {
+				messageID = m.ID
+			}
 			return err
 		})
 		if err != nil || caption != "" || r.Text == "" {
-			return err
+			return messageID, err
 		}
 	}
 	chunks := SplitText(r.Text, MaxTextRunes)
@@ -102,13 +105,40 @@ func (s *Sender) Send(ctx context.Context, chatID int64, r handlers.Reply) error
 			params.ReplyMarkup = markup
 		}
 		if err := s.call(ctx, chatID, func(ctx context.Context) error {
-			_, err := s.api.SendMessage(ctx, params)
+			m, err := s.api.SendMessage(ctx, params)
+			if err == nil {
+				messageID = m.ID
+			}
 			return err
 		}); err != nil {
-			return err
+			return messageID, err
 		}
 	}
-	return nil
+	return messageID, nil
+}
+
+// Edit replaces a message's text and buttons. An edit that changes nothing
+// is not an error.
+func (s *Sender) Edit(ctx context.Context, chatID int64, messageID int, text string, buttons [][]handlers.Button) error {
+	params := &tgbot.EditMessageTextParams{ChatID: chatID, MessageID: messageID, Text: text, ReplyMarkup: keyboard(buttons),
+		LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tgbot.True()}}
+	err := s.call(ctx, chatID, func(ctx context.Context) error {
+		_, err := s.api.EditMessageText(ctx, params)
+		return err
+	})
+	if err != nil && strings.Contains(err.Error(), "message is not modified") {
+		return nil
+	}
+	return err
+}
+
+// Copy copies a message into another chat with a new caption.
+func (s *Sender) Copy(ctx context.Context, toChatID, fromChatID int64, messageID int, caption string) error {
+	params := &tgbot.CopyMessageParams{ChatID: toChatID, FromChatID: fromChatID, MessageID: messageID, Caption: caption}
+	return s.call(ctx, toChatID, func(ctx context.Context) error {
+		_, err := s.api.CopyMessage(ctx, params)
+		return err
+	})
 }
 
 // AnswerButton acknowledges a button press, with an optional short notice.

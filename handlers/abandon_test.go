@@ -17,7 +17,16 @@ import (
 	"github.com/hotroso/hotroso/storage/storagetest"
 )
 
+// clockAdvancer is the test clock as desk tests use it.
+type clockAdvancer interface{ Advance(time.Duration) }
+
 func newDesk(t *testing.T) (*handlers.Desk, storage.Store, *storagetest.Clock) {
+	t.Helper()
+	d, store, clock := newDeskWith(t, handlers.Config{})
+	return d, store, clock.(*storagetest.Clock)
+}
+
+func newDeskWith(t *testing.T, cfg handlers.Config) (*handlers.Desk, storage.Store, clockAdvancer) {
 	t.Helper()
 	clock := storagetest.NewClock(time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC))
 	store, err := embedded.Open(filepath.Join(t.TempDir(), "desk.db"), embedded.WithClock(clock.Now))
@@ -27,7 +36,8 @@ func newDesk(t *testing.T) (*handlers.Desk, storage.Store, *storagetest.Clock) {
 	require.NoError(t, err)
 	lib, err := flows.Load(flows.Embedded(), texts.Languages())
 	require.NoError(t, err)
-	return handlers.New(handlers.Config{Store: store, Texts: texts, Flows: lib, Now: clock.Now}), store, clock
+	cfg.Store, cfg.Texts, cfg.Flows, cfg.Now = store, texts, lib, clock.Now
+	return handlers.New(cfg), store, clock
 }
 
 func press(t *testing.T, d *handlers.Desk, user int64, data string) handlers.Response {

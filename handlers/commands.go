@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/hotroso/hotroso/flows"
+	"github.com/hotroso/hotroso/privacy"
+	"github.com/hotroso/hotroso/storage"
 )
 
 // Callback data of the desk's own buttons (flow buttons are encoded by
@@ -33,6 +36,8 @@ type Command struct {
 var ResidentCommands = []Command{
 	{"start", "command.start"},
 	{"menu", "command.menu"},
+	{"ask", "command.ask"},
+	{"cancel", "command.cancel"},
 	{"help", "command.help"},
 	{"lang", "command.lang"},
 	{"forget", "command.forget"},
@@ -48,9 +53,33 @@ func (d *Desk) CommandDescriptions(lang string) map[string]string {
 }
 
 func (d *Desk) command(ctx context.Context, r *request) (Response, error) {
+	if volunteerCommands[r.Command] && !canVolunteer(r.user) {
+		return d.refuse(r, "/"+r.Command), nil
+	}
 	switch r.Command {
 	case "start":
+		if code, ok := strings.CutPrefix(r.Args, invitePrefix); ok {
+			return d.join(ctx, r, code)
+		}
 		return d.start(ctx, r)
+	case "ask":
+		return d.ask(ctx, r)
+	case "cancel":
+		return d.cancel(ctx, r)
+	case "queue":
+		return d.queue(ctx, r)
+	case "next":
+		return d.next(ctx, r)
+	case "done":
+		return d.doneAsk(ctx, r)
+	case "release":
+		return d.release(ctx, r)
+	case "on", "off":
+		return d.setDuty(ctx, r, r.Command == "on")
+	case "invite":
+		return d.invite(ctx, r)
+	case "volunteers":
+		return d.volunteers(ctx, r)
 	case "menu":
 		return d.menu(ctx, r, "menu.title")
 	case "help":
@@ -119,12 +148,29 @@ func (d *Desk) forget(ctx context.Context, r *request) (Response, error) {
 	return d.reply(r, d.t(r, "forget.done"), nil), nil
 }
 
-// text handles typed text: an answer when the current step expects one,
-// else a kind hint and the menu.
+// text handles typed text, in this order: a display name the desk asked
+// for; a volunteer's message to the resident they help; a resident's
+// message to their open question; an answer the current flow step expects;
+// else a kind hint, the menu, and an offer to send the text to a volunteer.
 func (d *Desk) text(ctx context.Context, r *request) (Response, error) {
 	s, err := d.session(ctx, r.ChatID)
 	if err != nil {
 		return Response{}, err
+	}
+	if s.Awaiting == awaitingName && canVolunteer(r.user) {
+		return d.setName(ctx, r)
+	}
+	if t, ok, err := d.currentTicket(ctx, r); err != nil {
+		return Response{}, err
+	} else if ok {
+		return d.fromVolunteer(ctx, r, t)
+	}
+	t, err := d.store.ActiveTicketOf(ctx, r.UserID)
+	switch {
+	case err == nil:
+		return d.fromResident(ctx, r, t)
+	case !errors.Is(err, storage.ErrNotFound):
+		return Response{}, fmt.Errorf("handlers: find active ticket: %w", err)
 	}
 	_, step, err := d.flows.Locate(s)
 	switch {
@@ -133,7 +179,42 @@ func (d *Desk) text(ctx context.Context, r *request) (Response, error) {
 	case errors.Is(err, flows.ErrStepGone):
 		return d.flowTrouble(ctx, r, s, flows.Button{}, err)
 	}
-	return d.reply(r, d.t(r, "unknown.text"), d.menuButtons(r, s)), nil
+	return d.unplaced(ctx, r, s)
+}
+
+// unplaced answers text the desk cannot place: it keeps it (masked) as a
+// draft and offers the menu and to send it to a volunteer.
+func (d *Desk) unplaced(ctx context.Context, r *request, s storage.Session) (Response, error) {
+	masked, kinds := privacy.Mask(r.Text)
+	s.Draft = firstLine(masked, 1000)
+	if _, err := d.store.SaveSession(ctx, s); err != nil && !errors.Is(err, storage.ErrConflict) {
+		return Response{}, fmt.Errorf("handlers: keep draft: %w", err)
+	}
+	rows := append([][]Button{{{Label: d.t(r, "ask.send_draft"), Data: dataAsk}}}, d.menuButtons(r, s)...)
+	var replies []Reply
+	if len(kinds) > 0 {
+		replies = append(replies, Reply{ChatID: r.ChatID, Text: d.t(r, "privacy.masked")})
+	}
+	replies = append(replies, Reply{ChatID: r.ChatID, Text: d.t(r, "unknown.text"), Buttons: rows})
+	return Response{Replies: replies}, nil
+}
+
+// media handles photos, voice notes, stickers and files: relayed between a
+// volunteer and the resident they help, else a kind hint.
+func (d *Desk) media(ctx context.Context, r *request) (Response, error) {
+	if t, ok, err := d.currentTicket(ctx, r); err != nil {
+		return Response{}, err
+	} else if ok && r.Media != MediaSticker {
+		return d.mediaFromVolunteer(ctx, r, t)
+	}
+	t, err := d.store.ActiveTicketOf(ctx, r.UserID)
+	switch {
+	case err == nil && r.Media != MediaSticker:
+		return d.mediaFromResident(ctx, r, t)
+	case err != nil && !errors.Is(err, storage.ErrNotFound):
+		return Response{}, fmt.Errorf("handlers: find active ticket: %w", err)
+	}
+	return d.reply(r, d.t(r, "media.unsupported"), d.menuButtons(r, storage.Session{})), nil
 }
 
 // button routes a pressed button by its data. Data the desk does not know
@@ -148,13 +229,57 @@ func (d *Desk) button(ctx context.Context, r *request) (Response, error) {
 	case strings.HasPrefix(data, dataLangPrefix):
 		return d.setLanguage(ctx, r, strings.TrimPrefix(data, dataLangPrefix))
 	case data == dataAsk:
-		return d.ask(r), nil
+		return d.ask(ctx, r)
 	case data == dataForgetYes:
 		return d.forget(ctx, r)
 	case data == dataForgetCancel:
 		return d.menu(ctx, r, "forget.kept")
 	}
-	return d.flowButton(ctx, r)
+	if resp, ok, err := d.ticketButtons(ctx, r); ok {
+		return resp, err
+	}
+	if !r.Group {
+		return d.flowButton(ctx, r)
+	}
+	return d.notice(r, d.t(r, "button.stale")), nil
+}
+
+// ticketButtons routes the desk's ticket buttons; ok is false for other
+// data.
+func (d *Desk) ticketButtons(ctx context.Context, r *request) (resp Response, ok bool, err error) {
+	data := r.Data
+	if id, _, ok := ticketButton(data, dataClaim); ok {
+		resp, err = d.claim(ctx, r, id)
+		return resp, true, err
+	}
+	if id, _, ok := ticketButton(data, dataSwitch); ok {
+		resp, err = d.switchTo(ctx, r, id)
+		return resp, true, err
+	}
+	if id, outcome, ok := ticketButton(data, dataDone); ok {
+		resp, err = d.close(ctx, r, id, outcome)
+		return resp, true, err
+	}
+	if id, n, ok := ticketButton(data, dataRate); ok {
+		rating, convErr := strconv.Atoi(n)
+		if convErr != nil || rating < 1 || rating > 5 {
+			return d.refuse(r, "rate"), true, nil
+		}
+		resp, err = d.rate(ctx, r, id, rating, "")
+		return resp, true, err
+	}
+	if id, worked, ok := ticketButton(data, dataWorked); ok {
+		if worked != "yes" && worked != "no" {
+			return d.refuse(r, "rate"), true, nil
+		}
+		resp, err = d.rate(ctx, r, id, 0, worked)
+		return resp, true, err
+	}
+	if id, _, ok := ticketButton(data, dataRemoveV); ok {
+		resp, err = d.removeVolunteer(ctx, r, id)
+		return resp, true, err
+	}
+	return Response{}, false, nil
 }
 
 // stale answers a button the desk cannot act on, and shows the menu.
@@ -164,7 +289,3 @@ func (d *Desk) stale(ctx context.Context, r *request) (Response, error) {
 	return resp, err
 }
 
-// ask tells the resident how to reach a volunteer.
-func (d *Desk) ask(r *request) Response {
-	return d.reply(r, d.t(r, "ask.how"), [][]Button{{{Label: d.t(r, "button.menu"), Data: dataMenu}}})
-}

@@ -23,7 +23,29 @@ type Config struct {
 	// Now is the clock. Default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Organizers are the user ids with organizer rights.
+	Organizers []int64
+	// VolunteerChatID is the group where question cards are posted; 0:
+	// cards go to each volunteer on duty.
+	VolunteerChatID int64
+	// ClaimTimeout is how long a claim lasts without a reply to the
+	// resident. Default 15 minutes.
+	ClaimTimeout time.Duration
+	// MaxOpenClaims bounds the tickets one volunteer holds. Default 3.
+	MaxOpenClaims int
+	// EscalateAfter is how long a ticket may wait unclaimed before it is
+	// announced again and organizers are told. Default 30 minutes.
+	EscalateAfter time.Duration
+	// InviteTTL is how long a volunteer invite link works. Default 48 hours.
+	InviteTTL time.Duration
+	// LinkAllowlist are the domains whose links a volunteer may send to a
+	// resident (a domain allows its subdomains). Default: gov.vn and the
+	// official app stores.
+	LinkAllowlist []string
 }
+
+// DefaultLinkAllowlist are the official domains volunteers may link to.
+var DefaultLinkAllowlist = []string{"gov.vn", "play.google.com", "apps.apple.com"}
 
 // Desk handles every event of every chat. It holds no per-chat state in
 // memory: all of it is in the store, so several instances can share one.
@@ -36,11 +58,34 @@ type Desk struct {
 	defaultLang string
 	now         func() time.Time
 	log         *slog.Logger
+	cfg         Config
+	organizers  map[int64]bool
+	messenger   Messenger
+	salt        saltCache
 }
 
 // New builds a Desk.
 func New(cfg Config) *Desk {
-	d := &Desk{store: cfg.Store, texts: cfg.Texts, flows: cfg.Flows, defaultLang: cfg.DefaultLanguage, now: cfg.Now, log: cfg.Logger}
+	if cfg.ClaimTimeout <= 0 {
+		cfg.ClaimTimeout = 15 * time.Minute
+	}
+	if cfg.MaxOpenClaims <= 0 {
+		cfg.MaxOpenClaims = 3
+	}
+	if cfg.EscalateAfter <= 0 {
+		cfg.EscalateAfter = 30 * time.Minute
+	}
+	if cfg.InviteTTL <= 0 {
+		cfg.InviteTTL = 48 * time.Hour
+	}
+	if cfg.LinkAllowlist == nil {
+		cfg.LinkAllowlist = DefaultLinkAllowlist
+	}
+	d := &Desk{store: cfg.Store, texts: cfg.Texts, flows: cfg.Flows, defaultLang: cfg.DefaultLanguage, now: cfg.Now, log: cfg.Logger,
+		cfg: cfg, organizers: map[int64]bool{}}
+	for _, id := range cfg.Organizers {
+		d.organizers[id] = true
+	}
 	if d.defaultLang == "" || !d.texts.Has(d.defaultLang) {
 		d.defaultLang = locales.Default
 	}
@@ -53,7 +98,13 @@ func New(cfg Config) *Desk {
 	return d
 }
 
+// SetMessenger gives the desk its way to reach other chats. It must be
+// called once, before the first event.
+func (d *Desk) SetMessenger(m Messenger) { d.messenger = m }
+
 // request is one event being handled, with what the desk knows of its user.
+// ChatID is where replies go: the user's private chat, also for what a
+// volunteer does in the volunteer group.
 type request struct {
 	Event
 	user storage.User
@@ -63,7 +114,8 @@ type request struct {
 // Handle answers one event. An error means the event could not be handled
 // (e.g. the store is unavailable); the caller then tells the user so.
 func (d *Desk) Handle(ctx context.Context, ev Event) (Response, error) {
-	if ev.Group {
+	inVolunteerGroup := ev.Group && d.cfg.VolunteerChatID != 0 && ev.ChatID == d.cfg.VolunteerChatID
+	if ev.Group && !inVolunteerGroup {
 		return d.handleGroup(ev), nil
 	}
 	user, err := d.userFor(ctx, ev)
@@ -71,6 +123,9 @@ func (d *Desk) Handle(ctx context.Context, ev Event) (Response, error) {
 		return Response{}, err
 	}
 	r := &request{Event: ev, user: user, lang: user.Language}
+	if inVolunteerGroup {
+		return d.volunteerGroup(ctx, r)
+	}
 	switch ev.Kind {
 	case EventCommand:
 		return d.command(ctx, r)
@@ -79,9 +134,23 @@ func (d *Desk) Handle(ctx context.Context, ev Event) (Response, error) {
 	case EventText:
 		return d.text(ctx, r)
 	case EventMedia:
-		return d.reply(r, d.t(r, "media.unsupported"), d.menuButtons(r, storage.Session{})), nil
+		return d.media(ctx, r)
 	}
 	return d.reply(r, d.t(r, "unknown.text"), d.menuButtons(r, storage.Session{})), nil
+}
+
+// volunteerGroup handles what happens in the volunteer group: claim buttons
+// on cards, and volunteer commands, answered in the volunteer's private
+// chat. Everything else there is conversation among volunteers.
+func (d *Desk) volunteerGroup(ctx context.Context, r *request) (Response, error) {
+	r.ChatID = r.UserID
+	switch {
+	case r.Kind == EventButton:
+		return d.button(ctx, r)
+	case r.Kind == EventCommand && isVolunteerCommand(r.Command):
+		return d.command(ctx, r)
+	}
+	return Response{}, nil
 }
 
 // userFor loads the user, creating a resident on first contact with the
@@ -93,12 +162,30 @@ func (d *Desk) userFor(ctx context.Context, ev Event) (storage.User, error) {
 	case errors.Is(err, storage.ErrNotFound):
 		now := d.now()
 		u = storage.User{ID: ev.UserID, Role: storage.RoleResident, Language: d.languageFor(ev.LanguageCode), CreatedAt: now, UpdatedAt: now}
+		if d.organizers[u.ID] {
+			u.Role = storage.RoleOrganizer
+		}
 		if err := d.store.PutUser(ctx, u); err != nil {
 			return u, fmt.Errorf("handlers: create user: %w", err)
 		}
 		return u, nil
 	case err != nil:
 		return u, fmt.Errorf("handlers: load user: %w", err)
+	}
+	if d.organizers[u.ID] != (u.Role == storage.RoleOrganizer) {
+		// ORGANIZER_IDS changed since the user was stored.
+		switch {
+		case d.organizers[u.ID]:
+			u.Role = storage.RoleOrganizer
+		case u.DisplayName != "":
+			u.Role = storage.RoleVolunteer
+		default:
+			u.Role = storage.RoleResident
+		}
+		u.UpdatedAt = d.now()
+		if err := d.store.PutUser(ctx, u); err != nil {
+			return u, fmt.Errorf("handlers: update role: %w", err)
+		}
 	}
 	if u.Blocked {
 		if err := d.store.SetBlocked(ctx, u.ID, false); err != nil {

@@ -46,7 +46,7 @@ func (d *Desk) flowButton(ctx context.Context, r *request) (Response, error) {
 	case flows.ButtonContinue:
 		return d.continueFlow(ctx, r, s, b.Flow)
 	case flows.ButtonAsk:
-		return d.ask(r), nil
+		return d.ask(ctx, r)
 	}
 	var p flows.Progress
 	switch b.Kind {
@@ -151,6 +151,10 @@ func (d *Desk) advance(ctx context.Context, r *request, p flows.Progress) (Respo
 		return Response{}, fmt.Errorf("handlers: save session: %w", err)
 	}
 	d.recordFunnel(ctx, p)
+	if p.Step.Final() {
+		d.recordAssist(ctx, r.UserID, storage.Assist{At: d.now(), Kind: storage.AssistFlow, FlowID: p.Flow.ID, Step: p.Step.ID,
+			Outcome: string(p.Step.Outcome), Commune: r.user.Commune})
+	}
 	return Response{Replies: []Reply{d.stepReply(r, p.Flow, p.Step, saved)}}, nil
 }
 

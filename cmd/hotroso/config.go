@@ -33,6 +33,11 @@ type config struct {
 	FlowsDir         string
 	LogLevel         slog.Level
 	FlowAbandonAfter time.Duration
+	ClaimTimeout     time.Duration
+	MaxOpenClaims    int
+	EscalateAfter    time.Duration
+	InviteTTL        time.Duration
+	LinkAllowlist    []string
 }
 
 // settingError is a wrong or missing setting: one line naming the key and
@@ -81,11 +86,16 @@ func loadConfig(getenv func(string) string, requireToken bool) (config, error) {
 		FlowsDir:         getenv("FLOWS_DIR"),
 		BroadcastRate:    25,
 		FlowAbandonAfter: 24 * time.Hour,
+		ClaimTimeout:     15 * time.Minute,
+		MaxOpenClaims:    3,
+		EscalateAfter:    30 * time.Minute,
+		InviteTTL:        48 * time.Hour,
+		LinkAllowlist:    []string{"gov.vn", "play.google.com", "apps.apple.com"},
 	}
 	if requireToken {
 		switch {
 		case c.Token == "":
-			return c, &settingError{"TELEGRAM_BOT_TOKEN", "not set. In Telegram, talk to @BotFather, send /newbot, and put the token it gives you in .env as TELEGRAM_BOT_TOKEN=..."}
+			return c, &settingError{"TELEGRAM_BOT_TOKEN", "not set. In Telegram, talk to @BotFather, send /newbot, and put the token it gives you in .env as TELEGRAM_BOT_TOKEN=...; or run `hotroso try` to see the bot without one"}
 		case !tokenPattern.MatchString(c.Token):
 			return c, &settingError{"TELEGRAM_BOT_TOKEN", "does not look like a bot token (digits, a colon, then letters); copy it again from @BotFather"}
 		}
@@ -131,6 +141,39 @@ func loadConfig(getenv func(string) string, requireToken bool) (config, error) {
 	if v := getenv("FLOW_ABANDON_AFTER"); v != "" {
 		if c.FlowAbandonAfter, err = time.ParseDuration(v); err != nil || c.FlowAbandonAfter < time.Minute {
 			return c, &settingError{"FLOW_ABANDON_AFTER", "want a duration of at least 1m, e.g. 24h"}
+		}
+	}
+	for _, d := range []struct {
+		key  string
+		dst  *time.Duration
+		hint string
+	}{
+		{"CLAIM_TIMEOUT", &c.ClaimTimeout, "15m"},
+		{"ESCALATE_AFTER", &c.EscalateAfter, "30m"},
+		{"INVITE_TTL", &c.InviteTTL, "48h"},
+	} {
+		if v := getenv(d.key); v != "" {
+			if *d.dst, err = time.ParseDuration(v); err != nil || *d.dst < time.Minute {
+				return c, &settingError{d.key, "want a duration of at least 1m, e.g. " + d.hint}
+			}
+		}
+	}
+	if v := getenv("MAX_OPEN_CLAIMS"); v != "" {
+		if c.MaxOpenClaims, err = strconv.Atoi(v); err != nil || c.MaxOpenClaims < 1 || c.MaxOpenClaims > 20 {
+			return c, &settingError{"MAX_OPEN_CLAIMS", "want a whole number from 1 to 20; default 3"}
+		}
+	}
+	if v := getenv("LINK_ALLOWLIST"); v != "" {
+		c.LinkAllowlist = nil
+		for _, domain := range strings.Split(v, ",") {
+			domain = strings.ToLower(strings.TrimSpace(domain))
+			if domain == "" {
+				continue
+			}
+			if !strings.Contains(domain, ".") || strings.ContainsAny(domain, "/: ") {
+				return c, &settingError{"LINK_ALLOWLIST", fmt.Sprintf("%q is not a domain; want domains separated by commas, e.g. gov.vn,play.google.com", domain)}
+			}
+			c.LinkAllowlist = append(c.LinkAllowlist, domain)
 		}
 	}
 	return c, nil

@@ -48,7 +48,7 @@ func TestCommandsAreRegisteredInBothLanguages(t *testing.T) {
 	a := startApp(t, "embedded", nil)
 	for lang, want := range map[string]string{"vi": "Đổi ngôn ngữ", "en": "Change language", "": "Đổi ngôn ngữ"} {
 		cmds := a.api.MyCommands(lang)
-		require.Len(t, cmds, 5, "language %q", lang)
+		require.Len(t, cmds, 7, "language %q", lang)
 		found := false
 		for _, c := range cmds {
 			found = found || (c.Command == "lang" && c.Description == want)

@@ -30,6 +30,7 @@ func exitCode(err error) int {
 
 const usage = `usage:
   hotroso                    run the bot (long polling; settings from the environment or .env)
+  hotroso try [--lang en]    try the whole desk in this terminal, without a token or Redis
   hotroso flows lint [DIR]   check the flow files in DIR (default: FLOWS_DIR, else the built-in flows)
   hotroso flows graph FLOW [--lang vi|en]
                              print a flow as a Mermaid diagram
@@ -53,6 +54,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		return serve(ctx, cfg, stdout, stderr)
+	case "try":
+		cfg, err := loadConfig(getenv, false)
+		if err != nil {
+			return err
+		}
+		return tryCommand(ctx, cfg, getenv("DATA_DIR") != "", args, os.Stdin, stdout, stderr)
 	case "flows":
 		cfg, err := loadConfig(getenv, false)
 		if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"path/filepath"
 	"time"
 
@@ -35,11 +34,14 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	}
 	defer store.Close()
 
-	desk := handlers.New(handlers.Config{Store: store, Texts: texts, Flows: lib, DefaultLanguage: cfg.DefaultLanguage, Logger: log})
+	desk := handlers.New(handlers.Config{Store: store, Texts: texts, Flows: lib, DefaultLanguage: cfg.DefaultLanguage, Logger: log,
+		Organizers: cfg.OrganizerIDs, VolunteerChatID: cfg.VolunteerChatID, ClaimTimeout: cfg.ClaimTimeout, MaxOpenClaims: cfg.MaxOpenClaims,
+		EscalateAfter: cfg.EscalateAfter, InviteTTL: cfg.InviteTTL, LinkAllowlist: cfg.LinkAllowlist})
 	b, err := bot.New(ctx, bot.Config{Token: cfg.Token, ServerURL: cfg.APIURL, Handler: desk, Store: store, Logger: log})
 	if err != nil {
 		return err
 	}
+	desk.SetMessenger(b.Messenger())
 	descriptions := map[string]map[string]string{}
 	for _, lang := range texts.Languages() {
 		descriptions[lang] = desk.CommandDescriptions(lang)
@@ -51,7 +53,20 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if err := b.SetCommands(ctx, names, descriptions, cfg.DefaultLanguage); err != nil {
 		return err
 	}
-	go sweepAbandoned(ctx, desk, cfg.FlowAbandonAfter, log)
+	go every(ctx, time.Minute, func() {
+		if n, err := desk.SweepAbandoned(ctx, cfg.FlowAbandonAfter); err != nil {
+			log.Warn("abandoned-flow sweep failed", "err", err)
+		} else if n > 0 {
+			log.Info("flows marked abandoned", "count", n)
+		}
+	})
+	go every(ctx, 30*time.Second, func() {
+		if lapsed, escalated, err := desk.Tick(ctx); err != nil {
+			log.Warn("desk tick failed", "err", err)
+		} else if lapsed+escalated > 0 {
+			log.Info("desk tick", "leases_lapsed", lapsed, "escalated", escalated)
+		}
+	})
 	fmt.Fprintf(stdout, "hotroso is running as @%s with %d flows, on the %s. Press Ctrl+C to stop.\n", b.Username(), len(lib.Flows()), storeName)
 	return b.Run(ctx)
 }
@@ -74,16 +89,12 @@ func openStore(ctx context.Context, cfg config) (storage.Store, string, error) {
 	return s, "embedded store (" + path + ")", nil
 }
 
-// sweepAbandoned marks flows left idle too long as abandoned, once a minute.
-func sweepAbandoned(ctx context.Context, desk *handlers.Desk, after time.Duration, log *slog.Logger) {
-	tick := time.NewTicker(time.Minute)
+// every runs job now and then every period until ctx ends.
+func every(ctx context.Context, period time.Duration, job func()) {
+	tick := time.NewTicker(period)
 	defer tick.Stop()
 	for {
-		if n, err := desk.SweepAbandoned(ctx, after); err != nil {
-			log.Warn("abandoned-flow sweep failed", "err", err)
-		} else if n > 0 {
-			log.Info("flows marked abandoned", "count", n)
-		}
+		job()
 		select {
 		case <-ctx.Done():
 			return

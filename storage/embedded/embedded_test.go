@@ -51,6 +51,10 @@ func TestPersistence(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, first)
 	require.NoError(t, s.RecordFunnel(ctx, storage.FunnelEvent{Kind: storage.FlowStarted, FlowID: "f"}))
+	ticket, err := s.SaveTicket(ctx, storage.Ticket{ResidentID: 1, State: storage.TicketOpen, CreatedAt: clock.Now()})
+	require.NoError(t, err)
+	salt, err := s.Salt(ctx)
+	require.NoError(t, err)
 	require.NoError(t, s.Close())
 
 	require.ErrorIs(t, s.Ping(ctx), storage.ErrUnavailable, "a closed store is unavailable")
@@ -74,6 +78,16 @@ func TestPersistence(t *testing.T) {
 	events, err := s.FunnelEvents(ctx, time.Time{}, clock.Now())
 	require.NoError(t, err)
 	assert.Len(t, events, 1)
+	open, err := s.OpenTickets(ctx, 10)
+	require.NoError(t, err)
+	require.Len(t, open, 1, "tickets and their indexes persist")
+	assert.Equal(t, ticket.ID, open[0].ID)
+	next, err := s.SaveTicket(ctx, storage.Ticket{ResidentID: 2, State: storage.TicketOpen, CreatedAt: clock.Now()})
+	require.NoError(t, err)
+	assert.Equal(t, ticket.ID+1, next.ID, "the id sequence persists")
+	again, err := s.Salt(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, salt, again, "the salt persists")
 }
 
 func TestLockedFileIsUnavailable(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/hotroso/hotroso/storage"
 )
 
 // Buckets. Keys are big-endian so that bbolt's byte order is numeric order;
@@ -27,34 +29,88 @@ var (
 	bucketFunnel = []byte("funnel")
 	// bucketMeta: bookkeeping, see the meta* keys.
 	bucketMeta = []byte("meta")
+
+	// bucketRoles: role ‖ 0x00 ‖ user id -> nothing, every user under its
+	// role (no role: storage.RoleResident). Written in the same transaction
+	// as bucketUsers. Since schema version 2.
+	bucketRoles = []byte("roles")
+
+	// Tickets and their indexes, all written in one transaction by
+	// SaveTicket. The tickets bucket's sequence is the last id assigned.
+	//
+	// bucketTickets: ticket id -> Ticket JSON.
+	bucketTickets = []byte("tickets")
+	// bucketTicketActive: resident id -> id of their open or claimed ticket.
+	bucketTicketActive = []byte("ticket_active")
+	// bucketTicketQueue: CreatedAt unix ms ‖ ticket id -> nothing, open
+	// tickets. Milliseconds, as in the Redis backend, so that both order
+	// the queue alike: by millisecond, then by id.
+	bucketTicketQueue = []byte("ticket_queue")
+	// bucketTicketClaims: volunteer id ‖ ClaimedAt nanos ‖ ticket id ->
+	// nothing, claimed tickets.
+	bucketTicketClaims = []byte("ticket_claims")
+	// bucketTicketLeases: LeaseUntil nanos ‖ ticket id -> nothing, claimed
+	// tickets with a LeaseUntil.
+	bucketTicketLeases = []byte("ticket_leases")
+
+	// bucketAssists: At nanos ‖ sequence -> Assist JSON, like bucketFunnel.
+	bucketAssists = []byte("assists")
+	// bucketRatings: ticket id -> rating JSON (see ratings.go), the latest
+	// rating of each part, applied to the ticket's assists when read.
+	bucketRatings = []byte("ratings")
+	// bucketInvites: invite code -> Invite JSON.
+	bucketInvites = []byte("invites")
 )
+
+// allBuckets is every bucket of the current layout.
+var allBuckets = [][]byte{
+	bucketUsers, bucketSessions, bucketIdle, bucketDedup, bucketFunnel, bucketMeta,
+	bucketRoles,
+	bucketTickets, bucketTicketActive, bucketTicketQueue, bucketTicketClaims, bucketTicketLeases,
+	bucketAssists, bucketRatings, bucketInvites,
+}
 
 var (
 	// metaSchema holds the layout version of the file.
 	metaSchema = []byte("schema")
 	// metaDedupPruned holds when dedup entries were last pruned (nanos).
 	metaDedupPruned = []byte("dedup_pruned_at")
+	// metaSalt holds the store's salt (see Store.Salt).
+	metaSalt = []byte("salt")
 )
 
 // schemaVersion is the layout described above. Bump it, with a migration,
 // when the layout changes.
-const schemaVersion = 1
+//
+//	1: users, sessions, idle, dedup, funnel, meta
+//	2: adds the roles index (built from users on upgrade), tickets and
+//	   their indexes, assists, ratings, invites (new buckets start empty)
+const schemaVersion = 2
 
-// initSchema creates the buckets and checks the layout version.
+// initSchema creates the buckets, checks the layout version and upgrades an
+// older file.
 func initSchema(tx *bolt.Tx) error {
-	for _, name := range [][]byte{bucketUsers, bucketSessions, bucketIdle, bucketDedup, bucketFunnel, bucketMeta} {
+	for _, name := range allBuckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
 	meta := tx.Bucket(bucketMeta)
-	if v := meta.Get(metaSchema); v != nil {
-		if got := getInt(v); got != schemaVersion {
-			return fmt.Errorf("file has schema version %d, this build reads %d", got, schemaVersion)
-		}
-		return nil
+	v := meta.Get(metaSchema)
+	if v == nil {
+		return meta.Put(metaSchema, putInt(nil, schemaVersion))
 	}
-	return meta.Put(metaSchema, putInt(nil, schemaVersion))
+	switch got := getInt(v); got {
+	case schemaVersion:
+		return nil
+	case 1:
+		if err := indexAllRoles(tx); err != nil {
+			return fmt.Errorf("upgrade schema 1 to 2: %w", err)
+		}
+		return meta.Put(metaSchema, putInt(nil, schemaVersion))
+	default:
+		return fmt.Errorf("file has schema version %d, this build reads %d", got, schemaVersion)
+	}
 }
 
 // putInt appends n as 8 bytes that sort like the signed number.
@@ -108,4 +164,32 @@ func idleKey(updatedAt time.Time, chatID int64) []byte {
 // funnelKey is the bucketFunnel key of an event.
 func funnelKey(at time.Time, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(putTime(make([]byte, 0, 16), at), seq)
+}
+
+// rolePrefix is the start of every bucketRoles key of a role, a user with
+// no role counting as a resident.
+func rolePrefix(role storage.Role) []byte {
+	role = effectiveRole(role)
+	b := make([]byte, 0, len(role)+1+8)
+	return append(append(b, role...), 0)
+}
+
+// roleKey is the bucketRoles key of a user with the given role.
+func roleKey(role storage.Role, id int64) []byte {
+	return putInt(rolePrefix(role), id)
+}
+
+// queueKey is the bucketTicketQueue key of an open ticket.
+func queueKey(t storage.Ticket) []byte {
+	return putInt(putInt(make([]byte, 0, 16), t.CreatedAt.UnixMilli()), t.ID)
+}
+
+// claimKey is the bucketTicketClaims key of a claimed ticket.
+func claimKey(t storage.Ticket) []byte {
+	return putInt(putTime(putInt(make([]byte, 0, 24), t.VolunteerID), t.ClaimedAt), t.ID)
+}
+
+// leaseKey is the bucketTicketLeases key of a claimed ticket with a lease.
+func leaseKey(t storage.Ticket) []byte {
+	return putInt(putTime(make([]byte, 0, 16), t.LeaseUntil), t.ID)
 }

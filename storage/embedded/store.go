@@ -2,9 +2,11 @@
 // default backend, for a desk that runs as one process without Redis.
 //
 // Values are JSON. bbolt runs one write transaction at a time, so every
-// read-check-write (the session compare-and-set, FirstSeen) is atomic simply
-// by being inside one Update transaction, and the secondary indexes (idle
-// sessions) are kept in the same transaction as the records they index.
+// read-check-write (the session and ticket compare-and-sets, FirstSeen,
+// UseInvite, the salt's create-if-missing) is atomic simply by being inside
+// one Update transaction, and the secondary indexes (idle sessions, users by
+// role, the ticket queue, claims, leases and residents' active tickets) are
+// kept in the same transaction as the records they index.
 package embedded
 
 import (

@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -21,14 +22,21 @@ func (s *Store) GetUser(ctx context.Context, id int64) (storage.User, error) {
 	return u, err
 }
 
-// PutUser creates or replaces the user as given.
+// PutUser creates or replaces the user as given, and files it under its
+// role in the same transaction.
 func (s *Store) PutUser(ctx context.Context, u storage.User) error {
 	data, err := json.Marshal(u)
 	if err != nil {
 		return fmt.Errorf("embedded: put user %d: encode: %w", u.ID, err)
 	}
 	return s.update(ctx, fmt.Sprintf("put user %d", u.ID), func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketUsers).Put(idKey(u.ID), data)
+		if err := unindexRole(tx, u.ID); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketUsers).Put(idKey(u.ID), data); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketRoles).Put(roleKey(u.Role, u.ID), []byte{})
 	})
 }
 
@@ -54,8 +62,74 @@ func (s *Store) SetBlocked(ctx context.Context, id int64, blocked bool) error {
 // DeleteUser erases the user; an unknown user is not an error.
 func (s *Store) DeleteUser(ctx context.Context, id int64) error {
 	return s.update(ctx, fmt.Sprintf("delete user %d", id), func(tx *bolt.Tx) error {
+		if err := unindexRole(tx, id); err != nil {
+			return err
+		}
 		return tx.Bucket(bucketUsers).Delete(idKey(id))
 	})
+}
+
+// UsersWithRole returns every user whose role is role, by ascending id. A
+// user with no role counts as a resident.
+func (s *Store) UsersWithRole(ctx context.Context, role storage.Role) ([]storage.User, error) {
+	var out []storage.User
+	err := s.view(ctx, fmt.Sprintf("users with role %q", role), func(tx *bolt.Tx) error {
+		out = nil
+		prefix := rolePrefix(role)
+		c := tx.Bucket(bucketRoles).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			if len(k) != len(prefix)+8 {
+				continue // a longer role that starts with this one and a 0 byte
+			}
+			u, err := getUser(tx, getInt(k[len(prefix):]))
+			if err != nil {
+				return fmt.Errorf("indexed user: %w", err)
+			}
+			out = append(out, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// unindexRole removes the stored user, if any, from the roles index.
+func unindexRole(tx *bolt.Tx, id int64) error {
+	old, err := getUser(tx, id)
+	if err != nil {
+		// Unknown: nothing to remove. Undecodable: its role, and so its
+		// entry, cannot be known; PutUser may still replace the record.
+		return nil
+	}
+	return tx.Bucket(bucketRoles).Delete(roleKey(old.Role, id))
+}
+
+// indexAllRoles rebuilds the roles index from the users bucket.
+func indexAllRoles(tx *bolt.Tx) error {
+	if err := tx.DeleteBucket(bucketRoles); err != nil {
+		return fmt.Errorf("clear roles: %w", err)
+	}
+	roles, err := tx.CreateBucket(bucketRoles)
+	if err != nil {
+		return fmt.Errorf("create roles: %w", err)
+	}
+	return tx.Bucket(bucketUsers).ForEach(func(k, v []byte) error {
+		var u storage.User
+		if err := json.Unmarshal(v, &u); err != nil {
+			return nil // unreadable by GetUser as well: not a user to list
+		}
+		return roles.Put(roleKey(u.Role, getInt(k)), []byte{})
+	})
+}
+
+// effectiveRole is the role a user counts as: no role means resident.
+func effectiveRole(r storage.Role) storage.Role {
+	if r == "" {
+		return storage.RoleResident
+	}
+	return r
 }
 
 func getUser(tx *bolt.Tx, id int64) (storage.User, error) {

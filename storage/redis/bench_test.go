@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hotroso/hotroso/storage"
 )
@@ -35,4 +36,53 @@ func BenchmarkFirstSeen(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkSaveTicket measures the ticket compare-and-set with its index
+// updates: Claim alternates one ticket between claimed (with a lease) and
+// open; Create makes a new ticket for a new resident each time.
+func BenchmarkSaveTicket(b *testing.B) {
+	ctx := context.Background()
+	b.Run("Claim", func(b *testing.B) {
+		s := openStore(b, nil)
+		benchClaim(ctx, b, s)
+	})
+	b.Run("Create", func(b *testing.B) {
+		s := openStore(b, nil)
+		benchCreate(ctx, b, s)
+	})
+}
+
+func benchClaim(ctx context.Context, b *testing.B, s storage.Store) {
+	now := time.Now()
+	t, err := s.SaveTicket(ctx, storage.Ticket{ResidentID: 1, State: storage.TicketOpen, CreatedAt: now,
+		Question: "Nhà tôi bị ngập, tôi cần làm gì?", Answers: map[string]string{"commune": "26734"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if t.State == storage.TicketOpen {
+			t.State, t.VolunteerID, t.ClaimedAt, t.LeaseUntil = storage.TicketClaimed, 500, now, now.Add(10*time.Minute)
+		} else {
+			t.State, t.VolunteerID, t.ClaimedAt, t.LeaseUntil = storage.TicketOpen, 0, time.Time{}, time.Time{}
+		}
+		if t, err = s.SaveTicket(ctx, t); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchCreate(ctx context.Context, b *testing.B, s storage.Store) {
+	now := time.Now()
+	var resident int64
+	b.ReportAllocs()
+	for b.Loop() {
+		resident++
+		_, err := s.SaveTicket(ctx, storage.Ticket{ResidentID: resident, State: storage.TicketOpen, CreatedAt: now,
+			Question: "Nhà tôi bị ngập, tôi cần làm gì?", Answers: map[string]string{"commune": "26734"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -1,10 +1,18 @@
 package redis
 
-import "strconv"
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/hotroso/hotroso/storage"
+)
 
 // Key layout, for prefix p (default "hotroso"):
 //
 //	p:user:<id>                   hash    user fields (see users.go)
+//	p:role:<role>                 set     ids of the users with that role (no
+//	                                      role: resident); may hold stale ids,
+//	                                      see UsersWithRole
 //	p:{s<n>}:session:<chatID>     hash    v -> version, d -> Session JSON
 //	p:{s<n>}:idle                 zset    member chatID, score UpdatedAt unix ms;
 //	                                      the shard's sessions that are in a
@@ -13,6 +21,25 @@ import "strconv"
 //	p:{f}:funnel                  zset    member <seq>:<FunnelEvent JSON>,
 //	                                      score At unix ms
 //	p:{f}:funnel:seq              string  counter that makes funnel members unique
+//	p:{t}:ticket:<id>             hash    v -> version, d -> Ticket JSON
+//	p:{t}:ticket:seq              string  the last ticket id assigned
+//	p:{t}:active                  hash    resident id -> id of their open or
+//	                                      claimed ticket
+//	p:{t}:queue                   zset    open tickets: member <id19>, score
+//	                                      CreatedAt unix ms
+//	p:{t}:claims:<volunteerID>    zset    the volunteer's claimed tickets:
+//	                                      member <id19>, score ClaimedAt unix ms
+//	p:{t}:leases                  zset    claimed tickets with a LeaseUntil:
+//	                                      member <id19>, score LeaseUntil unix ms
+//	p:assists                     stream  the assist log: entries d -> Assist
+//	                                      JSON, capped (see WithAssistCap)
+//	p:assist:ratings              hash    <ticketID>:rating -> 1..5,
+//	                                      <ticketID>:worked -> yes/no
+//	p:invite:<code>               string  Invite JSON, TTL until ExpiresAt
+//	p:salt                        string  32 random bytes
+//
+// <id19> is the ticket id zero-padded to 19 digits, so that members of one
+// score sort by id (Redis orders ties by member bytes).
 //
 // Slots. Only multi-key operations need their keys in one Redis Cluster slot,
 // and the part of a key between the first "{" and "}" (the hash tag) is all
@@ -24,7 +51,17 @@ import "strconv"
 // slot while sessions spread over up to sessionShards slots. IdleSessions
 // reads all the shards' idle sets (a pipeline, which the cluster client
 // splits by node) and merges them. The funnel set and its counter share {f}.
-// Users and dedup keys are single-key, untagged, and spread freely.
+//
+// Tickets cannot be sharded that way: a save (a claim, say) changes the
+// ticket, the one queue, a volunteer's claims, the leases and the resident
+// index together, atomically, so every ticket key shares the tag {t} and
+// lives in one slot, on one node. A help desk's tickets are few (hundreds a
+// day, each saved a handful of times), so that node is not a hot spot.
+//
+// Users, role sets, dedup keys, invites, the assist stream and its ratings
+// and the salt are each used by single-key commands only: untagged, they
+// spread freely. Keeping a user and its role sets in step is therefore not
+// atomic; see PutUser and UsersWithRole.
 //
 // The prefix must not contain "{" or "}", or it would become the hash tag.
 type keyspace struct {
@@ -71,4 +108,65 @@ func (k keyspace) funnel() string {
 
 func (k keyspace) funnelSeq() string {
 	return k.prefix + ":{f}:funnel:seq"
+}
+
+// role is the set of users with role r; no role counts as a resident.
+func (k keyspace) role(r storage.Role) string {
+	if r == "" {
+		r = storage.RoleResident
+	}
+	return k.prefix + ":role:" + string(r)
+}
+
+// ticketPrefix is a ticket's key without its id. The ticket-saving script
+// appends the id it assigns; the result shares the {t} tag, and so the slot,
+// of the keys the script declares.
+func (k keyspace) ticketPrefix() string {
+	return k.prefix + ":{t}:ticket:"
+}
+
+func (k keyspace) ticket(id int64) string {
+	return k.ticketPrefix() + strconv.FormatInt(id, 10)
+}
+
+func (k keyspace) ticketSeq() string {
+	return k.prefix + ":{t}:ticket:seq"
+}
+
+func (k keyspace) activeTickets() string {
+	return k.prefix + ":{t}:active"
+}
+
+func (k keyspace) queue() string {
+	return k.prefix + ":{t}:queue"
+}
+
+func (k keyspace) claims(volunteerID int64) string {
+	return k.prefix + ":{t}:claims:" + strconv.FormatInt(volunteerID, 10)
+}
+
+func (k keyspace) leases() string {
+	return k.prefix + ":{t}:leases"
+}
+
+// ticketMember is a ticket's member in the ticket sorted sets. The saving
+// script computes the same with string.format("%019d", id).
+func ticketMember(id int64) string {
+	return fmt.Sprintf("%019d", id)
+}
+
+func (k keyspace) assists() string {
+	return k.prefix + ":assists"
+}
+
+func (k keyspace) ratings() string {
+	return k.prefix + ":assist:ratings"
+}
+
+func (k keyspace) invite(code string) string {
+	return k.prefix + ":invite:" + code
+}
+
+func (k keyspace) salt() string {
+	return k.prefix + ":salt"
 }

@@ -99,6 +99,27 @@ func TestUnreachableIsUnavailable(t *testing.T) {
 	require.ErrorIs(t, err, storage.ErrUnavailable)
 	_, err = s.FirstSeen(ctx, 1)
 	require.ErrorIs(t, err, storage.ErrUnavailable)
+
+	_, err = s.SaveTicket(ctx, storage.Ticket{ResidentID: 1, State: storage.TicketOpen})
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+	_, err = s.SaveTicket(ctx, storage.Ticket{ID: 1, ResidentID: 1, State: storage.TicketOpen, Version: 1})
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+	assert.NotErrorIs(t, err, storage.ErrConflict, "an outage is not a lost race")
+	_, err = s.ActiveTicketOf(ctx, 1)
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+	_, err = s.OpenTickets(ctx, 10)
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+	_, err = s.UsersWithRole(ctx, storage.RoleVolunteer)
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+	require.ErrorIs(t, s.PutUser(ctx, storage.User{ID: 1}), storage.ErrUnavailable)
+	require.ErrorIs(t, s.RecordAssist(ctx, storage.Assist{Kind: storage.AssistFlow}), storage.ErrUnavailable)
+	_, err = s.AssistsBetween(ctx, time.Time{}, time.Now())
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+	_, err = s.UseInvite(ctx, "code", time.Now())
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+	assert.NotErrorIs(t, err, storage.ErrNotFound)
+	_, err = s.Salt(ctx)
+	require.ErrorIs(t, err, storage.ErrUnavailable)
 }
 
 func TestClosedStoreIsUnavailable(t *testing.T) {
@@ -188,4 +209,108 @@ func TestFunnelCapDropsOldest(t *testing.T) {
 	for i, m := range []int{3, 4, 5} {
 		assert.True(t, t0.Add(time.Duration(m)*time.Minute).Equal(got[i].At), "event %d", i)
 	}
+}
+
+func TestTicketKeysShareASlot(t *testing.T) {
+	if realRedisURL != "" {
+		t.Skip("inspects miniredis")
+	}
+	mr := miniredis.RunT(t)
+	s := redis.New(goredis.NewClient(&goredis.Options{Addr: mr.Addr()}), redis.WithPrefix("p"))
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := context.Background()
+	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	tk, err := s.SaveTicket(ctx, storage.Ticket{ResidentID: 5, State: storage.TicketOpen, CreatedAt: now})
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{
+		"p:{t}:ticket:1", "p:{t}:ticket:seq", "p:{t}:active", "p:{t}:queue",
+	}, mr.Keys())
+
+	tk.State, tk.VolunteerID, tk.ClaimedAt, tk.LeaseUntil = storage.TicketClaimed, 9, now, now.Add(time.Minute)
+	_, err = s.SaveTicket(ctx, tk)
+	require.NoError(t, err)
+	// The queue emptied, so Redis dropped it.
+	assert.ElementsMatch(t, []string{
+		"p:{t}:ticket:1", "p:{t}:ticket:seq", "p:{t}:active", "p:{t}:claims:9", "p:{t}:leases",
+	}, mr.Keys())
+	member, err := mr.ZMembers("p:{t}:claims:9")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"0000000000000000001"}, member, "members are zero-padded ids")
+
+	// Released: the claim and the lease go, the queue is back. ClaimsOf and
+	// LapsedLeases would hide stale entries; the keys show them.
+	tk.Version++
+	tk.State, tk.VolunteerID, tk.ClaimedAt, tk.LeaseUntil = storage.TicketOpen, 0, time.Time{}, time.Time{}
+	tk, err = s.SaveTicket(ctx, tk)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{
+		"p:{t}:ticket:1", "p:{t}:ticket:seq", "p:{t}:active", "p:{t}:queue",
+	}, mr.Keys())
+
+	// Closed: only the ticket and the counter are left.
+	tk.State = storage.TicketClosed
+	_, err = s.SaveTicket(ctx, tk)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"p:{t}:ticket:1", "p:{t}:ticket:seq"}, mr.Keys())
+}
+
+func TestRoleIndex(t *testing.T) {
+	if realRedisURL != "" {
+		t.Skip("inspects miniredis")
+	}
+	mr := miniredis.RunT(t)
+	s := redis.New(goredis.NewClient(&goredis.Options{Addr: mr.Addr()}), redis.WithPrefix("p"))
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := context.Background()
+	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	put := func(id int64, role storage.Role) {
+		t.Helper()
+		require.NoError(t, s.PutUser(ctx, storage.User{ID: id, Role: role, CreatedAt: now, UpdatedAt: now}))
+	}
+	members := func(role string) []string {
+		t.Helper()
+		if !mr.Exists("p:role:" + role) {
+			return nil
+		}
+		m, err := mr.Members("p:role:" + role)
+		require.NoError(t, err)
+		return m
+	}
+	ids := func(role storage.Role) []int64 {
+		t.Helper()
+		us, err := s.UsersWithRole(ctx, role)
+		require.NoError(t, err)
+		out := []int64{}
+		for _, u := range us {
+			out = append(out, u.ID)
+		}
+		return out
+	}
+
+	put(5, "")
+	put(6, storage.RoleVolunteer)
+	assert.Equal(t, []string{"5"}, members("resident"), "no role is filed as resident")
+	assert.Equal(t, []string{"6"}, members("volunteer"))
+
+	// A role change moves the user between sets.
+	put(6, storage.RoleOrganizer)
+	assert.Empty(t, members("volunteer"))
+	assert.Equal(t, []string{"6"}, members("organizer"))
+	put(6, "trainer") // a role outside the usual three, then back
+	put(6, storage.RoleVolunteer)
+	assert.Empty(t, members("trainer"))
+	assert.Empty(t, members("organizer"))
+
+	// Stale ids (a user of another role, a deleted user) are skipped and
+	// removed when read; the users stay filed under their real role.
+	_, err := mr.SAdd("p:role:volunteer", "5", "99")
+	require.NoError(t, err)
+	assert.Equal(t, []int64{6}, ids(storage.RoleVolunteer))
+	assert.Equal(t, []string{"6"}, members("volunteer"))
+	assert.Equal(t, []string{"5"}, members("resident"))
+
+	require.NoError(t, s.DeleteUser(ctx, 6))
+	assert.Empty(t, members("volunteer"))
+	require.NoError(t, s.DeleteUser(ctx, 5))
+	assert.Empty(t, mr.Keys())
 }

@@ -4,7 +4,8 @@
 // Multi-key updates are Lua scripts (scripts.go) whose keys share one hash
 // tag (keys.go), so the store works unchanged on Redis Cluster. Values are
 // JSON, encoded in Go. The store's clock stamps records and orders the idle
-// index; the dedup window is a server-side TTL.
+// index; the dedup window is a server-side TTL. Tickets and their indexes
+// change together in one script; the assist log is a capped stream.
 package redis
 
 import (
@@ -28,12 +29,19 @@ const DefaultPrefix = "hotroso"
 // memory at most.
 const DefaultFunnelCap = 1_000_000
 
+// DefaultAssistCap is how many assist records the assist stream keeps unless
+// WithAssistCap says otherwise: generous, since there is at most one record
+// per finished flow or closed question; with records about 300 bytes each,
+// some 300 MB of Redis memory at most.
+const DefaultAssistCap = 1_000_000
+
 // Store is a storage.Store in Redis. It is safe for concurrent use.
 type Store struct {
 	client    goredis.UniversalClient
 	clock     func() time.Time
 	keys      keyspace
 	funnelCap int
+	assistCap int
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -45,10 +53,12 @@ type config struct {
 	clock     func() time.Time
 	prefix    string
 	funnelCap int
+	assistCap int
 }
 
-// WithClock sets the clock the store stamps sessions and users with. The
-// default is time.Now. The dedup window runs on the server's clock.
+// WithClock sets the clock the store stamps sessions, users and assists
+// with and times invite TTLs from. The default is time.Now. The dedup window
+// runs on the server's clock.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) { c.clock = now }
 }
@@ -66,8 +76,15 @@ func WithFunnelCap(n int) Option {
 	return func(c *config) { c.funnelCap = n }
 }
 
+// WithAssistCap sets about how many assist records are kept at most; beyond
+// it the oldest recorded are dropped, in whole stream nodes (XADD MAXLEN ~),
+// so a few more may stay. The default is DefaultAssistCap.
+func WithAssistCap(n int) Option {
+	return func(c *config) { c.assistCap = n }
+}
+
 func newConfig(opts []Option) (config, error) {
-	cfg := config{clock: time.Now, prefix: DefaultPrefix, funnelCap: DefaultFunnelCap}
+	cfg := config{clock: time.Now, prefix: DefaultPrefix, funnelCap: DefaultFunnelCap, assistCap: DefaultAssistCap}
 	for _, opt := range opts {
 		opt(&cfg)
 	}
@@ -77,12 +94,15 @@ func newConfig(opts []Option) (config, error) {
 	if cfg.funnelCap < 1 {
 		return cfg, fmt.Errorf("redis: funnel cap %d is not positive", cfg.funnelCap)
 	}
+	if cfg.assistCap < 1 {
+		return cfg, fmt.Errorf("redis: assist cap %d is not positive", cfg.assistCap)
+	}
 	return cfg, nil
 }
 
 // New returns a store that uses client. The store owns the client from then
 // on: Close closes it. New panics on invalid options (a prefix with "{" or
-// "}", a funnel cap below 1); Open returns them as errors.
+// "}", a funnel or assist cap below 1); Open returns them as errors.
 func New(client goredis.UniversalClient, opts ...Option) *Store {
 	cfg, err := newConfig(opts)
 	if err != nil {
@@ -97,6 +117,7 @@ func newStore(client goredis.UniversalClient, cfg config) *Store {
 		clock:     cfg.clock,
 		keys:      keyspace{prefix: cfg.prefix},
 		funnelCap: cfg.funnelCap,
+		assistCap: cfg.assistCap,
 	}
 }
 

@@ -2,7 +2,9 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -20,6 +22,8 @@ const (
 	fieldLanguage  = "lang"
 	fieldCommune   = "commune"
 	fieldBlocked   = "blocked"
+	fieldName      = "name"
+	fieldOnDuty    = "on_duty"
 	fieldCreatedAt = "created_at"
 	fieldUpdatedAt = "updated_at"
 )
@@ -41,7 +45,18 @@ func (s *Store) GetUser(ctx context.Context, id int64) (storage.User, error) {
 	return u, nil
 }
 
-// PutUser creates or replaces the user as given.
+// PutUser creates or replaces the user as given, and files it under its
+// role.
+//
+// The user hash is replaced atomically; the role sets live in other slots,
+// so they follow in later round trips: add to the new role's set, remove
+// from the other roles' sets, then read the stored role back and add the
+// user to that role's set. Every removal from a role set (here, in
+// DeleteUser, in UsersWithRole) is followed by such a read-back, so however
+// concurrent writes of one user interleave, once they are done the user is
+// in the set of the role stored last. The sets may meanwhile hold stale
+// ids, which UsersWithRole skips and removes. A failure between the steps
+// can leave the index behind the user hash until the next PutUser.
 func (s *Store) PutUser(ctx context.Context, u storage.User) error {
 	op := fmt.Sprintf("put user %d", u.ID)
 	fields, err := encodeUser(u)
@@ -49,15 +64,83 @@ func (s *Store) PutUser(ctx context.Context, u storage.User) error {
 		return fmt.Errorf("redis: %s: encode: %w", op, err)
 	}
 	key := s.keys.user(u.ID)
+	var oldRole *goredis.StringCmd
 	_, err = s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		oldRole = p.HGet(ctx, key, fieldRole)
 		p.Del(ctx, key) // replace, not merge
 		p.HSet(ctx, key, fields)
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		return wrapErr(op, err)
+	}
+	from := standardRoles
+	if old, err := oldRole.Result(); err == nil {
+		from = append(slices.Clip(from), storage.Role(old))
+	}
+	if err := s.moveRole(ctx, u.ID, []storage.Role{u.Role}, from); err != nil {
 		return wrapErr(op, err)
 	}
 	return nil
+}
+
+// standardRoles are the roles a user is removed from when its role changes
+// (besides its previous role, whatever that was).
+var standardRoles = []storage.Role{storage.RoleResident, storage.RoleVolunteer, storage.RoleOrganizer}
+
+// moveRole adds user id to the sets of the roles in to, removes it from the
+// sets of the other roles in from, then makes sure the user is in its
+// stored role's set.
+func (s *Store) moveRole(ctx context.Context, id int64, to, from []storage.Role) error {
+	member := strconv.FormatInt(id, 10)
+	_, err := s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		done := map[string]bool{}
+		for _, r := range to {
+			key := s.keys.role(r)
+			done[key] = true
+			p.SAdd(ctx, key, member)
+		}
+		for _, r := range from {
+			if key := s.keys.role(r); !done[key] {
+				done[key] = true
+				p.SRem(ctx, key, member)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.refileRoles(ctx, []int64{id})
+}
+
+// refileRoles reads the stored role of each user and adds the user to that
+// role's set: the read-back that follows every removal from a role set.
+func (s *Store) refileRoles(ctx context.Context, ids []int64) error {
+	roles := make([]*goredis.StringCmd, len(ids))
+	_, err := s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, id := range ids {
+			roles[i] = p.HGet(ctx, s.keys.user(id), fieldRole)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		return err
+	}
+	for _, cmd := range roles {
+		if err := cmd.Err(); err != nil && !errors.Is(err, goredis.Nil) {
+			return err
+		}
+	}
+	_, err = s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, id := range ids {
+			if role, err := roles[i].Result(); err == nil { // goredis.Nil: no such user
+				p.SAdd(ctx, s.keys.role(storage.Role(role)), strconv.FormatInt(id, 10))
+			}
+		}
+		return nil
+	})
+	return err
 }
 
 // SetBlocked sets the user's Blocked flag and stamps UpdatedAt with the
@@ -79,12 +162,108 @@ func (s *Store) SetBlocked(ctx context.Context, id int64, blocked bool) error {
 	return nil
 }
 
-// DeleteUser erases the user; an unknown user is not an error.
+// DeleteUser erases the user; an unknown user is not an error. It then
+// removes the user from the role sets (see PutUser).
 func (s *Store) DeleteUser(ctx context.Context, id int64) error {
-	if err := s.client.Del(ctx, s.keys.user(id)).Err(); err != nil {
-		return wrapErr(fmt.Sprintf("delete user %d", id), err)
+	op := fmt.Sprintf("delete user %d", id)
+	key := s.keys.user(id)
+	var oldRole *goredis.StringCmd
+	_, err := s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		oldRole = p.HGet(ctx, key, fieldRole)
+		p.Del(ctx, key)
+		return nil
+	})
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		return wrapErr(op, err)
+	}
+	from := standardRoles
+	if old, err := oldRole.Result(); err == nil {
+		from = append(slices.Clip(from), storage.Role(old))
+	}
+	if err := s.moveRole(ctx, id, nil, from); err != nil {
+		return wrapErr(op, err)
 	}
 	return nil
+}
+
+// UsersWithRole returns every user whose role is role, by ascending id. A
+// user with no role counts as a resident.
+//
+// It reads the role's set and loads each user it names (a pipeline, which
+// the cluster client splits by node), keeping those whose stored role is
+// role. Ids the set names wrongly (a user deleted or moved to another role
+// while PutUser or DeleteUser was between steps) are skipped and removed
+// from the set.
+func (s *Store) UsersWithRole(ctx context.Context, role storage.Role) ([]storage.User, error) {
+	op := fmt.Sprintf("users with role %q", role)
+	role = effectiveRole(role)
+	members, err := s.client.SMembers(ctx, s.keys.role(role)).Result()
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	ids := make([]int64, 0, len(members))
+	for _, m := range members {
+		id, err := strconv.ParseInt(m, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("redis: %s: set member %q: %w", op, m, err)
+		}
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	cmds := make([]*goredis.MapStringStringCmd, len(ids))
+	_, err = s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.HGetAll(ctx, s.keys.user(id))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	out := make([]storage.User, 0, len(ids))
+	var stale []int64
+	for i, cmd := range cmds {
+		fields := cmd.Val()
+		if len(fields) == 0 {
+			stale = append(stale, ids[i])
+			continue
+		}
+		u, err := decodeUser(fields)
+		if err != nil {
+			return nil, fmt.Errorf("redis: %s: decode user %d: %w", op, ids[i], err)
+		}
+		if effectiveRole(u.Role) != role {
+			stale = append(stale, ids[i])
+			continue
+		}
+		out = append(out, u)
+	}
+	if len(stale) > 0 {
+		if err := s.dropStale(ctx, role, stale); err != nil {
+			return nil, wrapErr(op, err)
+		}
+	}
+	return out, nil
+}
+
+// dropStale removes ids from role's set, then refiles them (see PutUser).
+func (s *Store) dropStale(ctx context.Context, role storage.Role, ids []int64) error {
+	members := make([]any, len(ids))
+	for i, id := range ids {
+		members[i] = strconv.FormatInt(id, 10)
+	}
+	if err := s.client.SRem(ctx, s.keys.role(role), members...).Err(); err != nil {
+		return err
+	}
+	return s.refileRoles(ctx, ids)
+}
+
+// effectiveRole is the role a user counts as: no role means resident.
+func effectiveRole(r storage.Role) storage.Role {
+	if r == "" {
+		return storage.RoleResident
+	}
+	return r
 }
 
 func encodeUser(u storage.User) (map[string]any, error) {
@@ -102,6 +281,8 @@ func encodeUser(u storage.User) (map[string]any, error) {
 		fieldLanguage:  u.Language,
 		fieldCommune:   u.Commune,
 		fieldBlocked:   boolField(u.Blocked),
+		fieldName:      u.DisplayName,
+		fieldOnDuty:    boolField(u.OnDuty),
 		fieldCreatedAt: created,
 		fieldUpdatedAt: updated,
 	}, nil
@@ -118,6 +299,8 @@ func decodeUser(f map[string]string) (storage.User, error) {
 	u.Language = f[fieldLanguage]
 	u.Commune = f[fieldCommune]
 	u.Blocked = f[fieldBlocked] == "1"
+	u.DisplayName = f[fieldName]
+	u.OnDuty = f[fieldOnDuty] == "1"
 	if u.CreatedAt, err = parseTime(f[fieldCreatedAt]); err != nil {
 		return u, fmt.Errorf("created_at: %w", err)
 	}

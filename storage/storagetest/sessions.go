@@ -108,8 +108,11 @@ func (s suite) testSessions(t *testing.T) {
 				"need":    "nước sạch, thuốc", // non-ASCII survives
 				"note":    "line one\nline \"two\"",
 			},
-			History:   []string{"start", "commune", "need"},
-			Abandoned: true,
+			History:       []string{"start", "commune", "need"},
+			Abandoned:     true,
+			Awaiting:      "display_name",
+			Draft:         "nhà tôi bị ngập, số điện thoại ***",
+			CurrentTicket: 9_000_000_001,
 		}
 		saved, err := st.SaveSession(ctx(t), in)
 		require.NoError(t, err)

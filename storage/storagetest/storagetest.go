@@ -54,10 +54,15 @@ func RunWithOptions(t *testing.T, open OpenFunc, opts Options) {
 	s := suite{open: open, opts: opts}
 	t.Run("Ping", s.testPing)
 	t.Run("Users", s.testUsers)
+	t.Run("UsersWithRole", s.testUsersWithRole)
 	t.Run("Sessions", s.testSessions)
 	t.Run("IdleSessions", s.testIdleSessions)
 	t.Run("Dedup", s.testDedup)
 	t.Run("Funnel", s.testFunnel)
+	t.Run("Tickets", s.testTickets)
+	t.Run("Assists", s.testAssists)
+	t.Run("Invites", s.testInvites)
+	t.Run("Salt", s.testSalt)
 }
 
 type suite struct {

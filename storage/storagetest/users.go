@@ -1,6 +1,8 @@
 package storagetest
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,13 +22,15 @@ func (s suite) testUsers(t *testing.T) {
 	t.Run("PutGet", func(t *testing.T) {
 		st, clock := s.store(t)
 		u := storage.User{
-			ID:        7_000_000_001,
-			Role:      storage.RoleVolunteer,
-			Language:  "vi",
-			Commune:   "26734",
-			Blocked:   true,
-			CreatedAt: clock.Now().Add(-time.Hour),
-			UpdatedAt: clock.Now(),
+			ID:          7_000_000_001,
+			Role:        storage.RoleVolunteer,
+			Language:    "vi",
+			Commune:     "26734",
+			Blocked:     true,
+			DisplayName: "Lan - Đoàn xã Thọ Xuân", // non-ASCII survives
+			OnDuty:      true,
+			CreatedAt:   clock.Now().Add(-time.Hour),
+			UpdatedAt:   clock.Now(),
 		}
 		require.NoError(t, st.PutUser(ctx(t), u))
 		got, err := st.GetUser(ctx(t), u.ID)
@@ -37,7 +41,7 @@ func (s suite) testUsers(t *testing.T) {
 	t.Run("PutReplaces", func(t *testing.T) {
 		st, clock := s.store(t)
 		u := storage.User{ID: 1, Role: storage.RoleOrganizer, Language: "en", Commune: "00001",
-			CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
+			DisplayName: "Minh", OnDuty: true, CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
 		require.NoError(t, st.PutUser(ctx(t), u))
 
 		clock.Advance(time.Minute)
@@ -45,7 +49,7 @@ func (s suite) testUsers(t *testing.T) {
 		require.NoError(t, st.PutUser(ctx(t), u2))
 		got, err := st.GetUser(ctx(t), 1)
 		require.NoError(t, err)
-		assertUser(t, u2, got) // role and commune are gone, not merged
+		assertUser(t, u2, got) // role, commune, name and duty are gone, not merged
 	})
 
 	t.Run("UsersAreIndependent", func(t *testing.T) {
@@ -92,6 +96,19 @@ func (s suite) testUsers(t *testing.T) {
 		require.ErrorIs(t, err, storage.ErrNotFound, "SetBlocked must not create a user")
 	})
 
+	t.Run("SetBlockedKeepsTheRest", func(t *testing.T) {
+		st, clock := s.store(t)
+		u := storage.User{ID: 3, Role: storage.RoleVolunteer, DisplayName: "Lan", OnDuty: true,
+			CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
+		require.NoError(t, st.PutUser(ctx(t), u))
+		require.NoError(t, st.SetBlocked(ctx(t), 3, true))
+		got, err := st.GetUser(ctx(t), 3)
+		require.NoError(t, err)
+		want := u
+		want.Blocked = true
+		assertUser(t, want, got)
+	})
+
 	t.Run("DeleteIdempotent", func(t *testing.T) {
 		st, clock := s.store(t)
 		require.NoError(t, st.DeleteUser(ctx(t), 5), "deleting an unknown user")
@@ -111,4 +128,133 @@ func assertUser(t *testing.T, want, got storage.User) {
 	want.CreatedAt, got.CreatedAt = time.Time{}, time.Time{}
 	want.UpdatedAt, got.UpdatedAt = time.Time{}, time.Time{}
 	assert.Equal(t, want, got)
+}
+
+func (s suite) testUsersWithRole(t *testing.T) {
+	t.Run("ListsFollowRoles", s.testRoleLists)
+	t.Run("ConcurrentRoleChanges", s.testConcurrentRoleChanges)
+}
+
+func (s suite) testRoleLists(t *testing.T) {
+	st, clock := s.store(t)
+	user := func(id int64, role storage.Role) storage.User {
+		return storage.User{ID: id, Role: role, Language: "vi", DisplayName: fmt.Sprintf("user %d", id),
+			CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
+	}
+	put := func(u storage.User) storage.User {
+		t.Helper()
+		require.NoError(t, st.PutUser(ctx(t), u))
+		return u
+	}
+	with := func(role storage.Role) []storage.User {
+		t.Helper()
+		got, err := st.UsersWithRole(ctx(t), role)
+		require.NoError(t, err)
+		return got
+	}
+
+	assert.Empty(t, with(storage.RoleVolunteer), "no users yet")
+
+	// Put out of id order; ids of more than one digit, so that a textual
+	// order would differ from the numeric one.
+	v30 := put(user(30, storage.RoleVolunteer))
+	o4 := put(user(4, storage.RoleOrganizer))
+	r2 := put(user(2, storage.RoleResident))
+	v100 := put(user(100, storage.RoleVolunteer))
+	v9 := put(user(9, storage.RoleVolunteer))
+	none := put(user(7, "")) // no role: a resident
+	v9.OnDuty = true
+	put(v9) // replaced, same role: listed once
+
+	assertUsers(t, []storage.User{v9, v30, v100}, with(storage.RoleVolunteer))
+	assertUsers(t, []storage.User{o4}, with(storage.RoleOrganizer))
+	assertUsers(t, []storage.User{r2, none}, with(storage.RoleResident))
+	assertUsers(t, []storage.User{r2, none}, with(""), "no role means resident")
+
+	// Roles change: the lists follow.
+	v30.Role = storage.RoleOrganizer
+	o30 := put(v30)
+	none.Role = storage.RoleVolunteer
+	v7 := put(none)
+	r2.Role = ""
+	r2 = put(r2) // still a resident
+	assertUsers(t, []storage.User{v7, v9, v100}, with(storage.RoleVolunteer))
+	assertUsers(t, []storage.User{o4, o30}, with(storage.RoleOrganizer))
+	assertUsers(t, []storage.User{r2}, with(storage.RoleResident))
+
+	// Blocking keeps the role; deleting removes the user.
+	require.NoError(t, st.SetBlocked(ctx(t), 9, true))
+	v9.Blocked, v9.UpdatedAt = true, clock.Now()
+	require.NoError(t, st.DeleteUser(ctx(t), 100))
+	assertUsers(t, []storage.User{v7, v9}, with(storage.RoleVolunteer))
+	require.NoError(t, st.DeleteUser(ctx(t), 7))
+	require.NoError(t, st.DeleteUser(ctx(t), 9))
+	assert.Empty(t, with(storage.RoleVolunteer))
+	assertUsers(t, []storage.User{o4, o30}, with(storage.RoleOrganizer))
+
+	// A deleted user put again is listed again.
+	put(v100)
+	assertUsers(t, []storage.User{v100}, with(storage.RoleVolunteer))
+}
+
+// testConcurrentRoleChanges has writers put the same users with different
+// roles at once: afterwards each user is listed under its stored role only.
+func (s suite) testConcurrentRoleChanges(t *testing.T) {
+	const (
+		users   = 4
+		writers = 16
+		rounds  = 5
+	)
+	st, clock := s.store(t)
+	roles := []storage.Role{storage.RoleResident, storage.RoleVolunteer, storage.RoleOrganizer}
+	for round := range rounds {
+		var wg sync.WaitGroup
+		errs := make(chan error, users*writers)
+		gate := make(chan struct{})
+		for id := range int64(users) {
+			for w := range writers {
+				wg.Go(func() {
+					u := storage.User{ID: id + 1, Role: roles[(w+round+int(id))%len(roles)],
+						CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
+					<-gate
+					errs <- st.PutUser(ctx(t), u)
+				})
+			}
+		}
+		close(gate)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+
+		listed := map[int64][]storage.Role{}
+		for _, r := range roles {
+			us, err := st.UsersWithRole(ctx(t), r)
+			require.NoError(t, err)
+			for _, u := range us {
+				listed[u.ID] = append(listed[u.ID], r)
+			}
+		}
+		for id := range int64(users) {
+			u, err := st.GetUser(ctx(t), id+1)
+			require.NoError(t, err)
+			assert.Equalf(t, []storage.Role{u.Role}, listed[id+1], "round %d: user %d", round, id+1)
+		}
+	}
+}
+
+func assertUsers(t *testing.T, want, got []storage.User, msgAndArgs ...any) {
+	t.Helper()
+	ids := func(us []storage.User) []int64 {
+		out := make([]int64, len(us))
+		for i, u := range us {
+			out[i] = u.ID
+		}
+		return out
+	}
+	require.Equal(t, ids(want), ids(got), msgAndArgs...)
+	for i := range want {
+		assertUser(t, want[i], got[i])
+	}
 }

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// program is the hotroso binary (this test binary re-run as main) with
+// pipes to its standard input and output.
+type program struct {
+	t     *testing.T
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+
+	mu     sync.Mutex
+	out    strings.Builder
+	mark   int // expect looks at output after this point
+	change chan struct{}
+	done   chan struct{}
+}
+
+// startProgram runs `hotroso args...` with only the given environment.
+func startProgram(t *testing.T, env []string, args ...string) *program {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append([]string{"HOTROSO_TEST_MAIN=1", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	cmd.Dir = t.TempDir()
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = cmd.Stdout
+	require.NoError(t, cmd.Start())
+	p := &program{t: t, cmd: cmd, stdin: stdin, change: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		r := bufio.NewReader(stdout)
+		buf := make([]byte, 4096)
+		for {
+			n, err := r.Read(buf)
+			p.mu.Lock()
+			p.out.Write(buf[:n])
+			close(p.change)
+			p.change = make(chan struct{})
+			p.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-p.done
+		_ = cmd.Wait()
+	})
+	return p
+}
+
+func (p *program) send(line string) {
+	p.t.Helper()
+	_, err := io.WriteString(p.stdin, line+"\n")
+	require.NoError(p.t, err)
+}
+
+// expect waits until the output after the mark matches re, moves the mark
+// past the match, and returns the submatches.
+func (p *program) expect(re string) []string {
+	p.t.Helper()
+	pattern := regexp.MustCompile(re)
+	deadline := time.After(wait)
+	for {
+		p.mu.Lock()
+		rest := p.out.String()[p.mark:]
+		change := p.change
+		if loc := pattern.FindStringSubmatchIndex(rest); loc != nil {
+			m := pattern.FindStringSubmatch(rest)
+			p.mark += loc[1]
+			p.mu.Unlock()
+			return m
+		}
+		p.mu.Unlock()
+		select {
+		case <-change:
+		case <-p.done:
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			p.t.Fatalf("the program ended before printing %q; output after the mark:\n%s", re, p.out.String()[p.mark:])
+		case <-deadline:
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			p.t.Fatalf("no %q in the output after the mark:\n%s", re, p.out.String()[p.mark:])
+		}
+	}
+}
+
+// press waits for a button with the label and presses it by its number.
+func (p *program) press(label string) {
+	p.t.Helper()
+	n := p.expect(`\[(\d+)\] ` + regexp.QuoteMeta(label))[1]
+	p.send(n)
+}
+
+func TestTryRunsTheWholeDeskInOneTerminal(t *testing.T) {
+	p := startProgram(t, nil, "try")
+	p.expect("/as resident")
+	p.send("/start")
+	p.expect("Xin chào bác")
+	p.press("Tài khoản VNeID")
+	p.press("Làm tài khoản từ đầu")
+	p.expect("Thẻ căn cước gắn chip")
+	p.press("🙋 Hỏi tình nguyện viên")
+	p.expect("vị trí số 1")
+	p.send("Máy tôi không có NFC thì làm sao?")
+	p.expect("đã ghi thêm")
+
+	p.send("/as volunteer")
+	p.expect("❓ Câu hỏi #1")
+	p.press("🙋 Nhận câu hỏi")
+	p.expect("Máy tôi không có NFC thì làm sao")
+	p.send("Bác chọn quét mã QR trên thẻ nhé.")
+	p.send("/as resident")
+	p.expect("🙋 Lan - Đoàn xã \\(thử\\): Bác chọn quét mã QR trên thẻ nhé.")
+	p.send("/photo màn hình của tôi")
+	p.send("/as volunteer")
+	p.expect(`\[photo: [^\]]+\] 👤 Người dân \(#1\): màn hình của tôi`)
+	p.send("/done")
+	p.press("✅ Đã giải quyết")
+	p.expect("Đã đóng câu hỏi #1")
+	p.send("/as resident")
+	p.press("5⭐")
+	p.expect("Cảm ơn bác")
+
+	p.send("/as organizer")
+	p.send("/volunteers")
+	p.expect(`Lan - Đoàn xã \(thử\) \(đang trực\)`)
+	p.send("/quit")
+	select {
+	case <-p.done:
+	case <-time.After(wait):
+		t.Fatal("the program did not end on /quit")
+	}
+	require.NoError(t, p.cmd.Wait())
+	p.mark = 0
+	p.expect(`🔔 \d+ new message\(s\) for the volunteer \(/as volunteer\)`)
+}
+
+func TestTryInEnglish(t *testing.T) {
+	p := startProgram(t, nil, "try", "--lang", "en")
+	p.send("/start")
+	p.expect("Hello!")
+	p.press("Staying safe") // whichever the safety flow's English title starts with
+	p.send("/quit")
+}
+
+func TestNoTokenPointsToTry(t *testing.T) {
+	p := startProgram(t, nil)
+	p.expect("TELEGRAM_BOT_TOKEN: not set.*hotroso try")
+	<-p.done
+	err := p.cmd.Wait()
+	require.Error(t, err)
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit)
+	require.Equal(t, 1, exit.ExitCode())
+}

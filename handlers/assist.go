@@ -1,0 +1,51 @@
+package handlers
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/hotroso/hotroso/storage"
+)
+
+// saltCache keeps the store's salt once it has been read.
+type saltCache struct {
+	mu   sync.Mutex
+	salt []byte
+}
+
+// residentHash is the resident as the assist log knows them: an HMAC of
+// their id with the store's secret salt, so records of one resident can be
+// counted together but not traced back without the salt.
+func (d *Desk) residentHash(ctx context.Context, residentID int64) (string, error) {
+	d.salt.mu.Lock()
+	defer d.salt.mu.Unlock()
+	if d.salt.salt == nil {
+		salt, err := d.store.Salt(ctx)
+		if err != nil {
+			return "", fmt.Errorf("handlers: load salt: %w", err)
+		}
+		d.salt.salt = salt
+	}
+	mac := hmac.New(sha256.New, d.salt.salt)
+	mac.Write([]byte(strconv.FormatInt(residentID, 10)))
+	return hex.EncodeToString(mac.Sum(nil)[:12]), nil
+}
+
+// recordAssist appends an assist record for the resident. The log is the
+// desk's report of its work: a failure is logged, and the resident's
+// conversation goes on.
+func (d *Desk) recordAssist(ctx context.Context, residentID int64, a storage.Assist) {
+	hash, err := d.residentHash(ctx, residentID)
+	if err == nil {
+		a.Resident = hash
+		err = d.store.RecordAssist(ctx, a)
+	}
+	if err != nil {
+		d.log.Error("assist not recorded", "kind", a.Kind, "ticket", a.TicketID, "flow", a.FlowID, "err", err)
+	}
+}

@@ -1,0 +1,36 @@
+package handlers
+
+import (
+	"github.com/hotroso/hotroso/storage"
+)
+
+// Permission checks: a button or a command is a request, never a
+// permission; each action asks one of these on the server.
+
+// canVolunteer reports whether u may take and answer questions.
+func canVolunteer(u storage.User) bool {
+	return u.Role == storage.RoleVolunteer || u.Role == storage.RoleOrganizer
+}
+
+// canOrganize reports whether u may invite and remove volunteers.
+func canOrganize(u storage.User) bool { return u.Role == storage.RoleOrganizer }
+
+// holds reports whether volunteer u holds the claimed ticket t.
+func holds(u storage.User, t storage.Ticket) bool {
+	return t.State == storage.TicketClaimed && t.VolunteerID == u.ID && canVolunteer(u)
+}
+
+// volunteerCommands are the commands only volunteers (and organizers) use.
+var volunteerCommands = map[string]bool{"queue": true, "next": true, "done": true, "release": true, "on": true, "off": true}
+
+// organizerCommands are the commands only organizers use.
+var organizerCommands = map[string]bool{"invite": true, "volunteers": true}
+
+func isVolunteerCommand(name string) bool { return volunteerCommands[name] }
+
+// refuse answers an action the user is not allowed, and logs it (without
+// personal data) so forged requests can be noticed.
+func (d *Desk) refuse(r *request, action string) Response {
+	d.log.Warn("refused: not allowed", "action", action, "role", r.user.Role, "update_id", r.UpdateID)
+	return Response{Notice: d.t(r, "auth.refused"), Replies: []Reply{{ChatID: r.ChatID, Text: d.t(r, "auth.refused_long")}}}
+}

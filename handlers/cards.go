@@ -1,0 +1,233 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hotroso/hotroso/flows"
+	"github.com/hotroso/hotroso/storage"
+)
+
+// announce posts a ticket's card with a claim button: in the volunteer
+// group, or to each volunteer on duty when there is no group. An escalated
+// ticket's card says how long it has waited.
+func (d *Desk) announce(ctx context.Context, t storage.Ticket, escalated bool) {
+	text := d.cardText(ctx, t)
+	if escalated {
+		text = d.texts.T(d.defaultLang, "card.escalated", "min", strconv.Itoa(int(d.now().Sub(t.CreatedAt).Minutes()))) + "\n" + text
+	}
+	buttons := [][]Button{{{Label: d.texts.T(d.defaultLang, "card.claim"), Data: dataClaim + strconv.FormatInt(t.ID, 10)}}}
+	if d.cfg.VolunteerChatID != 0 {
+		id, err := d.messenger.Send(ctx, Reply{ChatID: d.cfg.VolunteerChatID, Text: text, Buttons: buttons})
+		if err != nil {
+			d.log.Error("card not posted", "ticket", t.ID, "err", err)
+			return
+		}
+		d.saveCard(ctx, t.ID, d.cfg.VolunteerChatID, id)
+		return
+	}
+	volunteers, err := d.onDuty(ctx)
+	if err != nil {
+		d.log.Error("no volunteers to tell", "ticket", t.ID, "err", err)
+		return
+	}
+	for _, v := range volunteers {
+		if _, err := d.messenger.Send(ctx, Reply{ChatID: v.ID, Text: d.cardTextIn(v.Language, t), Buttons: [][]Button{{{Label: d.texts.T(v.Language, "card.claim"), Data: buttons[0][0].Data}}}}); err != nil {
+			d.log.Warn("card not sent to a volunteer", "ticket", t.ID, "err", err)
+		}
+	}
+}
+
+// onDuty lists the volunteers and organizers on duty.
+func (d *Desk) onDuty(ctx context.Context) ([]storage.User, error) {
+	var out []storage.User
+	for _, role := range []storage.Role{storage.RoleVolunteer, storage.RoleOrganizer} {
+		users, err := d.store.UsersWithRole(ctx, role)
+		if err != nil {
+			return nil, fmt.Errorf("handlers: list %ss: %w", role, err)
+		}
+		for _, u := range users {
+			if u.OnDuty && !u.Blocked {
+				out = append(out, u)
+			}
+		}
+	}
+	return out, nil
+}
+
+// saveCard remembers where a ticket's card is, to edit it later.
+func (d *Desk) saveCard(ctx context.Context, id, chatID int64, messageID int) {
+	for range 3 {
+		t, err := d.store.GetTicket(ctx, id)
+		if err != nil {
+			d.log.Warn("card not remembered", "ticket", id, "err", err)
+			return
+		}
+		t.CardChatID, t.CardMessageID = chatID, messageID
+		if _, err = d.store.SaveTicket(ctx, t); !errors.Is(err, storage.ErrConflict) {
+			if err != nil {
+				d.log.Warn("card not remembered", "ticket", id, "err", err)
+			}
+			return
+		}
+	}
+}
+
+// editCard rewrites a ticket's card in the volunteer group, without buttons
+// unless the ticket is open.
+func (d *Desk) editCard(ctx context.Context, t storage.Ticket, text string) {
+	if t.CardMessageID == 0 {
+		return
+	}
+	var buttons [][]Button
+	if t.State == storage.TicketOpen {
+		buttons = [][]Button{{{Label: d.texts.T(d.defaultLang, "card.claim"), Data: dataClaim + strconv.FormatInt(t.ID, 10)}}}
+	}
+	if err := d.messenger.Edit(ctx, t.CardChatID, t.CardMessageID, text, buttons); err != nil {
+		d.log.Warn("card not updated", "ticket", t.ID, "err", err)
+	}
+}
+
+// cardText is a ticket's card in the default language.
+func (d *Desk) cardText(_ context.Context, t storage.Ticket) string {
+	return d.cardTextIn(d.defaultLang, t)
+}
+
+// cardTextIn describes a waiting ticket for volunteers: where the resident
+// is stuck and what they wrote, masked. No name, no phone number.
+func (d *Desk) cardTextIn(lang string, t storage.Ticket) string {
+	var b strings.Builder
+	b.WriteString(d.texts.T(lang, "card.title", "id", strconv.FormatInt(t.ID, 10), "where", d.where(lang, t)))
+	if t.Commune != "" {
+		b.WriteString("\n" + d.texts.T(lang, "card.commune", "commune", t.Commune))
+	}
+	if t.Question != "" {
+		b.WriteString("\n« " + t.Question + " »")
+	}
+	for _, n := range t.Notes {
+		b.WriteString("\n« " + n + " »")
+	}
+	return b.String()
+}
+
+// where names the flow and step of a ticket, or says it came from the menu.
+func (d *Desk) where(lang string, t storage.Ticket) string {
+	f, ok := d.flows.Flow(t.FlowID)
+	if !ok {
+		return d.texts.T(lang, "card.no_flow")
+	}
+	where := f.Title.In(lang, d.defaultLang)
+	if step, ok := f.Steps[t.Step]; ok {
+		where += " › " + firstLine(step.Text.In(lang, d.defaultLang), 60)
+	}
+	return where
+}
+
+// ticketBrief is what a volunteer sees on taking a ticket: everything the
+// resident said, where they are, with their answers, and what to do next.
+func (d *Desk) ticketBrief(lang string, t storage.Ticket, lease time.Duration) string {
+	var b strings.Builder
+	b.WriteString(d.cardTextIn(lang, t))
+	if len(t.Answers) > 0 {
+		b.WriteString("\n" + d.texts.T(lang, "brief.answers"))
+		for k, v := range t.Answers {
+			b.WriteString(" " + k + "=" + v)
+		}
+	}
+	b.WriteString("\n\n" + d.texts.T(lang, "brief.howto"))
+	if lease > 0 {
+		b.WriteString("\n" + d.texts.T(lang, "brief.lease", "min", strconv.Itoa(int(lease.Minutes()))))
+	}
+	return b.String()
+}
+
+// askRating tells the resident the question was closed, asks how it went,
+// and offers the flow they were in, at the step they left.
+func (d *Desk) askRating(ctx context.Context, t storage.Ticket, volunteer string) {
+	lang := d.langOf(ctx, t.ResidentID)
+	id := strconv.FormatInt(t.ID, 10)
+	var stars []Button
+	for n := 1; n <= 5; n++ {
+		stars = append(stars, Button{Label: strconv.Itoa(n) + "⭐", Data: dataRate + id + ":" + strconv.Itoa(n)})
+	}
+	rows := [][]Button{
+		{{Label: d.texts.T(lang, "rate.worked"), Data: dataWorked + id + ":yes"}, {Label: d.texts.T(lang, "rate.not_worked"), Data: dataWorked + id + ":no"}},
+		stars,
+	}
+	if s, err := d.session(ctx, t.ResidentID); err == nil {
+		if f, step, err := d.flows.Locate(s); err == nil && f.ID == t.FlowID && !step.Final() {
+			rows = append(rows, []Button{{Label: d.texts.T(lang, "flow.continue_named", "title", f.Title.In(lang, d.defaultLang)), Data: flows.ContinueData(f.ID)}})
+		}
+	}
+	rows = append(rows, []Button{{Label: d.texts.T(lang, "button.menu"), Data: dataMenu}})
+	if _, err := d.messenger.Send(ctx, Reply{ChatID: t.ResidentID, Text: d.texts.T(lang, "rate.ask", "name", volunteer), Buttons: rows}); err != nil {
+		d.log.Warn("rating not asked", "ticket", t.ID, "err", err)
+	}
+}
+
+// rate records a resident's rating of their own closed ticket.
+func (d *Desk) rate(ctx context.Context, r *request, id int64, rating int, worked string) (Response, error) {
+	t, err := d.store.GetTicket(ctx, id)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return Response{}, fmt.Errorf("handlers: load ticket: %w", err)
+	}
+	if err != nil || t.ResidentID != r.UserID || t.State != storage.TicketClosed {
+		return d.refuse(r, "rate"), nil
+	}
+	if err := d.store.RateTicket(ctx, id, rating, worked); err != nil {
+		return Response{}, fmt.Errorf("handlers: rate ticket: %w", err)
+	}
+	return Response{Notice: d.t(r, "rate.thanks"), Replies: []Reply{{ChatID: r.ChatID, Text: d.t(r, "rate.thanks")}}}, nil
+}
+
+// displayName is how residents see a volunteer.
+func (d *Desk) displayName(u storage.User) string {
+	if u.DisplayName != "" {
+		return u.DisplayName
+	}
+	return d.texts.T(d.defaultLang, "volunteer.anonymous")
+}
+
+// volunteerName looks up a volunteer's display name.
+func (d *Desk) volunteerName(ctx context.Context, id int64) string {
+	u, err := d.store.GetUser(ctx, id)
+	if err != nil {
+		return d.texts.T(d.defaultLang, "volunteer.anonymous")
+	}
+	return d.displayName(u)
+}
+
+// langOf is a user's language, or the default.
+func (d *Desk) langOf(ctx context.Context, id int64) string {
+	if u, err := d.store.GetUser(ctx, id); err == nil && u.Language != "" {
+		return u.Language
+	}
+	return d.defaultLang
+}
+
+// userText is a text in the language of another user.
+func (d *Desk) userText(ctx context.Context, userID int64, key string, args ...string) string {
+	return d.texts.T(d.langOf(ctx, userID), key, args...)
+}
+
+// notifyUser sends another user a text in their language.
+func (d *Desk) notifyUser(ctx context.Context, userID int64, key string, args ...string) {
+	if _, err := d.messenger.Send(ctx, Reply{ChatID: userID, Text: d.userText(ctx, userID, key, args...)}); err != nil {
+		d.log.Warn("notice not delivered", "key", key, "err", err)
+	}
+}
+
+// firstLine is the first line of s, cut to max characters.
+func firstLine(s string, max int) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if r := []rune(s); len(r) > max {
+		return string(r[:max-1]) + "…"
+	}
+	return s
+}

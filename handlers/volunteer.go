@@ -1,0 +1,387 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hotroso/hotroso/storage"
+)
+
+// timeZero clears a time field.
+var timeZero time.Time
+
+// Callback data of the desk's ticket buttons; each carries a ticket id.
+const (
+	dataClaim   = "tc:" // tc:<id>: claim
+	dataSwitch  = "tw:" // tw:<id>: relay to this claimed ticket
+	dataDone    = "td:" // td:<id>:<outcome>: close
+	dataRate    = "rt:" // rt:<id>:<1..5>: the resident's rating
+	dataWorked  = "rw:" // rw:<id>:yes|no: whether it worked
+	dataRemoveV = "vr:" // vr:<user id>: remove a volunteer
+)
+
+// Ticket outcomes a volunteer closes with.
+var ticketOutcomes = []string{"solved", "in_person", "unsolved"}
+
+// ticketButton splits "prefix<id>[:rest]" data.
+func ticketButton(data, prefix string) (id int64, rest string, ok bool) {
+	body, found := strings.CutPrefix(data, prefix)
+	if !found {
+		return 0, "", false
+	}
+	idText, rest, _ := strings.Cut(body, ":")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, "", false
+	}
+	return id, rest, true
+}
+
+// claim gives the ticket to the volunteer if it is still open. Exactly one
+// of many volunteers pressing at once wins: the store's compare-and-set.
+func (d *Desk) claim(ctx context.Context, r *request, id int64) (Response, error) {
+	if !canVolunteer(r.user) {
+		return d.refuse(r, "claim"), nil
+	}
+	claims, err := d.store.ClaimsOf(ctx, r.UserID)
+	if err != nil {
+		return Response{}, fmt.Errorf("handlers: list claims: %w", err)
+	}
+	if len(claims) >= d.cfg.MaxOpenClaims {
+		return d.notice(r, d.t(r, "claim.too_many", "max", strconv.Itoa(d.cfg.MaxOpenClaims))), nil
+	}
+	t, err := d.store.GetTicket(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return d.notice(r, d.t(r, "claim.gone")), nil
+	}
+	if err != nil {
+		return Response{}, fmt.Errorf("handlers: load ticket: %w", err)
+	}
+	if t.State != storage.TicketOpen {
+		return d.claimLost(ctx, r, t), nil
+	}
+	now := d.now()
+	t.State, t.VolunteerID, t.ClaimedAt, t.RepliedAt, t.LeaseUntil = storage.TicketClaimed, r.UserID, now, timeZero, now.Add(d.cfg.ClaimTimeout)
+	t, err = d.store.SaveTicket(ctx, t)
+	if errors.Is(err, storage.ErrConflict) {
+		current, loadErr := d.store.GetTicket(ctx, id)
+		if loadErr != nil {
+			return Response{}, fmt.Errorf("handlers: reload ticket: %w", loadErr)
+		}
+		return d.claimLost(ctx, r, current), nil
+	}
+	if err != nil {
+		return Response{}, fmt.Errorf("handlers: claim ticket: %w", err)
+	}
+	d.log.Info("ticket claimed", "ticket", t.ID, "volunteer", r.UserID)
+	if err := d.setCurrent(ctx, r.UserID, t.ID); err != nil {
+		return Response{}, err
+	}
+	name := d.displayName(r.user)
+	d.editCard(ctx, t, d.texts.T(d.defaultLang, "card.claimed", "id", strconv.FormatInt(t.ID, 10), "name", name))
+	d.notifyUser(ctx, t.ResidentID, "ask.claimed", "name", name)
+	return Response{Notice: d.t(r, "claim.won"), Replies: []Reply{{ChatID: r.UserID, Text: d.ticketBrief(r.lang, t, d.cfg.ClaimTimeout)}}}, nil
+}
+
+// claimLost answers a volunteer whose claim came too late.
+func (d *Desk) claimLost(ctx context.Context, r *request, t storage.Ticket) Response {
+	switch t.State {
+	case storage.TicketClaimed:
+		if t.VolunteerID == r.UserID {
+			return d.notice(r, d.t(r, "claim.yours"))
+		}
+		return d.notice(r, d.t(r, "claim.taken", "name", d.volunteerName(ctx, t.VolunteerID)))
+	default:
+		return d.notice(r, d.t(r, "claim.gone"))
+	}
+}
+
+// next claims the oldest open ticket.
+func (d *Desk) next(ctx context.Context, r *request) (Response, error) {
+	open, err := d.store.OpenTickets(ctx, 1)
+	if err != nil {
+		return Response{}, fmt.Errorf("handlers: read queue: %w", err)
+	}
+	if len(open) == 0 {
+		return d.reply(r, d.t(r, "queue.empty"), nil), nil
+	}
+	resp, err := d.claim(ctx, r, open[0].ID)
+	if resp.Notice != "" && len(resp.Replies) == 0 {
+		resp.Replies = []Reply{{ChatID: r.ChatID, Text: resp.Notice}}
+	}
+	return resp, err
+}
+
+// queue lists the open tickets with claim buttons, and the volunteer's own.
+func (d *Desk) queue(ctx context.Context, r *request) (Response, error) {
+	open, err := d.store.OpenTickets(ctx, 10)
+	if err != nil {
+		return Response{}, fmt.Errorf("handlers: read queue: %w", err)
+	}
+	claims, err := d.store.ClaimsOf(ctx, r.UserID)
+	if err != nil {
+		return Response{}, fmt.Errorf("handlers: list claims: %w", err)
+	}
+	var b strings.Builder
+	var rows [][]Button
+	if len(open) == 0 {
+		b.WriteString(d.t(r, "queue.empty"))
+	} else {
+		b.WriteString(d.t(r, "queue.title", "n", strconv.Itoa(len(open))))
+	}
+	now := d.now()
+	for _, t := range open {
+		fmt.Fprintf(&b, "\n#%d · %s · %s", t.ID, d.where(r.lang, t), waited(now.Sub(t.CreatedAt)))
+		rows = append(rows, []Button{{Label: d.t(r, "queue.claim", "id", strconv.FormatInt(t.ID, 10)), Data: dataClaim + strconv.FormatInt(t.ID, 10)}})
+	}
+	if len(claims) > 0 {
+		b.WriteString("\n\n" + d.t(r, "queue.yours"))
+		for _, t := range claims {
+			fmt.Fprintf(&b, "\n#%d · %s", t.ID, d.where(r.lang, t))
+			rows = append(rows, []Button{{Label: d.t(r, "queue.switch", "id", strconv.FormatInt(t.ID, 10)), Data: dataSwitch + strconv.FormatInt(t.ID, 10)}})
+		}
+	}
+	return d.reply(r, b.String(), rows), nil
+}
+
+// switchTo makes a claimed ticket the one the volunteer's messages go to.
+func (d *Desk) switchTo(ctx context.Context, r *request, id int64) (Response, error) {
+	t, err := d.store.GetTicket(ctx, id)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return Response{}, fmt.Errorf("handlers: load ticket: %w", err)
+	}
+	if err != nil || !holds(r.user, t) {
+		return d.refuse(r, "switch"), nil
+	}
+	if err := d.setCurrent(ctx, r.UserID, id); err != nil {
+		return Response{}, err
+	}
+	return d.reply(r, d.ticketBrief(r.lang, t, 0), nil), nil
+}
+
+// currentTicket returns the claimed ticket a volunteer's messages go to.
+func (d *Desk) currentTicket(ctx context.Context, r *request) (storage.Ticket, bool, error) {
+	if !canVolunteer(r.user) {
+		return storage.Ticket{}, false, nil
+	}
+	s, err := d.session(ctx, r.ChatID)
+	if err != nil || s.CurrentTicket == 0 {
+		return storage.Ticket{}, false, err
+	}
+	t, err := d.store.GetTicket(ctx, s.CurrentTicket)
+	if errors.Is(err, storage.ErrNotFound) {
+		return t, false, nil
+	}
+	if err != nil {
+		return t, false, fmt.Errorf("handlers: load ticket: %w", err)
+	}
+	return t, holds(r.user, t), nil
+}
+
+// fromVolunteer relays a volunteer's text to the resident. Links outside the
+// allow-list are held back, with a note to the volunteer.
+func (d *Desk) fromVolunteer(ctx context.Context, r *request, t storage.Ticket) (Response, error) {
+	if bad := disallowedLinks(r.Text, d.cfg.LinkAllowlist); len(bad) > 0 {
+		d.log.Warn("volunteer link held back", "ticket", t.ID, "links", len(bad))
+		return d.reply(r, d.t(r, "relay.link_held", "links", strings.Join(bad, " "), "allowed", strings.Join(d.cfg.LinkAllowlist, ", ")), nil), nil
+	}
+	if err := d.markReplied(ctx, t); err != nil {
+		return Response{}, err
+	}
+	text := d.userText(ctx, t.ResidentID, "relay.from_volunteer", "name", d.displayName(r.user), "text", r.Text)
+	return Response{Replies: []Reply{{ChatID: t.ResidentID, Text: text}}}, nil
+}
+
+// mediaFromVolunteer copies a volunteer's photo or voice note to the
+// resident, under the volunteer's display name.
+func (d *Desk) mediaFromVolunteer(ctx context.Context, r *request, t storage.Ticket) (Response, error) {
+	if bad := disallowedLinks(r.Text, d.cfg.LinkAllowlist); len(bad) > 0 {
+		return d.reply(r, d.t(r, "relay.link_held", "links", strings.Join(bad, " "), "allowed", strings.Join(d.cfg.LinkAllowlist, ", ")), nil), nil
+	}
+	if err := d.markReplied(ctx, t); err != nil {
+		return Response{}, err
+	}
+	caption := d.userText(ctx, t.ResidentID, "relay.from_volunteer", "name", d.displayName(r.user), "text", r.Text)
+	if err := d.messenger.Copy(ctx, t.ResidentID, r.ChatID, r.MessageID, strings.TrimSpace(caption)); err != nil {
+		return Response{}, fmt.Errorf("handlers: relay media: %w", err)
+	}
+	return Response{}, nil
+}
+
+// markReplied ends the lease on the volunteer's first reply: from then on
+// the claim holds until /done or /release.
+func (d *Desk) markReplied(ctx context.Context, t storage.Ticket) error {
+	if !t.RepliedAt.IsZero() {
+		return nil
+	}
+	t.RepliedAt, t.LeaseUntil = d.now(), timeZero
+	if _, err := d.store.SaveTicket(ctx, t); err != nil && !errors.Is(err, storage.ErrConflict) {
+		return fmt.Errorf("handlers: mark replied: %w", err)
+	}
+	return nil
+}
+
+// doneAsk shows the outcome buttons for the volunteer's current ticket.
+func (d *Desk) doneAsk(ctx context.Context, r *request) (Response, error) {
+	t, ok, err := d.currentTicket(ctx, r)
+	if err != nil {
+		return Response{}, err
+	}
+	if !ok {
+		return d.reply(r, d.t(r, "volunteer.no_current"), nil), nil
+	}
+	id := strconv.FormatInt(t.ID, 10)
+	var rows [][]Button
+	for _, o := range ticketOutcomes {
+		rows = append(rows, []Button{{Label: d.t(r, "outcome."+o), Data: dataDone + id + ":" + o}})
+	}
+	return d.reply(r, d.t(r, "done.ask", "id", id), rows), nil
+}
+
+// close closes a ticket with an outcome, logs the assist, and asks the
+// resident to rate it.
+func (d *Desk) close(ctx context.Context, r *request, id int64, outcome string) (Response, error) {
+	if !contains(ticketOutcomes, outcome) {
+		return d.refuse(r, "close"), nil
+	}
+	t, err := d.store.GetTicket(ctx, id)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return Response{}, fmt.Errorf("handlers: load ticket: %w", err)
+	}
+	if err != nil || !holds(r.user, t) {
+		if err == nil && t.State == storage.TicketClosed && t.VolunteerID == r.UserID {
+			return d.notice(r, d.t(r, "button.already")), nil
+		}
+		return d.refuse(r, "close"), nil
+	}
+	now := d.now()
+	t.State, t.Outcome, t.ClosedAt, t.LeaseUntil = storage.TicketClosed, outcome, now, timeZero
+	if t, err = d.store.SaveTicket(ctx, t); err != nil {
+		if errors.Is(err, storage.ErrConflict) {
+			return d.notice(r, d.t(r, "button.stale")), nil
+		}
+		return Response{}, fmt.Errorf("handlers: close ticket: %w", err)
+	}
+	d.log.Info("ticket closed", "ticket", t.ID, "outcome", outcome)
+	d.recordAssist(ctx, t.ResidentID, storage.Assist{At: now, Kind: storage.AssistTicket, TicketID: t.ID, FlowID: t.FlowID, Step: t.Step,
+		Outcome: outcome, Waiting: t.ClaimedAt.Sub(t.CreatedAt), Handling: now.Sub(t.ClaimedAt), VolunteerID: r.UserID, Commune: t.Commune})
+	d.dropCurrent(ctx, r.UserID, t.ID)
+	d.editCard(ctx, t, d.texts.T(d.defaultLang, "card.closed", "id", strconv.FormatInt(t.ID, 10), "name", d.displayName(r.user)))
+	d.askRating(ctx, t, d.displayName(r.user))
+	return Response{Notice: d.t(r, "done.thanks"), Replies: []Reply{{ChatID: r.UserID, Text: d.t(r, "done.closed", "id", strconv.FormatInt(t.ID, 10))}}}, nil
+}
+
+// release hands the volunteer's current ticket back to the queue.
+func (d *Desk) release(ctx context.Context, r *request) (Response, error) {
+	t, ok, err := d.currentTicket(ctx, r)
+	if err != nil {
+		return Response{}, err
+	}
+	if !ok {
+		return d.reply(r, d.t(r, "volunteer.no_current"), nil), nil
+	}
+	if err := d.requeue(ctx, t, "ask.released"); err != nil {
+		return Response{}, err
+	}
+	d.dropCurrent(ctx, r.UserID, t.ID)
+	return d.reply(r, d.t(r, "release.done", "id", strconv.FormatInt(t.ID, 10)), nil), nil
+}
+
+// requeue returns a claimed ticket to the queue, announces it again and
+// tells the resident (with residentKey).
+func (d *Desk) requeue(ctx context.Context, t storage.Ticket, residentKey string) error {
+	now := d.now()
+	t.State, t.VolunteerID, t.ClaimedAt, t.RepliedAt, t.LeaseUntil, t.AnnouncedAt = storage.TicketOpen, 0, timeZero, timeZero, timeZero, now
+	saved, err := d.store.SaveTicket(ctx, t)
+	if err != nil {
+		return fmt.Errorf("handlers: requeue ticket: %w", err)
+	}
+	d.log.Info("ticket back in the queue", "ticket", t.ID)
+	d.announce(ctx, saved, false)
+	d.notifyUser(ctx, t.ResidentID, residentKey)
+	return nil
+}
+
+// setDuty turns a volunteer's duty on or off.
+func (d *Desk) setDuty(ctx context.Context, r *request, on bool) (Response, error) {
+	r.user.OnDuty, r.user.UpdatedAt = on, d.now()
+	if err := d.store.PutUser(ctx, r.user); err != nil {
+		return Response{}, fmt.Errorf("handlers: set duty: %w", err)
+	}
+	if on {
+		return d.reply(r, d.t(r, "duty.on"), nil), nil
+	}
+	return d.reply(r, d.t(r, "duty.off"), nil), nil
+}
+
+// setCurrent makes ticket id the volunteer's current one.
+func (d *Desk) setCurrent(ctx context.Context, volunteerID, id int64) error {
+	return d.updateSession(ctx, volunteerID, func(s *storage.Session) { s.CurrentTicket = id })
+}
+
+// dropCurrent clears the volunteer's current ticket if it is id, moving to
+// another claim they hold, if any.
+func (d *Desk) dropCurrent(ctx context.Context, volunteerID, id int64) {
+	var next int64
+	if claims, err := d.store.ClaimsOf(ctx, volunteerID); err == nil {
+		for _, c := range claims {
+			if c.ID != id {
+				next = c.ID
+			}
+		}
+	}
+	err := d.updateSession(ctx, volunteerID, func(s *storage.Session) {
+		if s.CurrentTicket == id || s.CurrentTicket == 0 {
+			s.CurrentTicket = next
+		}
+	})
+	if err != nil {
+		d.log.Warn("volunteer's current ticket not updated", "err", err)
+	}
+}
+
+// updateSession applies change to a chat's session with compare-and-set,
+// retrying on conflicts.
+func (d *Desk) updateSession(ctx context.Context, chatID int64, change func(*storage.Session)) error {
+	for range 5 {
+		s, err := d.session(ctx, chatID)
+		if err != nil {
+			return err
+		}
+		change(&s)
+		if _, err = d.store.SaveSession(ctx, s); err == nil {
+			return nil
+		} else if !errors.Is(err, storage.ErrConflict) {
+			return fmt.Errorf("handlers: save session: %w", err)
+		}
+	}
+	return fmt.Errorf("handlers: save session %d: %w", chatID, storage.ErrConflict)
+}
+
+func (d *Desk) notice(r *request, text string) Response {
+	if r.Kind == EventButton {
+		return Response{Notice: text}
+	}
+	return Response{Replies: []Reply{{ChatID: r.ChatID, Text: text}}}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// waited renders a waiting time shortly, e.g. "12 phút" / "12 min".
+func waited(d time.Duration) string {
+	if d < time.Hour {
+		return strconv.Itoa(int(d.Minutes())) + "′"
+	}
+	return strconv.Itoa(int(d.Hours())) + "h"
+}

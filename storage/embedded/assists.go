@@ -1,0 +1,150 @@
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/hotroso/hotroso/storage"
+)
+
+// ticketRating is what bucketRatings keeps per ticket: the latest rating and the
+// latest "worked" answer, each zero while never given.
+type ticketRating struct {
+	Rating int    `json:"rating,omitempty"`
+	Worked string `json:"worked,omitempty"`
+}
+
+// merge returns r with the parts that later gives replaced.
+func (r ticketRating) merge(later ticketRating) ticketRating {
+	if later.Rating != 0 {
+		r.Rating = later.Rating
+	}
+	if later.Worked != "" {
+		r.Worked = later.Worked
+	}
+	return r
+}
+
+// apply sets the rated parts on a.
+func (r ticketRating) apply(a *storage.Assist) {
+	if r.Rating != 0 {
+		a.Rating = r.Rating
+	}
+	if r.Worked != "" {
+		a.Worked = r.Worked
+	}
+}
+
+// checkRating validates RateTicket's arguments.
+func checkRating(rating int, worked string) error {
+	if rating < 0 || rating > 5 {
+		return fmt.Errorf("rating %d is not in 0..5", rating)
+	}
+	if worked != "" && worked != "yes" && worked != "no" {
+		return fmt.Errorf("worked %q is not yes, no or empty", worked)
+	}
+	return nil
+}
+
+// RecordAssist appends a record. A zero At is set to the store's clock.
+func (s *Store) RecordAssist(ctx context.Context, a storage.Assist) error {
+	if a.At.IsZero() {
+		a.At = s.now()
+	}
+	data, err := json.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("embedded: record assist %s: encode: %w", a.Kind, err)
+	}
+	return s.update(ctx, fmt.Sprintf("record assist %s", a.Kind), func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAssists)
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		return b.Put(funnelKey(a.At, seq), data)
+	})
+}
+
+// RateTicket records the resident's rating of the ticket's assist: rating
+// 1..5 (0: leave as is) and worked "yes" or "no" ("": leave as is). Later
+// ratings replace earlier ones, part by part. The rating is kept apart from
+// the log and applied by AssistsBetween, so it may arrive before or after
+// the ticket's assist is recorded.
+func (s *Store) RateTicket(ctx context.Context, ticketID int64, rating int, worked string) error {
+	op := fmt.Sprintf("rate ticket %d", ticketID)
+	if err := checkRating(rating, worked); err != nil {
+		return fmt.Errorf("embedded: %s: %w", op, err)
+	}
+	if rating == 0 && worked == "" {
+		return nil
+	}
+	return s.update(ctx, op, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRatings)
+		r, err := getRating(b, ticketID)
+		if err != nil {
+			return err
+		}
+		data, err := json.Marshal(r.merge(ticketRating{Rating: rating, Worked: worked}))
+		if err != nil {
+			return fmt.Errorf("encode: %w", err)
+		}
+		return b.Put(idKey(ticketID), data)
+	})
+}
+
+// AssistsBetween returns the records with from <= At < to, oldest first
+// (records with the same At in the order they were recorded), with their
+// tickets' ratings applied.
+func (s *Store) AssistsBetween(ctx context.Context, from, to time.Time) ([]storage.Assist, error) {
+	var out []storage.Assist
+	if !from.Before(to) {
+		return out, nil
+	}
+	lo, hi := putTime(nil, from), putTime(nil, to)
+	err := s.view(ctx, "assists between", func(tx *bolt.Tx) error {
+		out = nil
+		ratings := tx.Bucket(bucketRatings)
+		c := tx.Bucket(bucketAssists).Cursor()
+		for k, v := c.Seek(lo); k != nil && bytes.Compare(k[:min(len(k), 8)], hi) < 0; k, v = c.Next() {
+			var a storage.Assist
+			if err := json.Unmarshal(v, &a); err != nil {
+				return fmt.Errorf("decode assist %x: %w", k, err)
+			}
+			// Keys clamp times outside the UnixNano range; filtering on
+			// At itself keeps the bounds exact there.
+			if a.At.Before(from) || !a.At.Before(to) {
+				continue
+			}
+			if a.TicketID != 0 {
+				r, err := getRating(ratings, a.TicketID)
+				if err != nil {
+					return err
+				}
+				r.apply(&a)
+			}
+			out = append(out, a)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func getRating(b *bolt.Bucket, ticketID int64) (ticketRating, error) {
+	var r ticketRating
+	raw := b.Get(idKey(ticketID))
+	if raw == nil {
+		return r, nil
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return r, fmt.Errorf("decode rating of ticket %d: %w", ticketID, err)
+	}
+	return r, nil
+}

@@ -1,0 +1,95 @@
+package embedded
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/hotroso/hotroso/storage"
+)
+
+// writeV1File writes a file in the schema version 1 layout holding users.
+func writeV1File(t *testing.T, path string, users ...storage.User) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	require.NoError(t, err)
+	require.NoError(t, db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketUsers, bucketSessions, bucketIdle, bucketDedup, bucketFunnel, bucketMeta} {
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		for _, u := range users {
+			data, err := json.Marshal(u)
+			if err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketUsers).Put(idKey(u.ID), data); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(metaSchema, putInt(nil, 1))
+	}))
+	require.NoError(t, db.Close())
+}
+
+func TestSchemaUpgrade(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "hotroso.db")
+	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	writeV1File(t, path,
+		storage.User{ID: 30, Role: storage.RoleVolunteer, CreatedAt: now, UpdatedAt: now},
+		storage.User{ID: 2, CreatedAt: now, UpdatedAt: now},
+		storage.User{ID: 4, Role: storage.RoleVolunteer, CreatedAt: now, UpdatedAt: now},
+		storage.User{ID: 5, Role: storage.RoleOrganizer, CreatedAt: now, UpdatedAt: now},
+	)
+
+	s, err := Open(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	require.NoError(t, s.db.View(func(tx *bolt.Tx) error {
+		assert.Equal(t, int64(schemaVersion), getInt(tx.Bucket(bucketMeta).Get(metaSchema)))
+		return nil
+	}))
+
+	ids := func(role storage.Role) []int64 {
+		t.Helper()
+		us, err := s.UsersWithRole(ctx, role)
+		require.NoError(t, err)
+		out := []int64{}
+		for _, u := range us {
+			out = append(out, u.ID)
+		}
+		return out
+	}
+	assert.Equal(t, []int64{4, 30}, ids(storage.RoleVolunteer), "the roles index is built on upgrade")
+	assert.Equal(t, []int64{2}, ids(storage.RoleResident))
+	assert.Equal(t, []int64{5}, ids(storage.RoleOrganizer))
+
+	// The new buckets work.
+	tk, err := s.SaveTicket(ctx, storage.Ticket{ResidentID: 2, State: storage.TicketOpen, CreatedAt: now})
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), tk.ID)
+}
+
+func TestNewerSchemaIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hotroso.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	require.NoError(t, err)
+	require.NoError(t, db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucket(bucketMeta)
+		if err != nil {
+			return err
+		}
+		return meta.Put(metaSchema, putInt(nil, schemaVersion+1))
+	}))
+	require.NoError(t, db.Close())
+	_, err = Open(path)
+	require.ErrorContains(t, err, "schema version")
+}
