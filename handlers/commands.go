@@ -288,4 +288,3 @@ func (d *Desk) stale(ctx context.Context, r *request) (Response, error) {
 	resp.Notice = d.t(r, "button.stale")
 	return resp, err
 }
-
