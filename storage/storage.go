@@ -47,9 +47,11 @@ type User struct {
 	// "Lan - Đoàn xã Thọ Xuân". Volunteers and organizers only.
 	DisplayName string `json:"name,omitempty"`
 	// OnDuty is true while a volunteer takes questions (/on, /off).
-	OnDuty    bool      `json:"on_duty,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	OnDuty bool `json:"on_duty,omitempty"`
+	// NoAnnouncements is true when the user asked for no broadcasts.
+	NoAnnouncements bool      `json:"no_announcements,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 // Session is where one chat stands in a guided flow. Version is the
@@ -287,6 +289,123 @@ type Invites interface {
 	UseInvite(ctx context.Context, code string, now time.Time) (Invite, error)
 }
 
+// BroadcastState is where an announcement stands.
+type BroadcastState string
+
+// Broadcast states. Scheduled, running and paused broadcasts are active.
+const (
+	BroadcastScheduled BroadcastState = "scheduled" // waits for its time (or the end of quiet hours)
+	BroadcastRunning   BroadcastState = "running"
+	BroadcastPaused    BroadcastState = "paused"
+	BroadcastCanceled  BroadcastState = "canceled"
+	BroadcastDone      BroadcastState = "done"
+)
+
+// Audience says who receives a broadcast.
+type Audience struct {
+	// Kind is "all", "commune", "volunteers" or "unfinished" (residents
+	// who started FlowID and did not finish it).
+	Kind    string `json:"kind"`
+	Commune string `json:"commune,omitempty"`
+	FlowID  string `json:"flow,omitempty"`
+}
+
+// Broadcast is an announcement to many users: a copy of the organizer's
+// message (text, or a photo with a caption) sent to each recipient.
+type Broadcast struct {
+	ID        int64          `json:"id"` // assigned by SaveBroadcast on creation
+	CreatedBy int64          `json:"created_by"`
+	Audience  Audience       `json:"audience"`
+	State     BroadcastState `json:"state"`
+	// SourceChatID and SourceMessageID are the organizer's message that
+	// is copied to every recipient; Preview is its text or caption.
+	SourceChatID    int64  `json:"source_chat"`
+	SourceMessageID int    `json:"source_message"`
+	Preview         string `json:"preview,omitempty"`
+	// Force sends during quiet hours too.
+	Force       bool      `json:"force,omitempty"`
+	ScheduledAt time.Time `json:"scheduled_at,omitzero"`
+	CreatedAt   time.Time `json:"created_at"`
+	StartedAt   time.Time `json:"started_at,omitzero"`
+	FinishedAt  time.Time `json:"finished_at,omitzero"`
+	// ProgressChatID and ProgressMessageID locate the organizer's progress
+	// message, edited as the broadcast goes.
+	ProgressChatID    int64 `json:"progress_chat,omitempty"`
+	ProgressMessageID int   `json:"progress_message,omitempty"`
+	Version           int64 `json:"version"`
+}
+
+// Active reports whether the broadcast may still send.
+func (b Broadcast) Active() bool {
+	return b.State == BroadcastScheduled || b.State == BroadcastRunning || b.State == BroadcastPaused
+}
+
+// Delivery is the result of sending a broadcast to one recipient.
+type Delivery string
+
+// Delivery results.
+const (
+	DeliverySent    Delivery = "sent"
+	DeliveryBlocked Delivery = "blocked" // the user blocked the bot (403)
+	DeliveryFailed  Delivery = "failed"  // any other lasting error
+)
+
+// BroadcastCounts is how far a broadcast has got.
+type BroadcastCounts struct {
+	Total    int `json:"total"`    // recipients
+	Sent     int `json:"sent"`     // results recorded, by kind
+	Blocked  int `json:"blocked"`  //
+	Failed   int `json:"failed"`   //
+	InFlight int `json:"inflight"` // taken by a sender, no result yet
+}
+
+// Done is how many recipients have a result.
+func (c BroadcastCounts) Done() int { return c.Sent + c.Blocked + c.Failed }
+
+// Broadcasts keeps announcements and, for each, its recipients and their
+// results, so that a restart resumes where sending stopped and several
+// instances can send one broadcast together without sending twice.
+type Broadcasts interface {
+	// SaveBroadcast stores b with compare-and-set on Version (0: create;
+	// the store assigns the ID); otherwise ErrConflict.
+	SaveBroadcast(ctx context.Context, b Broadcast) (Broadcast, error)
+	// GetBroadcast returns the broadcast, or ErrNotFound.
+	GetBroadcast(ctx context.Context, id int64) (Broadcast, error)
+	// ActiveBroadcasts returns the scheduled, running and paused
+	// broadcasts, oldest first.
+	ActiveBroadcasts(ctx context.Context) ([]Broadcast, error)
+	// AddRecipients appends user ids to the broadcast's pending
+	// recipients, in order (called once, in batches, when it is created).
+	AddRecipients(ctx context.Context, id int64, userIDs []int64) error
+	// TakeRecipients moves up to n pending recipients to in-flight, marked
+	// with now, and returns them in order. Each recipient is handed out to
+	// one caller only, also across instances.
+	TakeRecipients(ctx context.Context, id int64, n int, now time.Time) ([]int64, error)
+	// RecordDelivery stores a recipient's result once and removes it from
+	// in-flight; it reports false (and changes nothing) when the recipient
+	// already had a result.
+	RecordDelivery(ctx context.Context, id, userID int64, result Delivery) (bool, error)
+	// ReclaimInFlight returns recipients taken before the given time and
+	// still without a result (their sender died) to the front of the
+	// pending list, and reports how many.
+	ReclaimInFlight(ctx context.Context, id int64, before time.Time) (int, error)
+	// BroadcastCounts returns the broadcast's counts.
+	BroadcastCounts(ctx context.Context, id int64) (BroadcastCounts, error)
+}
+
+// Limiter is a rate limiter shared by every instance on one store, for
+// sending within Telegram's limits.
+type Limiter interface {
+	// Reserve asks for one send under key at rate per second (bursts of at
+	// most burst) at time now. It returns 0 when the send may go now, or
+	// how long to wait before asking again (nothing is reserved then). A
+	// pause set by PauseUntil also makes it wait.
+	Reserve(ctx context.Context, key string, rate float64, burst int, now time.Time) (time.Duration, error)
+	// PauseUntil stops every Reserve under key until the given time (a 429's
+	// retry_after); an earlier pause than one already set changes nothing.
+	PauseUntil(ctx context.Context, key string, until time.Time) error
+}
+
 // Store is everything a backend provides.
 type Store interface {
 	Users
@@ -296,6 +415,8 @@ type Store interface {
 	Tickets
 	Assists
 	Invites
+	Broadcasts
+	Limiter
 	// Salt returns the store's secret salt for hashing residents in the
 	// assist log: 32 random bytes, created on first use, then stable.
 	Salt(ctx context.Context) ([]byte, error)
