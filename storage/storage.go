@@ -294,6 +294,7 @@ type BroadcastState string
 
 // Broadcast states. Scheduled, running and paused broadcasts are active.
 const (
+	BroadcastDraft     BroadcastState = "draft"     // being prepared by an organizer
 	BroadcastScheduled BroadcastState = "scheduled" // waits for its time (or the end of quiet hours)
 	BroadcastRunning   BroadcastState = "running"
 	BroadcastPaused    BroadcastState = "paused"
