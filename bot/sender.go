@@ -77,6 +77,18 @@ func (s *Sender) Send(ctx context.Context, chatID int64, r handlers.Reply) (mess
 		chatID = r.ChatID
 	}
 	markup := keyboard(r.Buttons)
+	if r.Document != nil {
+		params := &tgbot.SendDocumentParams{ChatID: chatID, Caption: truncateRunes(r.Text, MaxCaptionRunes), ReplyMarkup: markup}
+		err := s.call(ctx, chatID, func(ctx context.Context) error {
+			params.Document = &models.InputFileUpload{Filename: r.Document.Name, Data: bytes.NewReader(r.Document.Data)}
+			m, err := s.api.SendDocument(ctx, params)
+			if err == nil {
+				messageID = m.ID
+			}
+			return err
+		})
+		return messageID, err
+	}
 	if r.Photo != nil {
 		caption := r.Text
 		if utf8.RuneCountInString(caption) > MaxCaptionRunes {
@@ -241,6 +253,11 @@ func SplitText(text string, limit int) []string {
 		text = text[cut:]
 	}
 	return append(out, text)
+}
+
+// truncateRunes cuts s to at most n characters.
+func truncateRunes(s string, n int) string {
+	return s[:byteIndexOfRune(s, n)]
 }
 
 func byteIndexOfRune(s string, n int) int {

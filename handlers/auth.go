@@ -24,7 +24,7 @@ func holds(u storage.User, t storage.Ticket) bool {
 var volunteerCommands = map[string]bool{"queue": true, "next": true, "done": true, "release": true, "on": true, "off": true}
 
 // organizerCommands are the commands only organizers use.
-var organizerCommands = map[string]bool{"invite": true, "volunteers": true}
+var organizerCommands = map[string]bool{"invite": true, "volunteers": true, "broadcast": true, "stats": true, "export": true}
 
 func isVolunteerCommand(name string) bool { return volunteerCommands[name] }
 

@@ -102,8 +102,8 @@ func (d *Desk) cardText(_ context.Context, t storage.Ticket) string {
 func (d *Desk) cardTextIn(lang string, t storage.Ticket) string {
 	var b strings.Builder
 	b.WriteString(d.texts.T(lang, "card.title", "id", strconv.FormatInt(t.ID, 10), "where", d.where(lang, t)))
-	if t.Commune != "" {
-		b.WriteString("\n" + d.texts.T(lang, "card.commune", "commune", t.Commune))
+	if c, ok := d.places.Get(t.Commune); ok {
+		b.WriteString("\n" + d.texts.T(lang, "card.commune", "commune", c.Label()))
 	}
 	if t.Question != "" {
 		b.WriteString("\n« " + t.Question + " »")

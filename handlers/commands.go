@@ -38,6 +38,7 @@ var ResidentCommands = []Command{
 	{"menu", "command.menu"},
 	{"ask", "command.ask"},
 	{"cancel", "command.cancel"},
+	{"commune", "command.commune"},
 	{"help", "command.help"},
 	{"lang", "command.lang"},
 	{"forget", "command.forget"},
@@ -53,7 +54,7 @@ func (d *Desk) CommandDescriptions(lang string) map[string]string {
 }
 
 func (d *Desk) command(ctx context.Context, r *request) (Response, error) {
-	if volunteerCommands[r.Command] && !canVolunteer(r.user) {
+	if (volunteerCommands[r.Command] && !canVolunteer(r.user)) || (organizerCommands[r.Command] && !canOrganize(r.user)) {
 		return d.refuse(r, "/"+r.Command), nil
 	}
 	switch r.Command {
@@ -64,6 +65,8 @@ func (d *Desk) command(ctx context.Context, r *request) (Response, error) {
 		return d.start(ctx, r)
 	case "ask":
 		return d.ask(ctx, r)
+	case "commune":
+		return d.communeAsk(ctx, r)
 	case "cancel":
 		return d.cancel(ctx, r)
 	case "queue":
@@ -78,11 +81,25 @@ func (d *Desk) command(ctx context.Context, r *request) (Response, error) {
 		return d.setDuty(ctx, r, r.Command == "on")
 	case "invite":
 		return d.invite(ctx, r)
+	case "broadcast":
+		return d.broadcastStart(ctx, r)
+	case "stats":
+		return d.stats(ctx, r)
+	case "export":
+		return d.export(ctx, r)
 	case "volunteers":
 		return d.volunteers(ctx, r)
 	case "menu":
 		return d.menu(ctx, r, "menu.title")
 	case "help":
+		if canVolunteer(r.user) {
+			resp, err := d.menu(ctx, r, "help")
+			resp.Replies = append(resp.Replies, Reply{ChatID: r.ChatID, Text: d.t(r, "help.volunteer")})
+			if canOrganize(r.user) {
+				resp.Replies = append(resp.Replies, Reply{ChatID: r.ChatID, Text: d.t(r, "help.organizer")})
+			}
+			return resp, err
+		}
 		return d.menu(ctx, r, "help")
 	case "lang", "language":
 		return d.langPicker(r), nil
@@ -98,12 +115,12 @@ func (d *Desk) start(ctx context.Context, r *request) (Response, error) {
 
 // menu shows a text and the main menu; a chat part-way through a flow gets
 // a "continue" button first.
-func (d *Desk) menu(ctx context.Context, r *request, key string) (Response, error) {
+func (d *Desk) menu(ctx context.Context, r *request, key string, args ...string) (Response, error) {
 	s, err := d.session(ctx, r.ChatID)
 	if err != nil {
 		return Response{}, err
 	}
-	return d.reply(r, d.t(r, key), d.menuButtons(r, s)), nil
+	return d.reply(r, d.t(r, key, args...), d.menuButtons(r, s)), nil
 }
 
 func (d *Desk) langPicker(r *request) Response {
@@ -157,8 +174,19 @@ func (d *Desk) text(ctx context.Context, r *request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	if s.Awaiting == awaitingName && canVolunteer(r.user) {
+	switch {
+	case s.Awaiting == awaitingName && canVolunteer(r.user):
 		return d.setName(ctx, r)
+	case s.Awaiting == awaitingCommune:
+		return d.communeSearch(r), nil
+	case s.Awaiting == awaitingBroadcast && canOrganize(r.user):
+		return d.broadcastContent(ctx, r)
+	case strings.HasPrefix(s.Awaiting, awaitingBcCommune) && canOrganize(r.user):
+		id, _ := strconv.ParseInt(strings.TrimPrefix(s.Awaiting, awaitingBcCommune), 10, 64)
+		return d.broadcastCommuneSearch(r, id), nil
+	case strings.HasPrefix(s.Awaiting, awaitingBcTime) && canOrganize(r.user):
+		id, _ := strconv.ParseInt(strings.TrimPrefix(s.Awaiting, awaitingBcTime), 10, 64)
+		return d.broadcastTime(ctx, r, id)
 	}
 	if t, ok, err := d.currentTicket(ctx, r); err != nil {
 		return Response{}, err
@@ -202,6 +230,13 @@ func (d *Desk) unplaced(ctx context.Context, r *request, s storage.Session) (Res
 // media handles photos, voice notes, stickers and files: relayed between a
 // volunteer and the resident they help, else a kind hint.
 func (d *Desk) media(ctx context.Context, r *request) (Response, error) {
+	if canOrganize(r.user) {
+		if s, err := d.session(ctx, r.ChatID); err != nil {
+			return Response{}, err
+		} else if s.Awaiting == awaitingBroadcast {
+			return d.broadcastContent(ctx, r)
+		}
+	}
 	if t, ok, err := d.currentTicket(ctx, r); err != nil {
 		return Response{}, err
 	} else if ok && r.Media != MediaSticker {
@@ -234,8 +269,19 @@ func (d *Desk) button(ctx context.Context, r *request) (Response, error) {
 		return d.forget(ctx, r)
 	case data == dataForgetCancel:
 		return d.menu(ctx, r, "forget.kept")
+	case data == dataCommuneAsk:
+		return d.communeAsk(ctx, r)
+	case data == dataCommuneSkip:
+		return d.communeSkip(ctx, r)
+	case strings.HasPrefix(data, dataCommunePick):
+		return d.communePick(ctx, r, strings.TrimPrefix(data, dataCommunePick))
+	case data == dataAnnounceOff || data == dataAnnounceOn:
+		return d.setAnnouncements(ctx, r, data == dataAnnounceOn)
 	}
 	if resp, ok, err := d.ticketButtons(ctx, r); ok {
+		return resp, err
+	}
+	if resp, ok, err := d.broadcastButton(ctx, r); ok {
 		return resp, err
 	}
 	if !r.Group {

@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/hotroso/hotroso/broadcast"
 	"github.com/hotroso/hotroso/flows"
 	"github.com/hotroso/hotroso/locales"
+	"github.com/hotroso/hotroso/places"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -42,6 +44,15 @@ type Config struct {
 	// resident (a domain allows its subdomains). Default: gov.vn and the
 	// official app stores.
 	LinkAllowlist []string
+	// Places are the communes residents choose from. Default: the built-in
+	// list.
+	Places *places.List
+	// BroadcastRate is the broadcast rate in messages per second, for the
+	// organizer's time estimate. Default 25.
+	BroadcastRate float64
+	// Quiet are the quiet hours, when broadcasts wait unless forced; its
+	// Location is also the time zone organizers type times in.
+	Quiet broadcast.QuietHours
 }
 
 // DefaultLinkAllowlist are the official domains volunteers may link to.
@@ -62,6 +73,7 @@ type Desk struct {
 	organizers  map[int64]bool
 	messenger   Messenger
 	salt        saltCache
+	places      *places.List
 }
 
 // New builds a Desk.
@@ -81,8 +93,14 @@ func New(cfg Config) *Desk {
 	if cfg.LinkAllowlist == nil {
 		cfg.LinkAllowlist = DefaultLinkAllowlist
 	}
+	if cfg.Places == nil {
+		cfg.Places = places.Default()
+	}
+	if cfg.BroadcastRate <= 0 {
+		cfg.BroadcastRate = 25
+	}
 	d := &Desk{store: cfg.Store, texts: cfg.Texts, flows: cfg.Flows, defaultLang: cfg.DefaultLanguage, now: cfg.Now, log: cfg.Logger,
-		cfg: cfg, organizers: map[int64]bool{}}
+		cfg: cfg, organizers: map[int64]bool{}, places: cfg.Places}
 	for _, id := range cfg.Organizers {
 		d.organizers[id] = true
 	}

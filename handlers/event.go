@@ -61,7 +61,8 @@ type Button struct {
 	URL   string
 }
 
-// Photo is an image to send, with its bytes.
+// Photo is an image (or, as a Reply's Document, any file) to send, with
+// its bytes.
 type Photo struct {
 	Name string
 	Data []byte
@@ -75,6 +76,8 @@ type Reply struct {
 	Buttons [][]Button
 	// Photo, when set, is sent with Text as its caption.
 	Photo *Photo
+	// Document, when set, is sent as a file with Text as its caption.
+	Document *Photo
 }
 
 // Response is everything the desk answers to one event.

@@ -21,7 +21,7 @@ func (d *Desk) menuButtons(r *request, s storage.Session) [][]Button {
 	}
 	rows = append(rows,
 		[]Button{{Label: d.t(r, "button.ask"), Data: dataAsk}},
-		[]Button{{Label: d.t(r, "button.language"), Data: dataLangPicker}},
+		[]Button{{Label: d.t(r, "button.commune"), Data: dataCommuneAsk}, {Label: d.t(r, "button.language"), Data: dataLangPicker}},
 	)
 	return rows
 }

@@ -59,7 +59,7 @@ func (b *syncBuffer) String() string {
 // extra settings override the defaults.
 func startApp(t testing.TB, backend string, extra map[string]string) *app {
 	t.Helper()
-	api := telegramtest.New(t, telegramtest.WithToken(testToken))
+	api := newFakeAPI(t)
 	env := map[string]string{
 		"TELEGRAM_BOT_TOKEN": api.Token(),
 		"TELEGRAM_API_URL":   api.URL(),
@@ -132,6 +132,11 @@ func dropKeys(t testing.TB, url, prefix string) {
 		client.Del(ctx, iter.Val())
 	}
 	require.NoError(t, iter.Err())
+}
+
+// newFakeAPI starts a fake Telegram Bot API with a realistic token.
+func newFakeAPI(t testing.TB, opts ...telegramtest.Option) *telegramtest.Server {
+	return telegramtest.New(t, append([]telegramtest.Option{telegramtest.WithToken(testToken)}, opts...)...)
 }
 
 // resident is a Telegram user for tests.

@@ -38,6 +38,10 @@ type config struct {
 	EscalateAfter    time.Duration
 	InviteTTL        time.Duration
 	LinkAllowlist    []string
+	QuietStart       int
+	QuietEnd         int
+	Location         *time.Location
+	CommunesFile     string
 }
 
 // settingError is a wrong or missing setting: one line naming the key and
@@ -91,6 +95,9 @@ func loadConfig(getenv func(string) string, requireToken bool) (config, error) {
 		EscalateAfter:    30 * time.Minute,
 		InviteTTL:        48 * time.Hour,
 		LinkAllowlist:    []string{"gov.vn", "play.google.com", "apps.apple.com"},
+		QuietStart:       21,
+		QuietEnd:         7,
+		CommunesFile:     getenv("COMMUNES_FILE"),
 	}
 	if requireToken {
 		switch {
@@ -125,8 +132,8 @@ func loadConfig(getenv func(string) string, requireToken bool) (config, error) {
 		return c, &settingError{"DEFAULT_LANGUAGE", "want vi or en"}
 	}
 	if v := getenv("BROADCAST_RATE"); v != "" {
-		if c.BroadcastRate, err = strconv.ParseFloat(v, 64); err != nil || c.BroadcastRate <= 0 || c.BroadcastRate > 30 {
-			return c, &settingError{"BROADCAST_RATE", "want messages per second between 0 and 30 (Telegram allows about 30); default 25"}
+		if c.BroadcastRate, err = strconv.ParseFloat(v, 64); err != nil || c.BroadcastRate <= 0 || c.BroadcastRate > 1000 {
+			return c, &settingError{"BROADCAST_RATE", "want messages per second above 0 (Telegram allows about 30 free, up to 1000 with paid broadcasts); default 25"}
 		}
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
@@ -175,6 +182,18 @@ func loadConfig(getenv func(string) string, requireToken bool) (config, error) {
 			}
 			c.LinkAllowlist = append(c.LinkAllowlist, domain)
 		}
+	}
+	if v := getenv("QUIET_HOURS"); v != "" {
+		start, end, ok := strings.Cut(v, "-")
+		a, errA := strconv.Atoi(strings.TrimSpace(start))
+		b, errB := strconv.Atoi(strings.TrimSpace(end))
+		if !ok || errA != nil || errB != nil || a < 0 || a > 23 || b < 0 || b > 23 {
+			return c, &settingError{"QUIET_HOURS", "want two hours like 21-7 (from 21:00 to 07:00); 0-0 turns quiet hours off"}
+		}
+		c.QuietStart, c.QuietEnd = a, b
+	}
+	if c.Location, err = time.LoadLocation(orDefault(getenv("TIMEZONE"), "Asia/Ho_Chi_Minh")); err != nil {
+		return c, &settingError{"TIMEZONE", "want a time zone name such as Asia/Ho_Chi_Minh"}
 	}
 	return c, nil
 }

@@ -64,7 +64,7 @@ func demoWalker(t *testing.T, a *app, id int64) *walker {
 	w := &walker{t: t, api: a.api, user: resident(id, "vi"), lang: "vi", texts: texts}
 	a.api.SendText(w.user, "/start")
 	menu := w.next()
-	require.Equal(t, []string{"Thử nghiệm", "🙋 Hỏi tình nguyện viên", "🌐 Ngôn ngữ / Language"}, labels(menu), "FLOWS_DIR replaces the built-in flows")
+	require.Equal(t, []string{"Thử nghiệm", "🙋 Hỏi tình nguyện viên", "📍 Xã/phường", "🌐 Ngôn ngữ / Language"}, labels(menu), "FLOWS_DIR replaces the built-in flows")
 	w.press("Thử nghiệm")
 	require.Equal(t, "Bước A", w.next().Text)
 	return w

@@ -33,7 +33,7 @@ func TestStartGreetsWithTheMenu(t *testing.T) {
 		msgs, err := a.api.WaitMessages(vi.ID, 1, wait)
 		require.NoError(t, err)
 		assert.Contains(t, msgs[0].Text, "Xin chào bác")
-		assert.Equal(t, []string{"Tài khoản VNeID", "Thanh toán trên mạng", "Nộp hồ sơ trên mạng", "An toàn, chống lừa đảo", "🙋 Hỏi tình nguyện viên", "🌐 Ngôn ngữ / Language"}, labels(msgs[0]))
+		assert.Equal(t, []string{"Tài khoản VNeID", "Thanh toán trên mạng", "Nộp hồ sơ trên mạng", "An toàn, chống lừa đảo", "🙋 Hỏi tình nguyện viên", "📍 Xã/phường", "🌐 Ngôn ngữ / Language"}, labels(msgs[0]))
 
 		msgs, err = a.api.WaitMessages(en.ID, 1, wait)
 		require.NoError(t, err)
@@ -48,7 +48,7 @@ func TestCommandsAreRegisteredInBothLanguages(t *testing.T) {
 	a := startApp(t, "embedded", nil)
 	for lang, want := range map[string]string{"vi": "Đổi ngôn ngữ", "en": "Change language", "": "Đổi ngôn ngữ"} {
 		cmds := a.api.MyCommands(lang)
-		require.Len(t, cmds, 7, "language %q", lang)
+		require.Len(t, cmds, 8, "language %q", lang)
 		found := false
 		for _, c := range cmds {
 			found = found || (c.Command == "lang" && c.Description == want)
@@ -248,7 +248,7 @@ func TestWrongSettingsNameTheKey(t *testing.T) {
 		"ORGANIZER_IDS":      "12,abc",
 		"VOLUNTEER_CHAT_ID":  "group",
 		"DEFAULT_LANGUAGE":   "fr",
-		"BROADCAST_RATE":     "100",
+		"BROADCAST_RATE":     "5000",
 		"HTTP_ADDR":          "8080",
 		"LOG_LEVEL":          "loud",
 		"FLOW_ABANDON_AFTER": "soon",

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // Asia/Ho_Chi_Minh on machines without a time zone database
 )
 
 func main() {

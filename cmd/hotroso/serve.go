@@ -4,13 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/hotroso/hotroso/bot"
+	"github.com/hotroso/hotroso/broadcast"
 	"github.com/hotroso/hotroso/flows"
 	"github.com/hotroso/hotroso/handlers"
 	"github.com/hotroso/hotroso/locales"
+	"github.com/hotroso/hotroso/places"
 	"github.com/hotroso/hotroso/storage"
 	"github.com/hotroso/hotroso/storage/embedded"
 	"github.com/hotroso/hotroso/storage/redis"
@@ -28,15 +31,29 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("flows from %s do not load (run hotroso flows lint):\n%w", source, err)
 	}
+	communes := places.Default()
+	if cfg.CommunesFile != "" {
+		f, err := os.Open(cfg.CommunesFile)
+		if err != nil {
+			return fmt.Errorf("COMMUNES_FILE: %v", err)
+		}
+		communes, err = places.Load(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("COMMUNES_FILE: %v", err)
+		}
+	}
 	store, storeName, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	quiet := broadcast.QuietHours{Start: cfg.QuietStart, End: cfg.QuietEnd, Location: cfg.Location}
 
 	desk := handlers.New(handlers.Config{Store: store, Texts: texts, Flows: lib, DefaultLanguage: cfg.DefaultLanguage, Logger: log,
 		Organizers: cfg.OrganizerIDs, VolunteerChatID: cfg.VolunteerChatID, ClaimTimeout: cfg.ClaimTimeout, MaxOpenClaims: cfg.MaxOpenClaims,
-		EscalateAfter: cfg.EscalateAfter, InviteTTL: cfg.InviteTTL, LinkAllowlist: cfg.LinkAllowlist})
+		EscalateAfter: cfg.EscalateAfter, InviteTTL: cfg.InviteTTL, LinkAllowlist: cfg.LinkAllowlist, Places: communes,
+		BroadcastRate: cfg.BroadcastRate, Quiet: quiet})
 	b, err := bot.New(ctx, bot.Config{Token: cfg.Token, ServerURL: cfg.APIURL, Handler: desk, Store: store, Logger: log})
 	if err != nil {
 		return err
@@ -67,6 +84,9 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 			log.Info("desk tick", "leases_lapsed", lapsed, "escalated", escalated)
 		}
 	})
+	runner := broadcast.NewRunner(broadcast.Config{Store: store, Deliver: b.Deliverer(desk.BroadcastButtons()), Rate: cfg.BroadcastRate,
+		Quiet: quiet, Progress: desk.BroadcastProgress, Log: log})
+	go runner.Run(ctx, time.Second)
 	fmt.Fprintf(stdout, "hotroso is running as @%s with %d flows, on the %s. Press Ctrl+C to stop.\n", b.Username(), len(lib.Flows()), storeName)
 	return b.Run(ctx)
 }

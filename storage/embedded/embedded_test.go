@@ -106,3 +106,63 @@ func TestCanceledContext(t *testing.T) {
 	_, err = s.GetSession(context.Background(), 1)
 	require.ErrorIs(t, err, storage.ErrNotFound)
 }
+
+// TestBroadcastsPersist: after a restart, sending resumes where it stopped:
+// the broadcast, its pending, in-flight and recorded recipients and the
+// id sequence are all in the file.
+func TestBroadcastsPersist(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "hotroso.db")
+	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+
+	s, err := embedded.Open(path)
+	require.NoError(t, err)
+	b, err := s.SaveBroadcast(ctx, storage.Broadcast{CreatedBy: 1, State: storage.BroadcastRunning, CreatedAt: now})
+	require.NoError(t, err)
+	require.NoError(t, s.AddRecipients(ctx, b.ID, []int64{5, 4, 3, 2, 1}))
+	taken, err := s.TakeRecipients(ctx, b.ID, 3, now)
+	require.NoError(t, err)
+	require.Equal(t, []int64{5, 4, 3}, taken)
+	ok, err := s.RecordDelivery(ctx, b.ID, 4, storage.DeliverySent)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.NoError(t, s.Close())
+
+	s = openStore(t, path)
+	active, err := s.ActiveBroadcasts(ctx)
+	require.NoError(t, err)
+	require.Len(t, active, 1)
+	assert.Equal(t, b.ID, active[0].ID)
+	counts, err := s.BroadcastCounts(ctx, b.ID)
+	require.NoError(t, err)
+	assert.Equal(t, storage.BroadcastCounts{Total: 5, Sent: 1, InFlight: 2}, counts)
+	n, err := s.ReclaimInFlight(ctx, b.ID, now.Add(time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, 2, n, "the dead process's recipients")
+	rest, err := s.TakeRecipients(ctx, b.ID, 10, now.Add(time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, []int64{5, 3, 2, 1}, rest)
+	ok, err = s.RecordDelivery(ctx, b.ID, 4, storage.DeliveryFailed)
+	require.NoError(t, err)
+	assert.False(t, ok, "the result recorded before the restart stands")
+	next, err := s.SaveBroadcast(ctx, storage.Broadcast{CreatedBy: 1, State: storage.BroadcastScheduled, CreatedAt: now})
+	require.NoError(t, err)
+	assert.Equal(t, b.ID+1, next.ID, "the id sequence persists")
+}
+
+func TestClosedLimiterIsUnavailable(t *testing.T) {
+	s := openStore(t, filepath.Join(t.TempDir(), "hotroso.db"))
+	ctx := context.Background()
+	_, err := s.Reserve(ctx, "bot", 25, 1, time.Now())
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	_, err = s.Reserve(ctx, "bot", 25, 1, time.Now())
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+	require.ErrorIs(t, s.PauseUntil(ctx, "bot", time.Now()), storage.ErrUnavailable)
+
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	s = openStore(t, filepath.Join(t.TempDir(), "hotroso.db"))
+	_, err = s.Reserve(canceled, "bot", 25, 1, time.Now())
+	require.ErrorIs(t, err, context.Canceled)
+}

@@ -60,6 +60,38 @@ var (
 	bucketRatings = []byte("ratings")
 	// bucketInvites: invite code -> Invite JSON.
 	bucketInvites = []byte("invites")
+
+	// Broadcasts and their recipients. A broadcast and its active index
+	// are written in one transaction by SaveBroadcast; each recipient
+	// operation is one transaction over the recipient buckets. Recipient
+	// keys start with the broadcast id (see idKey), so that one
+	// broadcast's entries are contiguous. Since schema version 3.
+	//
+	// bucketBroadcasts: broadcast id -> Broadcast JSON. Its sequence is
+	// the last id assigned.
+	bucketBroadcasts = []byte("broadcasts")
+	// bucketBroadcastActive: CreatedAt nanos ‖ broadcast id -> nothing,
+	// the scheduled, running and paused broadcasts.
+	bucketBroadcastActive = []byte("broadcast_active")
+	// bucketPending: broadcast id ‖ position -> user id, the recipients
+	// still to send to, in position order. Added recipients take
+	// positions from the broadcast's tail counter upwards; reclaimed ones
+	// go below the first position, to the front.
+	bucketPending = []byte("broadcast_pending")
+	// bucketInFlight: broadcast id ‖ taken unix ms ‖ take sequence ->
+	// user id, the recipients handed out by TakeRecipients without a
+	// result yet. Milliseconds, as in the Redis backend, so that both
+	// reclaim alike.
+	bucketInFlight = []byte("broadcast_inflight")
+	// bucketTaken: broadcast id ‖ user id -> taken unix ms ‖ take
+	// sequence, the bucketInFlight key of each in-flight recipient
+	// without its broadcast id.
+	bucketTaken = []byte("broadcast_taken")
+	// bucketResults: broadcast id ‖ user id -> storage.Delivery.
+	bucketResults = []byte("broadcast_results")
+	// bucketRecipientState: broadcast id -> the broadcast's counters (see
+	// recipientState).
+	bucketRecipientState = []byte("broadcast_state")
 )
 
 // allBuckets is every bucket of the current layout.
@@ -68,6 +100,8 @@ var allBuckets = [][]byte{
 	bucketRoles,
 	bucketTickets, bucketTicketActive, bucketTicketQueue, bucketTicketClaims, bucketTicketLeases,
 	bucketAssists, bucketRatings, bucketInvites,
+	bucketBroadcasts, bucketBroadcastActive, bucketPending, bucketInFlight, bucketTaken, bucketResults,
+	bucketRecipientState,
 }
 
 var (
@@ -85,7 +119,9 @@ var (
 //	1: users, sessions, idle, dedup, funnel, meta
 //	2: adds the roles index (built from users on upgrade), tickets and
 //	   their indexes, assists, ratings, invites (new buckets start empty)
-const schemaVersion = 2
+//	3: adds broadcasts, their index and their recipients (new buckets
+//	   start empty)
+const schemaVersion = 3
 
 // initSchema creates the buckets, checks the layout version and upgrades an
 // older file.
@@ -107,6 +143,9 @@ func initSchema(tx *bolt.Tx) error {
 		if err := indexAllRoles(tx); err != nil {
 			return fmt.Errorf("upgrade schema 1 to 2: %w", err)
 		}
+		return meta.Put(metaSchema, putInt(nil, schemaVersion))
+	case 2:
+		// The broadcast buckets, created above, are all that is new.
 		return meta.Put(metaSchema, putInt(nil, schemaVersion))
 	default:
 		return fmt.Errorf("file has schema version %d, this build reads %d", got, schemaVersion)
@@ -192,4 +231,22 @@ func claimKey(t storage.Ticket) []byte {
 // leaseKey is the bucketTicketLeases key of a claimed ticket with a lease.
 func leaseKey(t storage.Ticket) []byte {
 	return putInt(putTime(make([]byte, 0, 16), t.LeaseUntil), t.ID)
+}
+
+// activeBroadcastKey is the bucketBroadcastActive key of a broadcast.
+func activeBroadcastKey(b storage.Broadcast) []byte {
+	return putInt(putTime(make([]byte, 0, 16), b.CreatedAt), b.ID)
+}
+
+// recipientKey is the key of a broadcast's recipient in bucketTaken and
+// bucketResults, and a broadcast id followed by a position is a
+// bucketPending key.
+func recipientKey(broadcastID, n int64) []byte {
+	return putInt(putInt(make([]byte, 0, 16), broadcastID), n)
+}
+
+// inFlightSuffix is what follows the broadcast id in a bucketInFlight key:
+// when the recipient was taken, to the millisecond, and its take sequence.
+func inFlightSuffix(taken time.Time, seq int64) []byte {
+	return putInt(putInt(make([]byte, 0, 16), taken.UnixMilli()), seq)
 }

@@ -78,6 +78,38 @@ func TestSchemaUpgrade(t *testing.T) {
 	assert.Equal(t, int64(1), tk.ID)
 }
 
+func TestSchemaUpgradeFrom2(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "hotroso.db")
+	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	// A version 2 file: every bucket but the broadcast ones.
+	db, err := bolt.Open(path, 0o600, nil)
+	require.NoError(t, err)
+	require.NoError(t, db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketUsers, bucketSessions, bucketIdle, bucketDedup, bucketFunnel, bucketMeta,
+			bucketRoles, bucketTickets, bucketTicketActive, bucketTicketQueue, bucketTicketClaims, bucketTicketLeases,
+			bucketAssists, bucketRatings, bucketInvites} {
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(metaSchema, putInt(nil, 2))
+	}))
+	require.NoError(t, db.Close())
+
+	s, err := Open(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	require.NoError(t, s.db.View(func(tx *bolt.Tx) error {
+		assert.Equal(t, int64(schemaVersion), getInt(tx.Bucket(bucketMeta).Get(metaSchema)))
+		return nil
+	}))
+	b, err := s.SaveBroadcast(ctx, storage.Broadcast{State: storage.BroadcastScheduled, CreatedAt: now})
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), b.ID)
+	require.NoError(t, s.AddRecipients(ctx, b.ID, []int64{1}))
+}
+
 func TestNewerSchemaIsRefused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hotroso.db")
 	db, err := bolt.Open(path, 0o600, nil)

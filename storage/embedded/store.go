@@ -7,6 +7,11 @@
 // one Update transaction, and the secondary indexes (idle sessions, users by
 // role, the ticket queue, claims, leases and residents' active tickets) are
 // kept in the same transaction as the records they index.
+//
+// Broadcasts keep their recipients in the file too, so that sending resumes
+// after a restart. The rate limiter (Reserve, PauseUntil) is the exception:
+// it lives in memory, since the store serves a single process (see
+// limiter.go).
 package embedded
 
 import (
@@ -15,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,8 +32,10 @@ import (
 // Store is a storage.Store backed by one bbolt file. It is safe for
 // concurrent use; writes are serialised by bbolt.
 type Store struct {
-	db    *bolt.DB
-	clock func() time.Time
+	db      *bolt.DB
+	clock   func() time.Time
+	limiter limiter
+	closed  atomic.Bool // Close was called: the limiter refuses too
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -80,6 +88,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 // Close closes the file. The store is unusable afterwards: its methods return
 // errors wrapping storage.ErrUnavailable.
 func (s *Store) Close() error {
+	s.closed.Store(true)
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("embedded: close: %w", err)
 	}

@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -85,4 +86,87 @@ func benchCreate(ctx context.Context, b *testing.B, s storage.Store) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkTakeRecordRecipient measures sending's storage cost per
+// recipient: taking it (alone, or in a sender's batch of 25) and recording
+// its result.
+func BenchmarkTakeRecordRecipient(b *testing.B) {
+	ctx := context.Background()
+	for _, batch := range []int{1, 25} {
+		b.Run(fmt.Sprintf("Batch%d", batch), func(b *testing.B) {
+			s := openStore(b, nil)
+			benchTakeRecord(ctx, b, s, batch)
+		})
+	}
+}
+
+func benchTakeRecord(ctx context.Context, b *testing.B, s storage.Store, batch int) {
+	now := time.Now()
+	bc, err := s.SaveBroadcast(ctx, storage.Broadcast{CreatedBy: 1, State: storage.BroadcastRunning, CreatedAt: now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var next int64 // the next user id to add
+	refill := func() {
+		b.StopTimer()
+		defer b.StartTimer()
+		users := make([]int64, 10_000)
+		for i := range users {
+			next++
+			users[i] = 7_000_000_000 + next
+		}
+		if err := s.AddRecipients(ctx, bc.ID, users); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var taken []int64
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(taken) == 0 {
+			if taken, err = s.TakeRecipients(ctx, bc.ID, batch, now); err != nil {
+				b.Fatal(err)
+			}
+			if len(taken) == 0 {
+				refill()
+				if taken, err = s.TakeRecipients(ctx, bc.ID, batch, now); err != nil || len(taken) == 0 {
+					b.Fatal("take after refill:", err)
+				}
+			}
+		}
+		if _, err := s.RecordDelivery(ctx, bc.ID, taken[0], storage.DeliverySent); err != nil {
+			b.Fatal(err)
+		}
+		taken = taken[1:]
+	}
+}
+
+// BenchmarkLimiterReserve measures one Reserve: Allowed reserves a send
+// each time (the clock moves one interval per call); Waits is refused
+// each time (the clock stands still).
+func BenchmarkLimiterReserve(b *testing.B) {
+	ctx := context.Background()
+	s := openStore(b, nil)
+	b.Run("Allowed", func(b *testing.B) {
+		now := time.Now()
+		b.ReportAllocs()
+		for b.Loop() {
+			now = now.Add(time.Second / 25)
+			if wait, err := s.Reserve(ctx, "allowed", 25, 1, now); err != nil || wait != 0 {
+				b.Fatal(wait, err)
+			}
+		}
+	})
+	b.Run("Waits", func(b *testing.B) {
+		now := time.Now()
+		if _, err := s.Reserve(ctx, "waits", 25, 1, now); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if wait, err := s.Reserve(ctx, "waits", 25, 1, now); err != nil || wait == 0 {
+				b.Fatal(wait, err)
+			}
+		}
+	})
 }

@@ -37,9 +37,28 @@ import (
 //	                                      <ticketID>:worked -> yes/no
 //	p:invite:<code>               string  Invite JSON, TTL until ExpiresAt
 //	p:salt                        string  32 random bytes
+//	p:{b}:broadcast:<id>          hash    v -> version, d -> Broadcast JSON
+//	p:{b}:broadcast:seq           string  the last broadcast id assigned
+//	p:{b}:active                  zset    scheduled, running and paused
+//	                                      broadcasts: member <id19>, score
+//	                                      CreatedAt unix ms
+//	p:{b<id>}:pending             list    user ids still to send to, in order
+//	p:{b<id>}:inflight            zset    member user id, score unix ms when
+//	                                      TakeRecipients handed it out
+//	p:{b<id>}:taken               hash    in-flight user id -> take sequence
+//	                                      number, to reclaim in order
+//	p:{b<id>}:results             hash    user id -> sent/blocked/failed
+//	p:{b<id>}:counts              hash    total, sent, blocked, failed ->
+//	                                      counters; seq -> the last take
+//	                                      sequence number
+//	p:{l:<key>}:tat               string  the limiter key's theoretical
+//	                                      arrival time, unix µs; expires
+//	                                      after it passes
+//	p:{l:<key>}:pause             string  unix µs until which the key is
+//	                                      paused; expires after that
 //
-// <id19> is the ticket id zero-padded to 19 digits, so that members of one
-// score sort by id (Redis orders ties by member bytes).
+// <id19> is a ticket or broadcast id zero-padded to 19 digits, so that
+// members of one score sort by id (Redis orders ties by member bytes).
 //
 // Slots. Only multi-key operations need their keys in one Redis Cluster slot,
 // and the part of a key between the first "{" and "}" (the hash tag) is all
@@ -57,6 +76,22 @@ import (
 // index together, atomically, so every ticket key shares the tag {t} and
 // lives in one slot, on one node. A help desk's tickets are few (hundreds a
 // day, each saved a handful of times), so that node is not a hot spot.
+//
+// Broadcasts are split in two. The records, their id counter and the index
+// of active ones share the tag {b}: saving a broadcast is one script over
+// them, and there are few broadcasts, saved a few times each. A broadcast's
+// recipients are another matter: up to every user, each taken, sent and
+// recorded once, by several instances at a time. They live under a tag of
+// their own broadcast, {b<id>}, so every recipient operation (take, record,
+// reclaim, add) is one script over one slot, and two broadcasts' sending
+// does not load the same node. No script touches both a broadcast's record
+// and its recipients: TakeRecipients and the rest do not check that the
+// broadcast exists (an unknown broadcast has no recipients).
+//
+// Each limiter key has a tag of its own, {l:<key>}, shared by its TAT and
+// pause keys, which Reserve reads in one script. A key containing "}" ends
+// the tag early; both keys still share it, as they share the whole text
+// up to that brace.
 //
 // Users, role sets, dedup keys, invites, the assist stream and its ratings
 // and the salt are each used by single-key commands only: untagged, they
@@ -169,4 +204,53 @@ func (k keyspace) invite(code string) string {
 
 func (k keyspace) salt() string {
 	return k.prefix + ":salt"
+}
+
+// broadcastPrefix is a broadcast record's key without its id. The saving
+// script appends the id it assigns; the result shares the {b} tag, and so
+// the slot, of the keys the script declares.
+func (k keyspace) broadcastPrefix() string {
+	return k.prefix + ":{b}:broadcast:"
+}
+
+func (k keyspace) broadcast(id int64) string {
+	return k.broadcastPrefix() + strconv.FormatInt(id, 10)
+}
+
+func (k keyspace) broadcastSeq() string {
+	return k.prefix + ":{b}:broadcast:seq"
+}
+
+func (k keyspace) activeBroadcasts() string {
+	return k.prefix + ":{b}:active"
+}
+
+// recipientKeys are the keys of one broadcast's recipients, all under the
+// broadcast's own tag {b<id>}.
+type recipientKeys struct {
+	pending, inflight, taken, results, counts string
+}
+
+func (k keyspace) recipients(id int64) recipientKeys {
+	tag := k.prefix + ":{b" + strconv.FormatInt(id, 10) + "}"
+	return recipientKeys{
+		pending:  tag + ":pending",
+		inflight: tag + ":inflight",
+		taken:    tag + ":taken",
+		results:  tag + ":results",
+		counts:   tag + ":counts",
+	}
+}
+
+// limiterTag is the start of a limiter key's keys.
+func (k keyspace) limiterTag(key string) string {
+	return k.prefix + ":{l:" + key + "}"
+}
+
+func (k keyspace) limiterTAT(key string) string {
+	return k.limiterTag(key) + ":tat"
+}
+
+func (k keyspace) limiterPause(key string) string {
+	return k.limiterTag(key) + ":pause"
 }

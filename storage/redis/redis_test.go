@@ -27,27 +27,40 @@ var realRedisURL = os.Getenv("REDIS_TEST_URL")
 // clock (if clock is not nil), or under a fresh prefix on the real server.
 func openStore(t testing.TB, clock *storagetest.Clock) *redis.Store {
 	t.Helper()
+	return openStores(t, clock, 1)[0]
+}
+
+// openStores opens n stores on the same data, as n instances of the program
+// would: clients of one server (a fresh miniredis, or the real one) under
+// one prefix, isolated from every other test.
+func openStores(t testing.TB, clock *storagetest.Clock, n int) []*redis.Store {
+	t.Helper()
 	var opts []redis.Option
 	if clock != nil {
 		opts = append(opts, redis.WithClock(clock.Now))
 	}
+	stores := make([]*redis.Store, n)
 	if realRedisURL != "" {
 		prefix := randomPrefix(t)
-		s, err := redis.Open(context.Background(), realRedisURL, append(opts, redis.WithPrefix(prefix))...)
-		require.NoError(t, err)
-		t.Cleanup(func() {
-			deleteKeys(t, prefix)
-			_ = s.Close()
-		})
-		return s
+		t.Cleanup(func() { deleteKeys(t, prefix) }) // runs after the stores close
+		for i := range stores {
+			s, err := redis.Open(context.Background(), realRedisURL, append(opts, redis.WithPrefix(prefix))...)
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = s.Close() })
+			stores[i] = s
+		}
+		return stores
 	}
 	mr := miniredis.RunT(t)
 	if clock != nil {
 		clock.OnAdvance(mr.FastForward)
 	}
-	s := redis.New(goredis.NewClient(&goredis.Options{Addr: mr.Addr()}), opts...)
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	for i := range stores {
+		s := redis.New(goredis.NewClient(&goredis.Options{Addr: mr.Addr()}), opts...)
+		t.Cleanup(func() { _ = s.Close() })
+		stores[i] = s
+	}
+	return stores
 }
 
 func randomPrefix(t testing.TB) string {
@@ -77,7 +90,13 @@ func deleteKeys(t testing.TB, prefix string) {
 func TestConformance(t *testing.T) {
 	storagetest.RunWithOptions(t, func(t *testing.T, clock *storagetest.Clock) storage.Store {
 		return openStore(t, clock)
-	}, storagetest.Options{WallClockExpiry: realRedisURL != ""})
+	}, storagetest.Options{
+		WallClockExpiry: realRedisURL != "",
+		OpenPair: func(t *testing.T, clock *storagetest.Clock) (storage.Store, storage.Store) {
+			s := openStores(t, clock, 2)
+			return s[0], s[1]
+		},
+	})
 }
 
 func TestUnreachableIsUnavailable(t *testing.T) {
@@ -120,6 +139,24 @@ func TestUnreachableIsUnavailable(t *testing.T) {
 	assert.NotErrorIs(t, err, storage.ErrNotFound)
 	_, err = s.Salt(ctx)
 	require.ErrorIs(t, err, storage.ErrUnavailable)
+
+	_, err = s.SaveBroadcast(ctx, storage.Broadcast{State: storage.BroadcastScheduled})
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+	assert.NotErrorIs(t, err, storage.ErrConflict)
+	_, err = s.ActiveBroadcasts(ctx)
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+	require.ErrorIs(t, s.AddRecipients(ctx, 1, []int64{1}), storage.ErrUnavailable)
+	_, err = s.TakeRecipients(ctx, 1, 10, time.Now())
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+	_, err = s.RecordDelivery(ctx, 1, 1, storage.DeliverySent)
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+	_, err = s.ReclaimInFlight(ctx, 1, time.Now())
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+	_, err = s.BroadcastCounts(ctx, 1)
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+	_, err = s.Reserve(ctx, "bot", 25, 1, time.Now())
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+	require.ErrorIs(t, s.PauseUntil(ctx, "bot", time.Now()), storage.ErrUnavailable)
 }
 
 func TestClosedStoreIsUnavailable(t *testing.T) {
@@ -313,4 +350,98 @@ func TestRoleIndex(t *testing.T) {
 	assert.Empty(t, members("volunteer"))
 	require.NoError(t, s.DeleteUser(ctx, 5))
 	assert.Empty(t, mr.Keys())
+}
+
+func TestBroadcastKeysShareASlot(t *testing.T) {
+	if realRedisURL != "" {
+		t.Skip("inspects miniredis")
+	}
+	mr := miniredis.RunT(t)
+	s := redis.New(goredis.NewClient(&goredis.Options{Addr: mr.Addr()}), redis.WithPrefix("p"))
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := context.Background()
+	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+
+	b, err := s.SaveBroadcast(ctx, storage.Broadcast{CreatedBy: 1, State: storage.BroadcastRunning, CreatedAt: now})
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"p:{b}:broadcast:1", "p:{b}:broadcast:seq", "p:{b}:active"}, mr.Keys(),
+		"the save script's keys share {b}")
+	member, err := mr.ZMembers("p:{b}:active")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"0000000000000000001"}, member, "members are zero-padded ids")
+
+	// Each recipient script touches only the broadcast's own tag.
+	broadcastKeys := []string{"p:{b}:broadcast:1", "p:{b}:broadcast:seq", "p:{b}:active"}
+	require.NoError(t, s.AddRecipients(ctx, b.ID, []int64{7, 8}))
+	assert.ElementsMatch(t, append(broadcastKeys, "p:{b1}:pending", "p:{b1}:counts"), mr.Keys())
+	_, err = s.TakeRecipients(ctx, b.ID, 2, now)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, append(broadcastKeys, "p:{b1}:inflight", "p:{b1}:taken", "p:{b1}:counts"), mr.Keys())
+	_, err = s.RecordDelivery(ctx, b.ID, 7, storage.DeliverySent)
+	require.NoError(t, err)
+	n, err := s.ReclaimInFlight(ctx, b.ID, now.Add(time.Minute))
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	assert.ElementsMatch(t, append(broadcastKeys, "p:{b1}:pending", "p:{b1}:results", "p:{b1}:counts"), mr.Keys())
+	assert.Equal(t, "sent", mr.HGet("p:{b1}:results", "7"))
+	assert.Equal(t, "2", mr.HGet("p:{b1}:counts", "total"))
+	assert.Equal(t, "1", mr.HGet("p:{b1}:counts", "sent"))
+
+	// Done: out of the active index.
+	b.State = storage.BroadcastDone
+	_, err = s.SaveBroadcast(ctx, b)
+	require.NoError(t, err)
+	assert.False(t, mr.Exists("p:{b}:active"))
+}
+
+func TestLimiterKeysExpire(t *testing.T) {
+	if realRedisURL != "" {
+		t.Skip("inspects miniredis")
+	}
+	mr := miniredis.RunT(t)
+	clock := storagetest.NewClock(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
+	clock.OnAdvance(mr.FastForward)
+	s := redis.New(goredis.NewClient(&goredis.Options{Addr: mr.Addr()}), redis.WithPrefix("p"), redis.WithClock(clock.Now))
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := context.Background()
+
+	wait, err := s.Reserve(ctx, "bot", 1, 1, clock.Now())
+	require.NoError(t, err)
+	require.Zero(t, wait)
+	require.NoError(t, s.PauseUntil(ctx, "bot", clock.Now().Add(time.Hour)))
+	assert.ElementsMatch(t, []string{"p:{l:bot}:tat", "p:{l:bot}:pause"}, mr.Keys(), "one tag per limiter key")
+	assert.Equal(t, time.Second+time.Minute, mr.TTL("p:{l:bot}:tat"), "the TAT's key lives a minute after it passes")
+	assert.Equal(t, time.Hour+time.Minute, mr.TTL("p:{l:bot}:pause"), "the pause's key lives a minute after it ends")
+
+	clock.Advance(time.Minute + time.Second)
+	assert.Equal(t, []string{"p:{l:bot}:pause"}, mr.Keys())
+	clock.Advance(time.Hour)
+	assert.Empty(t, mr.Keys())
+
+	// A pause far off is kept (its TTL capped, not overflowed).
+	far := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	require.NoError(t, s.PauseUntil(ctx, "far", far))
+	wait, err = s.Reserve(ctx, "far", 1, 1, clock.Now())
+	require.NoError(t, err)
+	assert.Greater(t, wait, 1000*24*time.Hour)
+}
+
+func TestNoAnnouncementsField(t *testing.T) {
+	if realRedisURL != "" {
+		t.Skip("inspects miniredis")
+	}
+	mr := miniredis.RunT(t)
+	s := redis.New(goredis.NewClient(&goredis.Options{Addr: mr.Addr()}), redis.WithPrefix("p"))
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := context.Background()
+	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+
+	require.NoError(t, s.PutUser(ctx, storage.User{ID: 1, NoAnnouncements: true, CreatedAt: now, UpdatedAt: now}))
+	assert.Equal(t, "1", mr.HGet("p:user:1", "no_announcements"))
+
+	// A user stored before the field existed gets announcements.
+	mr.HDel("p:user:1", "no_announcements")
+	u, err := s.GetUser(ctx, 1)
+	require.NoError(t, err)
+	assert.False(t, u.NoAnnouncements)
 }

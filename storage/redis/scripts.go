@@ -171,3 +171,243 @@ return tonumber(id)
 // newTicketPrefix is how the JSON of a ticket to create starts: its id is
 // the first field and 0. saveTicketCmd replaces it with the assigned id.
 const newTicketPrefix = `{"id":0,`
+
+// saveBroadcastCmd stores a broadcast if the stored version is the expected
+// one, assigning the id of a new broadcast, and keeps the index of active
+// broadcasts in step, atomically.
+//
+// KEYS[1] -> p:{b}:broadcast:seq
+// KEYS[2] -> p:{b}:active
+// ARGV[1] -> broadcast key prefix p:{b}:broadcast: (see below)
+// ARGV[2] -> broadcast id, decimal; "0" to create a broadcast (INCR KEYS[1])
+// ARGV[3] -> expected stored version, decimal ("0" when creating)
+// ARGV[4] -> new version, decimal
+// ARGV[5] -> broadcast JSON; when creating, it starts {"id":0, (see below)
+// ARGV[6] -> active score (CreatedAt unix ms) when the broadcast is active
+// (scheduled, running or paused), else ""
+//
+// The broadcast's own key is ARGV[1] followed by the id, built in the
+// script because a new broadcast's id is assigned there; it carries the {b}
+// tag of the declared keys, so it is in their slot. When creating, the
+// script writes the assigned id over the 0 at the start of ARGV[5].
+//
+// Returns the broadcast id (> 0) when saved; 0 when the stored version
+// differs; -2 when the id counter gave the id of an existing broadcast.
+// Nothing is written unless it returns an id. Versions are compared as
+// strings, so there is no float rounding in Lua.
+var saveBroadcastCmd = goredis.NewScript(`
+local id = ARGV[2]
+local create = id == "0"
+local key
+if not create then
+	key = ARGV[1] .. id
+	local cur = redis.call("HGET", key, "v")
+	if not cur then
+		cur = "0"
+	end
+	if cur ~= ARGV[3] then
+		return 0
+	end
+end
+local data = ARGV[5]
+if create then
+	id = string.format("%d", redis.call("INCR", KEYS[1]))
+	key = ARGV[1] .. id
+	if redis.call("EXISTS", key) == 1 then
+		return -2
+	end
+	data = '{"id":' .. id .. string.sub(data, 8)
+end
+redis.call("HSET", key, "v", ARGV[4], "d", data)
+local member = string.format("%019d", tonumber(id))
+if ARGV[6] == "" then
+	redis.call("ZREM", KEYS[2], member)
+else
+	redis.call("ZADD", KEYS[2], ARGV[6], member)
+end
+return tonumber(id)
+`)
+
+// newBroadcastPrefix is how the JSON of a broadcast to create starts: its
+// id is the first field and 0. saveBroadcastCmd replaces it with the
+// assigned id.
+const newBroadcastPrefix = `{"id":0,`
+
+// addRecipientsCmd appends user ids to a broadcast's pending list and
+// counts them in its total.
+//
+// KEYS[1] -> p:{b<id>}:pending
+// KEYS[2] -> p:{b<id>}:counts
+// ARGV    -> the user ids, decimal, in order (at most recipientBatch)
+//
+// Returns the new total.
+var addRecipientsCmd = goredis.NewScript(`
+redis.call("RPUSH", KEYS[1], unpack(ARGV))
+return redis.call("HINCRBY", KEYS[2], "total", #ARGV)
+`)
+
+// recipientBatch is how many user ids one addRecipientsCmd call takes at
+// most: unpack in Redis's Lua handles a few thousand values only.
+const recipientBatch = 1000
+
+// takeRecipientsCmd moves up to n recipients from the front of a
+// broadcast's pending list to its in-flight set, scored with the time of
+// taking, and gives each a take sequence number so that a reclaim can
+// restore their order. A popped recipient that already has a result (it
+// was recorded late, after a reclaim had put it back) or is in flight
+// already (it was added twice) is dropped, not handed out: it needs no
+// second send. Popping and marking are one script, so of concurrent
+// callers, across instances, each recipient goes to one only.
+//
+// KEYS[1] -> p:{b<id>}:pending
+// KEYS[2] -> p:{b<id>}:inflight
+// KEYS[3] -> p:{b<id>}:taken
+// KEYS[4] -> p:{b<id>}:results
+// KEYS[5] -> p:{b<id>}:counts
+// ARGV[1] -> n, how many to take at most (> 0)
+// ARGV[2] -> now, unix ms: the in-flight score
+//
+// Returns the user ids taken, in list order (an empty array: none left).
+var takeRecipientsCmd = goredis.NewScript(`
+local n = tonumber(ARGV[1])
+local out = {}
+local seen = {}
+while #out < n do
+	local batch = redis.call("LPOP", KEYS[1], n - #out)
+	if not batch or #batch == 0 then
+		break
+	end
+	for _, u in ipairs(batch) do
+		if not seen[u] and redis.call("HEXISTS", KEYS[4], u) == 0 and not redis.call("ZSCORE", KEYS[2], u) then
+			seen[u] = true
+			out[#out + 1] = u
+		end
+	end
+end
+if #out == 0 then
+	return out
+end
+local seq = redis.call("HINCRBY", KEYS[5], "seq", #out) - #out
+for i, u in ipairs(out) do
+	redis.call("ZADD", KEYS[2], ARGV[2], u)
+	redis.call("HSET", KEYS[3], u, string.format("%d", seq + i))
+end
+return out
+`)
+
+// recordDeliveryCmd stores a recipient's result unless it has one, and
+// then takes the recipient out of flight and counts the result.
+//
+// KEYS[1] -> p:{b<id>}:results
+// KEYS[2] -> p:{b<id>}:inflight
+// KEYS[3] -> p:{b<id>}:taken
+// KEYS[4] -> p:{b<id>}:counts
+// ARGV[1] -> user id, decimal
+// ARGV[2] -> result: sent, blocked or failed (also the counter's field)
+//
+// Returns 1 when recorded, 0 when the recipient already had a result
+// (nothing written).
+var recordDeliveryCmd = goredis.NewScript(`
+if redis.call("HSETNX", KEYS[1], ARGV[1], ARGV[2]) == 0 then
+	return 0
+end
+redis.call("ZREM", KEYS[2], ARGV[1])
+redis.call("HDEL", KEYS[3], ARGV[1])
+redis.call("HINCRBY", KEYS[4], ARGV[2], 1)
+return 1
+`)
+
+// reclaimInFlightCmd puts the recipients taken before a time back at the
+// front of the pending list, in the order they were taken (by take
+// sequence number), and takes them out of flight. One with a result (which
+// recordDeliveryCmd would have taken out of flight already) is only taken
+// out of flight.
+//
+// KEYS[1] -> p:{b<id>}:pending
+// KEYS[2] -> p:{b<id>}:inflight
+// KEYS[3] -> p:{b<id>}:taken
+// KEYS[4] -> p:{b<id>}:results
+// ARGV[1] -> "(" and the time, unix ms: the exclusive bound of the
+// in-flight scores to reclaim
+//
+// Returns how many recipients went back to the pending list.
+var reclaimInFlightCmd = goredis.NewScript(`
+local users = redis.call("ZRANGEBYSCORE", KEYS[2], "-inf", ARGV[1])
+local back = {}
+for i, u in ipairs(users) do
+	if redis.call("HEXISTS", KEYS[4], u) == 0 then
+		back[#back + 1] = {u = u, seq = tonumber(redis.call("HGET", KEYS[3], u)) or 0, i = i}
+	end
+	redis.call("ZREM", KEYS[2], u)
+	redis.call("HDEL", KEYS[3], u)
+end
+table.sort(back, function(a, b)
+	if a.seq ~= b.seq then
+		return a.seq < b.seq
+	end
+	return a.i < b.i
+end)
+for i = #back, 1, -1 do
+	redis.call("LPUSH", KEYS[1], back[i].u)
+end
+return #back
+`)
+
+// reserveCmd is the generic cell rate algorithm (GCRA) for one limiter
+// key, with a pause. All times are integers of microseconds, well inside
+// the 2^53 that Lua's numbers hold exactly; they come from the caller's
+// clock, never the server's.
+//
+// KEYS[1] -> p:{l:<key>}:tat
+// KEYS[2] -> p:{l:<key>}:pause
+// ARGV[1] -> now, unix µs
+// ARGV[2] -> emission interval (1/rate), µs, > 0
+// ARGV[3] -> burst tolerance ((burst-1) * interval), µs
+// ARGV[4] -> how long keys live on after they stop mattering, ms
+//
+// Returns 0 when a send was reserved (the TAT moved one interval on), or
+// how many µs to wait before asking again (nothing written but expiries).
+// A pause set by pauseCmd that has not ended makes it return the time to
+// its end; one that has ended is deleted.
+var reserveCmd = goredis.NewScript(`
+local now = tonumber(ARGV[1])
+local slack = tonumber(ARGV[4])
+local pause = redis.call("GET", KEYS[2])
+if pause then
+	pause = tonumber(pause)
+	if now < pause then
+		redis.call("PEXPIRE", KEYS[2], math.ceil((pause - now) / 1000) + slack)
+		return pause - now
+	end
+	redis.call("DEL", KEYS[2])
+end
+local tat = tonumber(redis.call("GET", KEYS[1]) or now)
+if tat < now then
+	tat = now
+end
+local tolerance = tonumber(ARGV[3])
+if tat - now > tolerance then
+	return tat - now - tolerance
+end
+tat = tat + tonumber(ARGV[2])
+redis.call("SET", KEYS[1], string.format("%d", tat), "PX", math.ceil((tat - now) / 1000) + slack)
+return 0
+`)
+
+// pauseCmd pauses a limiter key until a time, unless it is paused until
+// then or later already.
+//
+// KEYS[1] -> p:{l:<key>}:pause
+// ARGV[1] -> until, unix µs
+// ARGV[2] -> the key's time to live, ms (> 0)
+//
+// Returns 1 when the pause was set, 0 when a pause as long or longer was
+// (nothing written).
+var pauseCmd = goredis.NewScript(`
+local cur = redis.call("GET", KEYS[1])
+if cur and tonumber(cur) >= tonumber(ARGV[1]) then
+	return 0
+end
+redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
+return 1
+`)

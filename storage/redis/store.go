@@ -5,7 +5,11 @@
 // tag (keys.go), so the store works unchanged on Redis Cluster. Values are
 // JSON, encoded in Go. The store's clock stamps records and orders the idle
 // index; the dedup window is a server-side TTL. Tickets and their indexes
-// change together in one script; the assist log is a capped stream.
+// change together in one script; the assist log is a capped stream. A
+// broadcast's recipients live under a hash tag of their own broadcast, and
+// each step of sending (take, record, reclaim) is one script there. The
+// rate limiter is the generic cell rate algorithm in one script, timed by
+// the caller's clock only.
 package redis
 
 import (
@@ -57,8 +61,8 @@ type config struct {
 }
 
 // WithClock sets the clock the store stamps sessions, users and assists
-// with and times invite TTLs from. The default is time.Now. The dedup window
-// runs on the server's clock.
+// with and times invite and limiter pause TTLs from. The default is
+// time.Now. The dedup window runs on the server's clock.
 func WithClock(now func() time.Time) Option {
 	return func(c *config) { c.clock = now }
 }

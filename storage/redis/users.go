@@ -26,6 +26,9 @@ const (
 	fieldOnDuty    = "on_duty"
 	fieldCreatedAt = "created_at"
 	fieldUpdatedAt = "updated_at"
+	// fieldNoAnnouncements is absent from users stored before it existed,
+	// which decodes as false: they get announcements.
+	fieldNoAnnouncements = "no_announcements"
 )
 
 // GetUser returns the user, or an error wrapping storage.ErrNotFound.
@@ -285,6 +288,8 @@ func encodeUser(u storage.User) (map[string]any, error) {
 		fieldOnDuty:    boolField(u.OnDuty),
 		fieldCreatedAt: created,
 		fieldUpdatedAt: updated,
+
+		fieldNoAnnouncements: boolField(u.NoAnnouncements),
 	}, nil
 }
 
@@ -301,6 +306,7 @@ func decodeUser(f map[string]string) (storage.User, error) {
 	u.Blocked = f[fieldBlocked] == "1"
 	u.DisplayName = f[fieldName]
 	u.OnDuty = f[fieldOnDuty] == "1"
+	u.NoAnnouncements = f[fieldNoAnnouncements] == "1"
 	if u.CreatedAt, err = parseTime(f[fieldCreatedAt]); err != nil {
 		return u, fmt.Errorf("created_at: %w", err)
 	}

@@ -37,6 +37,15 @@ type Options struct {
 	// expire by their own clock (embedded) or can fast-forward their TTLs
 	// from a Clock.OnAdvance hook (miniredis) leave it false.
 	WallClockExpiry bool
+
+	// OpenPair, if set, opens two handles on one fresh, isolated store, as
+	// two instances of the program would have them (two clients of one
+	// Redis server under one prefix, say), both wired to clock. The suite
+	// uses them to check what must hold across instances: that broadcast
+	// recipients are handed out once and that the rate limit is shared.
+	// Backends that serve a single process leave it nil; the suite then
+	// uses one store from several goroutines.
+	OpenPair func(t *testing.T, clock *Clock) (storage.Store, storage.Store)
 }
 
 // start is where every test clock begins. It has a sub-millisecond part so
@@ -63,6 +72,8 @@ func RunWithOptions(t *testing.T, open OpenFunc, opts Options) {
 	t.Run("Assists", s.testAssists)
 	t.Run("Invites", s.testInvites)
 	t.Run("Salt", s.testSalt)
+	t.Run("Broadcasts", s.testBroadcasts)
+	t.Run("Limiter", s.testLimiter)
 }
 
 type suite struct {
@@ -77,6 +88,22 @@ func (s suite) store(t *testing.T) (storage.Store, *Clock) {
 	st := s.open(t, clock)
 	require.NotNil(t, st, "open returned a nil store")
 	return st, clock
+}
+
+// pair opens two instances' handles on one fresh store (see
+// Options.OpenPair), with a clock standing at start; without OpenPair, both
+// are the same store.
+func (s suite) pair(t *testing.T) (storage.Store, storage.Store, *Clock) {
+	t.Helper()
+	if s.opts.OpenPair == nil {
+		st, clock := s.store(t)
+		return st, st, clock
+	}
+	clock := NewClock(start)
+	a, b := s.opts.OpenPair(t, clock)
+	require.NotNil(t, a, "OpenPair returned a nil store")
+	require.NotNil(t, b, "OpenPair returned a nil store")
+	return a, b, clock
 }
 
 func (s suite) testPing(t *testing.T) {

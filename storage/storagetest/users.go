@@ -31,6 +31,8 @@ func (s suite) testUsers(t *testing.T) {
 			OnDuty:      true,
 			CreatedAt:   clock.Now().Add(-time.Hour),
 			UpdatedAt:   clock.Now(),
+
+			NoAnnouncements: true,
 		}
 		require.NoError(t, st.PutUser(ctx(t), u))
 		got, err := st.GetUser(ctx(t), u.ID)
@@ -41,7 +43,7 @@ func (s suite) testUsers(t *testing.T) {
 	t.Run("PutReplaces", func(t *testing.T) {
 		st, clock := s.store(t)
 		u := storage.User{ID: 1, Role: storage.RoleOrganizer, Language: "en", Commune: "00001",
-			DisplayName: "Minh", OnDuty: true, CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
+			DisplayName: "Minh", OnDuty: true, NoAnnouncements: true, CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
 		require.NoError(t, st.PutUser(ctx(t), u))
 
 		clock.Advance(time.Minute)
@@ -49,7 +51,7 @@ func (s suite) testUsers(t *testing.T) {
 		require.NoError(t, st.PutUser(ctx(t), u2))
 		got, err := st.GetUser(ctx(t), 1)
 		require.NoError(t, err)
-		assertUser(t, u2, got) // role, commune, name and duty are gone, not merged
+		assertUser(t, u2, got) // role, commune, name, duty and opt-out are gone, not merged
 	})
 
 	t.Run("UsersAreIndependent", func(t *testing.T) {
@@ -99,7 +101,7 @@ func (s suite) testUsers(t *testing.T) {
 	t.Run("SetBlockedKeepsTheRest", func(t *testing.T) {
 		st, clock := s.store(t)
 		u := storage.User{ID: 3, Role: storage.RoleVolunteer, DisplayName: "Lan", OnDuty: true,
-			CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
+			NoAnnouncements: true, CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
 		require.NoError(t, st.PutUser(ctx(t), u))
 		require.NoError(t, st.SetBlocked(ctx(t), 3, true))
 		got, err := st.GetUser(ctx(t), 3)

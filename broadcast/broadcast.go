@@ -1,0 +1,71 @@
+// Package broadcast sends organizers' announcements to many users within
+// Telegram's limits. A Runner in every instance picks up running
+// broadcasts from the store; recipients are handed out by the store one at
+// a time, so several instances send one broadcast together without sending
+// twice, and the rate limiter lives in the store, so together they keep the
+// configured rate. Each recipient's result is stored as it comes, so a
+// restart resumes where sending stopped.
+package broadcast
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hotroso/hotroso/storage"
+)
+
+// ErrBlocked is returned by a Deliverer when the recipient blocked the bot.
+var ErrBlocked = errors.New("broadcast: the recipient blocked the bot")
+
+// RetryAfter is returned by a Deliverer when the messenger asks to slow
+// down (Telegram's 429): every sender waits Wait before the next send.
+type RetryAfter struct{ Wait time.Duration }
+
+func (e *RetryAfter) Error() string { return fmt.Sprintf("broadcast: asked to wait %v", e.Wait) }
+
+// Deliverer sends one broadcast to one recipient, in one attempt.
+type Deliverer interface {
+	Deliver(ctx context.Context, to int64, b storage.Broadcast) error
+}
+
+// Store is what the runner keeps in the store.
+type Store interface {
+	storage.Broadcasts
+	storage.Limiter
+	SetBlocked(ctx context.Context, id int64, blocked bool) error
+}
+
+// QuietHours is the time of day when broadcasts wait (unless forced):
+// from Start to End o'clock in Location, across midnight when Start > End.
+type QuietHours struct {
+	Start, End int
+	Location   *time.Location
+}
+
+// Contains reports whether t falls in the quiet hours.
+func (q QuietHours) Contains(t time.Time) bool {
+	if q.Start == q.End || q.Location == nil {
+		return false
+	}
+	h := t.In(q.Location).Hour()
+	if q.Start < q.End {
+		return h >= q.Start && h < q.End
+	}
+	return h >= q.Start || h < q.End
+}
+
+// EndAfter returns when the quiet hours that contain t end.
+func (q QuietHours) EndAfter(t time.Time) time.Time {
+	local := t.In(q.Location)
+	end := time.Date(local.Year(), local.Month(), local.Day(), q.End, 0, 0, 0, q.Location)
+	if !end.After(local) {
+		end = end.AddDate(0, 0, 1)
+	}
+	return end
+}
+
+// Progress is told how a broadcast goes: every few seconds while it sends,
+// and once more when it ends (final).
+type Progress func(ctx context.Context, b storage.Broadcast, c storage.BroadcastCounts, final bool)

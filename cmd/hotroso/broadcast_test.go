@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hotroso/hotroso/bot/telegramtest"
+	"github.com/hotroso/hotroso/storage"
+)
+
+// Broadcast tests run in real time. Telegram allows about 30 messages a
+// second and hotroso sends 25 by default: to keep 10,000 sends short, the
+// tests scale both by the same factor (the fake allows 30×k, the bot sends
+// 25×k), which keeps what matters, the default rate's margin under
+// Telegram's limit.
+const (
+	scale        = 16
+	fakeRate     = 30 * scale
+	defaultScale = 25 * scale
+)
+
+// seedResidents stores n residents (ids from first) and opens their chats in
+// the fake, as if each had pressed Start.
+func seedResidents(t *testing.T, env map[string]string, api *telegramtest.Server, first int64, n int) {
+	t.Helper()
+	seedStore(t, env, func(s storage.Store) {
+		var wg sync.WaitGroup
+		ids := make(chan int64)
+		for range 32 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for id := range ids {
+					if err := s.PutUser(context.Background(), storage.User{ID: id, Role: storage.RoleResident, Language: "vi"}); err != nil {
+						t.Error(err)
+					}
+				}
+			}()
+		}
+		for i := range n {
+			ids <- first + int64(i)
+		}
+		close(ids)
+		wg.Wait()
+	})
+	for i := range n {
+		api.AddChat(first+int64(i), telegramtest.ChatPrivate)
+	}
+}
+
+// announce runs an organizer's /broadcast to everyone and waits for the
+// final report.
+func announce(t *testing.T, a *app, org *chat, text string) string {
+	t.Helper()
+	org.seen = len(a.api.Messages(org.user.ID)) // skip earlier announcements the organizer got
+	org.say("/broadcast")
+	org.next()
+	org.say(text)
+	org.next()
+	org.press("Tất cả mọi người")
+	org.next() // the preview copy
+	preview := org.next()
+	require.Contains(t, preview.Text, "Gửi tới")
+	org.press("📣 Gửi ngay")
+	progress := org.next()
+	var final string
+	require.NoError(t, a.api.WaitFor(10*time.Minute, func(s *telegramtest.Snapshot) bool {
+		for _, m := range s.Messages(org.user.ID) {
+			if m.MessageID == progress.MessageID && strings.Contains(m.Text, "Đã gửi xong") {
+				final = m.Text
+				return true
+			}
+		}
+		return false
+	}), "the broadcast finishes")
+	return final
+}
+
+// copiesPerChat counts the successful copies of the announcement per chat.
+func copiesPerChat(api *telegramtest.Server) map[int64]int {
+	got := map[int64]int{}
+	for _, c := range api.CallsOf("copyMessage") {
+		if c.Refused() || c.Params["reply_markup"] == "" {
+			continue // refused, or the organizer's preview (no stop button)
+		}
+		id, _ := strconv.ParseInt(c.Params["chat_id"], 10, 64)
+		got[id]++
+	}
+	return got
+}
+
+func TestBroadcastReachesTenThousandResidentsOnceEach(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		const residents = 10000
+		env := appEnv(t, backend, map[string]string{"ORGANIZER_IDS": "900", "QUIET_HOURS": "0-0", "BROADCAST_RATE": strconv.Itoa(defaultScale)})
+		api := newFakeAPI(t, telegramtest.WithRateLimit(fakeRate, 3))
+		seedResidents(t, env, api, 100000, residents)
+		env["TELEGRAM_BOT_TOKEN"], env["TELEGRAM_API_URL"] = api.Token(), api.URL()
+		blocked := []int64{100007, 100070, 100700, 107000}
+		for _, id := range blocked {
+			api.BlockedBy(id)
+		}
+		a := startWith(t, api, env)
+		org := newChat(t, a, 900, "vi")
+		start := time.Now()
+		final := announce(t, a, org, "Ngày hội toàn dân học tập số 10/10 tại nhà văn hoá xã!")
+		elapsed := time.Since(start)
+
+		assert.Contains(t, final, "đã chặn bot 4")
+		got := copiesPerChat(api)
+		for i := range residents {
+			id := int64(100000 + i)
+			want := 1
+			for _, b := range blocked {
+				if id == b {
+					want = 0
+				}
+			}
+			require.Equal(t, want, got[id], "resident %d", id)
+		}
+		assert.Equal(t, 1, got[900], "the organizer is one of everyone")
+		for _, c := range api.Refused() {
+			assert.NotEqual(t, 429, c.Code, "the default rate draws no 429")
+		}
+		t.Logf("%s: %d sends in %v: %.0f/s against a configured %d/s", backend, residents, elapsed.Round(time.Millisecond), float64(residents)/elapsed.Seconds(), defaultScale)
+		a.stop(t)
+		store := openStoreOf(t, a)
+		for _, id := range blocked {
+			u, err := store.GetUser(context.Background(), id)
+			require.NoError(t, err)
+			assert.True(t, u.Blocked, "blocked users are marked")
+		}
+	})
+}
+
+func TestBroadcastSurvivesAnInjected429(t *testing.T) {
+	env := appEnv(t, "embedded", map[string]string{"ORGANIZER_IDS": "900", "QUIET_HOURS": "0-0"})
+	api := newFakeAPI(t)
+	seedResidents(t, env, api, 100000, 60)
+	env["TELEGRAM_BOT_TOKEN"], env["TELEGRAM_API_URL"] = api.Token(), api.URL()
+	a := startWith(t, api, env)
+	api.FailNext("copyMessage", 1, telegramtest.Fault{Status: 429, RetryAfter: 1})
+	announce(t, a, newChat(t, a, 900, "vi"), "Tối nay 19:30 tập huấn VNeID tại nhà văn hoá thôn.")
+	got := copiesPerChat(api)
+	for i := range 60 {
+		assert.Equal(t, 1, got[int64(100000+i)], "resident %d", 100000+i)
+	}
+}
+
+func TestResidentStopsAnnouncements(t *testing.T) {
+	env := appEnv(t, "embedded", map[string]string{"ORGANIZER_IDS": "900", "QUIET_HOURS": "0-0"})
+	api := newFakeAPI(t)
+	env["TELEGRAM_BOT_TOKEN"], env["TELEGRAM_API_URL"] = api.Token(), api.URL()
+	a := startWith(t, api, env)
+	res := newChat(t, a, 44, "vi")
+	res.say("/start")
+	res.next()
+	org := newChat(t, a, 900, "vi")
+	announce(t, a, org, "Thông báo thứ nhất")
+	first := res.next()
+	assert.Equal(t, "Thông báo thứ nhất", first.Text)
+	res.press("🔕 Không nhận thông báo nữa")
+	assert.Contains(t, res.nextText(), "không nhận thông báo")
+	announce(t, a, org, "Thông báo thứ hai")
+	assert.Equal(t, 0, copiesPerChat(api)[44]-1, "the second announcement skipped the resident")
+}

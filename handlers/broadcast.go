@@ -1,0 +1,422 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hotroso/hotroso/storage"
+)
+
+// The organizer's broadcast conversation: /broadcast, the content, the
+// audience, a preview with the count, then send now, schedule, or cancel.
+// Session Awaiting values and button data prefixes (each with the id):
+const (
+	awaitingBroadcast = "bc"   // the content
+	awaitingBcCommune = "bcc:" // bcc:<id>: a commune name for the audience
+	awaitingBcTime    = "bct:" // bct:<id>: when to send
+	dataBcAudience    = "ba:"  // ba:<id>:all|vol|com|unf
+	dataBcFlow        = "bf:"  // bf:<id>:<flow>
+	dataBcCommune     = "bm:"  // bm:<id>:<code>
+	dataBcGo          = "bg:"  // send now (waits out quiet hours)
+	dataBcForce       = "bq:"  // send now, quiet hours too
+	dataBcSchedule    = "bs:"  // ask for a time
+	dataBcCancel      = "bx:"
+	dataBcPause       = "bp:"
+	dataBcResume      = "br:"
+)
+
+// recipientBatch is how many recipients are stored at once.
+const recipientBatch = 1000
+
+// broadcastStart asks an organizer for the announcement's content.
+func (d *Desk) broadcastStart(ctx context.Context, r *request) (Response, error) {
+	if !canOrganize(r.user) {
+		return d.refuse(r, "/broadcast"), nil
+	}
+	if err := d.updateSession(ctx, r.ChatID, func(s *storage.Session) { s.Awaiting = awaitingBroadcast }); err != nil {
+		return Response{}, err
+	}
+	return d.reply(r, d.t(r, "bc.ask_content"), nil), nil
+}
+
+// broadcastContent keeps the organizer's message as a draft and asks who
+// should get it.
+func (d *Desk) broadcastContent(ctx context.Context, r *request) (Response, error) {
+	if r.Kind == EventMedia && r.Media != MediaPhoto {
+		return d.reply(r, d.t(r, "bc.text_or_photo"), nil), nil
+	}
+	b, err := d.store.SaveBroadcast(ctx, storage.Broadcast{CreatedBy: r.UserID, State: storage.BroadcastDraft,
+		SourceChatID: r.ChatID, SourceMessageID: r.MessageID, Preview: firstLine(r.Text, 200), CreatedAt: d.now()})
+	if err != nil {
+		return Response{}, fmt.Errorf("handlers: save broadcast draft: %w", err)
+	}
+	if err := d.updateSession(ctx, r.ChatID, func(s *storage.Session) { s.Awaiting = "" }); err != nil {
+		return Response{}, err
+	}
+	id := strconv.FormatInt(b.ID, 10)
+	return d.reply(r, d.t(r, "bc.ask_audience"), [][]Button{
+		{{Label: d.t(r, "bc.audience_all"), Data: dataBcAudience + id + ":all"}},
+		{{Label: d.t(r, "bc.audience_commune"), Data: dataBcAudience + id + ":com"}},
+		{{Label: d.t(r, "bc.audience_volunteers"), Data: dataBcAudience + id + ":vol"}},
+		{{Label: d.t(r, "bc.audience_unfinished"), Data: dataBcAudience + id + ":unf"}},
+		{{Label: d.t(r, "bc.cancel"), Data: dataBcCancel + id}},
+	}), nil
+}
+
+// draftFor loads a draft broadcast the organizer may change.
+func (d *Desk) draftFor(ctx context.Context, r *request, id int64) (storage.Broadcast, bool, error) {
+	b, err := d.store.GetBroadcast(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return b, false, nil
+	}
+	if err != nil {
+		return b, false, fmt.Errorf("handlers: load broadcast: %w", err)
+	}
+	return b, b.State == storage.BroadcastDraft && canOrganize(r.user), nil
+}
+
+// broadcastButton routes the broadcast buttons; ok is false for other data.
+func (d *Desk) broadcastButton(ctx context.Context, r *request) (resp Response, ok bool, err error) {
+	for _, prefix := range []string{dataBcAudience, dataBcFlow, dataBcCommune, dataBcGo, dataBcForce, dataBcSchedule, dataBcCancel, dataBcPause, dataBcResume} {
+		id, rest, match := ticketButton(r.Data, prefix)
+		if !match {
+			continue
+		}
+		if !canOrganize(r.user) {
+			return d.refuse(r, "broadcast"), true, nil
+		}
+		switch prefix {
+		case dataBcAudience:
+			resp, err = d.broadcastAudience(ctx, r, id, rest)
+		case dataBcFlow:
+			resp, err = d.broadcastPreview(ctx, r, id, storage.Audience{Kind: "unfinished", FlowID: rest})
+		case dataBcCommune:
+			resp, err = d.broadcastPreview(ctx, r, id, storage.Audience{Kind: "commune", Commune: rest})
+		case dataBcGo, dataBcForce:
+			resp, err = d.broadcastGo(ctx, r, id, time.Time{}, prefix == dataBcForce)
+		case dataBcSchedule:
+			resp, err = d.broadcastAskTime(ctx, r, id)
+		default:
+			resp, err = d.broadcastControl(ctx, r, id, prefix)
+		}
+		return resp, true, err
+	}
+	return Response{}, false, nil
+}
+
+// broadcastAudience takes the audience kind; a commune or a flow needs one
+// more choice.
+func (d *Desk) broadcastAudience(ctx context.Context, r *request, id int64, kind string) (Response, error) {
+	if _, ok, err := d.draftFor(ctx, r, id); err != nil || !ok {
+		return d.notice(r, d.t(r, "button.stale")), err
+	}
+	idText := strconv.FormatInt(id, 10)
+	switch kind {
+	case "all":
+		return d.broadcastPreview(ctx, r, id, storage.Audience{Kind: "all"})
+	case "vol":
+		return d.broadcastPreview(ctx, r, id, storage.Audience{Kind: "volunteers"})
+	case "com":
+		if err := d.updateSession(ctx, r.ChatID, func(s *storage.Session) { s.Awaiting = awaitingBcCommune + idText }); err != nil {
+			return Response{}, err
+		}
+		return d.reply(r, d.t(r, "bc.ask_commune"), nil), nil
+	case "unf":
+		var rows [][]Button
+		for _, f := range d.flows.Flows() {
+			rows = append(rows, []Button{{Label: f.Title.In(r.lang, d.defaultLang), Data: dataBcFlow + idText + ":" + f.ID}})
+		}
+		return d.reply(r, d.t(r, "bc.ask_flow"), rows), nil
+	}
+	return d.refuse(r, "broadcast audience"), nil
+}
+
+// broadcastCommuneSearch offers the communes matching the typed name.
+func (d *Desk) broadcastCommuneSearch(r *request, id int64) Response {
+	hits := d.places.Search(r.Text, communeChoices)
+	if len(hits) == 0 {
+		return d.reply(r, d.t(r, "commune.none"), nil)
+	}
+	var rows [][]Button
+	for _, c := range hits {
+		rows = append(rows, []Button{{Label: c.Label(), Data: dataBcCommune + strconv.FormatInt(id, 10) + ":" + c.Code}})
+	}
+	return d.reply(r, d.t(r, "commune.pick"), rows)
+}
+
+// broadcastPreview stores the audience, shows the message as recipients
+// will see it and how many will get it, and asks to confirm.
+func (d *Desk) broadcastPreview(ctx context.Context, r *request, id int64, a storage.Audience) (Response, error) {
+	b, ok, err := d.draftFor(ctx, r, id)
+	if err != nil || !ok {
+		return d.notice(r, d.t(r, "button.stale")), err
+	}
+	if a.Kind == "commune" {
+		if _, known := d.places.Get(a.Commune); !known {
+			return d.refuse(r, "broadcast commune"), nil
+		}
+	}
+	if a.Kind == "unfinished" {
+		if _, known := d.flows.Flow(a.FlowID); !known {
+			return d.refuse(r, "broadcast flow"), nil
+		}
+	}
+	b.Audience = a
+	if b, err = d.store.SaveBroadcast(ctx, b); err != nil {
+		return Response{}, fmt.Errorf("handlers: save audience: %w", err)
+	}
+	if err := d.updateSession(ctx, r.ChatID, func(s *storage.Session) { s.Awaiting = "" }); err != nil {
+		return Response{}, err
+	}
+	recipients, err := d.recipients(ctx, a)
+	if err != nil {
+		return Response{}, err
+	}
+	if err := d.messenger.Copy(ctx, r.ChatID, b.SourceChatID, b.SourceMessageID, ""); err != nil {
+		d.log.Warn("broadcast preview not shown", "err", err)
+	}
+	idText := strconv.FormatInt(id, 10)
+	minutes := int(math.Ceil(float64(len(recipients)) / math.Max(d.cfg.BroadcastRate, 0.1) / 60))
+	text := d.t(r, "bc.preview", "n", strconv.Itoa(len(recipients)), "audience", d.audienceName(r.lang, a), "min", strconv.Itoa(minutes))
+	rows := [][]Button{{{Label: d.t(r, "bc.send_now"), Data: dataBcGo + idText}}}
+	if d.cfg.Quiet.Contains(d.now()) {
+		text += "\n" + d.t(r, "bc.quiet_now", "hour", strconv.Itoa(d.cfg.Quiet.End))
+		rows = append(rows, []Button{{Label: d.t(r, "bc.send_force"), Data: dataBcForce + idText}})
+	}
+	rows = append(rows, []Button{{Label: d.t(r, "bc.schedule"), Data: dataBcSchedule + idText}}, []Button{{Label: d.t(r, "bc.cancel"), Data: dataBcCancel + idText}})
+	return d.reply(r, text, rows), nil
+}
+
+// broadcastAskTime asks when to send.
+func (d *Desk) broadcastAskTime(ctx context.Context, r *request, id int64) (Response, error) {
+	if _, ok, err := d.draftFor(ctx, r, id); err != nil || !ok {
+		return d.notice(r, d.t(r, "button.stale")), err
+	}
+	if err := d.updateSession(ctx, r.ChatID, func(s *storage.Session) { s.Awaiting = awaitingBcTime + strconv.FormatInt(id, 10) }); err != nil {
+		return Response{}, err
+	}
+	return d.reply(r, d.t(r, "bc.ask_time"), nil), nil
+}
+
+// broadcastTime takes a typed time ("19:30", "10/10 08:00", local time).
+func (d *Desk) broadcastTime(ctx context.Context, r *request, id int64) (Response, error) {
+	at, ok := parseWhen(strings.TrimSpace(r.Text), d.now(), d.cfg.Quiet.Location)
+	if !ok {
+		return d.reply(r, d.t(r, "bc.bad_time"), nil), nil
+	}
+	if err := d.updateSession(ctx, r.ChatID, func(s *storage.Session) { s.Awaiting = "" }); err != nil {
+		return Response{}, err
+	}
+	return d.broadcastGo(ctx, r, id, at, false)
+}
+
+// parseWhen reads "HH:MM" (the next such time) or "dd/mm HH:MM" (the next
+// such date) in loc.
+func parseWhen(text string, now time.Time, loc *time.Location) (time.Time, bool) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	local := now.In(loc)
+	if t, err := time.ParseInLocation("15:04", text, loc); err == nil {
+		at := time.Date(local.Year(), local.Month(), local.Day(), t.Hour(), t.Minute(), 0, 0, loc)
+		if !at.After(local) {
+			at = at.AddDate(0, 0, 1)
+		}
+		return at, true
+	}
+	if t, err := time.ParseInLocation("2/1 15:04", text, loc); err == nil {
+		at := time.Date(local.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), 0, 0, loc)
+		if !at.After(local) {
+			at = at.AddDate(1, 0, 0)
+		}
+		return at, true
+	}
+	return time.Time{}, false
+}
+
+// broadcastGo fixes the recipients and hands the broadcast to the senders:
+// now (waiting out quiet hours unless forced) or at a time.
+func (d *Desk) broadcastGo(ctx context.Context, r *request, id int64, at time.Time, force bool) (Response, error) {
+	b, ok, err := d.draftFor(ctx, r, id)
+	if err != nil || !ok {
+		return d.notice(r, d.t(r, "button.already")), err
+	}
+	// Leave the draft first, so a second tap cannot add the recipients twice.
+	b.State = storage.BroadcastPaused
+	if b, err = d.store.SaveBroadcast(ctx, b); err != nil {
+		if errors.Is(err, storage.ErrConflict) {
+			return d.notice(r, d.t(r, "button.already")), nil
+		}
+		return Response{}, fmt.Errorf("handlers: prepare broadcast: %w", err)
+	}
+	recipients, err := d.recipients(ctx, b.Audience)
+	if err != nil {
+		return Response{}, err
+	}
+	for start := 0; start < len(recipients); start += recipientBatch {
+		if err := d.store.AddRecipients(ctx, b.ID, recipients[start:min(start+recipientBatch, len(recipients))]); err != nil {
+			return Response{}, fmt.Errorf("handlers: add recipients: %w", err)
+		}
+	}
+	now := d.now()
+	b.Force, b.ScheduledAt, b.State = force, at, storage.BroadcastScheduled
+	if at.IsZero() {
+		b.ScheduledAt = now
+	}
+	msgID, err := d.messenger.Send(ctx, Reply{ChatID: r.ChatID, Text: d.progressText(r.lang, b, storage.BroadcastCounts{Total: len(recipients)})})
+	if err != nil {
+		d.log.Warn("broadcast progress message not sent", "err", err)
+	}
+	b.ProgressChatID, b.ProgressMessageID = r.ChatID, msgID
+	if b, err = d.store.SaveBroadcast(ctx, b); err != nil {
+		return Response{}, fmt.Errorf("handlers: start broadcast: %w", err)
+	}
+	d.BroadcastProgress(ctx, b, storage.BroadcastCounts{Total: len(recipients)}, false)
+	d.log.Info("broadcast confirmed", "broadcast", b.ID, "recipients", len(recipients))
+	return Response{Notice: d.t(r, "bc.confirmed")}, nil
+}
+
+// broadcastControl pauses, resumes or cancels a broadcast.
+func (d *Desk) broadcastControl(ctx context.Context, r *request, id int64, action string) (Response, error) {
+	for range 3 {
+		b, err := d.store.GetBroadcast(ctx, id)
+		if errors.Is(err, storage.ErrNotFound) {
+			return d.notice(r, d.t(r, "button.stale")), nil
+		}
+		if err != nil {
+			return Response{}, fmt.Errorf("handlers: load broadcast: %w", err)
+		}
+		switch {
+		case action == dataBcCancel && (b.Active() || b.State == storage.BroadcastDraft):
+			b.State, b.FinishedAt = storage.BroadcastCanceled, d.now()
+		case action == dataBcPause && (b.State == storage.BroadcastRunning || b.State == storage.BroadcastScheduled):
+			b.State = storage.BroadcastPaused
+		case action == dataBcResume && b.State == storage.BroadcastPaused:
+			b.State = storage.BroadcastRunning
+		default:
+			return d.notice(r, d.t(r, "button.stale")), nil
+		}
+		saved, err := d.store.SaveBroadcast(ctx, b)
+		if errors.Is(err, storage.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return Response{}, fmt.Errorf("handlers: change broadcast: %w", err)
+		}
+		counts, err := d.store.BroadcastCounts(ctx, id)
+		if err != nil {
+			return Response{}, fmt.Errorf("handlers: broadcast counts: %w", err)
+		}
+		d.BroadcastProgress(ctx, saved, counts, saved.State == storage.BroadcastCanceled)
+		if saved.ProgressMessageID == 0 {
+			return d.reply(r, d.progressText(r.lang, saved, counts), nil), nil
+		}
+		return Response{Notice: d.t(r, "bc.state_"+string(saved.State))}, nil
+	}
+	return d.notice(r, d.t(r, "button.stale")), nil
+}
+
+// BroadcastProgress edits the organizer's progress message: counts, state,
+// and the buttons that fit the state. The broadcast runner calls it as it
+// sends.
+func (d *Desk) BroadcastProgress(ctx context.Context, b storage.Broadcast, c storage.BroadcastCounts, final bool) {
+	if b.ProgressMessageID == 0 {
+		return
+	}
+	lang := d.langOf(ctx, b.CreatedBy)
+	id := strconv.FormatInt(b.ID, 10)
+	var buttons [][]Button
+	switch b.State {
+	case storage.BroadcastRunning, storage.BroadcastScheduled:
+		buttons = [][]Button{{{Label: d.texts.T(lang, "bc.pause"), Data: dataBcPause + id}, {Label: d.texts.T(lang, "bc.cancel"), Data: dataBcCancel + id}}}
+	case storage.BroadcastPaused:
+		buttons = [][]Button{{{Label: d.texts.T(lang, "bc.resume"), Data: dataBcResume + id}, {Label: d.texts.T(lang, "bc.cancel"), Data: dataBcCancel + id}}}
+	}
+	if final {
+		buttons = nil
+	}
+	if err := d.messenger.Edit(ctx, b.ProgressChatID, b.ProgressMessageID, d.progressText(lang, b, c), buttons); err != nil {
+		d.log.Warn("broadcast progress not updated", "broadcast", b.ID, "err", err)
+	}
+}
+
+func (d *Desk) progressText(lang string, b storage.Broadcast, c storage.BroadcastCounts) string {
+	text := d.texts.T(lang, "bc.progress", "id", strconv.FormatInt(b.ID, 10), "done", strconv.Itoa(c.Done()), "total", strconv.Itoa(c.Total),
+		"sent", strconv.Itoa(c.Sent), "blocked", strconv.Itoa(c.Blocked), "failed", strconv.Itoa(c.Failed))
+	state := d.texts.T(lang, "bc.state_"+string(b.State))
+	if b.State == storage.BroadcastScheduled && b.ScheduledAt.After(d.now()) {
+		state = d.texts.T(lang, "bc.scheduled_at", "when", b.ScheduledAt.In(d.location()).Format("02/01 15:04"))
+	} else if (b.State == storage.BroadcastRunning || b.State == storage.BroadcastScheduled) && !b.Force && d.cfg.Quiet.Contains(d.now()) {
+		state = d.texts.T(lang, "bc.waiting_quiet", "hour", strconv.Itoa(d.cfg.Quiet.End))
+	}
+	return text + "\n" + state
+}
+
+func (d *Desk) location() *time.Location {
+	if d.cfg.Quiet.Location != nil {
+		return d.cfg.Quiet.Location
+	}
+	return time.UTC
+}
+
+// audienceName describes an audience in lang.
+func (d *Desk) audienceName(lang string, a storage.Audience) string {
+	switch a.Kind {
+	case "commune":
+		c, _ := d.places.Get(a.Commune)
+		return c.Label()
+	case "volunteers":
+		return d.texts.T(lang, "bc.audience_volunteers")
+	case "unfinished":
+		f, _ := d.flows.Flow(a.FlowID)
+		return d.texts.T(lang, "bc.audience_unfinished_named", "flow", f.Title.In(lang, d.defaultLang))
+	}
+	return d.texts.T(lang, "bc.audience_all")
+}
+
+// recipients lists the users an audience reaches now: never users who
+// blocked the bot or asked for no announcements.
+func (d *Desk) recipients(ctx context.Context, a storage.Audience) ([]int64, error) {
+	roles := []storage.Role{storage.RoleResident, storage.RoleVolunteer, storage.RoleOrganizer}
+	switch a.Kind {
+	case "volunteers":
+		roles = roles[1:]
+	case "unfinished":
+		roles = roles[:1]
+	}
+	var out []int64
+	for _, role := range roles {
+		users, err := d.store.UsersWithRole(ctx, role)
+		if err != nil {
+			return nil, fmt.Errorf("handlers: list %ss: %w", role, err)
+		}
+		for _, u := range users {
+			if u.Blocked || u.NoAnnouncements || (a.Kind == "commune" && u.Commune != a.Commune) {
+				continue
+			}
+			if a.Kind == "unfinished" {
+				s, err := d.session(ctx, u.ID)
+				if err != nil {
+					return nil, err
+				}
+				f, step, err := d.flows.Locate(s)
+				if err != nil || f.ID != a.FlowID || step.Final() {
+					continue
+				}
+			}
+			out = append(out, u.ID)
+		}
+	}
+	return out, nil
+}
+
+// BroadcastButtons are the buttons under every announcement: the way to
+// stop them.
+func (d *Desk) BroadcastButtons() [][]Button {
+	return [][]Button{{{Label: d.texts.T(d.defaultLang, "announce.stop"), Data: dataAnnounceOff}}}
+}

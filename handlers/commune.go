@@ -1,0 +1,88 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hotroso/hotroso/storage"
+)
+
+// Commune buttons and the session's Awaiting value while a resident types
+// their commune's name.
+const (
+	dataCommuneAsk  = "cm"  // ask for the commune
+	dataCommuneSkip = "cm-" // do not say
+	dataCommunePick = "cm:" // cm:<code>: this one
+	awaitingCommune = "commune"
+	communeChoices  = 8
+)
+
+// communeAsk asks the resident for their commune's name; saying it is
+// optional.
+func (d *Desk) communeAsk(ctx context.Context, r *request) (Response, error) {
+	if err := d.updateSession(ctx, r.ChatID, func(s *storage.Session) { s.Awaiting = awaitingCommune }); err != nil {
+		return Response{}, err
+	}
+	text := d.t(r, "commune.ask")
+	if c, ok := d.places.Get(r.user.Commune); ok {
+		text = d.t(r, "commune.current", "commune", c.Label()) + "\n" + text
+	}
+	return d.reply(r, text, [][]Button{{{Label: d.t(r, "commune.skip"), Data: dataCommuneSkip}}}), nil
+}
+
+// communeSearch shows the communes whose name matches what was typed.
+func (d *Desk) communeSearch(r *request) Response {
+	hits := d.places.Search(r.Text, communeChoices)
+	if len(hits) == 0 {
+		return d.reply(r, d.t(r, "commune.none"), [][]Button{{{Label: d.t(r, "commune.skip"), Data: dataCommuneSkip}}})
+	}
+	rows := make([][]Button, 0, len(hits)+1)
+	for _, c := range hits {
+		rows = append(rows, []Button{{Label: c.Label(), Data: dataCommunePick + c.Code}})
+	}
+	rows = append(rows, []Button{{Label: d.t(r, "commune.skip"), Data: dataCommuneSkip}})
+	return d.reply(r, d.t(r, "commune.pick"), rows)
+}
+
+// communePick saves the chosen commune.
+func (d *Desk) communePick(ctx context.Context, r *request, code string) (Response, error) {
+	c, ok := d.places.Get(code)
+	if !ok {
+		return d.stale(ctx, r)
+	}
+	r.user.Commune, r.user.UpdatedAt = c.Code, d.now()
+	if err := d.store.PutUser(ctx, r.user); err != nil {
+		return Response{}, fmt.Errorf("handlers: save commune: %w", err)
+	}
+	if err := d.updateSession(ctx, r.ChatID, func(s *storage.Session) { s.Awaiting = "" }); err != nil {
+		return Response{}, err
+	}
+	return d.menu(ctx, r, "commune.saved", "commune", c.Label())
+}
+
+// communeSkip stops asking.
+func (d *Desk) communeSkip(ctx context.Context, r *request) (Response, error) {
+	if err := d.updateSession(ctx, r.ChatID, func(s *storage.Session) { s.Awaiting = "" }); err != nil {
+		return Response{}, err
+	}
+	return d.menu(ctx, r, "menu.title")
+}
+
+// setAnnouncements turns broadcasts to the user off or back on.
+func (d *Desk) setAnnouncements(ctx context.Context, r *request, on bool) (Response, error) {
+	r.user.NoAnnouncements, r.user.UpdatedAt = !on, d.now()
+	if err := d.store.PutUser(ctx, r.user); err != nil {
+		return Response{}, fmt.Errorf("handlers: save announcements choice: %w", err)
+	}
+	if on {
+		return Response{Notice: d.t(r, "announce.on"), Replies: []Reply{{ChatID: r.ChatID, Text: d.t(r, "announce.on")}}}, nil
+	}
+	return Response{Notice: d.t(r, "announce.off"), Replies: []Reply{{ChatID: r.ChatID, Text: d.t(r, "announce.off"),
+		Buttons: [][]Button{{{Label: d.t(r, "announce.turn_on"), Data: dataAnnounceOn}}}}}}, nil
+}
+
+// Buttons that turn announcements off (under every broadcast) and on.
+const (
+	dataAnnounceOff = "an:off"
+	dataAnnounceOn  = "an:on"
+)

@@ -1,0 +1,98 @@
+package reports
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hotroso/hotroso/storage"
+)
+
+// CSVHeader is the header row WriteCSV writes.
+var CSVHeader = []string{
+	"time", "kind", "ticket", "flow", "step", "outcome", "waiting_min", "handling_min",
+	"volunteer_id", "commune", "rating", "worked", "resident_hash",
+}
+
+// bom is the UTF-8 byte-order mark, which tells Excel the file is UTF-8.
+const bom = "\uFEFF"
+
+// WriteCSV writes the assist log as CSV for a spreadsheet: a UTF-8
+// byte-order mark, the CSVHeader row, then one row per assist in the given
+// order, with CRLF line ends. Times are in loc (nil: UTC+7) as
+// "2006-01-02 15:04:05"; waiting and handling are minutes with one decimal.
+// Zero numbers (no ticket, duration, volunteer or rating) are empty cells.
+//
+// The log holds no personal data and the file adds none: the resident is
+// only the salted hash the log keeps, and a resident value that is a bare
+// integer (a messenger id recorded by mistake) is left empty. A text cell
+// starting with =, +, -, @, tab or CR gets a leading apostrophe, so a
+// spreadsheet does not run it as a formula.
+func WriteCSV(w io.Writer, assists []storage.Assist, loc *time.Location) error {
+	loc = location(loc)
+	if _, err := io.WriteString(w, bom); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	if err := cw.Write(CSVHeader); err != nil {
+		return err
+	}
+	for _, a := range assists {
+		resident := a.Resident
+		if _, err := strconv.ParseInt(resident, 10, 64); err == nil {
+			resident = ""
+		}
+		at := ""
+		if !a.At.IsZero() {
+			at = a.At.In(loc).Format(time.DateTime)
+		}
+		row := []string{
+			at,
+			cell(string(a.Kind)),
+			number(a.TicketID),
+			cell(a.FlowID),
+			cell(a.Step),
+			cell(a.Outcome),
+			minutes(a.Waiting),
+			minutes(a.Handling),
+			number(a.VolunteerID),
+			cell(a.Commune),
+			number(int64(a.Rating)),
+			cell(a.Worked),
+			cell(resident),
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// cell returns a text cell, defused when a spreadsheet would read it as a
+// formula.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// number returns n in decimal, or "" for 0.
+func number(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// minutes returns d in minutes with one decimal, or "" for 0.
+func minutes(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return strconv.FormatFloat(d.Minutes(), 'f', 1, 64)
+}

@@ -1,0 +1,195 @@
+package reports
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	"github.com/hotroso/hotroso/storage"
+)
+
+// MaxTextLen is the most UTF-16 code units Stats.Text returns, below
+// Telegram's 4,096 per message.
+const MaxTextLen = 3900
+
+// Limits of the summary's lists and names, to keep it short.
+const (
+	textCommunes = 10 // communes listed, then "+N more"
+	textFlows    = 10 // flows listed, then "+N more"
+	textName     = 40 // runes of a name, step or commune shown
+)
+
+// words is the summary's text in one language.
+type words struct {
+	title, today, week, total, assists       string
+	flow, ticket                             string
+	waiting, longest, medWait, medHandle     string
+	rating, ratingOf, worked, workedOf, none string
+	communes, unknown, more, moreFlows       string
+	flows, started, finished, stuck          string
+	volunteers                               string
+	min, hour, lessMin                       string
+	decimal                                  string
+}
+
+// vocab is the summary's text per language; other languages get English.
+var vocab = map[string]words{
+	"vi": {
+		title: "Báo cáo hỗ trợ", today: "Hôm nay", week: "Tuần này (từ %s)", total: "Tổng cộng", assists: "lượt",
+		flow: "hướng dẫn", ticket: "câu hỏi",
+		waiting: "Câu hỏi đang chờ", longest: "lâu nhất", medWait: "Chờ (trung vị)", medHandle: "Xử lý (trung vị)",
+		rating: "Đánh giá", ratingOf: "lượt", worked: "Đã làm được", workedOf: "người trả lời", none: "chưa có",
+		communes: "Theo xã (tuần này)", unknown: "(không rõ)", more: "+%d xã khác", moreFlows: "+%d hướng dẫn khác",
+		flows: "Hướng dẫn", started: "bắt đầu", finished: "xong", stuck: "dừng nhiều nhất ở",
+		volunteers: "Tình nguyện viên tích cực (câu hỏi đã đóng)",
+		min:        "phút", hour: "giờ", lessMin: "<1 phút",
+		decimal: ",",
+	},
+	"en": {
+		title: "Help desk report", today: "Today", week: "This week (from %s)", total: "Total", assists: "assists",
+		flow: "guides", ticket: "questions",
+		waiting: "Questions waiting", longest: "longest", medWait: "Waiting (median)", medHandle: "Handling (median)",
+		rating: "Rating", ratingOf: "ratings", worked: "It worked", workedOf: "answers", none: "none yet",
+		communes: "By commune (this week)", unknown: "(unknown)", more: "+%d more", moreFlows: "+%d more",
+		flows: "Guides", started: "started", finished: "finished", stuck: "most stop at",
+		volunteers: "Most active volunteers (questions closed)",
+		min:        "min", hour: "h", lessMin: "<1 min",
+		decimal: ".",
+	},
+}
+
+// Text is the summary for a Telegram message in lang ("vi" or "en"; any
+// other language gets English). It is plain text, to be sent without a
+// parse mode, and at most MaxTextLen UTF-16 code units long.
+func (s Stats) Text(lang string) string {
+	w, ok := vocab[lang]
+	if !ok {
+		w = vocab["en"]
+	}
+	var b strings.Builder
+	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+
+	line("%s · %s", w.title, s.Now.Format("15:04 02/01/2006"))
+	count := func(label string, c Count) {
+		line("%s: %d %s (%s %d, %s %d)", label, c.Total, w.assists,
+			w.flow, c.ByKind[storage.AssistFlow], w.ticket, c.ByKind[storage.AssistTicket])
+	}
+	count(w.today, s.Today)
+	count(fmt.Sprintf(w.week, s.WeekStart.Format("02/01")), s.Week)
+	count(w.total, s.Total)
+
+	b.WriteString("\n")
+	if s.Waiting > 0 && s.LongestWait > 0 {
+		line("%s: %d (%s %s)", w.waiting, s.Waiting, w.longest, w.duration(s.LongestWait))
+	} else {
+		line("%s: %d", w.waiting, s.Waiting)
+	}
+	if s.Timed > 0 {
+		line("%s: %s · %s: %s", w.medWait, w.duration(s.MedianWaiting), w.medHandle, w.duration(s.MedianHandling))
+	}
+	if s.Rated > 0 {
+		line("%s: %s/5 (%d %s)", w.rating, w.decimalOne(s.RatingAverage), s.Rated, w.ratingOf)
+	} else {
+		line("%s: %s", w.rating, w.none)
+	}
+	if s.WorkedAnswers > 0 {
+		line("%s: %d%% (%d %s)", w.worked, int(s.WorkedShare()*100+0.5), s.WorkedAnswers, w.workedOf)
+	}
+
+	if communes := s.Week.Communes(); len(communes) > 0 {
+		line("\n%s:", w.communes)
+		for i, c := range communes {
+			if i == textCommunes {
+				line("- "+w.more, len(communes)-textCommunes)
+				break
+			}
+			name := clip(c.Commune, textName)
+			if c.Commune == "" {
+				name = w.unknown
+			}
+			line("- %s: %d", name, c.Count)
+		}
+	}
+
+	if len(s.Flows) > 0 {
+		line("\n%s:", w.flows)
+		flows := slices.Clone(s.Flows)
+		slices.SortStableFunc(flows, func(a, b FlowStats) int { return b.Started - a.Started })
+		for i, f := range flows {
+			if i == textFlows {
+				line("- "+w.moreFlows, len(flows)-textFlows)
+				break
+			}
+			text := fmt.Sprintf("- %s: %d %s, %d %s", clip(f.FlowID, textName), f.Started, w.started, f.Finished, w.finished)
+			if f.StuckCount > 0 {
+				text += fmt.Sprintf("; %s «%s» (%d)", w.stuck, clip(f.StuckStep, textName), f.StuckCount)
+			}
+			line("%s", text)
+		}
+	}
+
+	if len(s.TopVolunteers) > 0 {
+		line("\n%s:", w.volunteers)
+		for i, v := range s.TopVolunteers {
+			line("%d. %s: %d", i+1, clip(v.Name, textName), v.Closed)
+		}
+	}
+	return limit(strings.TrimRight(b.String(), "\n"), MaxTextLen)
+}
+
+// duration renders d rounded to the minute: "12 phút", "1 giờ 5 phút",
+// "2 giờ"; "<1 phút" for a positive d under half a minute.
+func (w words) duration(d time.Duration) string {
+	m := int64(d.Round(time.Minute) / time.Minute)
+	switch {
+	case m == 0 && d > 0:
+		return w.lessMin
+	case m < 60:
+		return fmt.Sprintf("%d %s", m, w.min)
+	case m%60 == 0:
+		return fmt.Sprintf("%d %s", m/60, w.hour)
+	}
+	return fmt.Sprintf("%d %s %d %s", m/60, w.hour, m%60, w.min)
+}
+
+// decimalOne renders x with one decimal and the language's decimal mark.
+func (w words) decimalOne(x float64) string {
+	return strings.Replace(strconv.FormatFloat(x, 'f', 1, 64), ".", w.decimal, 1)
+}
+
+// clip shortens s to at most n runes, ending with "…" when cut.
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ") // no line breaks inside a line
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// limit cuts s to at most n UTF-16 code units, at a line break when it can,
+// ending with "…" when cut.
+func limit(s string, n int) string {
+	units := 0
+	for _, r := range s {
+		units += utf16.RuneLen(r)
+	}
+	if units <= n {
+		return s
+	}
+	units = 0
+	for i, r := range s {
+		units += utf16.RuneLen(r)
+		if units > n-2 { // room for "\n…"
+			cut := s[:i]
+			if j := strings.LastIndexByte(cut, '\n'); j > 0 {
+				cut = cut[:j]
+			}
+			return cut + "\n…"
+		}
+	}
+	return s
+}

@@ -1,0 +1,419 @@
+package embedded
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/hotroso/hotroso/storage"
+)
+
+// SaveBroadcast stores in if the stored version equals in.Version and
+// returns it with Version incremented; otherwise it stores nothing and
+// returns an error wrapping storage.ErrConflict. Version 0 creates a
+// broadcast and assigns its ID from the broadcasts bucket's sequence (1, 2,
+// ...), whatever in.ID says. The check, the write and the update of the
+// active index are one transaction.
+func (s *Store) SaveBroadcast(ctx context.Context, in storage.Broadcast) (storage.Broadcast, error) {
+	op := fmt.Sprintf("save broadcast %d", in.ID)
+	if in.Version == 0 {
+		op = fmt.Sprintf("create broadcast by %d", in.CreatedBy)
+	}
+	var out storage.Broadcast
+	err := s.update(ctx, op, func(tx *bolt.Tx) error {
+		out = in // afresh: a batched transaction may run fn again
+		out.Version = in.Version + 1
+		broadcasts := tx.Bucket(bucketBroadcasts)
+		active := tx.Bucket(bucketBroadcastActive)
+		if in.Version == 0 {
+			seq, err := broadcasts.NextSequence()
+			if err != nil {
+				return err
+			}
+			out.ID = int64(seq)
+			if broadcasts.Get(idKey(out.ID)) != nil {
+				return fmt.Errorf("broadcast %d already exists: the id sequence is behind", out.ID)
+			}
+		} else {
+			old, err := getBroadcast(tx, in.ID)
+			switch {
+			case errors.Is(err, storage.ErrNotFound):
+				return fmt.Errorf("%w: none stored, want version %d", storage.ErrConflict, in.Version)
+			case err != nil:
+				return err
+			case old.Version != in.Version:
+				return fmt.Errorf("%w: stored version %d, want %d", storage.ErrConflict, old.Version, in.Version)
+			}
+			if old.Active() {
+				if err := active.Delete(activeBroadcastKey(old)); err != nil {
+					return err
+				}
+			}
+		}
+		data, err := json.Marshal(out)
+		if err != nil {
+			return fmt.Errorf("encode: %w", err)
+		}
+		if err := broadcasts.Put(idKey(out.ID), data); err != nil {
+			return err
+		}
+		if out.Active() {
+			return active.Put(activeBroadcastKey(out), []byte{})
+		}
+		return nil
+	})
+	if err != nil {
+		return storage.Broadcast{}, err
+	}
+	return out, nil
+}
+
+// GetBroadcast returns the broadcast, or an error wrapping
+// storage.ErrNotFound.
+func (s *Store) GetBroadcast(ctx context.Context, id int64) (storage.Broadcast, error) {
+	var b storage.Broadcast
+	err := s.view(ctx, fmt.Sprintf("get broadcast %d", id), func(tx *bolt.Tx) error {
+		var err error
+		b, err = getBroadcast(tx, id)
+		return err
+	})
+	return b, err
+}
+
+// ActiveBroadcasts returns the scheduled, running and paused broadcasts,
+// oldest first: by CreatedAt, then by id.
+func (s *Store) ActiveBroadcasts(ctx context.Context) ([]storage.Broadcast, error) {
+	var out []storage.Broadcast
+	err := s.view(ctx, "active broadcasts", func(tx *bolt.Tx) error {
+		out = nil
+		c := tx.Bucket(bucketBroadcastActive).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			if len(k) != 16 {
+				return fmt.Errorf("corrupt active broadcast key %x", k)
+			}
+			id := getInt(k[8:])
+			b, err := getBroadcast(tx, id)
+			if err != nil {
+				return fmt.Errorf("indexed broadcast %d: %w", id, err)
+			}
+			out = append(out, b)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Keys clamp times outside the UnixNano range; order exactly.
+	slices.SortStableFunc(out, func(a, b storage.Broadcast) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+func getBroadcast(tx *bolt.Tx, id int64) (storage.Broadcast, error) {
+	var b storage.Broadcast
+	raw := tx.Bucket(bucketBroadcasts).Get(idKey(id))
+	if raw == nil {
+		return b, storage.ErrNotFound
+	}
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return b, fmt.Errorf("decode broadcast %d: %w", id, err)
+	}
+	return b, nil
+}
+
+// recipientState is a broadcast's counters, stored in bucketRecipientState
+// as consecutive 8-byte numbers (putInt) in field order. A broadcast
+// without recipients has none stored: all zero.
+type recipientState struct {
+	Total, Sent, Blocked, Failed int64
+	InFlight                     int64 // entries in bucketInFlight
+	Seq                          int64 // the last take sequence number
+	Tail                         int64 // the next pending position to append at
+}
+
+// fields lists the state's numbers in their stored order.
+func (st *recipientState) fields() []*int64 {
+	return []*int64{&st.Total, &st.Sent, &st.Blocked, &st.Failed, &st.InFlight, &st.Seq, &st.Tail}
+}
+
+func loadRecipientState(tx *bolt.Tx, id int64) (recipientState, error) {
+	var st recipientState
+	raw := tx.Bucket(bucketRecipientState).Get(idKey(id))
+	if raw == nil {
+		return st, nil
+	}
+	fields := st.fields()
+	if len(raw) != 8*len(fields) {
+		return st, fmt.Errorf("corrupt state of broadcast %d: %d bytes", id, len(raw))
+	}
+	for i, f := range fields {
+		*f = getInt(raw[8*i:])
+	}
+	return st, nil
+}
+
+func (st *recipientState) save(tx *bolt.Tx, id int64) error {
+	fields := st.fields()
+	b := make([]byte, 0, 8*len(fields))
+	for _, f := range fields {
+		b = putInt(b, *f)
+	}
+	return tx.Bucket(bucketRecipientState).Put(idKey(id), b)
+}
+
+// counter is the state's counter of a delivery result.
+func (st *recipientState) counter(d storage.Delivery) (*int64, error) {
+	switch d {
+	case storage.DeliverySent:
+		return &st.Sent, nil
+	case storage.DeliveryBlocked:
+		return &st.Blocked, nil
+	case storage.DeliveryFailed:
+		return &st.Failed, nil
+	}
+	return nil, fmt.Errorf("unknown delivery result %q", d)
+}
+
+// AddRecipients appends the user ids to the broadcast's pending
+// recipients, in order, and counts them in its total, in one transaction.
+// The broadcast is not checked to exist, as in the Redis backend. Ids
+// should be distinct: a repeated one is counted in the total twice but
+// handed out once at a time (see TakeRecipients).
+func (s *Store) AddRecipients(ctx context.Context, id int64, userIDs []int64) error {
+	if len(userIDs) == 0 {
+		return nil
+	}
+	return s.update(ctx, fmt.Sprintf("add %d recipients to broadcast %d", len(userIDs), id), func(tx *bolt.Tx) error {
+		st, err := loadRecipientState(tx, id)
+		if err != nil {
+			return err
+		}
+		pending := tx.Bucket(bucketPending)
+		for _, u := range userIDs {
+			if err := pending.Put(recipientKey(id, st.Tail), idKey(u)); err != nil {
+				return err
+			}
+			st.Tail++
+		}
+		st.Total += int64(len(userIDs))
+		return st.save(tx, id)
+	})
+}
+
+// TakeRecipients moves up to n recipients from the front of the pending
+// list to in-flight, marked with now (to the millisecond, as in the Redis
+// backend), and returns them in order; none when the list is empty or
+// n < 1. Taking is one write transaction, and bbolt runs those one at a
+// time: of concurrent callers each recipient goes to one only. Recipients
+// that already have a result (recorded late, after a reclaim put them
+// back) or are in flight (added twice) are dropped from the list instead
+// of handed out again.
+func (s *Store) TakeRecipients(ctx context.Context, id int64, n int, now time.Time) ([]int64, error) {
+	if n < 1 {
+		return nil, nil
+	}
+	var out []int64
+	err := s.update(ctx, fmt.Sprintf("take recipients of broadcast %d", id), func(tx *bolt.Tx) error {
+		out = nil // afresh: fn may run again
+		st, err := loadRecipientState(tx, id)
+		if err != nil {
+			return err
+		}
+		pending, results, taken := tx.Bucket(bucketPending), tx.Bucket(bucketResults), tx.Bucket(bucketTaken)
+		inflight := tx.Bucket(bucketInFlight)
+		prefix := idKey(id)
+		popped := false
+		for len(out) < n {
+			// Collect first: deleting under a cursor may skip keys.
+			var keys [][]byte
+			var users []int64
+			c := pending.Cursor()
+			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(keys) < n-len(out); k, v = c.Next() {
+				if len(v) != 8 {
+					return fmt.Errorf("corrupt pending recipient %x", k)
+				}
+				keys = append(keys, bytes.Clone(k))
+				users = append(users, getInt(v))
+			}
+			if len(keys) == 0 {
+				break
+			}
+			popped = true
+			for i, k := range keys {
+				if err := pending.Delete(k); err != nil {
+					return err
+				}
+				rk := recipientKey(id, users[i])
+				if results.Get(rk) != nil || taken.Get(rk) != nil {
+					continue
+				}
+				st.Seq++
+				suffix := inFlightSuffix(now, st.Seq)
+				if err := inflight.Put(append(idKey(id), suffix...), idKey(users[i])); err != nil {
+					return err
+				}
+				if err := taken.Put(rk, suffix); err != nil {
+					return err
+				}
+				st.InFlight++
+				out = append(out, users[i])
+			}
+		}
+		if !popped {
+			return nil
+		}
+		return st.save(tx, id)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// RecordDelivery stores the recipient's result unless it has one, takes
+// it out of flight and counts it, in one transaction. It reports false,
+// changing nothing, when the recipient already had a result. A result
+// other than the three storage.Delivery values is an error.
+func (s *Store) RecordDelivery(ctx context.Context, id, userID int64, result storage.Delivery) (bool, error) {
+	op := fmt.Sprintf("record delivery to %d of broadcast %d", userID, id)
+	var probe recipientState
+	if _, err := probe.counter(result); err != nil {
+		return false, fmt.Errorf("embedded: %s: %w", op, err)
+	}
+	var recorded bool
+	err := s.update(ctx, op, func(tx *bolt.Tx) error {
+		recorded = false // afresh: fn may run again
+		results := tx.Bucket(bucketResults)
+		rk := recipientKey(id, userID)
+		if results.Get(rk) != nil {
+			return nil
+		}
+		st, err := loadRecipientState(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := results.Put(rk, []byte(result)); err != nil {
+			return err
+		}
+		taken := tx.Bucket(bucketTaken)
+		if suffix := taken.Get(rk); suffix != nil {
+			if err := tx.Bucket(bucketInFlight).Delete(append(idKey(id), suffix...)); err != nil {
+				return err
+			}
+			if err := taken.Delete(rk); err != nil {
+				return err
+			}
+			st.InFlight--
+		}
+		counter, err := st.counter(result)
+		if err != nil {
+			return err
+		}
+		*counter++
+		recorded = true
+		return st.save(tx, id)
+	})
+	if err != nil {
+		return false, err
+	}
+	return recorded, nil
+}
+
+// ReclaimInFlight puts the recipients taken before the given time, and
+// still without a result, back at the front of the pending list, in the
+// order they were taken, in one transaction; it reports how many. Taking
+// times are kept to the millisecond, as in the Redis backend: a recipient
+// taken in before's own millisecond is not reclaimed yet.
+func (s *Store) ReclaimInFlight(ctx context.Context, id int64, before time.Time) (int, error) {
+	var n int
+	err := s.update(ctx, fmt.Sprintf("reclaim in-flight recipients of broadcast %d", id), func(tx *bolt.Tx) error {
+		n = 0 // afresh: fn may run again
+		type stale struct {
+			key  []byte
+			user int64
+			seq  int64
+		}
+		var found []stale
+		prefix := idKey(id)
+		end := putInt(idKey(id), before.UnixMilli()) // the first key not taken before
+		inflight := tx.Bucket(bucketInFlight)
+		c := inflight.Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.Compare(k, end) < 0; k, v = c.Next() {
+			if len(k) != 24 || len(v) != 8 {
+				return fmt.Errorf("corrupt in-flight recipient %x", k)
+			}
+			found = append(found, stale{key: bytes.Clone(k), user: getInt(v), seq: getInt(k[16:])})
+		}
+		if len(found) == 0 {
+			return nil
+		}
+		st, err := loadRecipientState(tx, id)
+		if err != nil {
+			return err
+		}
+		slices.SortStableFunc(found, func(a, b stale) int { return cmp.Compare(a.seq, b.seq) })
+		results, taken, pending := tx.Bucket(bucketResults), tx.Bucket(bucketTaken), tx.Bucket(bucketPending)
+		back := make([]int64, 0, len(found))
+		for _, f := range found {
+			if err := inflight.Delete(f.key); err != nil {
+				return err
+			}
+			rk := recipientKey(id, f.user)
+			if err := taken.Delete(rk); err != nil {
+				return err
+			}
+			st.InFlight--
+			if results.Get(rk) == nil {
+				back = append(back, f.user)
+			}
+		}
+		// To the front: the positions just below the first pending one,
+		// or, with none pending, at the tail.
+		pos := st.Tail
+		if k, _ := pending.Cursor().Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) {
+			pos = getInt(k[8:]) - int64(len(back))
+		} else {
+			st.Tail += int64(len(back))
+		}
+		for i, u := range back {
+			if err := pending.Put(recipientKey(id, pos+int64(i)), idKey(u)); err != nil {
+				return err
+			}
+		}
+		n = len(back)
+		return st.save(tx, id)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// BroadcastCounts returns the broadcast's counts. A broadcast without
+// recipients, or an unknown one, has all counts zero.
+func (s *Store) BroadcastCounts(ctx context.Context, id int64) (storage.BroadcastCounts, error) {
+	var st recipientState
+	err := s.view(ctx, fmt.Sprintf("counts of broadcast %d", id), func(tx *bolt.Tx) error {
+		var err error
+		st, err = loadRecipientState(tx, id)
+		return err
+	})
+	if err != nil {
+		return storage.BroadcastCounts{}, err
+	}
+	return storage.BroadcastCounts{
+		Total:    int(st.Total),
+		Sent:     int(st.Sent),
+		Blocked:  int(st.Blocked),
+		Failed:   int(st.Failed),
+		InFlight: int(st.InFlight),
+	}, nil
+}

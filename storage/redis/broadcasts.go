@@ -1,0 +1,282 @@
+package redis
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/hotroso/hotroso/storage"
+)
+
+// Fields of a broadcast's counts hash (p:{b<id>}:counts). The result
+// counters are named after the storage.Delivery values, so that
+// recordDeliveryCmd counts a result under its own name.
+const (
+	countTotal   = "total"
+	countSent    = string(storage.DeliverySent)
+	countBlocked = string(storage.DeliveryBlocked)
+	countFailed  = string(storage.DeliveryFailed)
+)
+
+// SaveBroadcast stores in if the stored version equals in.Version and
+// returns it with Version incremented; otherwise it stores nothing and
+// returns an error wrapping storage.ErrConflict. Version 0 creates a
+// broadcast and assigns its ID from a counter (1, 2, ...), whatever in.ID
+// says. The check, the write and the update of the index of active
+// broadcasts are one script (saveBroadcastCmd).
+func (s *Store) SaveBroadcast(ctx context.Context, in storage.Broadcast) (storage.Broadcast, error) {
+	op := fmt.Sprintf("save broadcast %d", in.ID)
+	create := in.Version == 0
+	if create {
+		op = fmt.Sprintf("create broadcast by %d", in.CreatedBy)
+	} else if in.ID <= 0 {
+		return storage.Broadcast{}, fmt.Errorf("redis: %s: %w: none stored, want version %d", op, storage.ErrConflict, in.Version)
+	}
+	out := in
+	out.Version = in.Version + 1
+	if create {
+		out.ID = 0 // the script writes the id it assigns over this
+	}
+	data, err := json.Marshal(out)
+	if err != nil {
+		return storage.Broadcast{}, fmt.Errorf("redis: %s: encode: %w", op, err)
+	}
+	if create && !bytes.HasPrefix(data, []byte(newBroadcastPrefix)) {
+		return storage.Broadcast{}, fmt.Errorf("redis: %s: encode: JSON does not start with %s", op, newBroadcastPrefix)
+	}
+	var activeScore string
+	if out.Active() {
+		activeScore = msScore(out.CreatedAt)
+	}
+	id, err := saveBroadcastCmd.Run(ctx, s.client,
+		[]string{s.keys.broadcastSeq(), s.keys.activeBroadcasts()},
+		s.keys.broadcastPrefix(),
+		strconv.FormatInt(out.ID, 10),
+		strconv.FormatInt(in.Version, 10),
+		strconv.FormatInt(out.Version, 10),
+		data,
+		activeScore,
+	).Int64()
+	switch {
+	case err != nil:
+		return storage.Broadcast{}, wrapErr(op, err)
+	case id == 0:
+		return storage.Broadcast{}, fmt.Errorf("redis: %s: %w: stored version is not %d", op, storage.ErrConflict, in.Version)
+	case id < 0:
+		return storage.Broadcast{}, fmt.Errorf("redis: %s: the broadcast id counter %s is behind the stored broadcasts", op, s.keys.broadcastSeq())
+	}
+	out.ID = id
+	return out, nil
+}
+
+// GetBroadcast returns the broadcast, or an error wrapping
+// storage.ErrNotFound.
+func (s *Store) GetBroadcast(ctx context.Context, id int64) (storage.Broadcast, error) {
+	op := fmt.Sprintf("get broadcast %d", id)
+	data, err := s.client.HGet(ctx, s.keys.broadcast(id), fieldData).Bytes()
+	if err != nil {
+		return storage.Broadcast{}, wrapErr(op, err)
+	}
+	var b storage.Broadcast
+	if err := json.Unmarshal(data, &b); err != nil {
+		return storage.Broadcast{}, fmt.Errorf("redis: %s: decode: %w", op, err)
+	}
+	return b, nil
+}
+
+// ActiveBroadcasts returns the scheduled, running and paused broadcasts,
+// oldest first: by CreatedAt, then by id. It reads the index, then the
+// broadcasts (a pipeline), and skips any that stopped being active in
+// between.
+func (s *Store) ActiveBroadcasts(ctx context.Context) ([]storage.Broadcast, error) {
+	const op = "active broadcasts"
+	members, err := s.client.ZRange(ctx, s.keys.activeBroadcasts(), 0, -1).Result()
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	if len(members) == 0 {
+		return nil, nil
+	}
+	cmds := make([]*goredis.StringCmd, len(members))
+	pipe := s.client.Pipeline()
+	for i, m := range members {
+		id, err := strconv.ParseInt(m, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("redis: %s: index member %q: %w", op, m, err)
+		}
+		cmds[i] = pipe.HGet(ctx, s.keys.broadcast(id), fieldData)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, wrapErr(op, err)
+	}
+	out := make([]storage.Broadcast, 0, len(members))
+	for i, cmd := range cmds {
+		data, err := cmd.Bytes()
+		if errors.Is(err, goredis.Nil) {
+			continue
+		}
+		if err != nil {
+			return nil, wrapErr(op, err)
+		}
+		var b storage.Broadcast
+		if err := json.Unmarshal(data, &b); err != nil {
+			return nil, fmt.Errorf("redis: %s: decode broadcast %s: %w", op, members[i], err)
+		}
+		if b.Active() {
+			out = append(out, b)
+		}
+	}
+	// The index orders by millisecond; order exactly.
+	slices.SortStableFunc(out, func(a, b storage.Broadcast) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+// AddRecipients appends the user ids to the broadcast's pending list, in
+// order, and counts them in its total. Each batch of recipientBatch ids is
+// one script (addRecipientsCmd); a failure part way leaves the batches
+// before it added. The broadcast is not checked to exist (its record is in
+// another slot). Ids should be distinct: a repeated one is counted in the
+// total twice but handed out once at a time (see TakeRecipients).
+func (s *Store) AddRecipients(ctx context.Context, id int64, userIDs []int64) error {
+	op := fmt.Sprintf("add %d recipients to broadcast %d", len(userIDs), id)
+	rk := s.keys.recipients(id)
+	for batch := range slices.Chunk(userIDs, recipientBatch) {
+		args := make([]any, len(batch))
+		for i, u := range batch {
+			args[i] = strconv.FormatInt(u, 10)
+		}
+		if err := addRecipientsCmd.Run(ctx, s.client, []string{rk.pending, rk.counts}, args...).Err(); err != nil {
+			return wrapErr(op, err)
+		}
+	}
+	return nil
+}
+
+// TakeRecipients moves up to n recipients from the front of the pending
+// list to in-flight, marked with now (to the millisecond), and returns them
+// in order; none when the list is empty or n < 1. It is one script
+// (takeRecipientsCmd), so of concurrent callers, on any instance, each
+// recipient goes to one only. Recipients that already have a result or are
+// in flight are dropped from the list instead of handed out again.
+func (s *Store) TakeRecipients(ctx context.Context, id int64, n int, now time.Time) ([]int64, error) {
+	op := fmt.Sprintf("take recipients of broadcast %d", id)
+	if n < 1 {
+		return nil, nil
+	}
+	rk := s.keys.recipients(id)
+	members, err := takeRecipientsCmd.Run(ctx, s.client,
+		[]string{rk.pending, rk.inflight, rk.taken, rk.results, rk.counts},
+		n, msScore(now)).StringSlice()
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	return parseIDs(op, members)
+}
+
+// RecordDelivery stores the recipient's result unless it has one, takes
+// it out of flight and counts it, in one script (recordDeliveryCmd). It
+// reports false, changing nothing, when the recipient already had a
+// result. A result other than the three storage.Delivery values is an
+// error.
+func (s *Store) RecordDelivery(ctx context.Context, id, userID int64, result storage.Delivery) (bool, error) {
+	op := fmt.Sprintf("record delivery to %d of broadcast %d", userID, id)
+	if err := checkDelivery(result); err != nil {
+		return false, fmt.Errorf("redis: %s: %w", op, err)
+	}
+	rk := s.keys.recipients(id)
+	n, err := recordDeliveryCmd.Run(ctx, s.client,
+		[]string{rk.results, rk.inflight, rk.taken, rk.counts},
+		strconv.FormatInt(userID, 10), string(result)).Int()
+	if err != nil {
+		return false, wrapErr(op, err)
+	}
+	return n == 1, nil
+}
+
+// ReclaimInFlight puts the recipients taken before the given time, and
+// still without a result, back at the front of the pending list, in the
+// order they were taken, in one script (reclaimInFlightCmd); it reports how
+// many. Taking times are kept to the millisecond: a recipient taken in
+// before's own millisecond is not reclaimed yet.
+func (s *Store) ReclaimInFlight(ctx context.Context, id int64, before time.Time) (int, error) {
+	op := fmt.Sprintf("reclaim in-flight recipients of broadcast %d", id)
+	rk := s.keys.recipients(id)
+	n, err := reclaimInFlightCmd.Run(ctx, s.client,
+		[]string{rk.pending, rk.inflight, rk.taken, rk.results},
+		"("+msScore(before)).Int()
+	if err != nil {
+		return 0, wrapErr(op, err)
+	}
+	return n, nil
+}
+
+// BroadcastCounts returns the broadcast's counts, read in one transaction.
+// A broadcast without recipients, or an unknown one, has all counts zero.
+func (s *Store) BroadcastCounts(ctx context.Context, id int64) (storage.BroadcastCounts, error) {
+	op := fmt.Sprintf("counts of broadcast %d", id)
+	rk := s.keys.recipients(id)
+	var (
+		counts   *goredis.SliceCmd
+		inflight *goredis.IntCmd
+	)
+	_, err := s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		counts = p.HMGet(ctx, rk.counts, countTotal, countSent, countBlocked, countFailed)
+		inflight = p.ZCard(ctx, rk.inflight)
+		return nil
+	})
+	if err != nil {
+		return storage.BroadcastCounts{}, wrapErr(op, err)
+	}
+	var c [4]int
+	for i, v := range counts.Val() {
+		if v == nil {
+			continue
+		}
+		str, ok := v.(string)
+		if !ok {
+			return storage.BroadcastCounts{}, fmt.Errorf("redis: %s: counter %d is %T", op, i, v)
+		}
+		if c[i], err = strconv.Atoi(str); err != nil {
+			return storage.BroadcastCounts{}, fmt.Errorf("redis: %s: counter %d: %w", op, i, err)
+		}
+	}
+	return storage.BroadcastCounts{
+		Total:    c[0],
+		Sent:     c[1],
+		Blocked:  c[2],
+		Failed:   c[3],
+		InFlight: int(inflight.Val()),
+	}, nil
+}
+
+// checkDelivery accepts the three delivery results.
+func checkDelivery(d storage.Delivery) error {
+	switch d {
+	case storage.DeliverySent, storage.DeliveryBlocked, storage.DeliveryFailed:
+		return nil
+	}
+	return fmt.Errorf("unknown delivery result %q", d)
+}
+
+// parseIDs parses decimal user ids; errors are wrapped with op.
+func parseIDs(op string, members []string) ([]int64, error) {
+	out := make([]int64, len(members))
+	for i, m := range members {
+		id, err := strconv.ParseInt(m, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("redis: %s: member %q: %w", op, m, err)
+		}
+		out[i] = id
+	}
+	return out, nil
+}

@@ -1,0 +1,552 @@
+package storagetest
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hotroso/hotroso/storage"
+)
+
+func (s suite) testBroadcasts(t *testing.T) {
+	t.Run("CreateAndGet", s.testBroadcastCreateAndGet)
+	t.Run("StaleVersionConflicts", s.testBroadcastStaleVersion)
+	t.Run("ActiveIndex", s.testBroadcastActiveIndex)
+	t.Run("Recipients", s.testRecipients)
+	t.Run("RecordOnce", s.testRecordOnce)
+	t.Run("ConcurrentTakes", s.testConcurrentTakes)
+	t.Run("Reclaim", s.testReclaim)
+	t.Run("ReclaimIgnoresRecentlyTaken", s.testReclaimRecent)
+	t.Run("LateResultAfterReclaim", s.testLateResult)
+}
+
+// newBroadcast is a broadcast to everyone, in the given state, created at
+// the given time.
+func newBroadcast(state storage.BroadcastState, created time.Time) storage.Broadcast {
+	return storage.Broadcast{
+		CreatedBy:       900,
+		Audience:        storage.Audience{Kind: "all"},
+		State:           state,
+		SourceChatID:    900,
+		SourceMessageID: 12,
+		Preview:         "Nước đã rút",
+		CreatedAt:       created,
+	}
+}
+
+// broadcastStore wraps a store with helpers that fail the test on errors.
+type broadcastStore struct {
+	t  *testing.T
+	st storage.Store
+}
+
+func (bs broadcastStore) save(in storage.Broadcast) storage.Broadcast {
+	bs.t.Helper()
+	out, err := bs.st.SaveBroadcast(ctx(bs.t), in)
+	require.NoError(bs.t, err)
+	return out
+}
+
+func (bs broadcastStore) get(id int64) storage.Broadcast {
+	bs.t.Helper()
+	got, err := bs.st.GetBroadcast(ctx(bs.t), id)
+	require.NoError(bs.t, err)
+	return got
+}
+
+// active returns the ids of the active broadcasts, checking each is.
+func (bs broadcastStore) active() []int64 {
+	bs.t.Helper()
+	got, err := bs.st.ActiveBroadcasts(ctx(bs.t))
+	require.NoError(bs.t, err)
+	ids := make([]int64, len(got))
+	for i, b := range got {
+		assert.Truef(bs.t, b.Active(), "broadcast %d is %s", b.ID, b.State)
+		ids[i] = b.ID
+	}
+	return ids
+}
+
+func (bs broadcastStore) add(id int64, users []int64) {
+	bs.t.Helper()
+	require.NoError(bs.t, bs.st.AddRecipients(ctx(bs.t), id, users))
+}
+
+func (bs broadcastStore) take(id int64, n int, now time.Time) []int64 {
+	bs.t.Helper()
+	got, err := bs.st.TakeRecipients(ctx(bs.t), id, n, now)
+	require.NoError(bs.t, err)
+	assert.LessOrEqual(bs.t, len(got), max(n, 0))
+	return got
+}
+
+func (bs broadcastStore) record(id, user int64, result storage.Delivery) bool {
+	bs.t.Helper()
+	ok, err := bs.st.RecordDelivery(ctx(bs.t), id, user, result)
+	require.NoError(bs.t, err)
+	return ok
+}
+
+func (bs broadcastStore) reclaim(id int64, before time.Time) int {
+	bs.t.Helper()
+	n, err := bs.st.ReclaimInFlight(ctx(bs.t), id, before)
+	require.NoError(bs.t, err)
+	return n
+}
+
+func (bs broadcastStore) counts(id int64) storage.BroadcastCounts {
+	bs.t.Helper()
+	c, err := bs.st.BroadcastCounts(ctx(bs.t), id)
+	require.NoError(bs.t, err)
+	return c
+}
+
+// recipients returns n distinct user ids in no numeric order, so that
+// "in order" means the order they were added in: large ids, as Telegram's
+// are, scattered by a multiplier prime to n.
+func recipients(n int) []int64 {
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = 7_000_000_000 + int64((i*7919)%n)*13
+	}
+	return out
+}
+
+func (s suite) testBroadcastCreateAndGet(t *testing.T) {
+	st, clock := s.store(t)
+	bs := broadcastStore{t, st}
+	t0 := clock.Now()
+
+	_, err := st.GetBroadcast(ctx(t), 1)
+	require.ErrorIs(t, err, storage.ErrNotFound)
+
+	in := storage.Broadcast{
+		ID:                77, // ignored: the store assigns ids
+		CreatedBy:         900,
+		Audience:          storage.Audience{Kind: "unfinished", Commune: "26734", FlowID: "flood-report"},
+		State:             storage.BroadcastScheduled,
+		SourceChatID:      -1001234567890,
+		SourceMessageID:   4242,
+		Preview:           "Nước đã rút.\nXin \"cảm ơn\"",
+		Force:             true,
+		ScheduledAt:       t0.Add(time.Hour),
+		CreatedAt:         t0,
+		ProgressChatID:    900,
+		ProgressMessageID: 43,
+	}
+	first := bs.save(in)
+	assert.Equal(t, int64(1), first.ID, "ids start at 1")
+	assert.Equal(t, int64(1), first.Version)
+	want := in
+	want.ID, want.Version = 1, 1
+	assertBroadcast(t, want, first)
+	assertBroadcast(t, first, bs.get(1))
+	_, err = st.GetBroadcast(ctx(t), 77)
+	require.ErrorIs(t, err, storage.ErrNotFound)
+
+	second := bs.save(newBroadcast(storage.BroadcastRunning, t0))
+	assert.Equal(t, int64(2), second.ID)
+
+	// Every field survives an update.
+	next := first
+	next.State, next.StartedAt = storage.BroadcastRunning, t0.Add(time.Hour)
+	next.Preview = "đã sửa"
+	saved := bs.save(next)
+	assert.Equal(t, int64(1), saved.ID)
+	assert.Equal(t, int64(2), saved.Version)
+	want = next
+	want.Version = 2
+	assertBroadcast(t, want, saved)
+	assertBroadcast(t, saved, bs.get(1))
+
+	saved.State, saved.FinishedAt = storage.BroadcastDone, t0.Add(2*time.Hour)
+	done := bs.save(saved)
+	assertBroadcast(t, done, bs.get(1))
+	assertBroadcast(t, second, bs.get(2), "other broadcasts are untouched")
+}
+
+func (s suite) testBroadcastStaleVersion(t *testing.T) {
+	st, clock := s.store(t)
+	bs := broadcastStore{t, st}
+	t0 := clock.Now()
+	v1 := bs.save(newBroadcast(storage.BroadcastScheduled, t0))
+	v2 := v1
+	v2.Preview = "edited"
+	v2 = bs.save(v2)
+	require.Equal(t, int64(2), v2.Version)
+
+	for _, version := range []int64{1, 3, 99} {
+		stale := v2
+		stale.State, stale.Version = storage.BroadcastCanceled, version
+		_, err := st.SaveBroadcast(ctx(t), stale)
+		require.ErrorIsf(t, err, storage.ErrConflict, "saving over version 2 with version %d", version)
+	}
+	missing := newBroadcast(storage.BroadcastRunning, t0)
+	missing.ID, missing.Version = 99, 1
+	_, err := st.SaveBroadcast(ctx(t), missing)
+	require.ErrorIs(t, err, storage.ErrConflict, "an update of a broadcast never stored")
+	_, err = st.GetBroadcast(ctx(t), 99)
+	require.ErrorIs(t, err, storage.ErrNotFound, "a lost save stores nothing")
+
+	// Nothing changed, the index included.
+	assertBroadcast(t, v2, bs.get(v1.ID))
+	assert.Equal(t, []int64{v1.ID}, bs.active())
+
+	// Of concurrent savers of one version, exactly one wins.
+	const racers = 16
+	var wg sync.WaitGroup
+	results := make(chan error, racers)
+	for i := range racers {
+		wg.Go(func() {
+			b := v2
+			b.ProgressMessageID = i + 1
+			_, err := st.SaveBroadcast(ctx(t), b)
+			results <- err
+		})
+	}
+	wg.Wait()
+	close(results)
+	wins := 0
+	for err := range results {
+		if err == nil {
+			wins++
+		} else {
+			require.ErrorIs(t, err, storage.ErrConflict)
+		}
+	}
+	assert.Equal(t, 1, wins)
+	assert.Equal(t, int64(3), bs.get(v1.ID).Version)
+}
+
+func (s suite) testBroadcastActiveIndex(t *testing.T) {
+	st, clock := s.store(t)
+	bs := broadcastStore{t, st}
+	t0 := clock.Now()
+
+	assert.Empty(t, bs.active())
+	// Created out of CreatedAt order; a and d at the same instant, d
+	// created later.
+	a := bs.save(newBroadcast(storage.BroadcastScheduled, t0.Add(2*time.Minute)))
+	b := bs.save(newBroadcast(storage.BroadcastRunning, t0.Add(time.Minute)))
+	c := bs.save(newBroadcast(storage.BroadcastDone, t0))
+	d := bs.save(newBroadcast(storage.BroadcastPaused, t0.Add(2*time.Minute)))
+	e := bs.save(newBroadcast(storage.BroadcastCanceled, t0))
+	f := bs.save(newBroadcast(storage.BroadcastScheduled, t0.Add(2*time.Minute+time.Nanosecond)))
+	assert.Equal(t, []int64{b.ID, a.ID, d.ID, f.ID}, bs.active(), "oldest first, exactly")
+
+	// Through the states: listed once while active, whole and current.
+	a.State, a.StartedAt = storage.BroadcastRunning, t0.Add(time.Hour)
+	a = bs.save(a)
+	assert.Equal(t, []int64{b.ID, a.ID, d.ID, f.ID}, bs.active())
+	got, err := st.ActiveBroadcasts(ctx(t))
+	require.NoError(t, err)
+	assertBroadcast(t, a, got[1], "ActiveBroadcasts returns whole broadcasts")
+	a.State = storage.BroadcastPaused
+	a = bs.save(a)
+	b.State, b.FinishedAt = storage.BroadcastDone, t0.Add(time.Hour)
+	b = bs.save(b)
+	assert.Equal(t, []int64{a.ID, d.ID, f.ID}, bs.active())
+	d.State = storage.BroadcastCanceled
+	bs.save(d)
+	assert.Equal(t, []int64{a.ID, f.ID}, bs.active())
+
+	// An inactive broadcast made active again is listed again, in its place.
+	c.State = storage.BroadcastScheduled
+	c = bs.save(c)
+	assert.Equal(t, []int64{c.ID, a.ID, f.ID}, bs.active())
+
+	for _, x := range []storage.Broadcast{a, c, f} {
+		x.State = storage.BroadcastDone
+		bs.save(x)
+	}
+	assert.Empty(t, bs.active())
+	assert.Equal(t, storage.BroadcastCanceled, bs.get(e.ID).State)
+}
+
+func (s suite) testRecipients(t *testing.T) {
+	st, clock := s.store(t)
+	bs := broadcastStore{t, st}
+	now := clock.Now()
+	b := bs.save(newBroadcast(storage.BroadcastRunning, now))
+	other := bs.save(newBroadcast(storage.BroadcastRunning, now))
+
+	assert.Equal(t, storage.BroadcastCounts{}, bs.counts(b.ID), "no recipients yet")
+	assert.Empty(t, bs.take(b.ID, 10, now))
+	c, err := st.BroadcastCounts(ctx(t), 404)
+	require.NoError(t, err, "an unknown broadcast has no recipients")
+	assert.Equal(t, storage.BroadcastCounts{}, c)
+
+	users := recipients(1000)
+	for batch := range slices.Chunk(users, 300) {
+		bs.add(b.ID, batch)
+	}
+	bs.add(b.ID, nil)
+	bs.add(other.ID, []int64{1, 2, 3})
+	assert.Equal(t, storage.BroadcastCounts{Total: 1000}, bs.counts(b.ID))
+	assert.Empty(t, bs.take(b.ID, 0, now))
+
+	// Take in order; record as we go.
+	result := func(i int) storage.Delivery {
+		switch i % 10 {
+		case 0:
+			return storage.DeliveryBlocked
+		case 1:
+			return storage.DeliveryFailed
+		}
+		return storage.DeliverySent
+	}
+	var taken []int64
+	want := storage.BroadcastCounts{Total: 1000}
+	record := func(i int) {
+		t.Helper()
+		require.True(t, bs.record(b.ID, taken[i], result(i)))
+		want.InFlight--
+		switch result(i) {
+		case storage.DeliverySent:
+			want.Sent++
+		case storage.DeliveryBlocked:
+			want.Blocked++
+		case storage.DeliveryFailed:
+			want.Failed++
+		}
+	}
+	for {
+		clock.Advance(time.Second)
+		got := bs.take(b.ID, 64, clock.Now())
+		if len(got) == 0 {
+			break
+		}
+		require.LessOrEqual(t, len(got), len(users)-len(taken), "more than were added")
+		require.Equal(t, users[len(taken):len(taken)+len(got)], got, "in order, after %d", len(taken))
+		taken = append(taken, got...)
+		want.InFlight += len(got)
+		require.Equal(t, want, bs.counts(b.ID), "after taking %d", len(taken))
+		// Record the odd ones as we go; the even ones stay in flight.
+		for i := len(taken) - len(got); i < len(taken); i++ {
+			if i%2 == 1 {
+				record(i)
+			}
+		}
+		require.Equal(t, want, bs.counts(b.ID), "after taking %d and recording", len(taken))
+	}
+	require.Equal(t, users, taken, "all taken, in order")
+	assert.Equal(t, storage.BroadcastCounts{Total: 1000, Sent: 400, Failed: 100, InFlight: 500}, bs.counts(b.ID))
+	for i := 0; i < len(taken); i += 2 {
+		record(i)
+	}
+	got := bs.counts(b.ID)
+	assert.Equal(t, storage.BroadcastCounts{Total: 1000, Sent: 800, Blocked: 100, Failed: 100}, got)
+	assert.Equal(t, 1000, got.Done())
+	assert.Empty(t, bs.take(b.ID, 64, clock.Now()))
+
+	// The other broadcast's recipients are its own.
+	assert.Equal(t, storage.BroadcastCounts{Total: 3}, bs.counts(other.ID))
+	assert.Equal(t, []int64{1, 2, 3}, bs.take(other.ID, 10, clock.Now()))
+	assert.Equal(t, storage.BroadcastCounts{Total: 3, InFlight: 3}, bs.counts(other.ID))
+}
+
+func (s suite) testRecordOnce(t *testing.T) {
+	st, clock := s.store(t)
+	bs := broadcastStore{t, st}
+	b := bs.save(newBroadcast(storage.BroadcastRunning, clock.Now()))
+	bs.add(b.ID, []int64{10, 20, 30})
+	require.Equal(t, []int64{10, 20}, bs.take(b.ID, 2, clock.Now()))
+
+	require.True(t, bs.record(b.ID, 10, storage.DeliverySent))
+	want := storage.BroadcastCounts{Total: 3, Sent: 1, InFlight: 1}
+	assert.Equal(t, want, bs.counts(b.ID))
+	for _, again := range []storage.Delivery{storage.DeliverySent, storage.DeliveryBlocked, storage.DeliveryFailed} {
+		assert.Falsef(t, bs.record(b.ID, 10, again), "a second result (%s)", again)
+		assert.Equal(t, want, bs.counts(b.ID), "a second result changes nothing")
+	}
+
+	_, err := st.RecordDelivery(ctx(t), b.ID, 20, storage.Delivery("maybe"))
+	require.Error(t, err, "an unknown result")
+	assert.Equal(t, want, bs.counts(b.ID))
+
+	require.True(t, bs.record(b.ID, 20, storage.DeliveryBlocked))
+	assert.False(t, bs.record(b.ID, 20, storage.DeliverySent))
+	assert.Equal(t, storage.BroadcastCounts{Total: 3, Sent: 1, Blocked: 1}, bs.counts(b.ID))
+	assert.Equal(t, []int64{30}, bs.take(b.ID, 5, clock.Now()), "the rest, once")
+}
+
+// testConcurrentTakes has 8 senders, on two instances where the backend
+// has them, take batches of 7 until none are left and record each result:
+// every recipient is handed out exactly once.
+func (s suite) testConcurrentTakes(t *testing.T) {
+	const (
+		senders = 8
+		batch   = 7
+		total   = 1000
+	)
+	a, b, clock := s.pair(t)
+	bs := broadcastStore{t, a}
+	bc := bs.save(newBroadcast(storage.BroadcastRunning, clock.Now()))
+	users := recipients(total)
+	for chunk := range slices.Chunk(users, 250) {
+		bs.add(bc.ID, chunk)
+	}
+
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		got  []int64
+		errs []error
+	)
+	gate := make(chan struct{})
+	for i := range senders {
+		st := []storage.Store{a, b}[i%2]
+		wg.Go(func() {
+			<-gate
+			for {
+				ids, err := st.TakeRecipients(ctx(t), bc.ID, batch, clock.Now())
+				if err == nil && len(ids) > batch {
+					err = fmt.Errorf("took %d, asked for %d", len(ids), batch)
+				}
+				for _, id := range ids {
+					if err == nil {
+						var ok bool
+						ok, err = st.RecordDelivery(ctx(t), bc.ID, id, storage.DeliverySent)
+						if err == nil && !ok {
+							err = fmt.Errorf("recipient %d had a result already", id)
+						}
+					}
+				}
+				mu.Lock()
+				got = append(got, ids...)
+				if err != nil {
+					errs = append(errs, err)
+				}
+				mu.Unlock()
+				if err != nil || len(ids) == 0 {
+					return
+				}
+			}
+		})
+	}
+	close(gate)
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	require.Len(t, got, total, "every recipient handed out, none twice")
+	assert.ElementsMatch(t, users, got)
+	assert.Equal(t, storage.BroadcastCounts{Total: total, Sent: total}, bs.counts(bc.ID))
+	assert.Equal(t, storage.BroadcastCounts{Total: total, Sent: total}, broadcastStore{t, b}.counts(bc.ID))
+}
+
+func (s suite) testReclaim(t *testing.T) {
+	st, clock := s.store(t)
+	bs := broadcastStore{t, st}
+	b := bs.save(newBroadcast(storage.BroadcastRunning, clock.Now()))
+	users := recipients(30)
+	bs.add(b.ID, users)
+
+	t1 := clock.Now()
+	first := bs.take(b.ID, 10, t1)
+	require.Equal(t, users[:10], first)
+	for _, i := range []int{1, 4, 5, 8} {
+		require.True(t, bs.record(b.ID, first[i], storage.DeliverySent))
+	}
+	unanswered := []int64{first[0], first[2], first[3], first[6], first[7], first[9]}
+	assert.Equal(t, storage.BroadcastCounts{Total: 30, Sent: 4, InFlight: 6}, bs.counts(b.ID))
+
+	assert.Zero(t, bs.reclaim(b.ID, t1), "taken at, not before")
+	assert.Zero(t, bs.reclaim(b.ID, t1.Add(-time.Minute)))
+	assert.Equal(t, 6, bs.counts(b.ID).InFlight)
+
+	// The sender died; later, its unanswered recipients go back to the
+	// front, in order.
+	clock.Advance(10 * time.Minute)
+	assert.Equal(t, 6, bs.reclaim(b.ID, clock.Now().Add(-5*time.Minute)))
+	assert.Equal(t, storage.BroadcastCounts{Total: 30, Sent: 4}, bs.counts(b.ID))
+	assert.Zero(t, bs.reclaim(b.ID, clock.Now()), "nothing left to reclaim")
+
+	again := bs.take(b.ID, 10, clock.Now())
+	assert.Equal(t, append(slices.Clone(unanswered), users[10:14]...), again, "the reclaimed first, then the rest")
+	assert.Equal(t, users[14:30], bs.take(b.ID, 100, clock.Now()))
+	assert.Equal(t, storage.BroadcastCounts{Total: 30, Sent: 4, InFlight: 26}, bs.counts(b.ID))
+
+	// Two takes, reclaimed together, return in the order they were taken,
+	// ahead of what is still pending.
+	c := bs.save(newBroadcast(storage.BroadcastRunning, clock.Now()))
+	more := recipients(12)
+	bs.add(c.ID, more)
+	t2 := clock.Now()
+	require.Equal(t, more[:3], bs.take(c.ID, 3, t2))
+	require.Equal(t, more[3:6], bs.take(c.ID, 3, t2))
+	require.Equal(t, more[6:8], bs.take(c.ID, 2, t2.Add(time.Second)))
+	assert.Equal(t, 8, bs.reclaim(c.ID, t2.Add(time.Minute)))
+	assert.Equal(t, more, bs.take(c.ID, 100, t2.Add(time.Minute)))
+
+	// Reclaimed onto an empty list, then more added: in order too.
+	d := bs.save(newBroadcast(storage.BroadcastRunning, clock.Now()))
+	bs.add(d.ID, []int64{5, 3})
+	require.Equal(t, []int64{5, 3}, bs.take(d.ID, 5, t2))
+	assert.Equal(t, 2, bs.reclaim(d.ID, t2.Add(time.Minute)))
+	bs.add(d.ID, []int64{9})
+	assert.Equal(t, []int64{5, 3, 9}, bs.take(d.ID, 5, t2.Add(time.Minute)))
+	assert.Equal(t, storage.BroadcastCounts{Total: 3, InFlight: 3}, bs.counts(d.ID))
+}
+
+func (s suite) testReclaimRecent(t *testing.T) {
+	st, clock := s.store(t)
+	bs := broadcastStore{t, st}
+	b := bs.save(newBroadcast(storage.BroadcastRunning, clock.Now()))
+	users := recipients(9)
+	bs.add(b.ID, users)
+
+	t1 := clock.Now()
+	require.Equal(t, users[:3], bs.take(b.ID, 3, t1))
+	t2 := t1.Add(time.Minute)
+	require.Equal(t, users[3:6], bs.take(b.ID, 3, t2))
+
+	// Before t2: only the first take's recipients, whose sender is late.
+	assert.Equal(t, 3, bs.reclaim(b.ID, t1.Add(30*time.Second)))
+	assert.Equal(t, storage.BroadcastCounts{Total: 9, InFlight: 3}, bs.counts(b.ID))
+	assert.Zero(t, bs.reclaim(b.ID, t2), "the second take is recent")
+	assert.Equal(t, append(slices.Clone(users[:3]), users[6:]...), bs.take(b.ID, 10, t2))
+
+	// The second take's sender still records its results.
+	for _, u := range users[3:6] {
+		assert.True(t, bs.record(b.ID, u, storage.DeliverySent))
+	}
+	assert.Equal(t, storage.BroadcastCounts{Total: 9, Sent: 3, InFlight: 6}, bs.counts(b.ID))
+}
+
+// testLateResult: a sender thought dead records its result after its
+// recipient was reclaimed. The result counts once, and the recipient is
+// not handed out again.
+func (s suite) testLateResult(t *testing.T) {
+	st, clock := s.store(t)
+	bs := broadcastStore{t, st}
+	b := bs.save(newBroadcast(storage.BroadcastRunning, clock.Now()))
+	bs.add(b.ID, []int64{1, 2, 3})
+	t1 := clock.Now()
+	require.Equal(t, []int64{1, 2}, bs.take(b.ID, 2, t1))
+	require.Equal(t, 2, bs.reclaim(b.ID, t1.Add(time.Hour)))
+
+	assert.True(t, bs.record(b.ID, 1, storage.DeliverySent), "late, but the first result")
+	assert.Equal(t, storage.BroadcastCounts{Total: 3, Sent: 1}, bs.counts(b.ID))
+	assert.Equal(t, []int64{2, 3}, bs.take(b.ID, 10, t1.Add(time.Hour)), "1 has its result: not sent twice")
+	assert.Equal(t, storage.BroadcastCounts{Total: 3, Sent: 1, InFlight: 2}, bs.counts(b.ID))
+}
+
+// assertBroadcast compares broadcasts, times by instant.
+func assertBroadcast(t *testing.T, want, got storage.Broadcast, msgAndArgs ...any) {
+	t.Helper()
+	times := func(b *storage.Broadcast) []*time.Time {
+		return []*time.Time{&b.ScheduledAt, &b.CreatedAt, &b.StartedAt, &b.FinishedAt}
+	}
+	wt, gt := times(&want), times(&got)
+	for i := range wt {
+		assert.Truef(t, wt[i].Equal(*gt[i]), "broadcast %d time %d: want %v, got %v", want.ID, i, *wt[i], *gt[i])
+		*wt[i], *gt[i] = time.Time{}, time.Time{}
+	}
+	assert.Equal(t, want, got, msgAndArgs...)
+}
