@@ -171,3 +171,98 @@ func TestResidentStopsAnnouncements(t *testing.T) {
 	announce(t, a, org, "Thông báo thứ hai")
 	assert.Equal(t, 0, copiesPerChat(api)[44]-1, "the second announcement skipped the resident")
 }
+
+// envList turns an environment map into KEY=value lines for a process.
+func envList(env map[string]string) []string {
+	var out []string
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+// waitPolling waits until a (re)started process polls the fake again.
+func waitPolls(t *testing.T, api *telegramtest.Server) {
+	t.Helper()
+	require.NoError(t, api.WaitPolling(wait))
+}
+
+func TestBroadcastFinishesAfterTheProcessIsKilled(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		const residents, workers = 3000, 4
+		env := appEnv(t, backend, map[string]string{"ORGANIZER_IDS": "900", "QUIET_HOURS": "0-0",
+			"BROADCAST_RATE": strconv.Itoa(defaultScale), "BROADCAST_LEASE": "2s", "LOG_LEVEL": "error"})
+		api := newFakeAPI(t, telegramtest.WithRateLimit(fakeRate, 3))
+		seedResidents(t, env, api, 100000, residents)
+		env["TELEGRAM_BOT_TOKEN"], env["TELEGRAM_API_URL"] = api.Token(), api.URL()
+
+		first := startProgram(t, envList(env))
+		waitPolls(t, api)
+		org := &chat{t: t, api: api, user: telegramtest.User{ID: 900, LanguageCode: "vi"}}
+		org.say("/broadcast")
+		org.next()
+		org.say("Lịch tiêm chủng mở rộng tại trạm y tế xã")
+		org.next()
+		org.press("Tất cả mọi người")
+		org.next()
+		org.next()
+		org.press("📣 Gửi ngay")
+		require.NoError(t, api.WaitFor(wait, func(s *telegramtest.Snapshot) bool { return len(s.CallsOf("copyMessage")) >= residents/2 }))
+		require.NoError(t, first.cmd.Process.Kill()) // kill -9, halfway
+		<-first.done
+		_ = first.cmd.Wait()
+		killedAt := len(copiesPerChat(api))
+
+		startProgram(t, envList(env))
+		require.NoError(t, api.WaitFor(2*time.Minute, func(s *telegramtest.Snapshot) bool {
+			return strings.Contains(lastProgress(s, 900), "Đã gửi xong")
+		}), "the restarted process finishes the broadcast")
+
+		got := copiesPerChat(api)
+		duplicates := 0
+		for i := range residents {
+			n := got[int64(100000+i)]
+			require.GreaterOrEqual(t, n, 1, "resident %d got it", 100000+i)
+			duplicates += n - 1
+		}
+		assert.LessOrEqual(t, duplicates, workers, "at most the sends in flight at the kill go twice")
+		t.Logf("%s: killed after %d of %d recipients; after the restart all got it, %d twice", backend, killedAt, residents, duplicates)
+	})
+}
+
+// lastProgress is the text of the organizer's latest progress message.
+func lastProgress(s *telegramtest.Snapshot, organizer int64) string {
+	text := ""
+	for _, m := range s.Messages(organizer) {
+		if strings.HasPrefix(m.Text, "📣 Thông báo #") {
+			text = m.Text
+		}
+	}
+	return text
+}
+
+func TestTwoInstancesShareOneBroadcastWithinTheCombinedRate(t *testing.T) {
+	const residents, rate = 2000, 200
+	env := appEnv(t, "redis", map[string]string{"ORGANIZER_IDS": "900", "QUIET_HOURS": "0-0", "BROADCAST_RATE": strconv.Itoa(rate)})
+	// The fake allows 20% more than the combined rate: two instances that
+	// each kept 200/s on their own would draw 429s.
+	api := newFakeAPI(t, telegramtest.WithRateLimit(rate*1.2, 3))
+	seedResidents(t, env, api, 100000, residents)
+	env["TELEGRAM_BOT_TOKEN"], env["TELEGRAM_API_URL"] = api.Token(), api.URL()
+	a := startWith(t, api, env)
+	startWith(t, api, env) // a second instance on the same Redis and the same bot
+	start := time.Now()
+	announce(t, a, newChat(t, a, 900, "vi"), "Hai máy cùng gửi một thông báo")
+	elapsed := time.Since(start)
+
+	got := copiesPerChat(api)
+	for i := range residents {
+		require.Equal(t, 1, got[int64(100000+i)], "resident %d", 100000+i)
+	}
+	for _, c := range api.Refused() {
+		assert.NotEqual(t, 429, c.Code, "together they stay within the rate")
+	}
+	achieved := float64(residents) / elapsed.Seconds()
+	assert.Less(t, achieved, rate*1.1, "not faster than the combined rate")
+	t.Logf("two instances: %d sends in %v, %.0f/s against %d/s configured", residents, elapsed.Round(time.Millisecond), achieved, rate)
+}

@@ -42,6 +42,7 @@ type config struct {
 	QuietEnd         int
 	Location         *time.Location
 	CommunesFile     string
+	BroadcastLease   time.Duration
 }
 
 // settingError is a wrong or missing setting: one line naming the key and
@@ -98,6 +99,7 @@ func loadConfig(getenv func(string) string, requireToken bool) (config, error) {
 		QuietStart:       21,
 		QuietEnd:         7,
 		CommunesFile:     getenv("COMMUNES_FILE"),
+		BroadcastLease:   time.Minute,
 	}
 	if requireToken {
 		switch {
@@ -158,10 +160,11 @@ func loadConfig(getenv func(string) string, requireToken bool) (config, error) {
 		{"CLAIM_TIMEOUT", &c.ClaimTimeout, "15m"},
 		{"ESCALATE_AFTER", &c.EscalateAfter, "30m"},
 		{"INVITE_TTL", &c.InviteTTL, "48h"},
+		{"BROADCAST_LEASE", &c.BroadcastLease, "1m"},
 	} {
 		if v := getenv(d.key); v != "" {
-			if *d.dst, err = time.ParseDuration(v); err != nil || *d.dst < time.Minute {
-				return c, &settingError{d.key, "want a duration of at least 1m, e.g. " + d.hint}
+			if *d.dst, err = time.ParseDuration(v); err != nil || *d.dst < time.Second {
+				return c, &settingError{d.key, "want a duration such as " + d.hint}
 			}
 		}
 	}

@@ -85,7 +85,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		}
 	})
 	runner := broadcast.NewRunner(broadcast.Config{Store: store, Deliver: b.Deliverer(desk.BroadcastButtons()), Rate: cfg.BroadcastRate,
-		Quiet: quiet, Progress: desk.BroadcastProgress, Log: log})
+		Quiet: quiet, Lease: cfg.BroadcastLease, Progress: desk.BroadcastProgress, Log: log})
 	go runner.Run(ctx, time.Second)
 	fmt.Fprintf(stdout, "hotroso is running as @%s with %d flows, on the %s. Press Ctrl+C to stop.\n", b.Username(), len(lib.Flows()), storeName)
 	return b.Run(ctx)

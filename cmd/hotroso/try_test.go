@@ -142,6 +142,9 @@ func TestTryRunsTheWholeDeskInOneTerminal(t *testing.T) {
 	p.send("/as organizer")
 	p.send("/volunteers")
 	p.expect(`Lan - Đoàn xã \(thử\) \(đang trực\)`)
+	p.send("/stats")
+	p.expect(`Lan - Đoàn xã \(thử\)`)  // the most active volunteer
+	p.expect(`\[photo: [^\]]+\.png\]`) // the chart
 	p.send("/quit")
 	select {
 	case <-p.done:
