@@ -77,7 +77,7 @@ func (d *Desk) claim(ctx context.Context, r *request, id int64) (Response, error
 	if err != nil {
 		return Response{}, fmt.Errorf("handlers: claim ticket: %w", err)
 	}
-	d.log.Info("ticket claimed", "ticket", t.ID, "volunteer", r.UserID)
+	d.log.Info("ticket claimed", "ticket", t.ID)
 	if err := d.setCurrent(ctx, r.UserID, t.ID); err != nil {
 		return Response{}, err
 	}
