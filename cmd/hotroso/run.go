@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/hotroso/hotroso/flows"
@@ -113,19 +114,9 @@ func flowsCommand(cfg config, args []string, stdout io.Writer) error {
 		if len(args) < 2 {
 			return usageError{"hotroso flows graph FLOW: name a flow id"}
 		}
-		lang := cfg.DefaultLanguage
-		for i := 2; i < len(args); i++ {
-			switch {
-			case args[i] == "--lang" && i+1 < len(args):
-				lang, i = args[i+1], i+1
-			case strings.HasPrefix(args[i], "--lang="):
-				lang = strings.TrimPrefix(args[i], "--lang=")
-			default:
-				return usageError{fmt.Sprintf("unknown option %q", args[i])}
-			}
-		}
-		if !texts.Has(lang) {
-			return usageError{fmt.Sprintf("--lang: want one of %s", strings.Join(texts.Languages(), ", "))}
+		lang, err := langOption(args[2:], cfg.DefaultLanguage, texts.Languages())
+		if err != nil {
+			return err
 		}
 		fsys, _ := flowFiles(cfg.FlowsDir)
 		lib, err := flows.Load(fsys, texts.Languages())
@@ -143,4 +134,24 @@ func flowsCommand(cfg config, args []string, stdout io.Writer) error {
 		return f.WriteMermaid(stdout, lang)
 	}
 	return usageError{usage}
+}
+
+// langOption reads the only option some commands take, --lang LANG (or
+// --lang=LANG), from args; def when it is absent.
+func langOption(args []string, def string, langs []string) (string, error) {
+	lang := def
+	for i := 0; i < len(args); i++ {
+		switch {
+		case args[i] == "--lang" && i+1 < len(args):
+			lang, i = args[i+1], i+1
+		case strings.HasPrefix(args[i], "--lang="):
+			lang = strings.TrimPrefix(args[i], "--lang=")
+		default:
+			return "", usageError{fmt.Sprintf("unknown option %q (want --lang %s)", args[i], strings.Join(langs, "|"))}
+		}
+	}
+	if !slices.Contains(langs, lang) {
+		return "", usageError{fmt.Sprintf("--lang: want one of %s", strings.Join(langs, ", "))}
+	}
+	return lang, nil
 }

@@ -39,19 +39,9 @@ const tryHelp = `hotroso try: the real bot against a Telegram that lives in this
 // an in-process Telegram Bot API, and chats with it in the terminal.
 // A temporary store is used unless dataDirSet (DATA_DIR was given).
 func tryCommand(ctx context.Context, cfg config, dataDirSet bool, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	lang := "vi"
-	for i := 0; i < len(args); i++ {
-		switch {
-		case args[i] == "--lang" && i+1 < len(args):
-			lang, i = args[i+1], i+1
-		case strings.HasPrefix(args[i], "--lang="):
-			lang = strings.TrimPrefix(args[i], "--lang=")
-		default:
-			return usageError{fmt.Sprintf("hotroso try: unknown option %q (want --lang vi|en)", args[i])}
-		}
-	}
-	if lang != "vi" && lang != "en" {
-		return usageError{"hotroso try: --lang wants vi or en"}
+	lang, err := langOption(args, "vi", []string{"vi", "en"})
+	if err != nil {
+		return err
 	}
 	if !dataDirSet {
 		dir, err := os.MkdirTemp("", "hotroso-try-")
