@@ -20,6 +20,7 @@ import (
 
 	"github.com/hotroso/hotroso/broadcast"
 	"github.com/hotroso/hotroso/handlers"
+	"github.com/hotroso/hotroso/metrics"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -53,6 +54,8 @@ type Config struct {
 	// ShutdownTimeout bounds how long updates in flight may take to finish
 	// after the context ends. Default 10s.
 	ShutdownTimeout time.Duration
+	// Metrics, when set, counts updates, their latency and sends.
+	Metrics *metrics.Metrics
 }
 
 // Bot is a running Telegram adapter.
@@ -62,7 +65,7 @@ type Bot struct {
 	sender   *Sender
 	log      *slog.Logger
 	username string
-	work     *dispatcher[*models.Update]
+	work     *dispatcher[received]
 }
 
 // allowedUpdates are the update types the desk uses.
@@ -105,6 +108,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	}
 	b.api, b.username = api, me.Username
 	b.sender = NewSender(api, cfg.Store, cfg.Logger)
+	b.sender.metrics = cfg.Metrics
 	return b, nil
 }
 
@@ -123,6 +127,12 @@ func httpClient(pollTimeout time.Duration, workers int) *http.Client {
 			ForceAttemptHTTP2:   true,
 		},
 	}
+}
+
+// Ping checks that the Telegram Bot API answers (getMe).
+func (b *Bot) Ping(ctx context.Context) error {
+	_, err := b.api.GetMe(ctx)
+	return err
 }
 
 // Username is the bot's Telegram username.
@@ -174,7 +184,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	handleCtx, cancelHandle := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelHandle()
-	b.work = newDispatcher(b.cfg.Workers, 4*b.cfg.Workers, func(upd *models.Update) { b.handle(handleCtx, upd) })
+	b.work = newDispatcher(b.cfg.Workers, 4*b.cfg.Workers, func(r received) { b.handle(handleCtx, r.update, r.at) })
 	b.api.Start(ctx) // returns when ctx ends
 	drained := make(chan struct{})
 	go func() { b.work.close(); close(drained) }()
@@ -190,25 +200,30 @@ func (b *Bot) Run(ctx context.Context) error {
 // receive is called by go-telegram/bot for each update, in arrival order,
 // on one goroutine: it only queues the update behind its chat's others.
 func (b *Bot) receive(_ context.Context, _ *tgbot.Bot, upd *models.Update) {
-	b.work.push(chatKey(upd), upd)
+	b.work.push(chatKey(upd), received{upd, time.Now()})
 }
 
-// Dispatch queues an update as if it had been received (webhook mode and
-// tests); Run must be running.
-func (b *Bot) Dispatch(upd *models.Update) { b.work.push(chatKey(upd), upd) }
+// received is an update and when it arrived.
+type received struct {
+	update *models.Update
+	at     time.Time
+}
 
 // handle handles one update: de-duplicate, convert, call the desk with
 // panic recovery, acknowledge a button, send the replies.
-func (b *Bot) handle(ctx context.Context, upd *models.Update) {
+func (b *Bot) handle(ctx context.Context, upd *models.Update, receivedAt time.Time) {
+	kind := updateKind(upd)
 	first, err := b.cfg.Store.FirstSeen(ctx, upd.ID)
 	if err != nil {
 		b.log.Warn("update de-duplication unavailable; handling anyway", "update_id", upd.ID, "err", err)
 	} else if !first {
 		b.log.Debug("duplicate update skipped", "update_id", upd.ID)
+		b.cfg.Metrics.Update(kind, "duplicate", 0)
 		return
 	}
 	if upd.MyChatMember != nil {
 		b.memberChanged(ctx, upd.MyChatMember)
+		b.cfg.Metrics.Update(kind, "ignored", 0)
 		return
 	}
 	ev, ok := toEvent(upd, b.username)
@@ -216,8 +231,10 @@ func (b *Bot) handle(ctx context.Context, upd *models.Update) {
 		if cq := upd.CallbackQuery; cq != nil {
 			b.answer(ctx, cq.ID, "")
 		}
+		b.cfg.Metrics.Update(kind, "ignored", 0)
 		return
 	}
+	defer func() { b.cfg.Metrics.Update(kind, "handled", time.Since(receivedAt)) }()
 	resp := b.callDesk(ctx, ev)
 	if cq := upd.CallbackQuery; cq != nil {
 		b.answer(ctx, cq.ID, resp.Notice)
@@ -230,6 +247,17 @@ func (b *Bot) handle(ctx context.Context, upd *models.Update) {
 			}
 		}
 	}
+}
+
+// updateKind names an update for metrics.
+func updateKind(upd *models.Update) string {
+	switch {
+	case upd.Message != nil:
+		return "message"
+	case upd.CallbackQuery != nil:
+		return "button"
+	}
+	return "other"
 }
 
 // callDesk runs the desk, turning a panic or an error into a kind message.

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"strings"
+	"unicode"
 
 	"github.com/go-telegram/bot/models"
 
@@ -26,13 +27,16 @@ func toEvent(upd *models.Update, botUsername string) (ev handlers.Event, ok bool
 		} else if m.InaccessibleMessage != nil {
 			ev.ChatID, ev.MessageID, ev.Group = m.InaccessibleMessage.Chat.ID, m.InaccessibleMessage.MessageID, m.InaccessibleMessage.Chat.Type != models.ChatTypePrivate
 		}
+		if ev.ChatID == 0 || ev.UserID == 0 {
+			return ev, false // no sender or no chat: nobody to answer
+		}
 		return ev, true
 	}
 	return ev, false
 }
 
 func messageEvent(ev handlers.Event, m *models.Message, botUsername string) (handlers.Event, bool) {
-	if m.From == nil || m.From.IsBot {
+	if m.From == nil || m.From.IsBot || m.From.ID == 0 || m.Chat.ID == 0 {
 		return ev, false
 	}
 	ev.ChatID, ev.UserID, ev.LanguageCode = m.Chat.ID, m.From.ID, m.From.LanguageCode
@@ -67,13 +71,17 @@ func messageEvent(ev handlers.Event, m *models.Message, botUsername string) (han
 	return ev, true
 }
 
-// parseCommand splits "/name@bot args" into "name@bot" and "args".
+// parseCommand splits "/name@bot args" into "name@bot" and "args"; the
+// name ends at any white space ("/ask\nquestion" too).
 func parseCommand(text string) (name, args string, ok bool) {
 	if !strings.HasPrefix(text, "/") || len(text) < 2 {
 		return "", "", false
 	}
-	name, args, _ = strings.Cut(text[1:], " ")
-	if name == "" {
+	name = text[1:]
+	if i := strings.IndexFunc(name, unicode.IsSpace); i >= 0 {
+		name, args = name[:i], name[i:]
+	}
+	if name == "" || name[0] == '@' {
 		return "", "", false
 	}
 	return name, strings.TrimSpace(args), true

@@ -16,6 +16,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/hotroso/hotroso/handlers"
+	"github.com/hotroso/hotroso/metrics"
 )
 
 // Telegram's limits on one message.
@@ -45,6 +46,7 @@ type Sender struct {
 	mu          sync.Mutex
 	pausedUntil time.Time
 	now         func() time.Time
+	metrics     *metrics.Metrics
 }
 
 // maxAttempts bounds the tries of one API call.
@@ -173,8 +175,10 @@ func (s *Sender) call(ctx context.Context, chatID int64, do func(context.Context
 		var tooMany *tgbot.TooManyRequestsError
 		switch {
 		case err == nil:
+			s.metrics.Send("ok")
 			return nil
 		case errors.As(err, &tooMany):
+			s.metrics.TooManyRequests()
 			wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
 			s.pause(wait)
 			s.log.Warn("telegram asked to slow down", "retry_after_s", tooMany.RetryAfter)
@@ -185,6 +189,7 @@ func (s *Sender) call(ctx context.Context, chatID int64, do func(context.Context
 					s.log.Warn("could not mark a blocked user", "err", markErr)
 				}
 			}
+			s.metrics.Send("blocked")
 			return fmt.Errorf("%w: %v", ErrBlocked, err)
 		case isServerError(err) && attempt < 3:
 			if err := s.sleep(ctx, time.Duration(attempt)*200*time.Millisecond); err != nil {
@@ -192,6 +197,7 @@ func (s *Sender) call(ctx context.Context, chatID int64, do func(context.Context
 			}
 			continue
 		}
+		s.metrics.Send("failed")
 		return fmt.Errorf("bot: telegram call: %w", err)
 	}
 	return fmt.Errorf("bot: telegram call gave up after %d attempts: %w", maxAttempts, err)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hotroso/hotroso/metrics"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -35,6 +36,8 @@ type Config struct {
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
 	Log   *slog.Logger
+	// Metrics, when set, counts deliveries by result.
+	Metrics *metrics.Metrics
 }
 
 // Runner sends the broadcasts in the store.
@@ -242,6 +245,7 @@ func (r *Runner) deliver(ctx context.Context, b storage.Broadcast, to int64) {
 	if _, err := store.RecordDelivery(ctx, b.ID, to, result); err != nil {
 		r.cfg.Log.Warn("broadcast result not recorded", "broadcast", b.ID, "err", err)
 	}
+	r.cfg.Metrics.BroadcastDelivery(string(result))
 }
 
 // waitTurn waits until the shared limiter allows one send.

@@ -65,6 +65,7 @@ func startApp(t testing.TB, backend string, extra map[string]string) *app {
 		"TELEGRAM_API_URL":   api.URL(),
 		"DATA_DIR":           t.TempDir(),
 		"LOG_LEVEL":          "warn",
+		"HTTP_ADDR":          "127.0.0.1:0",
 	}
 	if backend == "redis" {
 		env["REDIS_URL"], env["REDIS_KEY_PREFIX"] = testRedis(t)

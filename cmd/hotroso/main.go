@@ -14,9 +14,19 @@ import (
 	"os/signal"
 	"syscall"
 	_ "time/tzdata" // Asia/Ho_Chi_Minh on machines without a time zone database
+
+	goredis "github.com/redis/go-redis/v9"
 )
 
+// quietRedis discards go-redis's internal log lines.
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
+
 func main() {
+	// go-redis logs every failed dial while Redis is down; the store's errors
+	// already say so once per request, so its own lines are dropped.
+	goredis.SetLogger(quietRedis{})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {

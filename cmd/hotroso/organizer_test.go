@@ -39,7 +39,7 @@ func seedStore(t *testing.T, env map[string]string, fill func(storage.Store)) {
 
 // appEnv is the environment startApp would use, without starting.
 func appEnv(t *testing.T, backend string, extra map[string]string) map[string]string {
-	env := map[string]string{"DATA_DIR": t.TempDir(), "LOG_LEVEL": "warn"}
+	env := map[string]string{"DATA_DIR": t.TempDir(), "LOG_LEVEL": "warn", "HTTP_ADDR": "127.0.0.1:0"}
 	if backend == "redis" {
 		env["REDIS_URL"], env["REDIS_KEY_PREFIX"] = testRedis(t)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/hotroso/hotroso/flows"
 	"github.com/hotroso/hotroso/handlers"
 	"github.com/hotroso/hotroso/locales"
+	"github.com/hotroso/hotroso/metrics"
 	"github.com/hotroso/hotroso/places"
 	"github.com/hotroso/hotroso/storage"
 	"github.com/hotroso/hotroso/storage/embedded"
@@ -50,11 +51,12 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	defer store.Close()
 	quiet := broadcast.QuietHours{Start: cfg.QuietStart, End: cfg.QuietEnd, Location: cfg.Location}
 
+	m := metrics.New()
 	desk := handlers.New(handlers.Config{Store: store, Texts: texts, Flows: lib, DefaultLanguage: cfg.DefaultLanguage, Logger: log,
 		Organizers: cfg.OrganizerIDs, VolunteerChatID: cfg.VolunteerChatID, ClaimTimeout: cfg.ClaimTimeout, MaxOpenClaims: cfg.MaxOpenClaims,
 		EscalateAfter: cfg.EscalateAfter, InviteTTL: cfg.InviteTTL, LinkAllowlist: cfg.LinkAllowlist, Places: communes,
 		BroadcastRate: cfg.BroadcastRate, Quiet: quiet})
-	b, err := bot.New(ctx, bot.Config{Token: cfg.Token, ServerURL: cfg.APIURL, Handler: desk, Store: store, Logger: log})
+	b, err := bot.New(ctx, bot.Config{Token: cfg.Token, ServerURL: cfg.APIURL, Handler: desk, Store: store, Logger: log, Metrics: m})
 	if err != nil {
 		return err
 	}
@@ -85,9 +87,15 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		}
 	})
 	runner := broadcast.NewRunner(broadcast.Config{Store: store, Deliver: b.Deliverer(desk.BroadcastButtons()), Rate: cfg.BroadcastRate,
-		Quiet: quiet, Lease: cfg.BroadcastLease, Progress: desk.BroadcastProgress, Log: log})
+		Quiet: quiet, Lease: cfg.BroadcastLease, Progress: desk.BroadcastProgress, Log: log, Metrics: m})
 	go runner.Run(ctx, time.Second)
-	fmt.Fprintf(stdout, "hotroso is running as @%s with %d flows, on the %s. Press Ctrl+C to stop.\n", b.Username(), len(lib.Flows()), storeName)
+	addr, stopHTTP, err := serveHTTP(cfg.HTTPAddr, observability(m, store, b))
+	if err != nil {
+		return err
+	}
+	defer stopHTTP()
+	fmt.Fprintf(stdout, "hotroso is running as @%s with %d flows, on the %s; health and metrics on http://%s. Press Ctrl+C to stop.\n",
+		b.Username(), len(lib.Flows()), storeName, addr)
 	return b.Run(ctx)
 }
 

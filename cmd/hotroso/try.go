@@ -63,7 +63,7 @@ func tryCommand(ctx context.Context, cfg config, dataDirSet bool, args []string,
 	if err := seedVolunteer(cfg.DataDir, people[1].User.ID, lang); err != nil {
 		return err
 	}
-	cfg.Token, cfg.APIURL, cfg.RedisURL, cfg.VolunteerChatID = api.Token(), api.URL(), "", 0
+	cfg.Token, cfg.APIURL, cfg.RedisURL, cfg.VolunteerChatID, cfg.HTTPAddr = api.Token(), api.URL(), "", 0, "127.0.0.1:0"
 	cfg.OrganizerIDs = []int64{people[2].User.ID}
 
 	ctx, cancel := context.WithCancel(ctx)

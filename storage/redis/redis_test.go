@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,6 +25,13 @@ import (
 // prefix and delete their keys afterwards.
 var realRedisURL = os.Getenv("REDIS_TEST_URL")
 
+// clusterAddrs are the seed nodes (comma-separated host:port, two or more)
+// of a Redis Cluster to run the conformance suite on as well, e.g.
+// REDIS_CLUSTER_TEST_ADDRS=127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103.
+// As on realRedisURL, tests there use a random key prefix and delete their
+// keys afterwards, from every master.
+var clusterAddrs = os.Getenv("REDIS_CLUSTER_TEST_ADDRS")
+
 // openStore opens an isolated store: on a fresh miniredis whose TTLs follow
 // clock (if clock is not nil), or under a fresh prefix on the real server.
 func openStore(t testing.TB, clock *storagetest.Clock) *redis.Store {
@@ -35,10 +44,7 @@ func openStore(t testing.TB, clock *storagetest.Clock) *redis.Store {
 // one prefix, isolated from every other test.
 func openStores(t testing.TB, clock *storagetest.Clock, n int) []*redis.Store {
 	t.Helper()
-	var opts []redis.Option
-	if clock != nil {
-		opts = append(opts, redis.WithClock(clock.Now))
-	}
+	opts := clockOption(clock)
 	stores := make([]*redis.Store, n)
 	if realRedisURL != "" {
 		prefix := randomPrefix(t)
@@ -63,6 +69,71 @@ func openStores(t testing.TB, clock *storagetest.Clock, n int) []*redis.Store {
 	return stores
 }
 
+// openClusterStores is openStores on the Redis Cluster at clusterAddrs:
+// n stores under one fresh prefix, each with its own cluster client made
+// by OpenUniversal from ParseAddrs, as the command line makes it.
+func openClusterStores(t testing.TB, clock *storagetest.Clock, n int) []*redis.Store {
+	t.Helper()
+	return openClusterStoresUnder(t, clock, n, randomPrefix(t))
+}
+
+// openClusterStoresUnder is openClusterStores with the prefix given.
+func openClusterStoresUnder(t testing.TB, clock *storagetest.Clock, n int, prefix string) []*redis.Store {
+	t.Helper()
+	requireCluster(t)
+	opts := clockOption(clock)
+	t.Cleanup(func() { deleteClusterKeys(t, prefix) }) // runs after the stores close
+	stores := make([]*redis.Store, n)
+	for i := range stores {
+		uo, err := redis.ParseAddrs(clusterAddrs, "", "")
+		require.NoError(t, err)
+		s, err := redis.OpenUniversal(context.Background(), uo, append(opts, redis.WithPrefix(prefix))...)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = s.Close() })
+		stores[i] = s
+	}
+	return stores
+}
+
+func clockOption(clock *storagetest.Clock) []redis.Option {
+	if clock == nil {
+		return nil
+	}
+	return []redis.Option{redis.WithClock(clock.Now)}
+}
+
+// newClusterClient is a plain cluster client of clusterAddrs, for the
+// tests' own checks and cleanup.
+func newClusterClient(t testing.TB) *goredis.ClusterClient {
+	t.Helper()
+	uo, err := redis.ParseAddrs(clusterAddrs, "", "")
+	require.NoError(t, err)
+	require.Greater(t, len(uo.Addrs), 1, "REDIS_CLUSTER_TEST_ADDRS: list two or more nodes")
+	return goredis.NewClusterClient(uo.Cluster())
+}
+
+// requireCluster skips the test unless REDIS_CLUSTER_TEST_ADDRS is set, and
+// fails it unless that is a healthy cluster of two masters or more: the
+// suite must not pass on a lone server by mistake.
+func requireCluster(t testing.TB) {
+	t.Helper()
+	if clusterAddrs == "" {
+		t.Skip("REDIS_CLUSTER_TEST_ADDRS is not set")
+	}
+	c := newClusterClient(t)
+	defer c.Close()
+	ctx := context.Background()
+	info, err := c.ClusterInfo(ctx).Result()
+	require.NoError(t, err)
+	require.Contains(t, info, "cluster_state:ok")
+	var masters atomic.Int32
+	require.NoError(t, c.ForEachMaster(ctx, func(context.Context, *goredis.Client) error {
+		masters.Add(1)
+		return nil
+	}))
+	require.GreaterOrEqual(t, masters.Load(), int32(2), "the cluster has one master only")
+}
+
 func randomPrefix(t testing.TB) string {
 	b := make([]byte, 8)
 	_, err := rand.Read(b)
@@ -78,13 +149,57 @@ func deleteKeys(t testing.TB, prefix string) {
 	require.NoError(t, err)
 	c := goredis.NewClient(opts)
 	defer c.Close()
+	require.NoError(t, scanDelete(ctx, c, prefix))
+}
+
+// deleteClusterKeys removes every key under prefix from every master of
+// the cluster: SCAN sees the keys of one node only.
+func deleteClusterKeys(t testing.TB, prefix string) {
+	t.Helper()
+	ctx := context.Background()
+	c := newClusterClient(t)
+	defer c.Close()
+	require.NoError(t, c.ForEachMaster(ctx, func(ctx context.Context, node *goredis.Client) error {
+		return scanDelete(ctx, node, prefix)
+	}))
+}
+
+// scanDelete deletes the keys under prefix that the server c talks to
+// holds, one at a time: keys of different slots cannot share a DEL on a
+// cluster.
+func scanDelete(ctx context.Context, c *goredis.Client, prefix string) error {
 	iter := c.Scan(ctx, 0, prefix+":*", 500).Iterator()
 	for iter.Next(ctx) {
-		// One key at a time: keys of different slots cannot share a DEL
-		// on a cluster.
-		require.NoError(t, c.Del(ctx, iter.Val()).Err())
+		if err := c.Del(ctx, iter.Val()).Err(); err != nil {
+			return err
+		}
 	}
-	require.NoError(t, iter.Err())
+	return iter.Err()
+}
+
+// countClusterKeys counts the keys under prefix on each master of the
+// cluster.
+func countClusterKeys(t testing.TB, prefix string) []int {
+	t.Helper()
+	ctx := context.Background()
+	c := newClusterClient(t)
+	defer c.Close()
+	var (
+		mu     sync.Mutex
+		counts []int
+	)
+	require.NoError(t, c.ForEachMaster(ctx, func(ctx context.Context, node *goredis.Client) error {
+		n := 0
+		iter := node.Scan(ctx, 0, prefix+":*", 500).Iterator()
+		for iter.Next(ctx) {
+			n++
+		}
+		mu.Lock()
+		counts = append(counts, n)
+		mu.Unlock()
+		return iter.Err()
+	}))
+	return counts
 }
 
 func TestConformance(t *testing.T) {
@@ -94,6 +209,22 @@ func TestConformance(t *testing.T) {
 		WallClockExpiry: realRedisURL != "",
 		OpenPair: func(t *testing.T, clock *storagetest.Clock) (storage.Store, storage.Store) {
 			s := openStores(t, clock, 2)
+			return s[0], s[1]
+		},
+	})
+}
+
+// TestConformanceCluster runs the suite on a real Redis Cluster, where a
+// script or transaction whose keys span slots fails (CROSSSLOT) and a key
+// a script builds must be in its declared keys' slot.
+func TestConformanceCluster(t *testing.T) {
+	requireCluster(t)
+	storagetest.RunWithOptions(t, func(t *testing.T, clock *storagetest.Clock) storage.Store {
+		return openClusterStores(t, clock, 1)[0]
+	}, storagetest.Options{
+		WallClockExpiry: true,
+		OpenPair: func(t *testing.T, clock *storagetest.Clock) (storage.Store, storage.Store) {
+			s := openClusterStores(t, clock, 2)
 			return s[0], s[1]
 		},
 	})

@@ -16,7 +16,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,7 +52,7 @@ type Store struct {
 
 var _ storage.Store = (*Store)(nil)
 
-// Option configures New and Open.
+// Option configures New, Open and OpenUniversal.
 type Option func(*config)
 
 type config struct {
@@ -106,7 +108,8 @@ func newConfig(opts []Option) (config, error) {
 
 // New returns a store that uses client. The store owns the client from then
 // on: Close closes it. New panics on invalid options (a prefix with "{" or
-// "}", a funnel or assist cap below 1); Open returns them as errors.
+// "}", a funnel or assist cap below 1); Open and OpenUniversal return them
+// as errors.
 func New(client goredis.UniversalClient, opts ...Option) *Store {
 	cfg, err := newConfig(opts)
 	if err != nil {
@@ -128,7 +131,8 @@ func newStore(client goredis.UniversalClient, cfg config) *Store {
 // Open connects to the Redis server at rawURL (redis://[user:password@]host:port/db
 // or rediss:// for TLS; go-redis's query options such as dial_timeout and
 // pool_size apply) and pings it. An unreachable server yields an error
-// wrapping storage.ErrUnavailable.
+// wrapping storage.ErrUnavailable. A URL names one standalone server; use
+// OpenUniversal (with ParseAddrs) for Redis Cluster or Sentinel.
 func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
 	cfg, err := newConfig(opts)
 	if err != nil {
@@ -146,7 +150,7 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
 		}
 		return nil, fmt.Errorf("redis: open: parse URL: %w", err)
 	}
-	client := goredis.NewUniversalClient(&goredis.UniversalOptions{
+	return openUniversal(ctx, &goredis.UniversalOptions{
 		Addrs:           []string{o.Addr},
 		DB:              o.DB,
 		Username:        o.Username,
@@ -171,12 +175,101 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
 
 		ConnMaxLifetimeJitter: o.ConnMaxLifetimeJitter,
 		MaxConcurrentDials:    o.MaxConcurrentDials,
-	})
+	}, cfg)
+}
+
+// OpenUniversal connects with go-redis's NewUniversalClient and pings the
+// server, so that one call serves a standalone server, Redis Cluster and
+// Sentinel alike. NewUniversalClient picks the client by the options:
+//
+//   - MasterName set: a Sentinel failover client; Addrs are the sentinels'
+//     addresses, not the data nodes'. (With RouteByLatency, RouteRandomly or
+//     IsClusterMode as well, a failover client that also reads from
+//     replicas; the store's scripts and read-after-write need the master,
+//     so leave those unset.)
+//   - otherwise more than one address in Addrs, or IsClusterMode set: a
+//     Redis Cluster client; Addrs are seed nodes, from which it learns the
+//     rest of the cluster.
+//   - otherwise: a client of the one standalone server in Addrs.
+//
+// ParseAddrs builds such options from comma-separated addresses. A cluster
+// has only database 0, so opts.DB must be 0 for a cluster client. opts is
+// not kept. An unreachable server yields an error wrapping
+// storage.ErrUnavailable; the store owns the client it made (Close closes
+// it).
+func OpenUniversal(ctx context.Context, opts *goredis.UniversalOptions, o ...Option) (*Store, error) {
+	cfg, err := newConfig(o)
+	if err != nil {
+		return nil, err
+	}
+	if opts == nil || len(opts.Addrs) == 0 {
+		return nil, errors.New("redis: open: no server address")
+	}
+	if opts.MasterName == "" && (len(opts.Addrs) > 1 || opts.IsClusterMode) && opts.DB != 0 {
+		return nil, fmt.Errorf("redis: open: Redis Cluster has database 0 only, not %d", opts.DB)
+	}
+	return openUniversal(ctx, opts, cfg)
+}
+
+// openUniversal makes the client opts describe, pings through it, and wraps
+// it in a store. An error names the addresses (never a password).
+func openUniversal(ctx context.Context, opts *goredis.UniversalOptions, cfg config) (*Store, error) {
+	client := goredis.NewUniversalClient(opts)
 	if err := client.Ping(ctx).Err(); err != nil {
 		_ = client.Close()
-		return nil, wrapErr("open "+o.Addr, err)
+		op := "open " + strings.Join(opts.Addrs, ",")
+		if opts.MasterName != "" {
+			op = fmt.Sprintf("open master %q via sentinels %s", opts.MasterName, strings.Join(opts.Addrs, ","))
+		}
+		return nil, wrapErr(op, err)
 	}
 	return newStore(client, cfg), nil
+}
+
+// ParseAddrs turns the command line's settings into options for
+// OpenUniversal:
+//
+//   - addrs: comma-separated host:port addresses (spaces around them are
+//     ignored). Without a master name, one address is a standalone server
+//     and more than one are seed nodes of a Redis Cluster (list two or more
+//     nodes of a cluster, or set IsClusterMode on the result, else a single
+//     cluster node is taken for a standalone server).
+//   - sentinelMaster: when not empty, the name of the Sentinel-monitored
+//     master, and addrs are the sentinels' addresses (one is enough, more
+//     survive a sentinel's loss).
+//   - password: the data nodes' password (AUTH), empty for none. Sentinels
+//     that need their own password take it in SentinelPassword of the result.
+//
+// It reports an error for an empty list or an address that is not
+// host:port. The caller may set further fields (TLSConfig, Username, DB for
+// a standalone server or Sentinel, timeouts) before OpenUniversal.
+func ParseAddrs(addrs, sentinelMaster, password string) (*goredis.UniversalOptions, error) {
+	var list []string
+	for a := range strings.SplitSeq(addrs, ",") {
+		a = strings.TrimSpace(a)
+		if a == "" {
+			continue
+		}
+		host, port, err := net.SplitHostPort(a)
+		if err != nil {
+			return nil, fmt.Errorf("redis: address %q: %w", a, err)
+		}
+		if host == "" || port == "" {
+			return nil, fmt.Errorf("redis: address %q: want host:port", a)
+		}
+		if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+			return nil, fmt.Errorf("redis: address %q: bad port", a)
+		}
+		list = append(list, a)
+	}
+	if len(list) == 0 {
+		return nil, errors.New("redis: no address given")
+	}
+	return &goredis.UniversalOptions{
+		Addrs:      list,
+		MasterName: strings.TrimSpace(sentinelMaster),
+		Password:   password,
+	}, nil
 }
 
 // Ping checks that the server answers.

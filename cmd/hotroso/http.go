@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/hotroso/hotroso/bot"
+	"github.com/hotroso/hotroso/metrics"
+	"github.com/hotroso/hotroso/storage"
+)
+
+// observability is the HTTP handler for /healthz, /readyz and /metrics,
+// with the store's queue and broadcasts as gauges.
+func observability(m *metrics.Metrics, store storage.Store, b *bot.Bot) http.Handler {
+	m.Gauge("hotroso_queue_length", "Questions waiting for a volunteer.", func(ctx context.Context) (float64, error) {
+		open, err := store.OpenTickets(ctx, 100000)
+		return float64(len(open)), err
+	})
+	m.Gauge("hotroso_broadcast_pending", "Recipients of active broadcasts without a result yet.", func(ctx context.Context) (float64, error) {
+		active, err := store.ActiveBroadcasts(ctx)
+		if err != nil {
+			return 0, err
+		}
+		pending := 0
+		for _, bc := range active {
+			c, err := store.BroadcastCounts(ctx, bc.ID)
+			if err != nil {
+				return 0, err
+			}
+			pending += c.Total - c.Done()
+		}
+		return float64(pending), nil
+	})
+	health := metrics.NewHealth(map[string]metrics.Check{"store": store.Ping, "telegram": b.Ping})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", health.Live)
+	mux.HandleFunc("GET /readyz", health.Ready)
+	mux.Handle("GET /metrics", m.Handler())
+	return mux
+}
+
+// serveHTTP listens on addr and serves h; stop shuts the server down,
+// letting requests in flight finish.
+func serveHTTP(addr string, h http.Handler) (listening net.Addr, stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("HTTP_ADDR: cannot listen on %s (%v); choose a free port", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Println("hotroso: HTTP server:", err)
+		}
+	}()
+	return ln.Addr(), func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		<-done
+	}, nil
+}

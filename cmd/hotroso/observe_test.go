@@ -1,0 +1,55 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// httpAddr is where the app serves health and metrics, from its banner.
+func (a *app) httpAddr(t *testing.T) string {
+	t.Helper()
+	m := regexp.MustCompile(`health and metrics on (http://[0-9.]+:[0-9]+)`).FindStringSubmatch(a.stdout.String())
+	require.NotNil(t, m, "the banner names the address: %s", a.stdout.String())
+	return m[1]
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(body)
+}
+
+func TestHealthReadinessAndMetrics(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		a := startApp(t, backend, nil)
+		u := resident(3001, "vi")
+		a.api.SendText(u, "/start")
+		_, err := a.api.WaitMessages(u.ID, 1, wait)
+		require.NoError(t, err)
+		base := a.httpAddr(t)
+
+		code, body := get(t, base+"/healthz")
+		assert.Equal(t, 200, code)
+		assert.Equal(t, "ok\n", body)
+		code, body = get(t, base+"/readyz")
+		assert.Equal(t, 200, code, body)
+		assert.Contains(t, body, `"store":"ok"`)
+		assert.Contains(t, body, `"telegram":"ok"`)
+
+		code, body = get(t, base+"/metrics")
+		assert.Equal(t, 200, code)
+		for _, want := range []string{`hotroso_updates_total{kind="message",outcome="handled"}`, "hotroso_update_seconds_bucket", `hotroso_sends_total{outcome="ok"}`, "hotroso_queue_length 0", "hotroso_broadcast_pending 0"} {
+			assert.True(t, strings.Contains(body, want), "metrics have %s", want)
+		}
+	})
+}

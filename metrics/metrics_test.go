@@ -1,0 +1,77 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMetricsAreExposed(t *testing.T) {
+	m := New()
+	m.Update("message", "handled", 12*time.Millisecond)
+	m.Update("button", "duplicate", 0)
+	m.Send("ok")
+	m.TooManyRequests()
+	m.BroadcastDelivery("blocked")
+	m.Gauge("hotroso_queue_length", "Open tickets.", func(context.Context) (float64, error) { return 7, nil })
+	m.Gauge("hotroso_broken", "A failing read.", func(context.Context) (float64, error) { return 0, errors.New("down") })
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	text := string(body)
+	for _, want := range []string{
+		`hotroso_updates_total{kind="message",outcome="handled"} 1`,
+		`hotroso_updates_total{kind="button",outcome="duplicate"} 1`,
+		`hotroso_update_seconds_count 1`,
+		`hotroso_sends_total{outcome="ok"} 1`,
+		`hotroso_telegram_429_total 1`,
+		`hotroso_broadcast_deliveries_total{result="blocked"} 1`,
+		`hotroso_queue_length 7`,
+		`hotroso_broken -1`,
+		`go_goroutines`,
+	} {
+		assert.Contains(t, text, want)
+	}
+}
+
+func TestNilMetricsRecordNothing(t *testing.T) {
+	var m *Metrics
+	m.Update("message", "handled", time.Second)
+	m.Send("ok")
+	m.TooManyRequests()
+	m.BroadcastDelivery("sent")
+}
+
+func TestReadiness(t *testing.T) {
+	var storeErr error
+	h := NewHealth(map[string]Check{
+		"store":    func(context.Context) error { return storeErr },
+		"telegram": func(context.Context) error { return nil },
+	})
+	h.ttl = 0
+	rec := httptest.NewRecorder()
+	h.Ready(rec, httptest.NewRequest("GET", "/readyz", nil))
+	assert.Equal(t, 200, rec.Code)
+	assert.Contains(t, rec.Body.String(), `"store":"ok"`)
+
+	storeErr = errors.New("connection refused")
+	rec = httptest.NewRecorder()
+	h.Ready(rec, httptest.NewRequest("GET", "/readyz", nil))
+	assert.Equal(t, 503, rec.Code)
+	assert.True(t, strings.Contains(rec.Body.String(), "failing: connection refused"))
+
+	rec = httptest.NewRecorder()
+	h.Live(rec, httptest.NewRequest("GET", "/healthz", nil))
+	assert.Equal(t, 200, rec.Code)
+}
