@@ -200,13 +200,15 @@ func (b *Bot) Run(ctx context.Context) error {
 // receive is called by go-telegram/bot for each update, in arrival order,
 // on one goroutine: it only queues the update behind its chat's others.
 func (b *Bot) receive(_ context.Context, _ *tgbot.Bot, upd *models.Update) {
-	b.work.push(chatKey(upd), received{upd, time.Now()})
+	b.work.push(chatKey(upd), received{update: upd, at: time.Now()})
 }
 
-// received is an update and when it arrived.
+// received is an update and when it arrived; ack, when set, is called
+// once it was handled (webhook mode acknowledges it in the queue).
 type received struct {
 	update *models.Update
 	at     time.Time
+	ack    func()
 }
 
 // handle handles one update: de-duplicate, convert, call the desk with

@@ -407,6 +407,13 @@ type Limiter interface {
 	PauseUntil(ctx context.Context, key string, until time.Time) error
 }
 
+// QueuedUpdate is a messenger update waiting in a durable queue (webhook
+// mode), as the queue's entry id and the update's raw JSON.
+type QueuedUpdate struct {
+	EntryID string
+	Raw     []byte
+}
+
 // Store is everything a backend provides.
 type Store interface {
 	Users

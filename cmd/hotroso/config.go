@@ -43,6 +43,7 @@ type config struct {
 	Location         *time.Location
 	CommunesFile     string
 	BroadcastLease   time.Duration
+	WebhookLease     time.Duration
 }
 
 // settingError is a wrong or missing setting: one line naming the key and
@@ -53,7 +54,10 @@ type settingError struct {
 
 func (e *settingError) Error() string { return e.Key + ": " + e.Problem }
 
-var tokenPattern = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]{20,}$`)
+var (
+	tokenPattern  = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]{20,}$`)
+	secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+)
 
 // envLookup returns a getenv that reads the environment first and then the
 // .env file in the working directory, if there is one. The process
@@ -100,6 +104,7 @@ func loadConfig(getenv func(string) string, requireToken bool) (config, error) {
 		QuietEnd:         7,
 		CommunesFile:     getenv("COMMUNES_FILE"),
 		BroadcastLease:   time.Minute,
+		WebhookLease:     10 * time.Second,
 	}
 	if requireToken {
 		switch {
@@ -142,7 +147,15 @@ func loadConfig(getenv func(string) string, requireToken bool) (config, error) {
 		return c, &settingError{"HTTP_ADDR", "want host:port, e.g. :8080"}
 	}
 	if c.WebhookURL != "" || c.WebhookSecret != "" {
-		return c, &settingError{"WEBHOOK_URL", "webhook mode is not available in this version; unset WEBHOOK_URL and WEBHOOK_SECRET to use long polling"}
+		u, err := url.Parse(c.WebhookURL)
+		switch {
+		case err != nil || u.Scheme != "https" || u.Host == "":
+			return c, &settingError{"WEBHOOK_URL", "want the public https:// URL Telegram should post updates to; unset it for long polling"}
+		case !secretPattern.MatchString(c.WebhookSecret):
+			return c, &settingError{"WEBHOOK_SECRET", "want 1 to 256 characters of A-Z, a-z, 0-9, _ and -; Telegram sends it back on every update"}
+		case c.RedisURL == "" && getenv("REDIS_ADDRS") == "":
+			return c, &settingError{"WEBHOOK_URL", "webhook mode keeps updates in Redis: set REDIS_URL too, or unset WEBHOOK_URL for long polling"}
+		}
 	}
 	if c.LogLevel, err = parseLevel(orDefault(getenv("LOG_LEVEL"), "info")); err != nil {
 		return c, &settingError{"LOG_LEVEL", "want debug, info, warn or error"}
@@ -161,6 +174,7 @@ func loadConfig(getenv func(string) string, requireToken bool) (config, error) {
 		{"ESCALATE_AFTER", &c.EscalateAfter, "30m"},
 		{"INVITE_TTL", &c.InviteTTL, "48h"},
 		{"BROADCAST_LEASE", &c.BroadcastLease, "1m"},
+		{"WEBHOOK_LEASE", &c.WebhookLease, "10s"},
 	} {
 		if v := getenv(d.key); v != "" {
 			if *d.dst, err = time.ParseDuration(v); err != nil || *d.dst < time.Second {

@@ -15,7 +15,7 @@ import (
 
 // observability is the HTTP handler for /healthz, /readyz and /metrics,
 // with the store's queue and broadcasts as gauges.
-func observability(m *metrics.Metrics, store storage.Store, b *bot.Bot) http.Handler {
+func observability(m *metrics.Metrics, store storage.Store, b *bot.Bot) *http.ServeMux {
 	m.Gauge("hotroso_queue_length", "Questions waiting for a volunteer.", func(ctx context.Context) (float64, error) {
 		open, err := store.OpenTickets(ctx, 100000)
 		return float64(len(open)), err

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"time"
 
@@ -89,13 +91,31 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	runner := broadcast.NewRunner(broadcast.Config{Store: store, Deliver: b.Deliverer(desk.BroadcastButtons()), Rate: cfg.BroadcastRate,
 		Quiet: quiet, Lease: cfg.BroadcastLease, Progress: desk.BroadcastProgress, Log: log, Metrics: m})
 	go runner.Run(ctx, time.Second)
-	addr, stopHTTP, err := serveHTTP(cfg.HTTPAddr, observability(m, store, b))
+	mux := observability(m, store, b)
+	var hook bot.WebhookConfig
+	if cfg.WebhookURL != "" {
+		queue, ok := store.(bot.UpdateQueue)
+		if !ok {
+			return fmt.Errorf("WEBHOOK_URL: webhook mode needs the Redis store")
+		}
+		u, _ := url.Parse(cfg.WebhookURL)
+		hook = bot.WebhookConfig{URL: cfg.WebhookURL, Secret: cfg.WebhookSecret, Queue: queue, Shards: redis.UpdateShards, Lease: cfg.WebhookLease}
+		mux.Handle("POST "+path.Clean("/"+u.Path), b.WebhookHandler(hook))
+	}
+	addr, stopHTTP, err := serveHTTP(cfg.HTTPAddr, mux)
 	if err != nil {
 		return err
 	}
 	defer stopHTTP()
-	fmt.Fprintf(stdout, "hotroso is running as @%s with %d flows, on the %s; health and metrics on http://%s. Press Ctrl+C to stop.\n",
-		b.Username(), len(lib.Flows()), storeName, addr)
+	mode := "long polling"
+	if hook.Queue != nil {
+		mode = "webhook " + cfg.WebhookURL
+	}
+	fmt.Fprintf(stdout, "hotroso is running as @%s with %d flows, on the %s, by %s; health and metrics on http://%s. Press Ctrl+C to stop.\n",
+		b.Username(), len(lib.Flows()), storeName, mode, addr)
+	if hook.Queue != nil {
+		return b.RunWebhook(ctx, hook)
+	}
 	return b.Run(ctx)
 }
 
