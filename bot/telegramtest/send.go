@@ -35,7 +35,20 @@ func (s *Server) newBotMessageLocked(ch *chatState, method, kind string) *Messag
 	}
 	ch.msgs[m.MessageID] = &msgRef{bot: m}
 	ch.botMsgs = append(ch.botMsgs, m)
+	if s.onBotMessage != nil {
+		s.onBotMessage(ch.id)
+	}
 	return m
+}
+
+// OnBotMessage sets a function told the chat of every new bot message, for
+// load tests that wait on many chats at once (Wait* wake every waiter on
+// every change). It is called with the server's lock held: it must return
+// at once and not call the server. Set it before the bot starts.
+func (s *Server) OnBotMessage(fn func(chatID int64)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onBotMessage = fn
 }
 
 // botMessageJSON renders a bot message as the API returns it.

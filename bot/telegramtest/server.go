@@ -82,6 +82,7 @@ type Server struct {
 	pending        []*queuedUpdate // pushed, not yet confirmed; ascending ids but for redeliveries
 	pushedCount    int64
 	pushedRaw      map[int64][]byte // every pushed update by id, for Redeliver
+	onBotMessage   func(chatID int64)
 	allowedUpdates []string         // nil: Telegram's default set
 	activePolls    int              // getUpdates requests currently blocked waiting
 	webhookURL     string

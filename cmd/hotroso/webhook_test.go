@@ -33,7 +33,7 @@ func webhookUpdate(updateID, user int64, messageID int, text string) []byte {
 }
 
 // post delivers an update to an instance's webhook as Telegram does.
-func post(t *testing.T, base string, raw []byte, secret string) int {
+func post(t testing.TB, base string, raw []byte, secret string) int {
 	req, err := http.NewRequest("POST", base+"/telegram/hook", bytes.NewReader(raw))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")

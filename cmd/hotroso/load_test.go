@@ -1,0 +1,260 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hotroso/hotroso/bot/telegramtest"
+)
+
+// The load harness: N residents walk the shipped flows at once through the
+// fake Bot API, each pressing a button of the bot's last message as soon as
+// it arrives (a closed loop), until b.N updates were answered. It reports
+// updates per second, latency percentiles from update to reply, CPU time
+// per update (of this whole process: the program, the fake Bot API and the
+// harness together) and Redis commands per update; on a real Redis
+// (REDIS_TEST_URL) also Redis memory per idle resident. LOAD_RESIDENTS sets
+// N (default 500). Run: go test ./cmd/hotroso -run XXX -bench Load -benchtime 20000x
+func BenchmarkLoad(b *testing.B) {
+	residents := 500
+	if v, err := strconv.Atoi(os.Getenv("LOAD_RESIDENTS")); err == nil && v > 0 {
+		residents = v
+	}
+	for _, mode := range []string{"polling/embedded", "polling/redis", "webhook/redis"} {
+		b.Run(mode, func(b *testing.B) { runLoad(b, mode, residents) })
+	}
+}
+
+// walkable are the buttons the harness presses: each brings exactly one new
+// message (a flow step), never a ticket or a menu of the desk.
+func walkable(data string) bool {
+	for _, prefix := range []string{"c:", "f:", "r:", "b:", "k:"} {
+		if strings.HasPrefix(data, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+type loadRun struct {
+	api     *telegramtest.Server
+	webhook string // the webhook URL to post to; empty: long polling
+	signals map[int64]chan struct{}
+}
+
+// act makes the resident press a walkable button of the bot's last message.
+func (l *loadRun) act(b *testing.B, u telegramtest.User, rng *rand.Rand) {
+	last, _ := l.api.LastMessage(u.ID)
+	var choices []telegramtest.Button
+	for _, row := range last.Buttons {
+		for _, btn := range row {
+			if walkable(btn.Data) {
+				choices = append(choices, btn)
+			}
+		}
+	}
+	require.NotEmpty(b, choices, "message %q has a button to press", last.Text)
+	btn := choices[rng.IntN(len(choices))]
+	if l.webhook == "" {
+		l.api.PressData(u, last.MessageID, btn.Data)
+		return
+	}
+	cq := map[string]any{"callback_query": map[string]any{"id": "cq" + strconv.FormatUint(rng.Uint64(), 36),
+		"from":          map[string]any{"id": u.ID, "is_bot": false, "first_name": "R", "language_code": "vi"},
+		"message":       map[string]any{"message_id": last.MessageID, "date": time.Now().Unix(), "chat": map[string]any{"id": u.ID, "type": "private"}},
+		"chat_instance": "1", "data": btn.Data}}
+	cq["update_id"] = l.api.PushUpdate(cq) // registers the callback id with the fake
+	raw, _ := json.Marshal(cq)
+	req, _ := http.NewRequest("POST", l.webhook, bytes.NewReader(raw))
+	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", webhookSecret)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(b, err)
+	resp.Body.Close()
+}
+
+func runLoad(b *testing.B, mode string, residents int) {
+	api := newFakeAPI(b)
+	l := &loadRun{api: api, signals: map[int64]chan struct{}{}}
+	users := make([]telegramtest.User, residents)
+	for i := range users {
+		users[i] = resident(int64(700000+i), "vi")
+		l.signals[users[i].ID] = make(chan struct{}, 1)
+		api.AddChat(users[i].ID, telegramtest.ChatPrivate)
+	}
+	api.OnBotMessage(func(chat int64) {
+		if ch := l.signals[chat]; ch != nil {
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
+		}
+	})
+	env := map[string]string{"TELEGRAM_BOT_TOKEN": api.Token(), "TELEGRAM_API_URL": api.URL(), "DATA_DIR": b.TempDir(),
+		"LOG_LEVEL": "error", "HTTP_ADDR": "127.0.0.1:0"}
+	var commands func() int64
+	var memory func() int64
+	if strings.HasSuffix(mode, "/redis") {
+		url, prefix := testRedis(b)
+		env["REDIS_URL"], env["REDIS_KEY_PREFIX"] = url, prefix
+		commands, memory = redisCounters(b, url)
+	}
+	if strings.HasPrefix(mode, "webhook") {
+		env["WEBHOOK_URL"], env["WEBHOOK_SECRET"] = "https://hotroso.example.test/telegram/hook", webhookSecret
+	}
+	var a *app
+	if strings.HasPrefix(mode, "webhook") {
+		a = startWebhookApp(b, api, env)
+		l.webhook = a.httpBaseURL(b) + "/telegram/hook"
+	} else {
+		a = startWith(b, api, env)
+	}
+	wait := func(u telegramtest.User) {
+		select {
+		case <-l.signals[u.ID]:
+		case <-time.After(wait):
+			b.Fatalf("resident %d got no reply", u.ID)
+		}
+	}
+	// Each resident opens the menu and starts a flow: now they are idle.
+	memBefore := int64(0)
+	if memory != nil {
+		memBefore = memory()
+	}
+	for _, u := range users {
+		if l.webhook == "" {
+			api.SendText(u, "/start")
+		} else {
+			raw := webhookUpdate(5_000_000+u.ID, u.ID, 1, "/start")
+			require.Equal(b, 200, post(b, strings.TrimSuffix(l.webhook, "/telegram/hook"), raw, webhookSecret))
+		}
+	}
+	for _, u := range users {
+		wait(u)
+	}
+	idleBytes := int64(0)
+	if memory != nil {
+		idleBytes = (memory() - memBefore) / int64(residents)
+	}
+
+	var (
+		next      atomic.Int64
+		mu        sync.Mutex
+		latencies = make([]time.Duration, 0, b.N)
+		wg        sync.WaitGroup
+	)
+	cmdBefore := int64(0)
+	if commands != nil {
+		cmdBefore = commands()
+	}
+	cpuBefore := cpuTime()
+	b.ResetTimer()
+	start := time.Now()
+	for i, u := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(i), 7))
+			for next.Add(1) <= int64(b.N) {
+				t0 := time.Now()
+				l.act(b, u, rng)
+				wait(u)
+				took := time.Since(t0)
+				mu.Lock()
+				latencies = append(latencies, took)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	cpu := cpuTime() - cpuBefore
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	pct := func(p float64) float64 {
+		return float64(latencies[min(len(latencies)-1, int(p*float64(len(latencies))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "updates/s")
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.95), "p95-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/update")
+	if commands != nil {
+		b.ReportMetric(float64(commands()-cmdBefore)/float64(b.N), "redis-cmds/update")
+	}
+	if memory != nil && idleBytes > 0 {
+		b.ReportMetric(float64(idleBytes), "redis-B/idle-resident")
+	}
+	a.stop(b)
+}
+
+// cpuTime is this process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// redisCounters reads the server's command count and, on a real Redis,
+// its memory use; on miniredis, the commands it served.
+func redisCounters(b *testing.B, url string) (commands, memory func() int64) {
+	if strings.Contains(url, os.Getenv("REDIS_TEST_URL")) && os.Getenv("REDIS_TEST_URL") != "" {
+		opts, err := goredis.ParseURL(url)
+		require.NoError(b, err)
+		client := goredis.NewClient(opts)
+		b.Cleanup(func() { client.Close() })
+		info := func(section, field string) int64 {
+			text, err := client.Info(context.Background(), section).Result()
+			require.NoError(b, err)
+			for _, line := range strings.Split(text, "\r\n") {
+				if v, ok := strings.CutPrefix(line, field+":"); ok {
+					n, _ := strconv.ParseInt(v, 10, 64)
+					return n
+				}
+			}
+			return 0
+		}
+		return func() int64 { return info("stats", "total_commands_processed") }, func() int64 { return info("memory", "used_memory") }
+	}
+	return nil, nil
+}
+
+// startWebhookApp starts the program in webhook mode and waits until it
+// registered its webhook.
+func startWebhookApp(b *testing.B, api *telegramtest.Server, env map[string]string) *app {
+	ctx, cancel := context.WithCancel(context.Background())
+	a := &app{api: api, env: env, stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	go func() { a.done <- run(ctx, nil, func(k string) string { return env[k] }, a.stdout, a.stderr) }()
+	b.Cleanup(func() { a.stop(b) })
+	_, err := api.WaitCalls("setWebhook", 1, wait)
+	require.NoError(b, err, "stderr: %s", a.stderr.String())
+	return a
+}
+
+// httpBaseURL is the app's HTTP address from its banner.
+func (a *app) httpBaseURL(t testing.TB) string {
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) {
+		if i := strings.Index(a.stdout.String(), "health and metrics on "); i >= 0 {
+			rest := a.stdout.String()[i+len("health and metrics on "):]
+			return strings.TrimSuffix(strings.Fields(rest)[0], ".")
+		}
+		time.Sleep(10 * time.Millisecond) // the banner follows setWebhook closely
+	}
+	t.Fatalf("no banner: %s", a.stdout.String())
+	return ""
+}
