@@ -83,8 +83,8 @@ type Server struct {
 	pushedCount    int64
 	pushedRaw      map[int64][]byte // every pushed update by id, for Redeliver
 	onBotMessage   func(chatID int64)
-	allowedUpdates []string         // nil: Telegram's default set
-	activePolls    int              // getUpdates requests currently blocked waiting
+	allowedUpdates []string // nil: Telegram's default set
+	activePolls    int      // getUpdates requests currently blocked waiting
 	webhookURL     string
 
 	// chats and messages

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/joho/godotenv"
+
+	"github.com/hotroso/hotroso/storage/redis"
 )
 
 // config is the program's configuration; the keys and defaults are the
@@ -22,6 +24,9 @@ type config struct {
 	APIURL           string
 	RedisURL         string
 	RedisKeyPrefix   string
+	RedisAddrs       string
+	RedisMaster      string
+	RedisPassword    string
 	DataDir          string
 	OrganizerIDs     []int64
 	VolunteerChatID  int64
@@ -87,6 +92,9 @@ func loadConfig(getenv func(string) string, requireToken bool) (config, error) {
 		APIURL:           orDefault(getenv("TELEGRAM_API_URL"), "https://api.telegram.org"),
 		RedisURL:         getenv("REDIS_URL"),
 		RedisKeyPrefix:   orDefault(getenv("REDIS_KEY_PREFIX"), "hotroso"),
+		RedisAddrs:       getenv("REDIS_ADDRS"),
+		RedisMaster:      getenv("REDIS_SENTINEL_MASTER"),
+		RedisPassword:    getenv("REDIS_PASSWORD"),
 		DataDir:          orDefault(getenv("DATA_DIR"), "./data"),
 		DefaultLanguage:  orDefault(getenv("DEFAULT_LANGUAGE"), "vi"),
 		HTTPAddr:         orDefault(getenv("HTTP_ADDR"), ":8080"),
@@ -123,6 +131,16 @@ func loadConfig(getenv func(string) string, requireToken bool) (config, error) {
 			return c, &settingError{"REDIS_URL", "want redis://host:port/db or rediss://...; leave it unset to use the embedded store"}
 		}
 	}
+	switch {
+	case c.RedisURL != "" && c.RedisAddrs != "":
+		return c, &settingError{"REDIS_ADDRS", "set either REDIS_URL (one server) or REDIS_ADDRS (a Cluster, or Sentinels with REDIS_SENTINEL_MASTER), not both"}
+	case c.RedisMaster != "" && c.RedisAddrs == "":
+		return c, &settingError{"REDIS_SENTINEL_MASTER", "needs REDIS_ADDRS: the sentinels' host:port, separated by commas"}
+	case c.RedisAddrs != "":
+		if _, err := redis.ParseAddrs(c.RedisAddrs, c.RedisMaster, c.RedisPassword); err != nil {
+			return c, &settingError{"REDIS_ADDRS", "want host:port addresses separated by commas (" + err.Error() + ")"}
+		}
+	}
 	if strings.ContainsAny(c.RedisKeyPrefix, "{} ") {
 		return c, &settingError{"REDIS_KEY_PREFIX", "may not contain braces or spaces; default hotroso"}
 	}
@@ -153,7 +171,7 @@ func loadConfig(getenv func(string) string, requireToken bool) (config, error) {
 			return c, &settingError{"WEBHOOK_URL", "want the public https:// URL Telegram should post updates to; unset it for long polling"}
 		case !secretPattern.MatchString(c.WebhookSecret):
 			return c, &settingError{"WEBHOOK_SECRET", "want 1 to 256 characters of A-Z, a-z, 0-9, _ and -; Telegram sends it back on every update"}
-		case c.RedisURL == "" && getenv("REDIS_ADDRS") == "":
+		case c.RedisURL == "" && c.RedisAddrs == "":
 			return c, &settingError{"WEBHOOK_URL", "webhook mode keeps updates in Redis: set REDIS_URL too, or unset WEBHOOK_URL for long polling"}
 		}
 	}

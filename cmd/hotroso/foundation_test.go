@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -280,4 +281,20 @@ func TestUnknownSubcommandIsAUsageError(t *testing.T) {
 	err := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, &bytes.Buffer{}, &bytes.Buffer{})
 	require.Error(t, err)
 	assert.Equal(t, 2, exitCode(err))
+}
+
+func TestRunsOnRedisAddrs(t *testing.T) {
+	// A Redis Cluster when CI provides one, else one standalone server.
+	addrs := os.Getenv("REDIS_CLUSTER_TEST_ADDRS")
+	if addrs == "" {
+		addrs = miniredis.RunT(t).Addr()
+	}
+	_, prefix := testRedis(t)
+	a := startApp(t, "embedded", map[string]string{"REDIS_ADDRS": addrs, "REDIS_KEY_PREFIX": prefix})
+	assert.Contains(t, a.stdout.String(), "Redis store ("+addrs+")")
+	u := resident(1801, "vi")
+	a.api.SendText(u, "/start")
+	msgs, err := a.api.WaitMessages(u.ID, 1, wait)
+	require.NoError(t, err)
+	assert.Contains(t, msgs[0].Text, "Xin chào bác")
 }

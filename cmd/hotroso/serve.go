@@ -129,6 +129,16 @@ func openStore(ctx context.Context, cfg config) (storage.Store, string, error) {
 		}
 		return s, "Redis store", nil
 	}
+	if cfg.RedisAddrs != "" {
+		opts, err := redis.ParseAddrs(cfg.RedisAddrs, cfg.RedisMaster, cfg.RedisPassword)
+		if err == nil {
+			var s *redis.Store
+			if s, err = redis.OpenUniversal(ctx, opts, redis.WithPrefix(cfg.RedisKeyPrefix)); err == nil {
+				return s, "Redis store (" + cfg.RedisAddrs + ")", nil
+			}
+		}
+		return nil, "", fmt.Errorf("REDIS_ADDRS: cannot connect (%v); check the addresses and REDIS_SENTINEL_MASTER", err)
+	}
 	path := filepath.Join(cfg.DataDir, "hotroso.db")
 	s, err := embedded.Open(path)
 	if err != nil {

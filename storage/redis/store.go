@@ -1,5 +1,7 @@
 // Package redis is the production storage.Store, kept in Redis (standalone,
-// Sentinel or Cluster, through a go-redis UniversalClient).
+// Sentinel or Cluster, through a go-redis UniversalClient). Open takes the
+// URL of a standalone server; OpenUniversal, with options from ParseAddrs,
+// also takes the nodes of a Redis Cluster or the sentinels of a master.
 //
 // Multi-key updates are Lua scripts (scripts.go) whose keys share one hash
 // tag (keys.go), so the store works unchanged on Redis Cluster. Values are

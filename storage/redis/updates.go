@@ -38,12 +38,16 @@ const UpdateShards = 16
 // UpdateGroup is the consumer group of the update streams.
 const UpdateGroup = "workers"
 
-func (k keyspace) updates(shard int) string { return k.prefix + ":{u" + strconv.Itoa(shard) + "}:updates" }
+func (k keyspace) updates(shard int) string {
+	return k.prefix + ":{u" + strconv.Itoa(shard) + "}:updates"
+}
 func (k keyspace) updateSeen(shard int, id int64) string {
 	return k.prefix + ":{u" + strconv.Itoa(shard) + "}:seen:" + strconv.FormatInt(id, 10)
 }
-func (k keyspace) updateOwner(shard int) string { return k.prefix + ":{u" + strconv.Itoa(shard) + "}:owner" }
-func (k keyspace) instances() string            { return k.prefix + ":instances" }
+func (k keyspace) updateOwner(shard int) string {
+	return k.prefix + ":{u" + strconv.Itoa(shard) + "}:owner"
+}
+func (k keyspace) instances() string { return k.prefix + ":instances" }
 
 // enqueueScript stores an update once.
 //
