@@ -284,6 +284,9 @@ func (b *Bot) callDesk(ctx context.Context, ev handlers.Event) (resp handlers.Re
 }
 
 func (b *Bot) answer(ctx context.Context, callbackID, notice string) {
+	if callbackID == "" {
+		return // a forged update: there is nothing to answer
+	}
 	if err := b.sender.AnswerButton(ctx, callbackID, notice); err != nil {
 		b.log.Warn("button not acknowledged", "err", err)
 	}

@@ -24,6 +24,7 @@ const (
 	MaxPhotoSides   = 10000    // Telegram: width + height at most 10000
 	MaxPhotoRatio   = 20       // Telegram: aspect ratio at most 20
 	MaxCallbackData = 64       // Telegram: callback_data up to 64 bytes
+	MaxChoices      = 10       // buttons a step offers; a phone shows about this many
 )
 
 var idPattern = regexp.MustCompile(`^[a-z0-9_]+$`)
@@ -108,6 +109,9 @@ func (l *linter) step(s *Step) {
 		l.add(s.Line, "%s has no way on: give it choices, an answer, or an outcome if the flow ends here", where)
 	case kinds > 1:
 		l.add(s.Line, "%s: give only one of choices, answer and outcome", where)
+	}
+	if len(s.Choices) > MaxChoices {
+		l.add(s.Line, "%s has %d choices; at most %d fit a phone screen: split the step", where, len(s.Choices), MaxChoices)
 	}
 	for i, c := range s.Choices {
 		label := fmt.Sprintf("%s choice %d label", where, i+1)

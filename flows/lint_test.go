@@ -185,3 +185,9 @@ func TestShippedFlowsPassLint(t *testing.T) {
 	problems := Lint(Embedded(), langs)
 	assert.Empty(t, problems, "the shipped flows must lint clean:\n%v", problems)
 }
+
+func TestLintTooManyChoices(t *testing.T) {
+	many := strings.Repeat("      - label: {vi: \"Sang B\", en: \"To B\"}\n        next: b\n", MaxChoices)
+	broken := strings.Replace(baseFlow, "    choices:\n", "    choices:\n"+many, 1)
+	requireProblem(t, lintOne(t, broken), 8, "11 choices", "at most 10")
+}
