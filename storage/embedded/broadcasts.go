@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -33,23 +32,15 @@ func (s *Store) SaveBroadcast(ctx context.Context, in storage.Broadcast) (storag
 		broadcasts := tx.Bucket(bucketBroadcasts)
 		active := tx.Bucket(bucketBroadcastActive)
 		if in.Version == 0 {
-			seq, err := broadcasts.NextSequence()
+			id, err := newID(broadcasts, "broadcast")
 			if err != nil {
 				return err
 			}
-			out.ID = int64(seq)
-			if broadcasts.Get(idKey(out.ID)) != nil {
-				return fmt.Errorf("broadcast %d already exists: the id sequence is behind", out.ID)
-			}
+			out.ID = id
 		} else {
 			old, err := getBroadcast(tx, in.ID)
-			switch {
-			case errors.Is(err, storage.ErrNotFound):
-				return fmt.Errorf("%w: none stored, want version %d", storage.ErrConflict, in.Version)
-			case err != nil:
+			if err := checkVersion(old.Version, err, in.Version); err != nil {
 				return err
-			case old.Version != in.Version:
-				return fmt.Errorf("%w: stored version %d, want %d", storage.ErrConflict, old.Version, in.Version)
 			}
 			if old.Active() {
 				if err := active.Delete(activeBroadcastKey(old)); err != nil {

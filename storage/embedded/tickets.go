@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -33,23 +32,15 @@ func (s *Store) SaveTicket(ctx context.Context, in storage.Ticket) (storage.Tick
 		out.Version = in.Version + 1
 		tickets := tx.Bucket(bucketTickets)
 		if in.Version == 0 {
-			seq, err := tickets.NextSequence()
+			id, err := newID(tickets, "ticket")
 			if err != nil {
 				return err
 			}
-			out.ID = int64(seq)
-			if tickets.Get(idKey(out.ID)) != nil {
-				return fmt.Errorf("ticket %d already exists: the id sequence is behind", out.ID)
-			}
+			out.ID = id
 		} else {
 			old, err := getTicket(tx, in.ID)
-			switch {
-			case errors.Is(err, storage.ErrNotFound):
-				return fmt.Errorf("%w: none stored, want version %d", storage.ErrConflict, in.Version)
-			case err != nil:
+			if err := checkVersion(old.Version, err, in.Version); err != nil {
 				return err
-			case old.Version != in.Version:
-				return fmt.Errorf("%w: stored version %d, want %d", storage.ErrConflict, old.Version, in.Version)
 			}
 			if err := unindexTicket(tx, old); err != nil {
 				return err
