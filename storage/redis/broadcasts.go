@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -102,34 +101,12 @@ func (s *Store) ActiveBroadcasts(ctx context.Context) ([]storage.Broadcast, erro
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}
-	if len(members) == 0 {
-		return nil, nil
+	all, err := loadRecords[storage.Broadcast](ctx, s, op, "broadcast", members, s.keys.broadcast)
+	if err != nil {
+		return nil, err
 	}
-	cmds := make([]*goredis.StringCmd, len(members))
-	pipe := s.client.Pipeline()
-	for i, m := range members {
-		id, err := strconv.ParseInt(m, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("redis: %s: index member %q: %w", op, m, err)
-		}
-		cmds[i] = pipe.HGet(ctx, s.keys.broadcast(id), fieldData)
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
-		return nil, wrapErr(op, err)
-	}
-	out := make([]storage.Broadcast, 0, len(members))
-	for i, cmd := range cmds {
-		data, err := cmd.Bytes()
-		if errors.Is(err, goredis.Nil) {
-			continue
-		}
-		if err != nil {
-			return nil, wrapErr(op, err)
-		}
-		var b storage.Broadcast
-		if err := json.Unmarshal(data, &b); err != nil {
-			return nil, fmt.Errorf("redis: %s: decode broadcast %s: %w", op, members[i], err)
-		}
+	out := make([]storage.Broadcast, 0, len(all))
+	for _, b := range all {
 		if b.Active() {
 			out = append(out, b)
 		}

@@ -237,37 +237,7 @@ func (s *Store) LapsedLeases(ctx context.Context, now time.Time, limit int) ([]s
 // loadTickets loads the tickets that members (ticket set members) name, in
 // that order, skipping any that no longer exist. Errors are wrapped with op.
 func (s *Store) loadTickets(ctx context.Context, op string, members []string) ([]storage.Ticket, error) {
-	if len(members) == 0 {
-		return nil, nil
-	}
-	cmds := make([]*goredis.StringCmd, len(members))
-	pipe := s.client.Pipeline()
-	for i, m := range members {
-		id, err := strconv.ParseInt(m, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("redis: %s: ticket set member %q: %w", op, m, err)
-		}
-		cmds[i] = pipe.HGet(ctx, s.keys.ticket(id), fieldData)
-	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
-		return nil, wrapErr(op, err)
-	}
-	out := make([]storage.Ticket, 0, len(members))
-	for i, cmd := range cmds {
-		data, err := cmd.Bytes()
-		if errors.Is(err, goredis.Nil) {
-			continue
-		}
-		if err != nil {
-			return nil, wrapErr(op, err)
-		}
-		var t storage.Ticket
-		if err := json.Unmarshal(data, &t); err != nil {
-			return nil, fmt.Errorf("redis: %s: decode ticket %s: %w", op, members[i], err)
-		}
-		out = append(out, t)
-	}
-	return out, nil
+	return loadRecords[storage.Ticket](ctx, s, op, "ticket", members, s.keys.ticket)
 }
 
 // leased reports whether a ticket belongs in the leases index.
