@@ -35,8 +35,9 @@ func BenchmarkLoad(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("LOAD_RESIDENTS")); err == nil && v > 0 {
 		residents = v
 	}
+	think, _ := time.ParseDuration(os.Getenv("LOAD_THINK"))
 	for _, mode := range []string{"polling/embedded", "polling/redis", "webhook/redis"} {
-		b.Run(mode, func(b *testing.B) { runLoad(b, mode, residents) })
+		b.Run(mode, func(b *testing.B) { runLoad(b, mode, residents, think) })
 	}
 }
 
@@ -87,7 +88,7 @@ func (l *loadRun) act(b *testing.B, u telegramtest.User, rng *rand.Rand) {
 	resp.Body.Close()
 }
 
-func runLoad(b *testing.B, mode string, residents int) {
+func runLoad(b *testing.B, mode string, residents int, think time.Duration) {
 	api := newFakeAPI(b)
 	l := &loadRun{api: api, signals: map[int64]chan struct{}{}}
 	users := make([]telegramtest.User, residents)
@@ -170,6 +171,10 @@ func runLoad(b *testing.B, mode string, residents int) {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(i), 7))
 			for next.Add(1) <= int64(b.N) {
+				if think > 0 {
+					// A resident reads the step before tapping; spread around think.
+					time.Sleep(think/2 + time.Duration(rng.Int64N(int64(think)))) // simulated reading, not a wait for a result
+				}
 				t0 := time.Now()
 				l.act(b, u, rng)
 				wait(u)
