@@ -194,10 +194,10 @@ func TestDuplicateUpdatesAreHandledOnce(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, a.api.Redeliver(id)) // Telegram sends update 1 again
 		a.api.SendText(u, "/help")              // handled after the copy
-		msgs, err := a.api.WaitMessages(u.ID, 2, wait)
+		_, err = a.api.WaitMessages(u.ID, 2, wait)
 		require.NoError(t, err)
 		require.NoError(t, a.api.WaitUpdatesConsumed(wait))
-		msgs = a.api.Messages(u.ID)
+		msgs := a.api.Messages(u.ID)
 		require.Len(t, msgs, 2, "the repeated update_id is handled once")
 		assert.Contains(t, msgs[1].Text, "Cách dùng")
 	})

@@ -438,7 +438,7 @@ func (s suite) testActiveTicketOf(t *testing.T) {
 	is(a)
 	a = ts.save(release(a))
 	is(a)
-	a = ts.save(closeTicket(a, t0.Add(time.Hour)))
+	ts.save(closeTicket(a, t0.Add(time.Hour)))
 	none()
 	b := ts.save(newTicket(resident, t0.Add(time.Hour)))
 	is(b)
