@@ -184,7 +184,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	handleCtx, cancelHandle := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelHandle()
-	b.work = newDispatcher(b.cfg.Workers, 4*b.cfg.Workers, func(r received) { b.handle(handleCtx, r.update, r.at) })
+	b.work = newDispatcher(b.cfg.Workers, 4*b.cfg.Workers, func(r received) { b.handle(handleCtx, r.update, r.at, false) })
 	b.api.Start(ctx) // returns when ctx ends
 	drained := make(chan struct{})
 	go func() { b.work.close(); close(drained) }()
@@ -213,12 +213,35 @@ type received struct {
 
 // handle handles one update: de-duplicate, convert, call the desk with
 // panic recovery, acknowledge a button, send the replies.
-func (b *Bot) handle(ctx context.Context, upd *models.Update, receivedAt time.Time) {
+//
+// Long polling records the update id before handling it (Telegram has
+// already moved past it, so a crash loses it either way: handled at most
+// once). From a durable queue (webhook mode, afterHandling), the id is only
+// checked before and recorded after handling: an update whose instance died
+// while handling it is handled again by the next holder of its shard, at
+// the price of a second effect if the death came between the effect and the
+// record.
+func (b *Bot) handle(ctx context.Context, upd *models.Update, receivedAt time.Time, afterHandling bool) {
 	kind := updateKind(upd)
-	first, err := b.cfg.Store.FirstSeen(ctx, upd.ID)
+	var (
+		seen bool
+		err  error
+	)
+	if afterHandling {
+		seen, err = b.cfg.Store.Seen(ctx, upd.ID)
+		defer func() {
+			if _, err := b.cfg.Store.FirstSeen(ctx, upd.ID); err != nil {
+				b.log.Warn("handled update not recorded", "update_id", upd.ID, "err", err)
+			}
+		}()
+	} else {
+		var first bool
+		first, err = b.cfg.Store.FirstSeen(ctx, upd.ID)
+		seen = !first
+	}
 	if err != nil {
 		b.log.Warn("update de-duplication unavailable; handling anyway", "update_id", upd.ID, "err", err)
-	} else if !first {
+	} else if seen {
 		b.log.Debug("duplicate update skipped", "update_id", upd.ID)
 		b.cfg.Metrics.Update(kind, "duplicate", 0)
 		return

@@ -104,7 +104,7 @@ func (b *Bot) RunWebhook(ctx context.Context, cfg WebhookConfig) error {
 	handleCtx, cancelHandle := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelHandle()
 	b.work = newDispatcher(b.cfg.Workers, 4*b.cfg.Workers, func(r received) {
-		b.handle(handleCtx, r.update, r.at)
+		b.handle(handleCtx, r.update, r.at, true)
 		if r.ack != nil {
 			r.ack()
 		}

@@ -138,6 +138,11 @@ type Dedup interface {
 	// time it was seen within DedupWindow. Concurrent callers with one id:
 	// exactly one gets true.
 	FirstSeen(ctx context.Context, updateID int64) (bool, error)
+	// Seen reports, without recording anything, whether the update id was
+	// recorded by FirstSeen within DedupWindow. Webhook mode checks it before
+	// handling an update and records the id after, so that an update whose
+	// instance died while handling it is handled again by the next one.
+	Seen(ctx context.Context, updateID int64) (bool, error)
 }
 
 // DedupWindow is how long an update id is remembered.

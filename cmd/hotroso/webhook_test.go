@@ -135,3 +135,35 @@ func TestWebhookTwoInstancesExactlyOnceInOrderAndATakeOver(t *testing.T) {
 	}
 	t.Logf("webhook: %d residents × %d updates, each posted twice, over two instances (one killed midway): %v", residents, perResident, elapsed.Round(time.Millisecond))
 }
+
+func TestWebhookUpdateInFlightAtAKillIsHandledByTheNextInstance(t *testing.T) {
+	url, prefix := testRedis(t)
+	api := newFakeAPI(t)
+	const user = 210000
+	api.AddChat(user, telegramtest.ChatPrivate)
+	env := map[string]string{"TELEGRAM_BOT_TOKEN": api.Token(), "TELEGRAM_API_URL": api.URL(), "REDIS_URL": url, "REDIS_KEY_PREFIX": prefix,
+		"WEBHOOK_URL": "https://hotroso.example.test/telegram/hook", "WEBHOOK_SECRET": webhookSecret, "WEBHOOK_LEASE": "2s",
+		"HTTP_ADDR": "127.0.0.1:0", "LOG_LEVEL": "warn", "DATA_DIR": t.TempDir()}
+	first := startProgram(t, envList(env))
+	base := first.httpBase(t)
+	_, err := api.WaitCalls("setWebhook", 1, wait)
+	require.NoError(t, err)
+
+	// The reply hangs in Telegram; the instance is killed while it waits.
+	api.FailNext("sendMessage", 1, telegramtest.Fault{Delay: time.Minute})
+	require.Equal(t, 200, post(t, base, webhookUpdate(3001, user, 1, "/help"), webhookSecret))
+	require.NoError(t, api.WaitFor(wait, func(*telegramtest.Snapshot) bool { return api.FaultsLeft("sendMessage") == 0 }),
+		"the instance is handling the update")
+	require.NoError(t, first.cmd.Process.Kill())
+	<-first.done
+
+	second := startProgram(t, envList(env))
+	secondBase := second.httpBase(t)
+	msgs, err := api.WaitMessages(user, 1, wait)
+	require.NoError(t, err, "the next instance handles the update the dead one was handling")
+	assert.Contains(t, msgs[0].Text, "Cách dùng")
+	require.Equal(t, 200, post(t, secondBase, webhookUpdate(3002, user, 2, "/menu"), webhookSecret))
+	msgs, err = api.WaitMessages(user, 2, wait)
+	require.NoError(t, err)
+	assert.Len(t, msgs, 2, "handled once, then the next update")
+}

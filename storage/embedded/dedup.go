@@ -39,6 +39,18 @@ func (s *Store) FirstSeen(ctx context.Context, updateID int64) (bool, error) {
 	return first, nil
 }
 
+// Seen reports whether FirstSeen recorded the update id within the window.
+func (s *Store) Seen(ctx context.Context, updateID int64) (bool, error) {
+	now := s.now()
+	var seen bool
+	err := s.view(ctx, fmt.Sprintf("seen %d", updateID), func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketDedup).Get(idKey(updateID))
+		seen = len(v) == 8 && now.Sub(getTime(v)) < storage.DedupWindow
+		return nil
+	})
+	return seen, err
+}
+
 // pruneDedup deletes the dedup entries that fell out of the window, unless
 // that was done less than pruneEvery ago.
 func pruneDedup(tx *bolt.Tx, now time.Time) error {

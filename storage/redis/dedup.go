@@ -17,3 +17,12 @@ func (s *Store) FirstSeen(ctx context.Context, updateID int64) (bool, error) {
 	}
 	return first, nil
 }
+
+// Seen reports whether FirstSeen recorded the update id within the window.
+func (s *Store) Seen(ctx context.Context, updateID int64) (bool, error) {
+	n, err := s.client.Exists(ctx, s.keys.dedup(updateID)).Result()
+	if err != nil {
+		return false, wrapErr(fmt.Sprintf("seen %d", updateID), err)
+	}
+	return n == 1, nil
+}

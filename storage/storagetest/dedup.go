@@ -22,6 +22,21 @@ func (s suite) testDedup(t *testing.T) {
 		}
 	})
 
+	t.Run("SeenOnlyLooks", func(t *testing.T) {
+		st, _ := s.store(t)
+		for range 2 {
+			seen, err := st.Seen(ctx(t), 2002)
+			require.NoError(t, err)
+			assert.False(t, seen, "Seen records nothing")
+		}
+		first, err := st.FirstSeen(ctx(t), 2002)
+		require.NoError(t, err)
+		require.True(t, first, "still the first time after Seen")
+		seen, err := st.Seen(ctx(t), 2002)
+		require.NoError(t, err)
+		assert.True(t, seen)
+	})
+
 	t.Run("IDsAreIndependent", func(t *testing.T) {
 		st, _ := s.store(t)
 		for _, c := range []struct {
@@ -89,6 +104,9 @@ func (s suite) testDedup(t *testing.T) {
 		// The window runs from the first sighting: seeing id 1 again did
 		// not extend it.
 		clock.Advance(storage.DedupWindow/2 + time.Second)
+		seen, err := st.Seen(ctx(t), 1)
+		require.NoError(t, err)
+		assert.False(t, seen, "after the window id 1 is not seen")
 		assert.True(t, first(1), "after the window id 1 is new again")
 		assert.False(t, first(1), "and then remembered again")
 		assert.False(t, first(2), "id 2 is still inside its window")
