@@ -17,7 +17,7 @@ import (
 // program is the hotroso binary (this test binary re-run as main) with
 // pipes to its standard input and output.
 type program struct {
-	t     *testing.T
+	t     testing.TB
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
 
@@ -29,7 +29,7 @@ type program struct {
 }
 
 // startProgram runs `hotroso args...` with only the given environment.
-func startProgram(t *testing.T, env []string, args ...string) *program {
+func startProgram(t testing.TB, env []string, args ...string) *program {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append([]string{"HOTROSO_TEST_MAIN=1", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)

@@ -44,7 +44,7 @@ func post(t testing.TB, base string, raw []byte, secret string) int {
 	return resp.StatusCode
 }
 
-func (p *program) httpBase(t *testing.T) string {
+func (p *program) httpBase(t testing.TB) string {
 	t.Helper()
 	return p.expect(`health and metrics on (http://[0-9.]+:[0-9]+)`)[1]
 }
