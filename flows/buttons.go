@@ -27,6 +27,20 @@ type Button struct {
 	Choice int
 }
 
+// parts is how many ':'-separated parts the kind's data has; 0 for an
+// unknown kind.
+func (k ButtonKind) parts() int {
+	switch k {
+	case ButtonStart, ButtonContinue:
+		return 2
+	case ButtonBack, ButtonRestart, ButtonAsk:
+		return 3
+	case ButtonChoice:
+		return 4
+	}
+	return 0
+}
+
 // StartData is the callback data of a menu button that starts a flow.
 func StartData(flowID string) string { return "f:" + flowID }
 
@@ -56,15 +70,14 @@ func ParseButton(data string) (b Button, ok bool) {
 		return Button{}, false
 	}
 	b.Kind = ButtonKind(parts[0][0])
-	want := map[ButtonKind]int{ButtonStart: 2, ButtonContinue: 2, ButtonChoice: 4, ButtonBack: 3, ButtonRestart: 3, ButtonAsk: 3}[b.Kind]
-	if want == 0 || len(parts) != want {
+	if want := b.Kind.parts(); want == 0 || len(parts) != want {
 		return Button{}, false
 	}
 	b.Flow = parts[1]
 	if !idPattern.MatchString(b.Flow) {
 		return Button{}, false
 	}
-	if want >= 3 {
+	if len(parts) >= 3 {
 		b.Step = parts[2]
 		if !idPattern.MatchString(b.Step) {
 			return Button{}, false

@@ -8,6 +8,7 @@ import (
 	_ "image/png"  // register PNG for image.DecodeConfig
 	"io/fs"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -205,7 +206,7 @@ func (l *linter) text(line int, where string, t Text, limit int) {
 		}
 	}
 	for lang := range t {
-		if !contains(l.langs, lang) {
+		if !slices.Contains(l.langs, lang) {
 			l.add(line, "%s: language %q is not one the bot speaks (%s)", where, lang, strings.Join(l.langs, ", "))
 		}
 	}
@@ -288,15 +289,6 @@ func (l *linter) reachability() {
 	if len(finals) == 0 {
 		l.add(1, "the flow has no final step (a step with an outcome)")
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Lint reads and checks every flow file in fsys for the given languages and

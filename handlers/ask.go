@@ -144,7 +144,7 @@ func (d *Desk) addNote(ctx context.Context, t storage.Ticket, text string) error
 		saved, err := d.store.SaveTicket(ctx, t)
 		if err == nil {
 			if saved.State == storage.TicketOpen {
-				d.editCard(ctx, saved, d.cardText(ctx, saved))
+				d.editCard(ctx, saved, d.cardTextIn(d.defaultLang, saved))
 			}
 			return nil
 		}

@@ -16,7 +16,7 @@ import (
 // group, or to each volunteer on duty when there is no group. An escalated
 // ticket's card says how long it has waited.
 func (d *Desk) announce(ctx context.Context, t storage.Ticket, escalated bool) {
-	text := d.cardText(ctx, t)
+	text := d.cardTextIn(d.defaultLang, t)
 	if escalated {
 		text = d.texts.T(d.defaultLang, "card.escalated", "min", strconv.Itoa(int(d.now().Sub(t.CreatedAt).Minutes()))) + "\n" + text
 	}
@@ -90,11 +90,6 @@ func (d *Desk) editCard(ctx context.Context, t storage.Ticket, text string) {
 	if err := d.messenger.Edit(ctx, t.CardChatID, t.CardMessageID, text, buttons); err != nil {
 		d.log.Warn("card not updated", "ticket", t.ID, "err", err)
 	}
-}
-
-// cardText is a ticket's card in the default language.
-func (d *Desk) cardText(_ context.Context, t storage.Ticket) string {
-	return d.cardTextIn(d.defaultLang, t)
 }
 
 // cardTextIn describes a waiting ticket for volunteers: where the resident

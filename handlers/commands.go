@@ -188,7 +188,7 @@ func (d *Desk) text(ctx context.Context, r *request) (Response, error) {
 		id, _ := strconv.ParseInt(strings.TrimPrefix(s.Awaiting, awaitingBcTime), 10, 64)
 		return d.broadcastTime(ctx, r, id)
 	}
-	if t, ok, err := d.currentTicket(ctx, r); err != nil {
+	if t, ok, err := d.heldTicket(ctx, r, s); err != nil {
 		return Response{}, err
 	} else if ok {
 		return d.fromVolunteer(ctx, r, t)
@@ -230,17 +230,19 @@ func (d *Desk) unplaced(ctx context.Context, r *request, s storage.Session) (Res
 // media handles photos, voice notes, stickers and files: relayed between a
 // volunteer and the resident they help, else a kind hint.
 func (d *Desk) media(ctx context.Context, r *request) (Response, error) {
-	if canOrganize(r.user) {
-		if s, err := d.session(ctx, r.ChatID); err != nil {
+	if canVolunteer(r.user) {
+		s, err := d.session(ctx, r.ChatID)
+		if err != nil {
 			return Response{}, err
-		} else if s.Awaiting == awaitingBroadcast {
+		}
+		if s.Awaiting == awaitingBroadcast && canOrganize(r.user) {
 			return d.broadcastContent(ctx, r)
 		}
-	}
-	if t, ok, err := d.currentTicket(ctx, r); err != nil {
-		return Response{}, err
-	} else if ok && r.Media != MediaSticker {
-		return d.mediaFromVolunteer(ctx, r, t)
+		if t, ok, err := d.heldTicket(ctx, r, s); err != nil {
+			return Response{}, err
+		} else if ok && r.Media != MediaSticker {
+			return d.mediaFromVolunteer(ctx, r, t)
+		}
 	}
 	t, err := d.store.ActiveTicketOf(ctx, r.UserID)
 	switch {

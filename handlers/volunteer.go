@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -163,14 +164,23 @@ func (d *Desk) switchTo(ctx context.Context, r *request, id int64) (Response, er
 	return d.reply(r, d.ticketBrief(r.lang, t, 0), nil), nil
 }
 
-// currentTicket returns the claimed ticket a volunteer's messages go to.
+// currentTicket returns the claimed ticket a volunteer's messages go to,
+// loading the volunteer's session.
 func (d *Desk) currentTicket(ctx context.Context, r *request) (storage.Ticket, bool, error) {
 	if !canVolunteer(r.user) {
 		return storage.Ticket{}, false, nil
 	}
 	s, err := d.session(ctx, r.ChatID)
-	if err != nil || s.CurrentTicket == 0 {
+	if err != nil {
 		return storage.Ticket{}, false, err
+	}
+	return d.heldTicket(ctx, r, s)
+}
+
+// heldTicket is currentTicket for a session the caller already loaded.
+func (d *Desk) heldTicket(ctx context.Context, r *request, s storage.Session) (storage.Ticket, bool, error) {
+	if !canVolunteer(r.user) || s.CurrentTicket == 0 {
+		return storage.Ticket{}, false, nil
 	}
 	t, err := d.store.GetTicket(ctx, s.CurrentTicket)
 	if errors.Is(err, storage.ErrNotFound) {
@@ -245,7 +255,7 @@ func (d *Desk) doneAsk(ctx context.Context, r *request) (Response, error) {
 // close closes a ticket with an outcome, logs the assist, and asks the
 // resident to rate it.
 func (d *Desk) close(ctx context.Context, r *request, id int64, outcome string) (Response, error) {
-	if !contains(ticketOutcomes, outcome) {
+	if !slices.Contains(ticketOutcomes, outcome) {
 		return d.refuse(r, "close"), nil
 	}
 	t, err := d.store.GetTicket(ctx, id)
@@ -367,15 +377,6 @@ func (d *Desk) notice(r *request, text string) Response {
 		return Response{Notice: text}
 	}
 	return Response{Replies: []Reply{{ChatID: r.ChatID, Text: text}}}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // waited renders a waiting time shortly, e.g. "12 phút" / "12 min".
