@@ -190,12 +190,19 @@ func (s *Store) TakeOverUpdates(ctx context.Context, shard int, consumer string)
 
 // ReadUpdates reads up to count new updates of the shard for consumer,
 // waiting up to block for the first.
+//
+// The consumer group is made by TakeOverUpdates; if it has gone (the stream
+// was deleted), it is made again here.
 func (s *Store) ReadUpdates(ctx context.Context, shard int, consumer string, count int, block time.Duration) ([]storage.QueuedUpdate, error) {
-	if err := s.ensureGroup(ctx, shard); err != nil {
-		return nil, err
+	args := &goredis.XReadGroupArgs{Group: UpdateGroup, Consumer: consumer,
+		Streams: []string{s.keys.updates(shard), ">"}, Count: int64(count), Block: block}
+	streams, err := s.client.XReadGroup(ctx, args).Result()
+	if err != nil && strings.HasPrefix(err.Error(), "NOGROUP") {
+		if err := s.ensureGroup(ctx, shard); err != nil {
+			return nil, err
+		}
+		streams, err = s.client.XReadGroup(ctx, args).Result()
 	}
-	streams, err := s.client.XReadGroup(ctx, &goredis.XReadGroupArgs{Group: UpdateGroup, Consumer: consumer,
-		Streams: []string{s.keys.updates(shard), ">"}, Count: int64(count), Block: block}).Result()
 	if errors.Is(err, goredis.Nil) {
 		return nil, nil
 	}
