@@ -1,0 +1,151 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hotroso/hotroso/bot/telegramtest"
+)
+
+// joinVolunteer makes a volunteer through an organizer's invite.
+func joinVolunteer(t *testing.T, org, vol *chat, name string) {
+	t.Helper()
+	org.say("/invite")
+	text := org.nextText()
+	i := strings.Index(text, "start=")
+	require.Positive(t, i)
+	vol.say("/start " + strings.Fields(text[i+len("start="):])[0])
+	vol.next()
+	vol.say(name)
+	require.Contains(t, vol.nextText(), name)
+}
+
+func TestVolunteerDutyQueueNextReleaseAndRemoval(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		a := startApp(t, backend, map[string]string{"ORGANIZER_IDS": "900"}) // no group: cards go to volunteers on duty
+		org, vol, res := newChat(t, a, 900, "vi"), newChat(t, a, 510, "vi"), newChat(t, a, 45, "vi")
+		joinVolunteer(t, org, vol, "Minh - Đoàn phường Sầm Sơn")
+
+		vol.say("/off")
+		assert.Contains(t, vol.nextText(), "nghỉ trực")
+		res.say("/ask")
+		res.next()
+		vol.say("/queue")
+		queue := vol.nextText()
+		assert.Contains(t, queue, "Có 1 câu hỏi đang chờ", "off duty: no card, but the queue shows it")
+		vol.say("/on")
+		assert.Contains(t, vol.nextText(), "đang trực")
+
+		vol.say("/next")
+		assert.Contains(t, vol.nextText(), "❓ Câu hỏi #1")
+		assert.Contains(t, res.nextText(), "Minh - Đoàn phường Sầm Sơn đã nhận")
+		vol.say("/release")
+		both := vol.nextText() + "\n" + vol.nextText() // the new card comes before the reply
+		assert.Contains(t, both, "Đã trả câu hỏi #1 về hàng chờ")
+		assert.Contains(t, both, "❓ Câu hỏi #1", "announced again to volunteers on duty")
+		assert.Contains(t, res.nextText(), "trả câu hỏi của bác về hàng chờ")
+
+		vol.say("/next")
+		vol.next()
+		res.next()
+		org.say("/volunteers")
+		list := org.next()
+		assert.Contains(t, list.Text, "Minh - Đoàn phường Sầm Sơn (đang trực)")
+		org.press("Xoá Minh - Đoàn phường …")
+		assert.Contains(t, org.nextText(), "câu hỏi họ đang giữ đã về hàng chờ")
+		assert.Contains(t, res.nextText(), "hàng chờ", "the resident's question is waiting again")
+		require.NoError(t, a.api.WaitFor(wait, func(s *telegramtest.Snapshot) bool {
+			m, _ := s.LastMessage(vol.user.ID)
+			return strings.Contains(m.Text, "đưa bạn ra khỏi đội")
+		}))
+		vol.seen = len(a.api.Messages(vol.user.ID))
+		vol.say("/next")
+		assert.Contains(t, vol.nextText(), "chỉ dành cho tình nguyện viên", "no longer a volunteer")
+	})
+}
+
+func TestBroadcastScheduleAudienceAndControls(t *testing.T) {
+	env := appEnv(t, "embedded", map[string]string{"ORGANIZER_IDS": "900", "QUIET_HOURS": "0-0"})
+	api := newFakeAPI(t)
+	env["TELEGRAM_BOT_TOKEN"], env["TELEGRAM_API_URL"] = api.Token(), api.URL()
+	a := startWith(t, api, env)
+	org := newChat(t, a, 900, "vi")
+	for i, commune := range []string{"tho xuan", "tho xuan", "sam son"} {
+		res := newChat(t, a, int64(46+i), "vi")
+		res.say("/commune")
+		res.next()
+		res.say(commune)
+		res.next()
+		res.press(map[string]string{"tho xuan": "Xã Thọ Xuân", "sam son": "Phường Sầm Sơn"}[commune])
+		res.next()
+	}
+
+	org.say("/broadcast")
+	org.next()
+	org.say("Thứ bảy này tập huấn VNeID ở nhà văn hoá xã")
+	org.next()
+	org.press("Một xã/phường")
+	org.next()
+	org.say("thọ xuân")
+	org.next()
+	org.press("Xã Thọ Xuân")
+	org.next() // the copy
+	assert.Contains(t, org.nextText(), "Gửi tới 2 người (Xã Thọ Xuân)")
+	org.press("⏰ Hẹn giờ")
+	org.next()
+	org.say("không phải giờ")
+	assert.Contains(t, org.nextText(), "Không hiểu giờ này")
+	later := time.Now().Add(48 * time.Hour).In(time.FixedZone("ICT", 7*3600)).Format("2/1 15:04")
+	org.say(later) // two days ahead: it must not start by itself during the test
+	progress := org.next()
+	require.Contains(t, progress.Text, "Hẹn gửi lúc")
+	controls := func() {
+		t.Helper()
+		_, err := api.WaitMessage(900, wait, func(m telegramtest.Message) bool {
+			return strings.HasPrefix(m.Text, "📣 Thông báo #") && m.HasButton("⏸ Tạm dừng")
+		})
+		require.NoError(t, err, "the progress message gets its buttons")
+	}
+	controls()
+	_, err := api.PressButton(org.user, "⏸ Tạm dừng")
+	require.NoError(t, err)
+	require.NoError(t, api.WaitFor(wait, func(s *telegramtest.Snapshot) bool {
+		return strings.Contains(lastProgress(s, 900), "Đang tạm dừng")
+	}))
+	_, err = api.PressButton(org.user, "▶️ Tiếp tục")
+	require.NoError(t, err)
+	require.NoError(t, api.WaitFor(2*time.Minute, func(s *telegramtest.Snapshot) bool {
+		return strings.Contains(lastProgress(s, 900), "Đã gửi xong")
+	}), "resumed, it goes out at once")
+	got := copiesPerChat(api)
+	assert.Equal(t, 1, got[46])
+	assert.Equal(t, 1, got[47])
+	assert.Zero(t, got[48], "another commune")
+
+	org.seen = len(api.Messages(900))
+	org.say("/broadcast")
+	org.next()
+	org.say("Một thông báo sẽ bị huỷ")
+	org.next()
+	org.press("Tất cả mọi người")
+	org.next()
+	org.next()
+	org.press("⏰ Hẹn giờ")
+	org.next()
+	org.say(later)
+	org.next()
+	require.NoError(t, api.WaitFor(wait, func(s *telegramtest.Snapshot) bool {
+		m, _ := s.LastMessage(900)
+		return strings.HasPrefix(m.Text, "📣 Thông báo #2") && m.HasButton("✖️ Huỷ")
+	}), "the second progress message gets its buttons")
+	_, err = api.PressButton(org.user, "✖️ Huỷ")
+	require.NoError(t, err)
+	require.NoError(t, api.WaitFor(wait, func(s *telegramtest.Snapshot) bool {
+		return strings.Contains(lastProgress(s, 900), "Đã huỷ")
+	}))
+	assert.Equal(t, got, copiesPerChat(api), "the canceled one sent nothing")
+}
