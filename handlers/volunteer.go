@@ -110,11 +110,7 @@ func (d *Desk) next(ctx context.Context, r *request) (Response, error) {
 	if len(open) == 0 {
 		return d.reply(r, d.t(r, "queue.empty"), nil), nil
 	}
-	resp, err := d.claim(ctx, r, open[0].ID)
-	if resp.Notice != "" && len(resp.Replies) == 0 {
-		resp.Replies = []Reply{{ChatID: r.ChatID, Text: resp.Notice}}
-	}
-	return resp, err
+	return d.claim(ctx, r, open[0].ID) // a command: claim's notices come as replies
 }
 
 // queue lists the open tickets with claim buttons, and the volunteer's own.
