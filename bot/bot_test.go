@@ -158,9 +158,7 @@ func senderFor(t *testing.T, r *running) (*Sender, *fakeSleep) {
 func TestSenderWaitsOutTooManyRequestsAndRetries(t *testing.T) {
 	r := startBot(t)
 	u := telegramtest.User{ID: 15}
-	r.api.SendText(u, "hi")
-	_, err := r.api.WaitMessages(u.ID, 1, wait)
-	require.NoError(t, err)
+	r.api.AddChat(u.ID, telegramtest.ChatPrivate) // the user has opened the chat
 
 	s, sleeper := senderFor(t, r)
 	r.api.FailNext("sendMessage", 2, telegramtest.Fault{Status: 429, RetryAfter: 3})
@@ -170,15 +168,13 @@ func TestSenderWaitsOutTooManyRequestsAndRetries(t *testing.T) {
 	require.NotEmpty(t, sleeper.waits)
 	assert.GreaterOrEqual(t, sleeper.waits[0], 2*time.Second, "waited about retry_after")
 	assert.LessOrEqual(t, sleeper.waits[0], 3*time.Second)
-	assert.Len(t, r.api.CallsOf("sendMessage"), 4, "1 earlier reply, 2 refused, 1 delivered")
+	assert.Len(t, r.api.CallsOf("sendMessage"), 3, "2 refused, 1 delivered")
 }
 
 func TestSenderRetriesServerErrors(t *testing.T) {
 	r := startBot(t)
 	u := telegramtest.User{ID: 16}
-	r.api.SendText(u, "hi")
-	_, err := r.api.WaitMessages(u.ID, 1, wait)
-	require.NoError(t, err)
+	r.api.AddChat(u.ID, telegramtest.ChatPrivate) // the user has opened the chat
 	s, _ := senderFor(t, r)
 	r.api.FailNext("sendMessage", 1, telegramtest.Fault{Status: 500})
 	require.NoError(t, sendErr(s.Send(context.Background(), u.ID, handlers.Reply{Text: "through"})))
@@ -191,12 +187,10 @@ func TestSenderMarksUsersWhoBlockedTheBot(t *testing.T) {
 	u := telegramtest.User{ID: 17}
 	ctx := context.Background()
 	require.NoError(t, r.store.PutUser(ctx, storage.User{ID: u.ID, Role: storage.RoleResident}))
-	r.api.SendText(u, "hi")
-	_, err := r.api.WaitMessages(u.ID, 1, wait)
-	require.NoError(t, err)
+	r.api.AddChat(u.ID, telegramtest.ChatPrivate) // the user has opened the chat
 	r.api.BlockedBy(u.ID)
 	s, _ := senderFor(t, r)
-	err = sendErr(s.Send(ctx, u.ID, handlers.Reply{Text: "anyone?"}))
+	err := sendErr(s.Send(ctx, u.ID, handlers.Reply{Text: "anyone?"}))
 	assert.ErrorIs(t, err, ErrBlocked)
 	stored, err := r.store.GetUser(ctx, u.ID)
 	require.NoError(t, err)
@@ -206,9 +200,7 @@ func TestSenderMarksUsersWhoBlockedTheBot(t *testing.T) {
 func TestPhotoWithALongCaptionSendsTheTextAfterIt(t *testing.T) {
 	r := startBot(t)
 	u := telegramtest.User{ID: 18}
-	r.api.SendText(u, "hi")
-	_, err := r.api.WaitMessages(u.ID, 1, wait)
-	require.NoError(t, err)
+	r.api.AddChat(u.ID, telegramtest.ChatPrivate) // the user has opened the chat
 	s, _ := senderFor(t, r)
 	png := []byte("\x89PNG\r\n\x1a\n")
 	text := strings.Repeat("chú thích ", 150) // 1,500 characters: over the caption limit
