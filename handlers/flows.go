@@ -170,10 +170,8 @@ func (d *Desk) recordFunnel(ctx context.Context, p flows.Progress) {
 	if p.Step.Final() {
 		events = append(events, storage.FunnelEvent{At: now, Kind: storage.FlowFinished, FlowID: p.Flow.ID, FlowVersion: p.Flow.Version, Step: p.Step.ID, Outcome: string(p.Step.Outcome)})
 	}
-	for _, e := range events {
-		if err := d.store.RecordFunnel(ctx, e); err != nil {
-			d.log.Warn("funnel event not recorded", "kind", e.Kind, "flow", e.FlowID, "err", err)
-		}
+	if err := d.store.RecordFunnel(ctx, events...); err != nil {
+		d.log.Warn("funnel events not recorded", "flow", p.Flow.ID, "err", err)
 	}
 }
 

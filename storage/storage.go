@@ -150,8 +150,8 @@ const DedupWindow = 24 * time.Hour
 
 // Funnel records anonymous flow events for reports.
 type Funnel interface {
-	// RecordFunnel appends an event.
-	RecordFunnel(ctx context.Context, e FunnelEvent) error
+	// RecordFunnel appends the events in order, in one atomic step.
+	RecordFunnel(ctx context.Context, events ...FunnelEvent) error
 	// FunnelEvents returns events with from <= At < to, oldest first.
 	FunnelEvents(ctx context.Context, from, to time.Time) ([]FunnelEvent, error)
 }

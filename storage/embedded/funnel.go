@@ -12,22 +12,39 @@ import (
 	"github.com/hotroso/hotroso/storage"
 )
 
-// RecordFunnel appends the event. A zero At is set to the store's clock.
-func (s *Store) RecordFunnel(ctx context.Context, e storage.FunnelEvent) error {
-	if e.At.IsZero() {
-		e.At = s.now()
+// RecordFunnel appends the events, in order, in one transaction. A zero At
+// is set to the store's clock.
+func (s *Store) RecordFunnel(ctx context.Context, events ...storage.FunnelEvent) error {
+	if len(events) == 0 {
+		return nil
 	}
-	data, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("embedded: record funnel %s: encode: %w", e.Kind, err)
+	type entry struct {
+		at   time.Time
+		data []byte
 	}
-	return s.update(ctx, fmt.Sprintf("record funnel %s", e.Kind), func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketFunnel)
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
+	entries := make([]entry, 0, len(events))
+	for _, e := range events {
+		if e.At.IsZero() {
+			e.At = s.now()
 		}
-		return b.Put(funnelKey(e.At, seq), data)
+		data, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("embedded: record funnel %s: encode: %w", e.Kind, err)
+		}
+		entries = append(entries, entry{e.At, data})
+	}
+	return s.update(ctx, fmt.Sprintf("record funnel %s", events[0].Kind), func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketFunnel)
+		for _, e := range entries {
+			seq, err := b.NextSequence()
+			if err != nil {
+				return err
+			}
+			if err := b.Put(funnelKey(e.at, seq), e.data); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

@@ -13,20 +13,28 @@ import (
 	"github.com/hotroso/hotroso/storage"
 )
 
-// RecordFunnel appends the event. A zero At is set to the store's clock.
-// Beyond the funnel cap (WithFunnelCap) the oldest events are dropped.
-func (s *Store) RecordFunnel(ctx context.Context, e storage.FunnelEvent) error {
-	op := fmt.Sprintf("record funnel %s", e.Kind)
-	if e.At.IsZero() {
-		e.At = s.now()
+// RecordFunnel appends the events, in order, in one script. A zero At is
+// set to the store's clock. Beyond the funnel cap (WithFunnelCap) the oldest
+// events are dropped.
+func (s *Store) RecordFunnel(ctx context.Context, events ...storage.FunnelEvent) error {
+	if len(events) == 0 {
+		return nil
 	}
-	data, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("redis: %s: encode: %w", op, err)
+	op := fmt.Sprintf("record funnel %s", events[0].Kind)
+	args := make([]any, 0, 1+2*len(events))
+	args = append(args, s.funnelCap)
+	for _, e := range events {
+		if e.At.IsZero() {
+			e.At = s.now()
+		}
+		data, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("redis: %s: encode: %w", op, err)
+		}
+		args = append(args, strconv.FormatInt(e.At.UnixMilli(), 10), data)
 	}
 	keys := []string{s.keys.funnel(), s.keys.funnelSeq()}
-	err = recordFunnelCmd.Run(ctx, s.client, keys, strconv.FormatInt(e.At.UnixMilli(), 10), data, s.funnelCap).Err()
-	if err != nil {
+	if err := recordFunnelCmd.Run(ctx, s.client, keys, args...).Err(); err != nil {
 		return wrapErr(op, err)
 	}
 	return nil

@@ -51,22 +51,24 @@ redis.call("HSET", KEYS[1], "blocked", ARGV[1], "updated_at", ARGV[2])
 return 1
 `)
 
-// recordFunnelCmd appends a funnel event and trims the oldest (by At) beyond
-// the cap. The member is the event prefixed with a fixed-width sequence
+// recordFunnelCmd appends funnel events and trims the oldest (by At) beyond
+// the cap. Each member is the event prefixed with a fixed-width sequence
 // number: unique, and in recording order among events of the same score.
 //
 // KEYS[1] -> p:{f}:funnel
 // KEYS[2] -> p:{f}:funnel:seq
-// ARGV[1] -> score: At unix ms
-// ARGV[2] -> event JSON
-// ARGV[3] -> how many events to keep at most
+// ARGV[1] -> how many events to keep at most
+// ARGV[2], ARGV[3], ... -> score (At unix ms), event JSON, for each event
 //
-// Returns the event's sequence number.
+// Returns the last event's sequence number.
 var recordFunnelCmd = goredis.NewScript(`
-local seq = redis.call("INCR", KEYS[2])
-redis.call("ZADD", KEYS[1], ARGV[1], string.format("%020d", seq) .. ":" .. ARGV[2])
+local seq = 0
+for i = 2, #ARGV, 2 do
+	seq = redis.call("INCR", KEYS[2])
+	redis.call("ZADD", KEYS[1], ARGV[i], string.format("%020d", seq) .. ":" .. ARGV[i + 1])
+end
 local n = redis.call("ZCARD", KEYS[1])
-local keep = tonumber(ARGV[3])
+local keep = tonumber(ARGV[1])
 if n > keep then
 	redis.call("ZREMRANGEBYRANK", KEYS[1], 0, n - keep - 1)
 end

@@ -56,6 +56,22 @@ func (s suite) testFunnel(t *testing.T) {
 		assert.Empty(t, events(e2.At, e2.At), "from equal to to")
 	})
 
+	t.Run("SeveralInOneCall", func(t *testing.T) {
+		st, clock := s.store(t)
+		at := clock.Now()
+		require.NoError(t, st.RecordFunnel(ctx(t)), "no events: nothing to do")
+		require.NoError(t, st.RecordFunnel(ctx(t),
+			storage.FunnelEvent{At: at, Kind: storage.FlowStarted, FlowID: "vneid"},
+			storage.FunnelEvent{At: at, Kind: storage.StepEntered, FlowID: "vneid", Step: "welcome"},
+			storage.FunnelEvent{At: at, Kind: storage.FlowFinished, FlowID: "vneid", Step: "done", Outcome: "done"}))
+		got, err := st.FunnelEvents(ctx(t), at, at.Add(time.Second))
+		require.NoError(t, err)
+		require.Len(t, got, 3)
+		for i, kind := range []storage.FunnelKind{storage.FlowStarted, storage.StepEntered, storage.FlowFinished} {
+			assert.Equal(t, kind, got[i].Kind, "recorded in order, same At")
+		}
+	})
+
 	t.Run("ZeroAtUsesClock", func(t *testing.T) {
 		st, clock := s.store(t)
 		require.NoError(t, st.RecordFunnel(ctx(t), storage.FunnelEvent{Kind: storage.FlowStarted, FlowID: "f"}))
