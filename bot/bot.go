@@ -113,11 +113,12 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 }
 
 // httpClient keeps as many idle connections to Telegram as there are
-// workers; the default client keeps 2 and reconnects for most requests.
+// workers (the default client keeps 2 and reconnects for most requests) and
+// sends each request body in one piece.
 func httpClient(pollTimeout time.Duration, workers int) *http.Client {
 	return &http.Client{
 		Timeout: pollTimeout + 15*time.Second, // must outlast a long poll
-		Transport: &http.Transport{
+		Transport: bufferedBodies{next: &http.Transport{
 			Proxy:               http.ProxyFromEnvironment,
 			DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			MaxIdleConns:        workers + 8,
@@ -125,7 +126,7 @@ func httpClient(pollTimeout time.Duration, workers int) *http.Client {
 			IdleConnTimeout:     90 * time.Second,
 			TLSHandshakeTimeout: 10 * time.Second,
 			ForceAttemptHTTP2:   true,
-		},
+		}},
 	}
 }
 
