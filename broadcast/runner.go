@@ -193,6 +193,9 @@ func (r *Runner) finish(ctx context.Context, b storage.Broadcast) error {
 	}
 	r.cfg.Log.Info("broadcast done", "broadcast", b.ID, "sent", counts.Sent, "blocked", counts.Blocked, "failed", counts.Failed)
 	r.cfg.Progress(ctx, saved, counts, true)
+	if err := r.cfg.Store.ReleaseRecipients(ctx, b.ID); err != nil {
+		return fmt.Errorf("broadcast %d: release recipients: %w", b.ID, err)
+	}
 	return nil
 }
 

@@ -123,6 +123,12 @@ func TestEveryRecipientGetsExactlyOneAndBlockedAreMarked(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, storage.BroadcastDone, done.State)
 	require.Len(t, f.final, 1, "one final report")
+
+	// Done, its recipients are released: nothing more is handed out.
+	require.NoError(t, f.store.AddRecipients(context.Background(), b.ID, []int64{201}))
+	taken, err := f.store.TakeRecipients(context.Background(), b.ID, 10, f.clock.Now())
+	require.NoError(t, err)
+	assert.Empty(t, taken, "a done broadcast's recipients are released")
 }
 
 func TestA429PausesEverySenderForRetryAfter(t *testing.T) {

@@ -313,6 +313,11 @@ func (d *Desk) broadcastControl(ctx context.Context, r *request, id int64, actio
 			return Response{}, fmt.Errorf("handlers: broadcast counts: %w", err)
 		}
 		d.BroadcastProgress(ctx, saved, counts, saved.State == storage.BroadcastCanceled)
+		if saved.State == storage.BroadcastCanceled {
+			if err := d.store.ReleaseRecipients(ctx, id); err != nil {
+				d.log.Warn("recipients of a canceled broadcast not released", "broadcast", id, "err", err)
+			}
+		}
 		if saved.ProgressMessageID == 0 {
 			return d.reply(r, d.progressText(r.lang, saved, counts), nil), nil
 		}

@@ -397,6 +397,11 @@ type Broadcasts interface {
 	ReclaimInFlight(ctx context.Context, id int64, before time.Time) (int, error)
 	// BroadcastCounts returns the broadcast's counts.
 	BroadcastCounts(ctx context.Context, id int64) (BroadcastCounts, error)
+	// ReleaseRecipients forgets who a broadcast that has ended (done or
+	// canceled) was for: its pending and in-flight recipients and their
+	// results. Only its counts stay, with none in flight. Afterwards nothing
+	// is taken or reclaimed for it, and RecordDelivery reports false.
+	ReleaseRecipients(ctx context.Context, id int64) error
 }
 
 // Limiter is a rate limiter shared by every instance on one store, for

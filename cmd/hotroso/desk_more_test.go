@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotroso/hotroso/bot/telegramtest"
+	"github.com/hotroso/hotroso/storage"
 )
 
 // joinVolunteer makes a volunteer through an organizer's invite.
@@ -148,4 +150,16 @@ func TestBroadcastScheduleAudienceAndControls(t *testing.T) {
 		return strings.Contains(lastProgress(s, 900), "Đã huỷ")
 	}))
 	assert.Equal(t, got, copiesPerChat(api), "the canceled one sent nothing")
+
+	// Both have ended: the store keeps their counts, not their recipients.
+	a.stop(t)
+	store := openStoreOf(t, a)
+	for id, want := range map[int64]storage.BroadcastCounts{1: {Total: 2, Sent: 2}, 2: {Total: 4}} {
+		counts, err := store.BroadcastCounts(context.Background(), id)
+		require.NoError(t, err)
+		assert.Equal(t, want, counts, "broadcast %d", id)
+		left, err := store.TakeRecipients(context.Background(), id, 10, time.Now())
+		require.NoError(t, err)
+		assert.Empty(t, left, "broadcast %d's recipients were released", id)
+	}
 }

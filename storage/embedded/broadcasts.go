@@ -128,11 +128,12 @@ type recipientState struct {
 	InFlight                     int64 // entries in bucketInFlight
 	Seq                          int64 // the last take sequence number
 	Tail                         int64 // the next pending position to append at
+	Released                     int64 // 1 once ReleaseRecipients ran; stored last, absent before it existed
 }
 
 // fields lists the state's numbers in their stored order.
 func (st *recipientState) fields() []*int64 {
-	return []*int64{&st.Total, &st.Sent, &st.Blocked, &st.Failed, &st.InFlight, &st.Seq, &st.Tail}
+	return []*int64{&st.Total, &st.Sent, &st.Blocked, &st.Failed, &st.InFlight, &st.Seq, &st.Tail, &st.Released}
 }
 
 func loadRecipientState(tx *bolt.Tx, id int64) (recipientState, error) {
@@ -142,11 +143,12 @@ func loadRecipientState(tx *bolt.Tx, id int64) (recipientState, error) {
 		return st, nil
 	}
 	fields := st.fields()
-	if len(raw) != 8*len(fields) {
+	// A state saved before Released existed lacks the last number.
+	if len(raw) != 8*len(fields) && len(raw) != 8*(len(fields)-1) {
 		return st, fmt.Errorf("corrupt state of broadcast %d: %d bytes", id, len(raw))
 	}
-	for i, f := range fields {
-		*f = getInt(raw[8*i:])
+	for i := range len(raw) / 8 {
+		*fields[i] = getInt(raw[8*i:])
 	}
 	return st, nil
 }
@@ -215,7 +217,7 @@ func (s *Store) TakeRecipients(ctx context.Context, id int64, n int, now time.Ti
 	err := s.update(ctx, fmt.Sprintf("take recipients of broadcast %d", id), func(tx *bolt.Tx) error {
 		out = nil // afresh: fn may run again
 		st, err := loadRecipientState(tx, id)
-		if err != nil {
+		if err != nil || st.Released != 0 {
 			return err
 		}
 		pending, results, taken := tx.Bucket(bucketPending), tx.Bucket(bucketResults), tx.Bucket(bucketTaken)
@@ -288,7 +290,7 @@ func (s *Store) RecordDelivery(ctx context.Context, id, userID int64, result sto
 			return nil
 		}
 		st, err := loadRecipientState(tx, id)
-		if err != nil {
+		if err != nil || st.Released != 0 {
 			return err
 		}
 		if err := results.Put(rk, []byte(result)); err != nil {
@@ -347,7 +349,7 @@ func (s *Store) ReclaimInFlight(ctx context.Context, id int64, before time.Time)
 			return nil
 		}
 		st, err := loadRecipientState(tx, id)
-		if err != nil {
+		if err != nil || st.Released != 0 {
 			return err
 		}
 		slices.SortStableFunc(found, func(a, b stale) int { return cmp.Compare(a.seq, b.seq) })
@@ -407,4 +409,56 @@ func (s *Store) BroadcastCounts(ctx context.Context, id int64) (storage.Broadcas
 		Failed:   int(st.Failed),
 		InFlight: int(st.InFlight),
 	}, nil
+}
+
+// releaseBatch is how many recipient entries one transaction of
+// ReleaseRecipients deletes, so that a province-wide broadcast is not one
+// huge transaction.
+const releaseBatch = 10_000
+
+// ReleaseRecipients marks the broadcast's recipients released (nothing is
+// taken or recorded for it any more, and none is in flight), then deletes
+// its pending, in-flight, taken and result entries, releaseBatch at a time.
+// Its counts stay. Calling it again finishes a deletion that was cut short.
+func (s *Store) ReleaseRecipients(ctx context.Context, id int64) error {
+	op := fmt.Sprintf("release recipients of broadcast %d", id)
+	err := s.update(ctx, op, func(tx *bolt.Tx) error {
+		st, err := loadRecipientState(tx, id)
+		if err != nil {
+			return err
+		}
+		st.Released, st.InFlight = 1, 0
+		return st.save(tx, id)
+	})
+	if err != nil {
+		return err
+	}
+	prefix := idKey(id)
+	for {
+		deleted := 0
+		err := s.update(ctx, op, func(tx *bolt.Tx) error {
+			deleted = 0 // afresh: fn may run again
+			for _, name := range [][]byte{bucketPending, bucketInFlight, bucketTaken, bucketResults} {
+				bucket := tx.Bucket(name)
+				var keys [][]byte
+				c := bucket.Cursor()
+				for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && deleted+len(keys) < releaseBatch; k, _ = c.Next() {
+					keys = append(keys, bytes.Clone(k))
+				}
+				for _, k := range keys {
+					if err := bucket.Delete(k); err != nil {
+						return err
+					}
+				}
+				deleted += len(keys)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if deleted < releaseBatch {
+			return nil
+		}
+	}
 }

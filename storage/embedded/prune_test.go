@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -54,4 +55,43 @@ func TestDedupPrune(t *testing.T) {
 	require.False(t, seen(1000), "a lookup also triggers the sweep")
 	assert.Equal(t, 2, entries(), "the first hundred fell out of the window")
 	assert.True(t, seen(5), "and are new again")
+}
+
+// Releasing a broadcast bigger than one deletion batch deletes every
+// recipient entry of it, and of no other broadcast.
+func TestReleaseRecipientsDeletesInBatches(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(filepath.Join(t.TempDir(), "hotroso.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+
+	users := make([]int64, 2*releaseBatch+7)
+	for i := range users {
+		users[i] = int64(i + 1)
+	}
+	require.NoError(t, s.AddRecipients(ctx, 1, users))
+	require.NoError(t, s.AddRecipients(ctx, 2, users[:3]))
+	taken, err := s.TakeRecipients(ctx, 1, 500, now)
+	require.NoError(t, err)
+	for _, u := range taken[:200] {
+		_, err := s.RecordDelivery(ctx, 1, u, storage.DeliverySent)
+		require.NoError(t, err)
+	}
+
+	require.NoError(t, s.ReleaseRecipients(ctx, 1))
+	entries := map[string]int{}
+	require.NoError(t, s.db.View(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketPending, bucketInFlight, bucketTaken, bucketResults} {
+			require.NoError(t, tx.Bucket(name).ForEach(func(k, _ []byte) error {
+				entries[string(name)+" of "+fmt.Sprint(getInt(k))]++
+				return nil
+			}))
+		}
+		return nil
+	}))
+	assert.Equal(t, map[string]int{"broadcast_pending of 2": 3}, entries)
+	counts, err := s.BroadcastCounts(ctx, 1)
+	require.NoError(t, err)
+	assert.Equal(t, storage.BroadcastCounts{Total: len(users), Sent: 200}, counts)
 }

@@ -236,6 +236,20 @@ func (s *Store) BroadcastCounts(ctx context.Context, id int64) (storage.Broadcas
 	}, nil
 }
 
+// ReleaseRecipients forgets the broadcast's recipients in one script
+// (releaseRecipientsCmd): Redis frees the lists in the background (UNLINK),
+// so even a province-wide broadcast does not stall the server. The counts
+// stay; a delivery recorded afterwards reports false.
+func (s *Store) ReleaseRecipients(ctx context.Context, id int64) error {
+	rk := s.keys.recipients(id)
+	err := releaseRecipientsCmd.Run(ctx, s.client,
+		[]string{rk.pending, rk.inflight, rk.taken, rk.results, rk.counts}).Err()
+	if err != nil {
+		return wrapErr(fmt.Sprintf("release recipients of broadcast %d", id), err)
+	}
+	return nil
+}
+
 // checkDelivery accepts the three delivery results.
 func checkDelivery(d storage.Delivery) error {
 	switch d {

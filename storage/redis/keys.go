@@ -50,7 +50,9 @@ import (
 //	p:{b<id>}:results             hash    user id -> sent/blocked/failed
 //	p:{b<id>}:counts              hash    total, sent, blocked, failed ->
 //	                                      counters; seq -> the last take
-//	                                      sequence number
+//	                                      sequence number; released -> 1
+//	                                      once the broadcast ended and the
+//	                                      four keys above were dropped
 //	p:{l:<key>}:tat               string  the limiter key's theoretical
 //	                                      arrival time, unix µs; expires
 //	                                      after it passes

@@ -523,6 +523,10 @@ func TestBroadcastKeysShareASlot(t *testing.T) {
 	_, err = s.SaveBroadcast(ctx, b)
 	require.NoError(t, err)
 	assert.False(t, mr.Exists("p:{b}:active"))
+
+	// Released: only the record and the counts stay.
+	require.NoError(t, s.ReleaseRecipients(ctx, b.ID))
+	assert.ElementsMatch(t, []string{"p:{b}:broadcast:1", "p:{b}:broadcast:seq", "p:{b1}:counts"}, mr.Keys())
 }
 
 func TestLimiterKeysExpire(t *testing.T) {

@@ -307,9 +307,12 @@ return out
 // ARGV[1] -> user id, decimal
 // ARGV[2] -> result: sent, blocked or failed (also the counter's field)
 //
-// Returns 1 when recorded, 0 when the recipient already had a result
-// (nothing written).
+// Returns 1 when recorded, 0 when the recipient already had a result or
+// the broadcast's recipients were released (nothing written).
 var recordDeliveryCmd = goredis.NewScript(`
+if redis.call("HEXISTS", KEYS[4], "released") == 1 then
+	return 0
+end
 if redis.call("HSETNX", KEYS[1], ARGV[1], ARGV[2]) == 0 then
 	return 0
 end
@@ -411,5 +414,21 @@ if cur and tonumber(cur) >= tonumber(ARGV[1]) then
 	return 0
 end
 redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
+return 1
+`)
+
+// releaseRecipientsCmd forgets an ended broadcast's recipients: it unlinks
+// (frees in the background) the pending list, the in-flight and taken
+// indexes and the results, and marks the counts hash "released", which
+// recordDeliveryCmd checks. The counts stay.
+//
+// KEYS[1] -> p:{b<id>}:pending
+// KEYS[2] -> p:{b<id>}:inflight
+// KEYS[3] -> p:{b<id>}:taken
+// KEYS[4] -> p:{b<id>}:results
+// KEYS[5] -> p:{b<id>}:counts
+var releaseRecipientsCmd = goredis.NewScript(`
+redis.call("UNLINK", KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call("HSET", KEYS[5], "released", "1")
 return 1
 `)

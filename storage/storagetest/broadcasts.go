@@ -23,6 +23,7 @@ func (s suite) testBroadcasts(t *testing.T) {
 	t.Run("Reclaim", s.testReclaim)
 	t.Run("ReclaimIgnoresRecentlyTaken", s.testReclaimRecent)
 	t.Run("LateResultAfterReclaim", s.testLateResult)
+	t.Run("ReleaseRecipients", s.testReleaseRecipients)
 }
 
 // newBroadcast is a broadcast to everyone, in the given state, created at
@@ -535,6 +536,33 @@ func (s suite) testLateResult(t *testing.T) {
 	assert.Equal(t, storage.BroadcastCounts{Total: 3, Sent: 1}, bs.counts(b.ID))
 	assert.Equal(t, []int64{2, 3}, bs.take(b.ID, 10, t1.Add(time.Hour)), "1 has its result: not sent twice")
 	assert.Equal(t, storage.BroadcastCounts{Total: 3, Sent: 1, InFlight: 2}, bs.counts(b.ID))
+}
+
+// Releasing an ended broadcast's recipients keeps its counts and stops
+// all recipient work on it; another broadcast is untouched.
+func (s suite) testReleaseRecipients(t *testing.T) {
+	st, clock := s.store(t)
+	bs := broadcastStore{t, st}
+	ended := bs.save(newBroadcast(storage.BroadcastRunning, clock.Now()))
+	other := bs.save(newBroadcast(storage.BroadcastRunning, clock.Now()))
+	bs.add(ended.ID, []int64{1, 2, 3, 4, 5})
+	bs.add(other.ID, []int64{1, 2})
+	t1 := clock.Now()
+	require.Equal(t, []int64{1, 2}, bs.take(ended.ID, 2, t1))
+	require.True(t, bs.record(ended.ID, 1, storage.DeliverySent))
+
+	require.NoError(t, st.ReleaseRecipients(ctx(t), ended.ID))
+	want := storage.BroadcastCounts{Total: 5, Sent: 1}
+	assert.Equal(t, want, bs.counts(ended.ID), "counts stay, none in flight")
+	assert.False(t, bs.record(ended.ID, 2, storage.DeliverySent), "a late result of the in-flight recipient")
+	assert.Empty(t, bs.take(ended.ID, 10, t1), "nobody pending")
+	assert.Zero(t, bs.reclaim(ended.ID, t1.Add(time.Hour)), "nobody in flight")
+	assert.Equal(t, want, bs.counts(ended.ID))
+	require.NoError(t, st.ReleaseRecipients(ctx(t), ended.ID), "a second release")
+	assert.Equal(t, want, bs.counts(ended.ID))
+
+	assert.Equal(t, []int64{1, 2}, bs.take(other.ID, 10, t1), "another broadcast keeps its recipients")
+	assert.True(t, bs.record(other.ID, 1, storage.DeliverySent))
 }
 
 // assertBroadcast compares broadcasts, times by instant.
