@@ -404,17 +404,26 @@ func (d *Desk) recipients(ctx context.Context, a storage.Audience) ([]int64, err
 			if u.Blocked || u.NoAnnouncements || (a.Kind == "commune" && u.Commune != a.Commune) {
 				continue
 			}
-			if a.Kind == "unfinished" {
-				s, err := d.session(ctx, u.ID)
-				if err != nil {
-					return nil, err
-				}
-				f, step, err := d.flows.Locate(s)
-				if err != nil || f.ID != a.FlowID || step.Final() {
-					continue
-				}
-			}
 			out = append(out, u.ID)
+		}
+	}
+	if a.Kind == "unfinished" {
+		return d.inFlow(ctx, out, a.FlowID)
+	}
+	return out, nil
+}
+
+// inFlow keeps the chats that are part-way through the flow: their session
+// is at a step of it that is not a final one.
+func (d *Desk) inFlow(ctx context.Context, chats []int64, flowID string) ([]int64, error) {
+	sessions, err := d.store.GetSessions(ctx, chats)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: read sessions: %w", err)
+	}
+	out := chats[:0]
+	for _, s := range sessions {
+		if f, step, err := d.flows.Locate(s); err == nil && f.ID == flowID && !step.Final() {
+			out = append(out, s.ChatID)
 		}
 	}
 	return out, nil

@@ -120,6 +120,9 @@ type Users interface {
 type Sessions interface {
 	// GetSession returns the chat's session, or ErrNotFound.
 	GetSession(ctx context.Context, chatID int64) (Session, error)
+	// GetSessions returns the stored sessions of the chats, in the order
+	// given, skipping chats that have none: one read for many chats.
+	GetSessions(ctx context.Context, chatIDs []int64) ([]Session, error)
 	// SaveSession stores s if the stored version equals s.Version (0: none
 	// stored yet) and returns it with Version incremented. Otherwise it stores
 	// nothing and returns ErrConflict. Among concurrent savers of one version

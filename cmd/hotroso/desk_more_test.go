@@ -163,3 +163,52 @@ func TestBroadcastScheduleAudienceAndControls(t *testing.T) {
 		assert.Empty(t, left, "broadcast %d's recipients were released", id)
 	}
 }
+
+// An announcement to the residents part-way through VNeID reaches them
+// only: not those who finished it, are in another flow, never started, or
+// asked for no announcements.
+func TestBroadcastToResidentsPartWayThroughAFlow(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		env := appEnv(t, backend, map[string]string{"ORGANIZER_IDS": "900", "QUIET_HOURS": "0-0"})
+		api := newFakeAPI(t)
+		env["TELEGRAM_BOT_TOKEN"], env["TELEGRAM_API_URL"] = api.Token(), api.URL()
+		sessions := map[int64]storage.Session{
+			61: {FlowID: "vneid", FlowVersion: 1, Step: "prep"},         // part-way: gets it
+			62: {FlowID: "vneid", FlowVersion: 1, Step: "install"},      // part-way: gets it
+			63: {FlowID: "vneid", FlowVersion: 1, Step: "kids"},         // finished
+			64: {FlowID: "safety", FlowVersion: 1, Step: "call_menu"},   // another flow
+			65: {},                                                      // never started
+			66: {FlowID: "vneid", FlowVersion: 1, Step: "no_such_step"}, // a step since removed
+			67: {FlowID: "vneid", FlowVersion: 1, Step: "prep"},         // asked for no announcements
+		}
+		seedStore(t, env, func(s storage.Store) {
+			ctx := context.Background()
+			for id, sess := range sessions {
+				api.AddChat(id, telegramtest.ChatPrivate)
+				require.NoError(t, s.PutUser(ctx, storage.User{ID: id, Role: storage.RoleResident, Language: "vi", NoAnnouncements: id == 67}))
+				if sess.FlowID != "" {
+					sess.ChatID = id
+					_, err := s.SaveSession(ctx, sess)
+					require.NoError(t, err)
+				}
+			}
+		})
+		a := startWith(t, api, env)
+		org := newChat(t, a, 900, "vi")
+		org.say("/broadcast")
+		org.next()
+		org.say("Chiều nay có tổ công nghệ số ở nhà văn hoá, ai đang làm VNeID dở thì mang điện thoại đến nhé")
+		org.next()
+		org.press("Người làm dở một hướng dẫn")
+		org.next()
+		org.press("Tài khoản VNeID")
+		org.next() // the preview copy
+		assert.Contains(t, org.nextText(), "Gửi tới 2 người (người làm dở “Tài khoản VNeID”)")
+		org.press("📣 Gửi ngay")
+		org.next()
+		require.NoError(t, api.WaitFor(wait, func(s *telegramtest.Snapshot) bool {
+			return strings.Contains(lastProgress(s, 900), "Đã gửi xong")
+		}))
+		assert.Equal(t, map[int64]int{61: 1, 62: 1}, copiesPerChat(api))
+	})
+}

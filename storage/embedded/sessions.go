@@ -25,6 +25,27 @@ func (s *Store) GetSession(ctx context.Context, chatID int64) (storage.Session, 
 	return sess, err
 }
 
+// GetSessions returns the stored sessions of the chats, in the order given,
+// skipping chats that have none, in one read transaction.
+func (s *Store) GetSessions(ctx context.Context, chatIDs []int64) ([]storage.Session, error) {
+	var out []storage.Session
+	err := s.view(ctx, fmt.Sprintf("get %d sessions", len(chatIDs)), func(tx *bolt.Tx) error {
+		out = out[:0]
+		for _, id := range chatIDs {
+			sess, err := getSession(tx, id)
+			if errors.Is(err, storage.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out = append(out, sess)
+		}
+		return nil
+	})
+	return out, err
+}
+
 // SaveSession stores in if the stored version equals in.Version (0: none
 // stored), stamping UpdatedAt with the store's clock and incrementing
 // Version, and returns what it stored. On a version mismatch it stores

@@ -36,6 +36,29 @@ func (s *Store) GetSession(ctx context.Context, chatID int64) (storage.Session, 
 	return sess, nil
 }
 
+// sessionBatch is how many sessions GetSessions reads in one pipeline.
+const sessionBatch = 1000
+
+// GetSessions returns the stored sessions of the chats, in the order given,
+// skipping chats that have none. It reads them in pipelines of sessionBatch
+// (on a cluster, go-redis splits each by node).
+func (s *Store) GetSessions(ctx context.Context, chatIDs []int64) ([]storage.Session, error) {
+	op := fmt.Sprintf("get %d sessions", len(chatIDs))
+	var out []storage.Session
+	for batch := range slices.Chunk(chatIDs, sessionBatch) {
+		members := make([]string, len(batch))
+		for i, id := range batch {
+			members[i] = strconv.FormatInt(id, 10)
+		}
+		got, err := loadRecords[storage.Session](ctx, s, op, "session", members, s.keys.session)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+	}
+	return out, nil
+}
+
 // SaveSession stores in if the stored version equals in.Version (0: none
 // stored), stamping UpdatedAt with the store's clock and incrementing
 // Version, and returns what it stored. On a version mismatch it stores

@@ -123,6 +123,36 @@ func (s suite) testSessions(t *testing.T) {
 		assertSession(t, want, got)
 	})
 
+	t.Run("GetMany", func(t *testing.T) {
+		st, _ := s.store(t)
+		// More chats than one batch of a backend is likely to read at once.
+		var ids []int64
+		for id := int64(1); id <= 2500; id++ {
+			ids = append(ids, id)
+		}
+		want := make([]storage.Session, len(ids)/3) // every third chat has one
+		var wg sync.WaitGroup
+		for i := range want {
+			wg.Go(func() {
+				saved, err := st.SaveSession(ctx(t), storage.Session{ChatID: int64(3 * (i + 1)), FlowID: "report", Step: fmt.Sprint("s", i)})
+				assert.NoError(t, err)
+				want[i] = saved
+			})
+		}
+		wg.Wait()
+		ids = append(ids, 9, 3) // out of order, and a repeat
+		want = append(want, want[2], want[0])
+		got, err := st.GetSessions(ctx(t), ids)
+		require.NoError(t, err)
+		require.Len(t, got, len(want))
+		for i := range want {
+			assertSession(t, want[i], got[i])
+		}
+		none, err := st.GetSessions(ctx(t), nil)
+		require.NoError(t, err)
+		assert.Empty(t, none)
+	})
+
 	t.Run("ConcurrentCAS", s.testConcurrentCAS)
 }
 
