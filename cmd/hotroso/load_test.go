@@ -28,15 +28,23 @@ import (
 // updates per second, latency percentiles from update to reply, CPU time
 // per update (of this whole process: the program, the fake Bot API and the
 // harness together) and Redis commands per update; on a real Redis
-// (REDIS_TEST_URL) also Redis memory per idle resident. LOAD_RESIDENTS sets
-// N (default 500). Run: go test ./cmd/hotroso -run XXX -bench Load -benchtime 20000x
+// (REDIS_TEST_URL) also Redis memory per idle resident. It runs long
+// polling on the embedded store and on Redis, and webhook mode on Redis;
+// with REDIS_CLUSTER_TEST_ADDRS also both modes on that Redis Cluster.
+// LOAD_RESIDENTS sets N (default 500); LOAD_THINK gives residents a reading
+// time between taps; LOAD_PROCESS runs the program as a process of its own.
+// Run: go test ./cmd/hotroso -run XXX -bench Load -benchtime 20000x
 func BenchmarkLoad(b *testing.B) {
 	residents := 500
 	if v, err := strconv.Atoi(os.Getenv("LOAD_RESIDENTS")); err == nil && v > 0 {
 		residents = v
 	}
 	think, _ := time.ParseDuration(os.Getenv("LOAD_THINK"))
-	for _, mode := range []string{"polling/embedded", "polling/redis", "webhook/redis"} {
+	modes := []string{"polling/embedded", "polling/redis", "webhook/redis"}
+	if os.Getenv("REDIS_CLUSTER_TEST_ADDRS") != "" {
+		modes = append(modes, "polling/cluster", "webhook/cluster")
+	}
+	for _, mode := range modes {
 		b.Run(mode, func(b *testing.B) { runLoad(b, mode, residents, think) })
 	}
 }
@@ -109,10 +117,16 @@ func runLoad(b *testing.B, mode string, residents int, think time.Duration) {
 		"LOG_LEVEL": "error", "HTTP_ADDR": "127.0.0.1:0"}
 	var commands func() int64
 	var memory func() int64
-	if strings.HasSuffix(mode, "/redis") {
+	switch {
+	case strings.HasSuffix(mode, "/redis"):
 		url, prefix := testRedis(b)
 		env["REDIS_URL"], env["REDIS_KEY_PREFIX"] = url, prefix
 		commands, memory = redisCounters(b, url)
+	case strings.HasSuffix(mode, "/cluster"):
+		addrs := os.Getenv("REDIS_CLUSTER_TEST_ADDRS")
+		_, env["REDIS_KEY_PREFIX"] = testRedis(b)
+		env["REDIS_ADDRS"] = addrs
+		commands, memory = clusterCounters(b, addrs, env["REDIS_KEY_PREFIX"])
 	}
 	if strings.HasPrefix(mode, "webhook") {
 		env["WEBHOOK_URL"], env["WEBHOOK_SECRET"] = "https://hotroso.example.test/telegram/hook", webhookSecret
@@ -265,17 +279,55 @@ func redisCounters(b *testing.B, url string) (commands, memory func() int64) {
 		info := func(section, field string) int64 {
 			text, err := client.Info(context.Background(), section).Result()
 			require.NoError(b, err)
-			for _, line := range strings.Split(text, "\r\n") {
-				if v, ok := strings.CutPrefix(line, field+":"); ok {
-					n, _ := strconv.ParseInt(v, 10, 64)
-					return n
-				}
-			}
-			return 0
+			return infoField(text, field)
 		}
 		return func() int64 { return info("stats", "total_commands_processed") }, func() int64 { return info("memory", "used_memory") }
 	}
 	return nil, nil
+}
+
+// clusterCounters is redisCounters summed over a Redis Cluster's masters;
+// at the end it deletes the keys under prefix from every master.
+func clusterCounters(b *testing.B, addrs, prefix string) (commands, memory func() int64) {
+	client := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: strings.Split(addrs, ",")})
+	b.Cleanup(func() {
+		_ = client.ForEachMaster(context.Background(), func(ctx context.Context, node *goredis.Client) error {
+			iter := node.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+			for iter.Next(ctx) {
+				node.Del(ctx, iter.Val())
+			}
+			return iter.Err()
+		})
+		client.Close()
+	})
+	sum := func(section, field string) int64 {
+		var mu sync.Mutex
+		var total int64
+		err := client.ForEachMaster(context.Background(), func(ctx context.Context, node *goredis.Client) error {
+			text, err := node.Info(ctx, section).Result()
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			total += infoField(text, field)
+			return nil
+		})
+		require.NoError(b, err)
+		return total
+	}
+	return func() int64 { return sum("stats", "total_commands_processed") }, func() int64 { return sum("memory", "used_memory") }
+}
+
+// infoField is a number from the text of INFO, 0 if it is not there.
+func infoField(text, field string) int64 {
+	for _, line := range strings.Split(text, "\r\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 // startWebhookApp starts the program in webhook mode and waits until it
