@@ -32,7 +32,8 @@ import (
 // polling on the embedded store and on Redis, and webhook mode on Redis;
 // with REDIS_CLUSTER_TEST_ADDRS also both modes on that Redis Cluster.
 // LOAD_RESIDENTS sets N (default 500); LOAD_THINK gives residents a reading
-// time between taps; LOAD_PROCESS runs the program as a process of its own.
+// time between taps; LOAD_PROCESS runs the program as a process of its own
+// (and LOAD_GOGC sets its GOGC).
 // Run: go test ./cmd/hotroso -run XXX -bench Load -benchtime 20000x
 func BenchmarkLoad(b *testing.B) {
 	residents := 500
@@ -139,7 +140,11 @@ func runLoad(b *testing.B, mode string, residents int, think time.Duration) {
 	case os.Getenv("LOAD_PROCESS") != "":
 		// hotroso in a process of its own, so that its CPU is measured apart
 		// from the fake API's and the harness's.
-		child = startProgram(b, envList(env))
+		childEnv := envList(env)
+		if gogc := os.Getenv("LOAD_GOGC"); gogc != "" {
+			childEnv = append(childEnv, "GOGC="+gogc) // the program's garbage collector setting alone
+		}
+		child = startProgram(b, childEnv)
 		base := child.httpBase(b)
 		if strings.HasPrefix(mode, "webhook") {
 			l.webhook = base + "/telegram/hook"

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A Redis master under Sentinel is killed while a resident is part-way
+// through a flow: Sentinel promotes the replica, the program follows it by
+// itself, and the resident goes on from the step they were on. The test
+// starts its own redis-server processes (a master, a replica and a
+// sentinel); without redis-server on the PATH it is skipped.
+func TestSentinelFailoverKeepsTheResidentsStep(t *testing.T) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("needs redis-server on the PATH")
+	}
+	if testing.Short() {
+		t.Skip("starts redis-server processes and waits for a failover")
+	}
+	dir := t.TempDir()
+	masterPort, replicaPort, sentinelPort := freePort(t), freePort(t), freePort(t)
+	master := startRedisServer(t, bin, dir, "--port", masterPort)
+	startRedisServer(t, bin, dir, "--port", replicaPort, "--replicaof", "127.0.0.1", masterPort)
+	conf := filepath.Join(dir, "sentinel.conf")
+	require.NoError(t, os.WriteFile(conf, []byte(strings.Join([]string{
+		"port " + sentinelPort,
+		"dir " + dir,
+		"sentinel monitor hotroso 127.0.0.1 " + masterPort + " 1",
+		"sentinel down-after-milliseconds hotroso 500",
+		"sentinel failover-timeout hotroso 5000",
+		"",
+	}, "\n")), 0o600))
+	startRedisServer(t, bin, dir, conf, "--sentinel")
+
+	ctx := context.Background()
+	sentinel := goredis.NewSentinelClient(&goredis.Options{Addr: "127.0.0.1:" + sentinelPort})
+	t.Cleanup(func() { sentinel.Close() })
+	masterAddr := func() string {
+		addr, err := sentinel.GetMasterAddrByName(ctx, "hotroso").Result()
+		if err != nil || len(addr) != 2 {
+			return ""
+		}
+		return addr[1]
+	}
+	pollUntil(t, 30*time.Second, "the sentinel knows the master and its replica", func() bool {
+		replicas, err := sentinel.Replicas(ctx, "hotroso").Result()
+		return err == nil && len(replicas) == 1 && masterAddr() == masterPort
+	})
+
+	a := startApp(t, "embedded", map[string]string{"REDIS_ADDRS": "127.0.0.1:" + sentinelPort, "REDIS_SENTINEL_MASTER": "hotroso"})
+	res := newChat(t, a, 3201, "vi")
+	res.say("/start")
+	res.next()
+	res.press("Tài khoản VNeID")
+	res.next()
+	res.press("Làm tài khoản từ đầu")
+	require.Contains(t, res.nextText(), "Thẻ căn cước gắn chip")
+
+	// The replica has everything before the master dies (replication is
+	// asynchronous: what it has not received would be lost).
+	direct := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:" + masterPort})
+	pollUntil(t, 30*time.Second, "the replica has the master's writes", func() bool {
+		acked, err := direct.Wait(ctx, 1, time.Second).Result()
+		return err == nil && acked == 1
+	})
+	direct.Close()
+	killed := time.Now()
+	require.NoError(t, master.Process.Kill())
+	_ = master.Wait()
+	pollUntil(t, 30*time.Second, "Sentinel promotes the replica", func() bool { return masterAddr() == replicaPort })
+
+	// The resident taps the next answer until the desk is back; while it is
+	// not, each tap gets the kind busy answer.
+	var (
+		reply string
+		busy  int
+	)
+	pollUntil(t, 30*time.Second, "the program follows the new master", func() bool {
+		res.press("Có đủ rồi")
+		reply = res.nextText()
+		if strings.Contains(reply, "đang bận") {
+			busy++
+			return false
+		}
+		return true
+	})
+	t.Logf("back %v after the kill, %d busy answers on the way", time.Since(killed).Round(time.Millisecond), busy)
+	assert.Contains(t, reply, "Điện thoại của bác là loại nào", "the step before the failover was kept: the tap moved on from it")
+	assert.NotContains(t, a.stderr.String(), "panicked")
+}
+
+// freePort is a TCP port on 127.0.0.1 that was free a moment ago (and whose
+// port + 10000 is a valid port, for a cluster bus).
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
+// startRedisServer runs redis-server with the arguments, keeping nothing on
+// disk, until the test ends; it waits until the server answers PING.
+func startRedisServer(t *testing.T, bin, dir string, args ...string) *exec.Cmd {
+	t.Helper()
+	port := ""
+	for i, arg := range args {
+		if arg == "--port" {
+			port = args[i+1]
+		}
+	}
+	if port == "" { // a sentinel: its port is in its configuration file
+		raw, err := os.ReadFile(args[0])
+		require.NoError(t, err)
+		port = strings.TrimPrefix(strings.SplitN(string(raw), "\n", 2)[0], "port ")
+	}
+	args = append(args, "--dir", dir, "--save", "", "--appendonly", "no", "--logfile", filepath.Join(dir, "redis-"+port+".log"))
+	cmd := exec.Command(bin, args...)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	client := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:" + port, MaxRetries: -1})
+	defer client.Close()
+	pollUntil(t, 10*time.Second, fmt.Sprintf("redis-server on port %s answers", port), func() bool {
+		return client.Ping(context.Background()).Err() == nil
+	})
+	return cmd
+}
+
+// pollUntil checks cond every 50 ms until it holds, failing the test after
+// limit. For conditions no event reports, such as another process's state.
+func pollUntil(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(50 * time.Millisecond) // polling another process's state
+	}
+}
