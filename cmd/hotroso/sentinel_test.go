@@ -154,3 +154,98 @@ func pollUntil(t *testing.T, limit time.Duration, what string, cond func() bool)
 		time.Sleep(50 * time.Millisecond) // polling another process's state
 	}
 }
+
+// The Redis Cluster master that holds a resident's session is killed while
+// they are part-way through a flow: its replica takes over its slots, the
+// program's cluster client follows, and the resident goes on from their
+// step. Six redis-server processes (three masters, three replicas) are
+// started by the test; without redis-server and redis-cli it is skipped.
+func TestClusterFailoverKeepsTheResidentsStep(t *testing.T) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("needs redis-server on the PATH")
+	}
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		t.Skip("needs redis-cli on the PATH")
+	}
+	if testing.Short() {
+		t.Skip("starts a Redis Cluster and waits for a failover")
+	}
+	dir := t.TempDir()
+	var (
+		addrs []string
+		nodes = map[string]*exec.Cmd{}
+	)
+	for len(addrs) < 6 {
+		port := freePort(t)
+		if p, _ := strconv.Atoi(port); p+10000 > 65535 {
+			continue // the cluster bus listens on port + 10000
+		}
+		nodes[port] = startRedisServer(t, bin, dir, "--port", port, "--cluster-enabled", "yes",
+			"--cluster-config-file", "nodes-"+port+".conf", "--cluster-node-timeout", "1000")
+		addrs = append(addrs, "127.0.0.1:"+port)
+	}
+	create := exec.Command(cli, append(append([]string{"--cluster", "create"}, addrs...), "--cluster-replicas", "1", "--cluster-yes")...)
+	out, err := create.CombinedOutput()
+	require.NoError(t, err, "redis-cli --cluster create: %s", out)
+	ctx := context.Background()
+	cluster := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: addrs})
+	t.Cleanup(func() { cluster.Close() })
+	pollUntil(t, 30*time.Second, "every node sees the cluster ok, with three masters and three replicas", func() bool {
+		for _, addr := range addrs {
+			c := goredis.NewClient(&goredis.Options{Addr: addr})
+			info, err := c.ClusterInfo(ctx).Result()
+			c.Close()
+			if err != nil || !strings.Contains(info, "cluster_state:ok") || !strings.Contains(info, "cluster_size:3") {
+				return false
+			}
+		}
+		return true
+	})
+
+	a := startApp(t, "embedded", map[string]string{"REDIS_ADDRS": strings.Join(addrs, ",")})
+	res := newChat(t, a, 3301, "vi")
+	res.say("/start")
+	res.next()
+	res.press("Tài khoản VNeID")
+	res.next()
+	res.press("Làm tài khoản từ đầu")
+	require.Contains(t, res.nextText(), "Thẻ căn cước gắn chip")
+
+	// The master holding the session, once its replica has the writes.
+	var holder string
+	require.NoError(t, cluster.ForEachMaster(ctx, func(ctx context.Context, node *goredis.Client) error {
+		keys, _, err := node.Scan(ctx, 0, "*:session:3301", 10).Result()
+		if err == nil && len(keys) > 0 {
+			holder = strings.TrimPrefix(node.Options().Addr, "127.0.0.1:")
+			pollUntil(t, 30*time.Second, "the replica has the master's writes", func() bool {
+				acked, err := node.Wait(ctx, 1, time.Second).Result()
+				return err == nil && acked == 1
+			})
+		}
+		return err
+	}))
+	require.NotEmpty(t, holder, "the session is on one master")
+	killed := time.Now()
+	require.NoError(t, nodes[holder].Process.Kill())
+	_ = nodes[holder].Wait()
+	var (
+		reply string
+		busy  int
+	)
+	// A replica is promoted within seconds; the program must find it soon
+	// after, not when its map of the cluster is next due for a reload.
+	pollUntil(t, 20*time.Second, "the program follows the promoted replica", func() bool {
+		res.press("Có đủ rồi")
+		reply = res.nextText()
+		if strings.Contains(reply, "đang bận") {
+			busy++
+			return false
+		}
+		return true
+	})
+	t.Logf("back %v after the kill, %d busy answers on the way", time.Since(killed).Round(time.Millisecond), busy)
+	assert.Contains(t, reply, "Điện thoại của bác là loại nào", "the step before the failover was kept: the tap moved on from it")
+	assert.NotContains(t, a.stderr.String(), "panicked")
+}

@@ -216,7 +216,12 @@ func OpenUniversal(ctx context.Context, opts *goredis.UniversalOptions, o ...Opt
 // openUniversal makes the client opts describe, pings through it, and wraps
 // it in a store. An error names the addresses (never a password).
 func openUniversal(ctx context.Context, opts *goredis.UniversalOptions, cfg config) (*Store, error) {
-	client := goredis.NewUniversalClient(opts)
+	var client goredis.UniversalClient
+	if opts.MasterName == "" && (len(opts.Addrs) > 1 || opts.IsClusterMode) {
+		client = newClusterClient(opts)
+	} else {
+		client = goredis.NewUniversalClient(opts)
+	}
 	if err := client.Ping(ctx).Err(); err != nil {
 		_ = client.Close()
 		op := "open " + strings.Join(opts.Addrs, ",")
@@ -226,6 +231,52 @@ func openUniversal(ctx context.Context, opts *goredis.UniversalOptions, cfg conf
 		return nil, wrapErr(op, err)
 	}
 	return newStore(client, cfg), nil
+}
+
+// clusterStateReload bounds how old a cluster client's map of slots to
+// masters may get (go-redis's default is a minute); followFailover reloads
+// it sooner, as soon as a master stops answering.
+const clusterStateReload = 5 * time.Second
+
+// newClusterClient is the Redis Cluster client NewUniversalClient would
+// make, but one that finds a promoted replica within moments of its master
+// dying: with go-redis's defaults it goes on dialing the dead master until
+// its slot map is a minute old.
+func newClusterClient(opts *goredis.UniversalOptions) *goredis.ClusterClient {
+	co := opts.Cluster()
+	co.ClusterStateReloadInterval = clusterStateReload
+	client := goredis.NewClusterClient(co)
+	client.AddHook(followFailover{client})
+	return client
+}
+
+// followFailover is a go-redis hook that asks a cluster client to reload
+// its slot map (at most every 200 ms; go-redis coalesces the requests)
+// when a command or pipeline fails to reach its server.
+type followFailover struct{ cluster *goredis.ClusterClient }
+
+func (f followFailover) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+
+func (f followFailover) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		err := next(ctx, cmd)
+		f.afterError(ctx, err)
+		return err
+	}
+}
+
+func (f followFailover) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		err := next(ctx, cmds)
+		f.afterError(ctx, err)
+		return err
+	}
+}
+
+func (f followFailover) afterError(ctx context.Context, err error) {
+	if err != nil && !errors.Is(err, goredis.Nil) && !errors.Is(err, context.Canceled) && unavailable(err) {
+		f.cluster.ReloadState(ctx)
+	}
 }
 
 // ParseAddrs turns the command line's settings into options for
