@@ -43,7 +43,7 @@ func (s *Server) cloneIntoLocked(x *exchange, ref *msgRef, srcID int, forward bo
 				return nil, err
 			}
 		}
-		if mk, err = parseMarkup(x.p["reply_markup"]); err != nil {
+		if mk, err = s.markupLocked(x.p["reply_markup"]); err != nil {
 			return nil, err
 		}
 		if reply, err = s.replyTargetLocked(x.chat, x.p); err != nil {

@@ -53,7 +53,7 @@ func (s *Server) editMessageText(x *exchange) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	mk, err := parseMarkup(x.p["reply_markup"])
+	mk, err := s.markupLocked(x.p["reply_markup"])
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func (s *Server) editMessageCaption(x *exchange) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	mk, err := parseMarkup(x.p["reply_markup"])
+	mk, err := s.markupLocked(x.p["reply_markup"])
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func (s *Server) editMessageReplyMarkup(x *exchange) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	mk, err := parseMarkup(x.p["reply_markup"])
+	mk, err := s.markupLocked(x.p["reply_markup"])
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +128,7 @@ func (s *Server) editMessageMedia(x *exchange) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	mk, err := parseMarkup(x.p["reply_markup"])
+	mk, err := s.markupLocked(x.p["reply_markup"])
 	if err != nil {
 		return nil, err
 	}

@@ -120,6 +120,9 @@ func (s *Server) FaultsLeft(method string) int {
 func (s *Server) takeFault(method string) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.faults) == 0 {
+		return Fault{}, false
+	}
 	keys := []string{strings.ToLower(method)}
 	if method != "getUpdates" {
 		keys = append(keys, AnyMethod)

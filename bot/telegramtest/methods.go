@@ -92,7 +92,7 @@ func (s *Server) genericLocked(x *exchange) (any, *apiError) {
 		if err != nil {
 			return nil, err
 		}
-		mk, err := parseMarkup(x.p["reply_markup"])
+		mk, err := s.markupLocked(x.p["reply_markup"])
 		if err != nil {
 			return nil, err
 		}

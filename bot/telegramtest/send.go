@@ -111,7 +111,7 @@ func (s *Server) sendMessage(x *exchange) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	mk, err := parseMarkup(x.p["reply_markup"])
+	mk, err := s.markupLocked(x.p["reply_markup"])
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func (s *Server) sendMedia(x *exchange) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	mk, err := parseMarkup(x.p["reply_markup"])
+	mk, err := s.markupLocked(x.p["reply_markup"])
 	if err != nil {
 		return nil, err
 	}

@@ -103,6 +103,9 @@ type Server struct {
 	filePaths  map[string]string // file_path -> file_id
 	nextFileID int64
 
+	// parsed reply markups by their text
+	markups map[string]markup
+
 	// bot commands by scope key
 	commands map[string]json.RawMessage
 
@@ -142,6 +145,7 @@ func NewServer(opts ...Option) *Server {
 		callbackByUp: make(map[int64]string),
 		files:        make(map[string]*File),
 		filePaths:    make(map[string]string),
+		markups:      make(map[string]markup),
 		commands:     make(map[string]json.RawMessage),
 		faults:       make(map[string][]Fault),
 		blocked:      make(map[int64]bool),
@@ -224,22 +228,45 @@ func badRequest(desc string) *apiError {
 	return &apiError{Code: http.StatusBadRequest, Description: "Bad Request: " + desc}
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// writeBody writes a JSON answer.
+func writeBody(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	_, _ = w.Write(body)
 }
 
+// writeResult writes a successful answer. The body is what a
+// json.Encoder writes for {"ok":true,"result":result}.
 func writeResult(w http.ResponseWriter, result any) {
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "result": result})
+	buf := getBuffer()
+	b := append(*buf, `{"ok":true,"result":`...)
+	switch r := result.(type) {
+	case apiMessage:
+		b = r.appendJSON(b)
+	case bool:
+		b = strconv.AppendBool(b, r)
+	default:
+		b = append(b, mustJSON(result)...)
+	}
+	b = append(b, "}\n"...)
+	writeBody(w, http.StatusOK, b)
+	putBuffer(buf, b)
 }
 
+// writeAPIError writes an error answer, with the members in the order
+// encoding/json gives them.
 func writeAPIError(w http.ResponseWriter, e *apiError) {
-	body := map[string]any{"ok": false, "error_code": e.Code, "description": e.Description}
+	o := beginObject(make([]byte, 0, 128))
+	o.string("description", e.Description)
+	o.int("error_code", int64(e.Code))
+	o.bool("ok", false)
 	if e.RetryAfter > 0 {
-		body["parameters"] = map[string]any{"retry_after": e.RetryAfter}
+		o.name("parameters")
+		p := beginObject(o.buf)
+		p.int("retry_after", int64(e.RetryAfter))
+		o.buf = p.end()
 	}
-	writeJSON(w, e.Code, body)
+	writeBody(w, e.Code, append(o.end(), '\n'))
 }
 
 // serveHTTP routes /bot<token>/<method> and /file/bot<token>/<path>.

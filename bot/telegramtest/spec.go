@@ -29,7 +29,8 @@ type methodSpec struct {
 
 type specIndex struct {
 	version string
-	byLower map[string]methodSpec
+	byName  map[string]methodSpec // by canonical name
+	byLower map[string]methodSpec // by lower-cased name
 }
 
 var loadSpec = sync.OnceValue(func() specIndex {
@@ -43,9 +44,15 @@ var loadSpec = sync.OnceValue(func() specIndex {
 	if err := json.Unmarshal(specMethodsJSON, &doc); err != nil {
 		panic(fmt.Sprintf("telegramtest: embedded spec_methods.json is invalid: %v", err))
 	}
-	idx := specIndex{version: doc.Version, byLower: make(map[string]methodSpec, len(doc.Methods))}
+	idx := specIndex{
+		version: doc.Version,
+		byName:  make(map[string]methodSpec, len(doc.Methods)),
+		byLower: make(map[string]methodSpec, len(doc.Methods)),
+	}
 	for name, m := range doc.Methods {
-		idx.byLower[strings.ToLower(name)] = methodSpec{Name: name, Required: m.Required, Returns: m.Returns}
+		spec := methodSpec{Name: name, Required: m.Required, Returns: m.Returns}
+		idx.byName[name] = spec
+		idx.byLower[strings.ToLower(name)] = spec
 	}
 	return idx
 })
@@ -54,7 +61,11 @@ var loadSpec = sync.OnceValue(func() specIndex {
 // are matched case-insensitively (go-telegram/bot calls "logout", the spec
 // spells it "logOut").
 func lookupMethod(name string) (methodSpec, bool) {
-	m, ok := loadSpec().byLower[strings.ToLower(name)]
+	idx := loadSpec()
+	if m, ok := idx.byName[name]; ok {
+		return m, true
+	}
+	m, ok := idx.byLower[strings.ToLower(name)]
 	return m, ok
 }
 

@@ -30,14 +30,18 @@ type queuedUpdate struct {
 var defaultExcludedUpdates = []string{"chat_member", "message_reaction", "message_reaction_count"}
 
 // enqueueLocked assigns the next update_id, stores the update and wakes
-// pollers. payload is marshalled under key kind.
-func (s *Server) enqueueLocked(kind string, payload any) int64 {
+// pollers. payload is marshalled under key kind, which sorts before
+// "update_id" like every update type, so the members come in the order
+// encoding/json gives a map.
+func (s *Server) enqueueLocked(kind string, payload jsonAppender) int64 {
 	id := s.nextUpdateID
-	raw, err := json.Marshal(map[string]any{"update_id": id, kind: payload})
-	if err != nil {
-		panic(fmt.Sprintf("telegramtest: marshal %s update: %v", kind, err))
-	}
-	s.appendUpdateLocked(&queuedUpdate{id: id, kind: kind, raw: raw})
+	buf := getBuffer()
+	o := beginObject(*buf)
+	o.value(kind, payload)
+	o.int("update_id", id)
+	raw := o.end()
+	s.appendUpdateLocked(&queuedUpdate{id: id, kind: kind, raw: slices.Clone(raw)})
+	putBuffer(buf, raw)
 	return id
 }
 
@@ -134,7 +138,7 @@ func (s *Server) sendInboundLocked(ch *chatState, from User, m *inboundMessage, 
 			msg.ReplyToMessage = ptr(s.refJSONLocked(ch, ref))
 		}
 	}
-	return s.enqueueLocked("message", msg)
+	return s.enqueueLocked("message", &msg)
 }
 
 // commandEntities finds bot commands ("/cmd" or "/cmd@bot" at the start of
@@ -254,11 +258,14 @@ func (s *Server) callbackLocked(ch *chatState, from User, messageID int, data st
 		Data:         data,
 	}
 	if ref := ch.msgs[messageID]; ref != nil && ref.bot != nil && !ref.bot.Deleted {
-		q.Message = mustJSON(s.botMessageJSON(ch, ref.bot))
+		m := s.botMessageJSON(ch, ref.bot)
+		buf := getBuffer()
+		q.Message = m.appendJSON(*buf)
+		defer putBuffer(buf, q.Message) // enqueueLocked copies it
 	} else {
 		q.Message = mustJSON(map[string]any{"chat": ch.chatJSON(), "message_id": messageID, "date": 0})
 	}
-	upd := s.enqueueLocked("callback_query", q)
+	upd := s.enqueueLocked("callback_query", &q)
 	s.callbacks[id] = &callbackState{updateID: upd}
 	s.callbackByUp[upd] = id
 	return upd
@@ -510,17 +517,18 @@ func (s *Server) handleGetUpdates(wr *responder, c Call) {
 // writeUpdates writes the getUpdates answer by hand, so that raw updates
 // from PushUpdateJSON reach the client byte for byte (even invalid JSON).
 func writeUpdates(w http.ResponseWriter, batch [][]byte) {
-	var b bytes.Buffer
-	b.WriteString(`{"ok":true,"result":[`)
+	buf := getBuffer()
+	b := append(*buf, `{"ok":true,"result":[`...)
 	for i, u := range batch {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.Write(u)
+		b = append(b, u...)
 	}
-	b.WriteString("]}\n")
+	b = append(b, "]}\n"...)
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(b.Bytes())
+	_, _ = w.Write(b)
+	putBuffer(buf, b)
 }
 
 func intParam(p map[string]string, name string, def int64) (int64, *apiError) {

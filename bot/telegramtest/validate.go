@@ -1,7 +1,6 @@
 package telegramtest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -82,6 +81,28 @@ type markup struct {
 	inline  json.RawMessage // canonical JSON of the inline keyboard markup, nil if none
 }
 
+// maxCachedMarkups bounds the memo of parsed reply markups.
+const maxCachedMarkups = 1024
+
+// markupLocked is parseMarkup, memoized by the markup text: bots send the
+// same few keyboards over and over. The buttons and JSON of a cached
+// markup are shared by the messages that carry it, which never modify
+// them. s.mu must be held.
+func (s *Server) markupLocked(raw string) (markup, *apiError) {
+	if mk, ok := s.markups[raw]; ok {
+		return mk, nil
+	}
+	mk, err := parseMarkup(raw)
+	if err != nil {
+		return markup{}, err
+	}
+	if len(s.markups) >= maxCachedMarkups {
+		clear(s.markups)
+	}
+	s.markups[raw] = mk
+	return mk, nil
+}
+
 // parseMarkup validates reply_markup the way the real API does for the
 // mistakes that matter: malformed JSON, callback_data over 64 bytes,
 // buttons without an action, localhost URLs, too many buttons.
@@ -89,30 +110,29 @@ func parseMarkup(raw string) (markup, *apiError) {
 	if strings.TrimSpace(raw) == "" {
 		return markup{}, nil
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(raw), &obj); err != nil || obj == nil {
+	root, err := parseJSON([]byte(raw))
+	if err != nil || root.kind != jsonObject {
 		return markup{}, badRequest("can't parse reply keyboard markup JSON object")
 	}
-	kb, ok := obj["inline_keyboard"]
+	kb, ok := root.member("inline_keyboard")
 	if !ok {
 		for _, k := range []string{"keyboard", "remove_keyboard", "force_reply"} {
-			if _, ok := obj[k]; ok {
+			if _, ok := root.member(k); ok {
 				return markup{}, nil
 			}
 		}
 		return markup{}, badRequest("can't parse reply keyboard markup JSON object")
 	}
-	var rows [][]map[string]json.RawMessage
-	if err := json.Unmarshal(kb, &rows); err != nil {
+	if !isKeyboard(kb) {
 		return markup{}, badRequest("field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array of Arrays")
 	}
-	out := markup{buttons: make([][]Button, 0, len(rows))}
+	out := markup{buttons: make([][]Button, 0, len(kb.elems))}
 	total := 0
-	for _, row := range rows {
-		btnRow := make([]Button, 0, len(row))
-		for _, b := range row {
+	for _, row := range kb.elems {
+		btnRow := make([]Button, 0, len(row.elems))
+		for i := range row.elems {
 			total++
-			btn, err := parseInlineButton(b)
+			btn, err := parseInlineButton(&row.elems[i])
 			if err != nil {
 				return markup{}, err
 			}
@@ -123,37 +143,58 @@ func parseMarkup(raw string) (markup, *apiError) {
 	if total > maxInlineButtons {
 		return markup{}, badRequest("reply markup is too long")
 	}
-	// canonical form: decode to generic values and re-encode (sorted keys)
-	var generic any
-	_ = json.Unmarshal([]byte(raw), &generic)
-	canon, _ := json.Marshal(map[string]any{"inline_keyboard": generic.(map[string]any)["inline_keyboard"]})
-	out.inline = canon
+	// canonical form: as encoding/json re-encodes the decoded keyboard
+	const prefix = `{"inline_keyboard":`
+	canon := append(make([]byte, 0, len(prefix)+len(kb.raw)+16), prefix...)
+	out.inline = append(kb.appendCanonical(canon), '}')
 	return out, nil
 }
 
-func parseInlineButton(b map[string]json.RawMessage) (Button, *apiError) {
-	str := func(k string) (string, bool) {
-		raw, ok := b[k]
-		if !ok || bytes.Equal(raw, []byte("null")) {
-			return "", false
+// isKeyboard reports whether v decodes into rows of buttons: null or an
+// array of nulls and arrays of nulls and objects.
+func isKeyboard(v *jsonValue) bool {
+	if v.kind == jsonNull {
+		return true
+	}
+	if v.kind != jsonArray {
+		return false
+	}
+	for _, row := range v.elems {
+		if row.kind == jsonNull {
+			continue
 		}
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return "", false
+		if row.kind != jsonArray {
+			return false
 		}
-		return s, true
+		for _, b := range row.elems {
+			if b.kind != jsonNull && b.kind != jsonObject {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// parseInlineButton validates one InlineKeyboardButton (an object, or
+// null, which has no members).
+func parseInlineButton(b *jsonValue) (Button, *apiError) {
+	str := func(k string) string {
+		if v, ok := b.member(k); ok && v.kind == jsonString {
+			return v.str
+		}
+		return ""
 	}
 	present := func(k string) bool {
-		raw, ok := b[k]
-		return ok && !bytes.Equal(raw, []byte("null"))
+		v, ok := b.member(k)
+		return ok && v.kind != jsonNull
 	}
 	var btn Button
-	btn.Text, _ = str("text")
+	btn.Text = str("text")
 	if strings.TrimSpace(btn.Text) == "" {
 		return btn, badRequest("can't parse inline keyboard button: Text must be non-empty")
 	}
-	btn.Data, _ = str("callback_data")
-	btn.URL, _ = str("url")
+	btn.Data = str("callback_data")
+	btn.URL = str("url")
 	if len(btn.Data) > MaxCallbackDataBytes {
 		return btn, badRequest("BUTTON_DATA_INVALID")
 	}
@@ -166,21 +207,29 @@ func parseInlineButton(b map[string]json.RawMessage) (Button, *apiError) {
 			action = true
 		}
 	}
-	if raw, ok := b["pay"]; ok && string(raw) == "true" {
+	if v, ok := b.member("pay"); ok && v.kind == jsonTrue {
 		action = true
 	}
-	if raw, ok := b["copy_text"]; ok {
-		var ct struct {
-			Text string `json:"text"`
-		}
-		if json.Unmarshal(raw, &ct) == nil && ct.Text != "" {
-			action = true
-		}
+	if v, ok := b.member("copy_text"); ok && copyTextSet(v) {
+		action = true
 	}
 	if !action {
 		return btn, badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
 	}
 	return btn, nil
+}
+
+// copyTextSet reports whether a copy_text value decodes to a
+// CopyTextButton with a non-empty text. go-telegram/bot sends
+// {"text":""} with every button, which is read without encoding/json.
+func copyTextSet(v *jsonValue) bool {
+	if len(v.keys) == 1 && v.keys[0] == "text" && v.elems[0].kind == jsonString {
+		return v.elems[0].str != ""
+	}
+	var ct struct {
+		Text string `json:"text"`
+	}
+	return json.Unmarshal(v.raw, &ct) == nil && ct.Text != ""
 }
 
 // validButtonURL refuses what Telegram refuses most often in tests:
