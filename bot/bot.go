@@ -40,6 +40,10 @@ type Store interface {
 	BlockMarker
 }
 
+// DefaultWorkers is how many chats a Bot handles at once unless
+// Config.Workers says otherwise.
+const DefaultWorkers = 64
+
 // Config configures a Bot.
 type Config struct {
 	Token     string
@@ -47,7 +51,8 @@ type Config struct {
 	Handler   Handler
 	Store     Store
 	Logger    *slog.Logger
-	// Workers bounds how many chats are handled at once. Default 64.
+	// Workers bounds how many chats are handled at once. Default
+	// DefaultWorkers.
 	Workers int
 	// PollTimeout is the long-polling timeout. Default 30s.
 	PollTimeout time.Duration
@@ -74,7 +79,7 @@ var allowedUpdates = tgbot.AllowedUpdates{"message", "callback_query", "my_chat_
 // New connects to the Bot API (getMe checks the token) and prepares the bot.
 func New(ctx context.Context, cfg Config) (*Bot, error) {
 	if cfg.Workers <= 0 {
-		cfg.Workers = 64
+		cfg.Workers = DefaultWorkers
 	}
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 30 * time.Second

@@ -149,6 +149,9 @@ type consumer struct {
 	// holder cannot overtake them and break a chat's order.
 	draining map[int]bool
 	inflight [maxShards]atomic.Int64
+	// readers counts each shard's running reader goroutines: one that was
+	// stopped may still be returning from a blocked read.
+	readers [maxShards]atomic.Int32
 }
 
 // maxShards bounds WebhookConfig.Shards.
@@ -183,7 +186,7 @@ func (c *consumer) balance(ctx context.Context) {
 		stop, held := c.held[shard]
 		switch {
 		case c.draining[shard]:
-			if c.inflight[shard].Load() > 0 {
+			if c.inflight[shard].Load() > 0 || c.readers[shard].Load() > 0 {
 				if _, err := q.HoldShard(ctx, shard, c.owner, time.Now(), c.cfg.Lease); err != nil {
 					log.Warn("draining shard's lease not renewed", "shard", shard, "err", err)
 				}
@@ -197,11 +200,19 @@ func (c *consumer) balance(ctx context.Context) {
 			stop()
 			delete(c.held, shard)
 			c.draining[shard] = true
+			// Draining starts with a full lease: the updates in hand may take
+			// a while, and the next tick may come late.
+			if _, err := q.HoldShard(ctx, shard, c.owner, time.Now(), c.cfg.Lease); err != nil {
+				log.Warn("draining shard's lease not renewed", "shard", shard, "err", err)
+			}
 		case held:
 			if ok, err := q.HoldShard(ctx, shard, c.owner, time.Now(), c.cfg.Lease); err != nil || !ok {
 				log.Warn("shard lease lost", "shard", shard, "err", err)
 				stop()
 				delete(c.held, shard)
+				// Not taken again before its updates in hand are handled:
+				// a new reader would take them over and handle them twice.
+				c.draining[shard] = true
 			}
 		case len(c.held) < fair:
 			if ok, err := q.HoldShard(ctx, shard, c.owner, time.Now(), c.cfg.Lease); err == nil && ok {
@@ -209,6 +220,7 @@ func (c *consumer) balance(ctx context.Context) {
 				workerCtx, cancel := context.WithCancel(ctx)
 				c.held[shard] = cancel
 				c.workers.Add(1)
+				c.readers[shard].Add(1)
 				go c.read(workerCtx, shard)
 			}
 		}
@@ -217,17 +229,24 @@ func (c *consumer) balance(ctx context.Context) {
 
 // read consumes one shard: first what a previous holder left unacknowledged,
 // oldest first, then new updates, in stream order, into the dispatcher
-// (which keeps each chat's order).
+// (which keeps each chat's order), until ctx ends.
+//
+// Its reads are not cut short when ctx ends: a blocked read that Redis
+// answers just as the client gives up would leave the updates it delivered
+// pending under this instance, unseen. Whatever a read returns is handed
+// on, and the shard is not given up (or taken again) until the reader has
+// returned and those updates are handled (see balance).
 func (c *consumer) read(ctx context.Context, shard int) {
 	defer c.workers.Done()
-	q := c.cfg.Queue
-	left, err := q.TakeOverUpdates(ctx, shard, c.owner)
+	defer c.readers[shard].Add(-1)
+	q, readCtx := c.cfg.Queue, context.WithoutCancel(ctx)
+	left, err := q.TakeOverUpdates(readCtx, shard, c.owner)
 	if err != nil {
 		c.bot.log.Warn("shard take-over failed", "shard", shard, "err", err)
 	}
 	c.dispatch(shard, left)
 	for ctx.Err() == nil {
-		batch, err := q.ReadUpdates(ctx, shard, c.owner, 100, time.Second)
+		batch, err := q.ReadUpdates(readCtx, shard, c.owner, 100, time.Second)
 		if err != nil {
 			c.bot.log.Warn("reading updates failed", "shard", shard, "err", err)
 			select { // the queue is down: try again in a moment, do not spin

@@ -119,11 +119,17 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	return b.Run(ctx)
 }
 
+// redisConnections is how many connections to each Redis server the
+// program keeps at least: one for each update worker and each webhook
+// shard's blocked reader, and some for the sweepers, broadcasts and the
+// webhook handler.
+const redisConnections = bot.DefaultWorkers + redis.UpdateShards + 16
+
 // openStore opens Redis when REDIS_URL is set, else the embedded store
 // under DATA_DIR.
 func openStore(ctx context.Context, cfg config) (storage.Store, string, error) {
 	if cfg.RedisURL != "" {
-		s, err := redis.Open(ctx, cfg.RedisURL, redis.WithPrefix(cfg.RedisKeyPrefix))
+		s, err := redis.Open(ctx, cfg.RedisURL, redis.WithPrefix(cfg.RedisKeyPrefix), redis.WithMinPoolSize(redisConnections))
 		if err != nil {
 			return nil, "", fmt.Errorf("REDIS_URL: cannot connect (%v); check the address, or unset it to use the embedded store", err)
 		}
@@ -133,7 +139,7 @@ func openStore(ctx context.Context, cfg config) (storage.Store, string, error) {
 		opts, err := redis.ParseAddrs(cfg.RedisAddrs, cfg.RedisMaster, cfg.RedisPassword)
 		if err == nil {
 			var s *redis.Store
-			if s, err = redis.OpenUniversal(ctx, opts, redis.WithPrefix(cfg.RedisKeyPrefix)); err == nil {
+			if s, err = redis.OpenUniversal(ctx, opts, redis.WithPrefix(cfg.RedisKeyPrefix), redis.WithMinPoolSize(redisConnections)); err == nil {
 				return s, "Redis store (" + cfg.RedisAddrs + ")", nil
 			}
 		}

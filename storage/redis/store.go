@@ -62,6 +62,7 @@ type config struct {
 	prefix    string
 	funnelCap int
 	assistCap int
+	minPool   int
 }
 
 // WithClock sets the clock the store stamps sessions, users and assists
@@ -89,6 +90,15 @@ func WithFunnelCap(n int) Option {
 // so a few more may stay. The default is DefaultAssistCap.
 func WithAssistCap(n int) Option {
 	return func(c *config) { c.assistCap = n }
+}
+
+// WithMinPoolSize makes Open and OpenUniversal keep at least n connections
+// per server (go-redis's default is 10 per CPU). Each goroutine waiting on
+// Redis holds one: a program should count its update workers, plus one per
+// update shard for the readers that block on the webhook queue, or its
+// calls queue for a connection behind them.
+func WithMinPoolSize(n int) Option {
+	return func(c *config) { c.minPool = n }
 }
 
 func newConfig(opts []Option) (config, error) {
@@ -216,6 +226,11 @@ func OpenUniversal(ctx context.Context, opts *goredis.UniversalOptions, o ...Opt
 // openUniversal makes the client opts describe, pings through it, and wraps
 // it in a store. An error names the addresses (never a password).
 func openUniversal(ctx context.Context, opts *goredis.UniversalOptions, cfg config) (*Store, error) {
+	if opts.PoolSize < cfg.minPool {
+		copied := *opts
+		copied.PoolSize = cfg.minPool
+		opts = &copied
+	}
 	var client goredis.UniversalClient
 	if opts.MasterName == "" && (len(opts.Addrs) > 1 || opts.IsClusterMode) {
 		client = newClusterClient(opts)
