@@ -27,6 +27,7 @@ type config struct {
 	RedisAddrs       string
 	RedisMaster      string
 	RedisPassword    string
+	RedisPipeline    bool
 	DataDir          string
 	OrganizerIDs     []int64
 	VolunteerChatID  int64
@@ -155,6 +156,13 @@ func loadConfig(getenv func(string) string, requireToken bool) (config, error) {
 	}
 	if c.DefaultLanguage != "vi" && c.DefaultLanguage != "en" {
 		return c, &settingError{"DEFAULT_LANGUAGE", "want vi or en"}
+	}
+	switch strings.ToLower(getenv("REDIS_AUTOPIPELINE")) {
+	case "", "false", "off", "0":
+	case "true", "on", "1":
+		c.RedisPipeline = true
+	default:
+		return c, &settingError{"REDIS_AUTOPIPELINE", "want true or false; default false"}
 	}
 	if v := getenv("BROADCAST_RATE"); v != "" {
 		if c.BroadcastRate, err = strconv.ParseFloat(v, 64); err != nil || c.BroadcastRate <= 0 || c.BroadcastRate > 1000 {

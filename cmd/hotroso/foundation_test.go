@@ -253,6 +253,7 @@ func TestWrongSettingsNameTheKey(t *testing.T) {
 		"HTTP_ADDR":          "8080",
 		"LOG_LEVEL":          "loud",
 		"FLOW_ABANDON_AFTER": "soon",
+		"REDIS_AUTOPIPELINE": "maybe",
 	} {
 		env := map[string]string{key: value}
 		for k, v := range base {
@@ -265,6 +266,23 @@ func TestWrongSettingsNameTheKey(t *testing.T) {
 		assert.True(t, strings.HasPrefix(err.Error(), key+": "), "%s: %v", key, err)
 		assert.NotContains(t, err.Error(), "\n", key)
 	}
+}
+
+// With its Redis commands autopipelined, the desk works the same: a
+// resident starts a flow (a session saved by script) and moves on.
+func TestRunsWithRedisAutopipelining(t *testing.T) {
+	a := startApp(t, "redis", map[string]string{"REDIS_AUTOPIPELINE": "true"})
+	res := newChat(t, a, 1802, "vi")
+	res.say("/start")
+	assert.Contains(t, res.nextText(), "Xin chào bác")
+	res.press("Tài khoản VNeID")
+	res.next()
+	res.press("Làm tài khoản từ đầu")
+	assert.Contains(t, res.nextText(), "Thẻ căn cước gắn chip")
+	a.stop(t)
+	sess, err := openStoreOf(t, a).GetSession(context.Background(), 1802)
+	require.NoError(t, err)
+	assert.Equal(t, "prep", sess.Step)
 }
 
 func TestDotEnvFileIsRead(t *testing.T) {

@@ -33,7 +33,7 @@ import (
 // with REDIS_CLUSTER_TEST_ADDRS also both modes on that Redis Cluster.
 // LOAD_RESIDENTS sets N (default 500); LOAD_THINK gives residents a reading
 // time between taps; LOAD_PROCESS runs the program as a process of its own
-// (and LOAD_GOGC sets its GOGC).
+// (and LOAD_GOGC sets its GOGC); LOAD_ENV="KEY=value ..." adds settings.
 // Run: go test ./cmd/hotroso -run XXX -bench Load -benchtime 20000x
 func BenchmarkLoad(b *testing.B) {
 	residents := 500
@@ -116,6 +116,12 @@ func runLoad(b *testing.B, mode string, residents int, think time.Duration) {
 	})
 	env := map[string]string{"TELEGRAM_BOT_TOKEN": api.Token(), "TELEGRAM_API_URL": api.URL(), "DATA_DIR": b.TempDir(),
 		"LOG_LEVEL": "error", "HTTP_ADDR": "127.0.0.1:0"}
+	// LOAD_ENV adds settings of the program's, e.g. "REDIS_AUTOPIPELINE=true".
+	for _, kv := range strings.Fields(os.Getenv("LOAD_ENV")) {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
 	var commands func() int64
 	var memory func() int64
 	switch {

@@ -128,8 +128,12 @@ const redisConnections = bot.DefaultWorkers + redis.UpdateShards + 16
 // openStore opens Redis when REDIS_URL is set, else the embedded store
 // under DATA_DIR.
 func openStore(ctx context.Context, cfg config) (storage.Store, string, error) {
+	redisOptions := []redis.Option{redis.WithPrefix(cfg.RedisKeyPrefix), redis.WithMinPoolSize(redisConnections)}
+	if cfg.RedisPipeline {
+		redisOptions = append(redisOptions, redis.WithAutoPipeline())
+	}
 	if cfg.RedisURL != "" {
-		s, err := redis.Open(ctx, cfg.RedisURL, redis.WithPrefix(cfg.RedisKeyPrefix), redis.WithMinPoolSize(redisConnections))
+		s, err := redis.Open(ctx, cfg.RedisURL, redisOptions...)
 		if err != nil {
 			return nil, "", fmt.Errorf("REDIS_URL: cannot connect (%v); check the address, or unset it to use the embedded store", err)
 		}
@@ -139,7 +143,7 @@ func openStore(ctx context.Context, cfg config) (storage.Store, string, error) {
 		opts, err := redis.ParseAddrs(cfg.RedisAddrs, cfg.RedisMaster, cfg.RedisPassword)
 		if err == nil {
 			var s *redis.Store
-			if s, err = redis.OpenUniversal(ctx, opts, redis.WithPrefix(cfg.RedisKeyPrefix), redis.WithMinPoolSize(redisConnections)); err == nil {
+			if s, err = redis.OpenUniversal(ctx, opts, redisOptions...); err == nil {
 				return s, "Redis store (" + cfg.RedisAddrs + ")", nil
 			}
 		}

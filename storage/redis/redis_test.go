@@ -214,6 +214,39 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// The store behaves the same with its commands autopipelined.
+func TestConformanceAutoPipeline(t *testing.T) {
+	open := func(t *testing.T, clock *storagetest.Clock, n int) []*redis.Store {
+		url, prefix := realRedisURL, randomPrefix(t)
+		if url == "" {
+			mr := miniredis.RunT(t)
+			if clock != nil {
+				clock.OnAdvance(mr.FastForward)
+			}
+			url = "redis://" + mr.Addr()
+		} else {
+			t.Cleanup(func() { deleteKeys(t, prefix) }) // runs after the stores close
+		}
+		stores := make([]*redis.Store, n)
+		for i := range stores {
+			s, err := redis.Open(context.Background(), url, append(clockOption(clock), redis.WithPrefix(prefix), redis.WithAutoPipeline())...)
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = s.Close() })
+			stores[i] = s
+		}
+		return stores
+	}
+	storagetest.RunWithOptions(t, func(t *testing.T, clock *storagetest.Clock) storage.Store {
+		return open(t, clock, 1)[0]
+	}, storagetest.Options{
+		WallClockExpiry: realRedisURL != "",
+		OpenPair: func(t *testing.T, clock *storagetest.Clock) (storage.Store, storage.Store) {
+			s := open(t, clock, 2)
+			return s[0], s[1]
+		},
+	})
+}
+
 // TestConformanceCluster runs the suite on a real Redis Cluster, where a
 // script or transaction whose keys span slots fails (CROSSSLOT) and a key
 // a script builds must be in its declared keys' slot.
