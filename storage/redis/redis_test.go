@@ -202,15 +202,24 @@ func countClusterKeys(t testing.TB, prefix string) []int {
 	return counts
 }
 
-func TestConformance(t *testing.T) {
+// runConformance runs the storage conformance suite on the stores open
+// makes (n stores on the same data); wallClock says their TTLs follow the
+// wall clock rather than the suite's clock.
+func runConformance(t *testing.T, wallClock bool, open func(t *testing.T, clock *storagetest.Clock, n int) []*redis.Store) {
 	storagetest.RunWithOptions(t, func(t *testing.T, clock *storagetest.Clock) storage.Store {
-		return openStore(t, clock)
+		return open(t, clock, 1)[0]
 	}, storagetest.Options{
-		WallClockExpiry: realRedisURL != "",
+		WallClockExpiry: wallClock,
 		OpenPair: func(t *testing.T, clock *storagetest.Clock) (storage.Store, storage.Store) {
-			s := openStores(t, clock, 2)
+			s := open(t, clock, 2)
 			return s[0], s[1]
 		},
+	})
+}
+
+func TestConformance(t *testing.T) {
+	runConformance(t, realRedisURL != "", func(t *testing.T, clock *storagetest.Clock, n int) []*redis.Store {
+		return openStores(t, clock, n)
 	})
 }
 
@@ -236,15 +245,7 @@ func TestConformanceAutoPipeline(t *testing.T) {
 		}
 		return stores
 	}
-	storagetest.RunWithOptions(t, func(t *testing.T, clock *storagetest.Clock) storage.Store {
-		return open(t, clock, 1)[0]
-	}, storagetest.Options{
-		WallClockExpiry: realRedisURL != "",
-		OpenPair: func(t *testing.T, clock *storagetest.Clock) (storage.Store, storage.Store) {
-			s := open(t, clock, 2)
-			return s[0], s[1]
-		},
-	})
+	runConformance(t, realRedisURL != "", open)
 }
 
 // TestConformanceCluster runs the suite on a real Redis Cluster, where a
@@ -252,14 +253,8 @@ func TestConformanceAutoPipeline(t *testing.T) {
 // a script builds must be in its declared keys' slot.
 func TestConformanceCluster(t *testing.T) {
 	requireCluster(t)
-	storagetest.RunWithOptions(t, func(t *testing.T, clock *storagetest.Clock) storage.Store {
-		return openClusterStores(t, clock, 1)[0]
-	}, storagetest.Options{
-		WallClockExpiry: true,
-		OpenPair: func(t *testing.T, clock *storagetest.Clock) (storage.Store, storage.Store) {
-			s := openClusterStores(t, clock, 2)
-			return s[0], s[1]
-		},
+	runConformance(t, true, func(t *testing.T, clock *storagetest.Clock, n int) []*redis.Store {
+		return openClusterStores(t, clock, n)
 	})
 }
 
