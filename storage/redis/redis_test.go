@@ -362,13 +362,21 @@ func TestOpenURL(t *testing.T) {
 	require.Error(t, err)
 }
 
-func TestKeysOfAScriptShareASlot(t *testing.T) {
+// inspectableStore is a store with prefix "p" on a fresh miniredis, for
+// tests that look at the keys it writes; they skip on a real Redis.
+func inspectableStore(t *testing.T, opts ...redis.Option) (*miniredis.Miniredis, *redis.Store) {
+	t.Helper()
 	if realRedisURL != "" {
 		t.Skip("inspects miniredis")
 	}
 	mr := miniredis.RunT(t)
-	s := redis.New(goredis.NewClient(&goredis.Options{Addr: mr.Addr()}), redis.WithPrefix("p"))
+	s := redis.New(goredis.NewClient(&goredis.Options{Addr: mr.Addr()}), append([]redis.Option{redis.WithPrefix("p")}, opts...)...)
 	t.Cleanup(func() { _ = s.Close() })
+	return mr, s
+}
+
+func TestKeysOfAScriptShareASlot(t *testing.T) {
+	mr, s := inspectableStore(t)
 	ctx := context.Background()
 	_, err := s.SaveSession(ctx, storage.Session{ChatID: -17, FlowID: "f", Step: "s"})
 	require.NoError(t, err)
@@ -408,12 +416,7 @@ func TestFunnelCapDropsOldest(t *testing.T) {
 }
 
 func TestTicketKeysShareASlot(t *testing.T) {
-	if realRedisURL != "" {
-		t.Skip("inspects miniredis")
-	}
-	mr := miniredis.RunT(t)
-	s := redis.New(goredis.NewClient(&goredis.Options{Addr: mr.Addr()}), redis.WithPrefix("p"))
-	t.Cleanup(func() { _ = s.Close() })
+	mr, s := inspectableStore(t)
 	ctx := context.Background()
 	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 	tk, err := s.SaveTicket(ctx, storage.Ticket{ResidentID: 5, State: storage.TicketOpen, CreatedAt: now})
@@ -451,12 +454,7 @@ func TestTicketKeysShareASlot(t *testing.T) {
 }
 
 func TestRoleIndex(t *testing.T) {
-	if realRedisURL != "" {
-		t.Skip("inspects miniredis")
-	}
-	mr := miniredis.RunT(t)
-	s := redis.New(goredis.NewClient(&goredis.Options{Addr: mr.Addr()}), redis.WithPrefix("p"))
-	t.Cleanup(func() { _ = s.Close() })
+	mr, s := inspectableStore(t)
 	ctx := context.Background()
 	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 	put := func(id int64, role storage.Role) {
@@ -512,12 +510,7 @@ func TestRoleIndex(t *testing.T) {
 }
 
 func TestBroadcastKeysShareASlot(t *testing.T) {
-	if realRedisURL != "" {
-		t.Skip("inspects miniredis")
-	}
-	mr := miniredis.RunT(t)
-	s := redis.New(goredis.NewClient(&goredis.Options{Addr: mr.Addr()}), redis.WithPrefix("p"))
-	t.Cleanup(func() { _ = s.Close() })
+	mr, s := inspectableStore(t)
 	ctx := context.Background()
 	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 
@@ -558,14 +551,9 @@ func TestBroadcastKeysShareASlot(t *testing.T) {
 }
 
 func TestLimiterKeysExpire(t *testing.T) {
-	if realRedisURL != "" {
-		t.Skip("inspects miniredis")
-	}
-	mr := miniredis.RunT(t)
 	clock := storagetest.NewClock(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
+	mr, s := inspectableStore(t, redis.WithClock(clock.Now))
 	clock.OnAdvance(mr.FastForward)
-	s := redis.New(goredis.NewClient(&goredis.Options{Addr: mr.Addr()}), redis.WithPrefix("p"), redis.WithClock(clock.Now))
-	t.Cleanup(func() { _ = s.Close() })
 	ctx := context.Background()
 
 	wait, err := s.Reserve(ctx, "bot", 1, 1, clock.Now())
@@ -590,12 +578,7 @@ func TestLimiterKeysExpire(t *testing.T) {
 }
 
 func TestNoAnnouncementsField(t *testing.T) {
-	if realRedisURL != "" {
-		t.Skip("inspects miniredis")
-	}
-	mr := miniredis.RunT(t)
-	s := redis.New(goredis.NewClient(&goredis.Options{Addr: mr.Addr()}), redis.WithPrefix("p"))
-	t.Cleanup(func() { _ = s.Close() })
+	mr, s := inspectableStore(t)
 	ctx := context.Background()
 	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 
