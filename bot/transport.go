@@ -22,7 +22,9 @@ type bufferedBodies struct {
 
 // RoundTrip implements http.RoundTripper.
 func (t bufferedBodies) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Body == nil || req.Body == http.NoBody || req.ContentLength != -1 && req.ContentLength != 0 {
+	// A client request's length is unknown when ContentLength is 0 (or -1)
+	// with a body.
+	if req.Body == nil || req.Body == http.NoBody || req.ContentLength > 0 {
 		return t.next.RoundTrip(req)
 	}
 	body := req.Body

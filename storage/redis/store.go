@@ -312,7 +312,8 @@ func (f followFailover) ProcessPipelineHook(next goredis.ProcessPipelineHook) go
 }
 
 func (f followFailover) afterError(ctx context.Context, err error) {
-	if err != nil && !errors.Is(err, goredis.Nil) && !errors.Is(err, context.Canceled) && unavailable(err) {
+	// goredis.Nil is a server reply, so unavailable already says no to it.
+	if err != nil && !errors.Is(err, context.Canceled) && unavailable(err) {
 		f.cluster.ReloadState(ctx)
 	}
 }
