@@ -101,7 +101,7 @@ func (s *Store) ActiveBroadcasts(ctx context.Context) ([]storage.Broadcast, erro
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}
-	all, err := loadRecords[storage.Broadcast](ctx, s, op, "broadcast", members, s.keys.broadcast)
+	all, err := loadIndexed[storage.Broadcast](ctx, s, op, "broadcast", members, s.keys.broadcast)
 	if err != nil {
 		return nil, err
 	}
@@ -257,17 +257,4 @@ func checkDelivery(d storage.Delivery) error {
 		return nil
 	}
 	return fmt.Errorf("unknown delivery result %q", d)
-}
-
-// parseIDs parses decimal user ids; errors are wrapped with op.
-func parseIDs(op string, members []string) ([]int64, error) {
-	out := make([]int64, len(members))
-	for i, m := range members {
-		id, err := strconv.ParseInt(m, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("redis: %s: member %q: %w", op, m, err)
-		}
-		out[i] = id
-	}
-	return out, nil
 }

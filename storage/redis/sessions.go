@@ -46,11 +46,7 @@ func (s *Store) GetSessions(ctx context.Context, chatIDs []int64) ([]storage.Ses
 	op := fmt.Sprintf("get %d sessions", len(chatIDs))
 	var out []storage.Session
 	for batch := range slices.Chunk(chatIDs, sessionBatch) {
-		members := make([]string, len(batch))
-		for i, id := range batch {
-			members[i] = strconv.FormatInt(id, 10)
-		}
-		got, err := loadRecords[storage.Session](ctx, s, op, "session", members, s.keys.session)
+		got, err := loadRecords[storage.Session](ctx, s, op, "session", batch, s.keys.session)
 		if err != nil {
 			return nil, err
 		}

@@ -237,7 +237,7 @@ func (s *Store) LapsedLeases(ctx context.Context, now time.Time, limit int) ([]s
 // loadTickets loads the tickets that members (ticket set members) name, in
 // that order, skipping any that no longer exist. Errors are wrapped with op.
 func (s *Store) loadTickets(ctx context.Context, op string, members []string) ([]storage.Ticket, error) {
-	return loadRecords[storage.Ticket](ctx, s, op, "ticket", members, s.keys.ticket)
+	return loadIndexed[storage.Ticket](ctx, s, op, "ticket", members, s.keys.ticket)
 }
 
 // leased reports whether a ticket belongs in the leases index.
