@@ -193,8 +193,10 @@ func (r *Runner) finish(ctx context.Context, b storage.Broadcast) error {
 	}
 	r.cfg.Log.Info("broadcast done", "broadcast", b.ID, "sent", counts.Sent, "blocked", counts.Blocked, "failed", counts.Failed)
 	r.cfg.Progress(ctx, saved, counts, true)
+	// Done is done: a failure here leaves only memory to reclaim, and must
+	// not hold up the other broadcasts.
 	if err := r.cfg.Store.ReleaseRecipients(ctx, b.ID); err != nil {
-		return fmt.Errorf("broadcast %d: release recipients: %w", b.ID, err)
+		r.cfg.Log.Warn("recipients of a done broadcast not released", "broadcast", b.ID, "err", err)
 	}
 	return nil
 }
