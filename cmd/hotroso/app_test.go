@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,10 +30,42 @@ const testToken = "123456789:AAFakeTokenForTestsOnly_abcdefghijk"
 // backends are the stores every end-to-end test runs on.
 var backends = []string{"embedded", "redis"}
 
+// vietnam is the desk's default time zone (TIMEZONE).
+var vietnam = mustLoadLocation("Asia/Ho_Chi_Minh")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// testEpoch is where every end-to-end test's clock starts: twenty past
+// midnight on a Monday in Vietnam, when it is still Sunday in UTC and in
+// every zone west of it. A report that counts days in the machine's zone,
+// or in UTC, fails here at any hour the tests are run.
+var testEpoch = time.Date(2026, time.March, 9, 0, 20, 0, 0, vietnam)
+
+// testClock starts at testEpoch and runs at the speed of real time, so
+// leases and timeouts still pass as the test runs.
+func testClock() func() time.Time {
+	start := time.Now()
+	return func() time.Time { return testEpoch.Add(time.Since(start)) }
+}
+
+// testSystem is the program's world in a test: args, env as the whole
+// environment, no input, the given output and clock.
+func testSystem(args []string, env map[string]string, stdout, stderr io.Writer, now func() time.Time) system {
+	return system{Args: args, Getenv: func(k string) string { return env[k] }, Stdin: strings.NewReader(""), Stdout: stdout, Stderr: stderr, Now: now}
+}
+
 // app is the whole program started through run() against a fake Bot API.
 type app struct {
-	api    *telegramtest.Server
-	env    map[string]string
+	api *telegramtest.Server
+	env map[string]string
+	// now is the program's clock (testClock).
+	now    func() time.Time
 	stdout *syncBuffer
 	stderr *syncBuffer
 	cancel context.CancelFunc
@@ -79,8 +113,8 @@ func startApp(t testing.TB, backend string, extra map[string]string) *app {
 func startWith(t testing.TB, api *telegramtest.Server, env map[string]string) *app {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &app{api: api, env: env, stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
-	go func() { a.done <- run(ctx, nil, func(k string) string { return env[k] }, a.stdout, a.stderr) }()
+	a := &app{api: api, env: env, stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1), now: testClock()}
+	go func() { a.done <- run(ctx, testSystem(nil, env, a.stdout, a.stderr, a.now)) }()
 	t.Cleanup(func() { a.stop(t) })
 	polling := make(chan error, 1)
 	go func() { polling <- api.WaitPolling(wait) }()

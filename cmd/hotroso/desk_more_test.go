@@ -101,7 +101,7 @@ func TestBroadcastScheduleAudienceAndControls(t *testing.T) {
 	org.next()
 	org.say("không phải giờ")
 	assert.Contains(t, org.nextText(), "Không hiểu giờ này")
-	later := time.Now().Add(48 * time.Hour).In(time.FixedZone("ICT", 7*3600)).Format("2/1 15:04")
+	later := a.now().Add(48 * time.Hour).In(vietnam).Format("2/1 15:04")
 	org.say(later) // two days ahead: it must not start by itself during the test
 	progress := org.next()
 	require.Contains(t, progress.Text, "Hẹn gửi lúc")

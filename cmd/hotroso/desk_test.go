@@ -157,7 +157,7 @@ func TestResidentAsksAVolunteerAnswersEndToEnd(t *testing.T) {
 		a.stop(t)
 
 		// The assist log names the step.
-		assists, err := openStoreOf(t, a).AssistsBetween(context.Background(), time.Time{}, time.Now().Add(time.Hour))
+		assists, err := openStoreOf(t, a).AssistsBetween(context.Background(), time.Time{}, a.now().Add(time.Hour))
 		require.NoError(t, err)
 		require.Len(t, assists, 1)
 		got := assists[0]

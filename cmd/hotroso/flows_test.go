@@ -148,7 +148,7 @@ func TestEveryPathOfEveryFlow(t *testing.T) {
 		assert.Empty(t, a.api.Unanswered())
 		a.stop(t)
 
-		events, err := openStoreOf(t, a).FunnelEvents(context.Background(), time.Time{}, time.Now().Add(time.Hour))
+		events, err := openStoreOf(t, a).FunnelEvents(context.Background(), time.Time{}, a.now().Add(time.Hour))
 		require.NoError(t, err)
 		got := map[finish]int{}
 		started := 0

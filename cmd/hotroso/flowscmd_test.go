@@ -14,7 +14,7 @@ func runCmd(t *testing.T, env map[string]string, args ...string) (string, error)
 	t.Helper()
 	t.Chdir(t.TempDir())
 	var stdout bytes.Buffer
-	err := run(context.Background(), args, func(k string) string { return env[k] }, &stdout, &bytes.Buffer{})
+	err := run(context.Background(), testSystem(args, env, &stdout, &bytes.Buffer{}, testClock()))
 	return stdout.String(), err
 }
 

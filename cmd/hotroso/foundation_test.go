@@ -230,7 +230,7 @@ func TestForgetErasesTheUser(t *testing.T) {
 func TestMissingTokenStopsWithOneLine(t *testing.T) {
 	t.Chdir(t.TempDir())
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), nil, func(string) string { return "" }, &stdout, &stderr)
+	err := run(context.Background(), testSystem(nil, nil, &stdout, &stderr, testClock()))
 	require.Error(t, err)
 	msg := err.Error()
 	assert.True(t, strings.HasPrefix(msg, "TELEGRAM_BOT_TOKEN: not set"), msg)
@@ -261,7 +261,7 @@ func TestWrongSettingsNameTheKey(t *testing.T) {
 				env[k] = v
 			}
 		}
-		err := run(context.Background(), nil, func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{})
+		err := run(context.Background(), testSystem(nil, env, &bytes.Buffer{}, &bytes.Buffer{}, testClock()))
 		require.Error(t, err, key)
 		assert.True(t, strings.HasPrefix(err.Error(), key+": "), "%s: %v", key, err)
 		assert.NotContains(t, err.Error(), "\n", key)
@@ -289,14 +289,14 @@ func TestDotEnvFileIsRead(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, ".env"), []byte("TELEGRAM_BOT_TOKEN=123456:"+strings.Repeat("B", 30)+"\nDEFAULT_LANGUAGE=fr\n"), 0o600))
-	err := run(context.Background(), nil, func(string) string { return "" }, &bytes.Buffer{}, &bytes.Buffer{})
+	err := run(context.Background(), testSystem(nil, nil, &bytes.Buffer{}, &bytes.Buffer{}, testClock()))
 	require.Error(t, err)
 	assert.True(t, strings.HasPrefix(err.Error(), "DEFAULT_LANGUAGE:"), "the token came from .env, the next check fails: %v", err)
 }
 
 func TestUnknownSubcommandIsAUsageError(t *testing.T) {
 	t.Chdir(t.TempDir())
-	err := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, &bytes.Buffer{}, &bytes.Buffer{})
+	err := run(context.Background(), testSystem([]string{"frobnicate"}, nil, &bytes.Buffer{}, &bytes.Buffer{}, testClock()))
 	require.Error(t, err)
 	assert.Equal(t, 2, exitCode(err))
 }

@@ -345,8 +345,8 @@ func infoField(text, field string) int64 {
 // registered its webhook.
 func startWebhookApp(b *testing.B, api *telegramtest.Server, env map[string]string) *app {
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &app{api: api, env: env, stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
-	go func() { a.done <- run(ctx, nil, func(k string) string { return env[k] }, a.stdout, a.stderr) }()
+	a := &app{api: api, env: env, stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1), now: testClock()}
+	go func() { a.done <- run(ctx, testSystem(nil, env, a.stdout, a.stderr, a.now)) }()
 	b.Cleanup(func() { a.stop(b) })
 	_, err := api.WaitCalls("setWebhook", 1, wait)
 	require.NoError(b, err, "stderr: %s", a.stderr.String())

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 	_ "time/tzdata" // Asia/Ho_Chi_Minh on machines without a time zone database
 
 	goredis "github.com/redis/go-redis/v9"
@@ -29,7 +30,8 @@ func main() {
 	goredis.SetLogger(quietRedis{})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	sys := system{Args: os.Args[1:], Getenv: os.Getenv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Now: time.Now}
+	if err := run(ctx, sys); err != nil {
 		fmt.Fprintln(os.Stderr, "hotroso:", err)
 		os.Exit(exitCode(err))
 	}

@@ -20,17 +20,18 @@ import (
 )
 
 // seedStore opens the store an app will use (before it starts), lets fill
-// write to it, and closes it.
+// write to it, and closes it. The store's clock reads testEpoch.
 func seedStore(t *testing.T, env map[string]string, fill func(storage.Store)) {
 	t.Helper()
 	var (
 		s   storage.Store
 		err error
 	)
+	epoch := func() time.Time { return testEpoch }
 	if url := env["REDIS_URL"]; url != "" {
-		s, err = redis.Open(context.Background(), url, redis.WithPrefix(env["REDIS_KEY_PREFIX"]))
+		s, err = redis.Open(context.Background(), url, redis.WithPrefix(env["REDIS_KEY_PREFIX"]), redis.WithClock(epoch))
 	} else {
-		s, err = embedded.Open(filepath.Join(env["DATA_DIR"], "hotroso.db"))
+		s, err = embedded.Open(filepath.Join(env["DATA_DIR"], "hotroso.db"), embedded.WithClock(epoch))
 	}
 	require.NoError(t, err)
 	fill(s)
@@ -52,7 +53,7 @@ func appEnv(t *testing.T, backend string, extra map[string]string) map[string]st
 func TestStatsAndExportMatchASeededAssistLog(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
 		env := appEnv(t, backend, map[string]string{"ORGANIZER_IDS": "900"})
-		now := time.Now()
+		now := testEpoch // the app's clock starts here, so "today" is the seeded day
 		// 6 ticket assists and 4 flow assists today, 5 tickets 40 days ago.
 		seedStore(t, env, func(s storage.Store) {
 			ctx := context.Background()
@@ -95,8 +96,9 @@ func TestStatsAndExportMatchASeededAssistLog(t *testing.T) {
 		assert.Len(t, rows, 1+10, "a header and the 10 assists of the last 30 days")
 		assert.NotContains(t, string(data), "Lan - Đoàn", "no names")
 
-		from := now.AddDate(0, 0, -41).Format("2006-01-02")
-		org.say("/export " + from + " " + now.Format("2006-01-02"))
+		// Days are Vietnam's: at testEpoch it is still yesterday in UTC.
+		from := now.AddDate(0, 0, -41).In(vietnam).Format("2006-01-02")
+		org.say("/export " + from + " " + now.In(vietnam).Format("2006-01-02"))
 		rows, err = csv.NewReader(bytes.NewReader(org.next().Document.Data[3:])).ReadAll()
 		require.NoError(t, err)
 		assert.Len(t, rows, 1+15)

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hotroso/hotroso/flows"
 	"github.com/hotroso/hotroso/locales"
@@ -37,14 +38,33 @@ const usage = `usage:
                              print a flow as a Mermaid diagram
   hotroso help               this text`
 
+// system is what the program takes from the world around it: main passes
+// the process's own, tests pass theirs.
+type system struct {
+	Args   []string
+	Getenv func(string) string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Now is the clock of the whole desk: the handlers, the broadcasts and
+	// the store's stamps read it, so tests choose the day and the hour.
+	Now func() time.Time
+}
+
 // run is the whole program: main only calls it, so tests start the program
-// in-process with their own arguments, environment and output.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	getenv, err := envLookup(getenv)
+// in-process with their own arguments, environment, input, output and clock.
+func run(ctx context.Context, sys system) error {
+	getenv, err := envLookup(sys.Getenv)
 	if err != nil {
 		return err
 	}
-	cmd := ""
+	if sys.Now == nil {
+		sys.Now = time.Now
+	}
+	if sys.Stdin == nil {
+		sys.Stdin = strings.NewReader("")
+	}
+	stdout, args, cmd := sys.Stdout, sys.Args, ""
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
@@ -54,13 +74,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err != nil {
 			return err
 		}
-		return serve(ctx, cfg, stdout, stderr)
+		return serve(ctx, cfg, sys)
 	case "try":
 		cfg, err := loadConfig(getenv, false)
 		if err != nil {
 			return err
 		}
-		return tryCommand(ctx, cfg, getenv("DATA_DIR") != "", args, os.Stdin, stdout, stderr)
+		return tryCommand(ctx, cfg, getenv("DATA_DIR") != "", args, sys)
 	case "flows":
 		cfg, err := loadConfig(getenv, false)
 		if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"path"
@@ -23,8 +22,8 @@ import (
 )
 
 // serve runs the bot until ctx ends.
-func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
-	log := newLogger(stderr, cfg.LogLevel)
+func serve(ctx context.Context, cfg config, sys system) error {
+	log := newLogger(sys.Stderr, cfg.LogLevel)
 	texts, err := locales.Load()
 	if err != nil {
 		return err
@@ -46,7 +45,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 			return fmt.Errorf("COMMUNES_FILE: %v", err)
 		}
 	}
-	store, storeName, err := openStore(ctx, cfg)
+	store, storeName, err := openStore(ctx, cfg, sys.Now)
 	if err != nil {
 		return err
 	}
@@ -57,7 +56,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	desk := handlers.New(handlers.Config{Store: store, Texts: texts, Flows: lib, DefaultLanguage: cfg.DefaultLanguage, Logger: log,
 		Organizers: cfg.OrganizerIDs, VolunteerChatID: cfg.VolunteerChatID, ClaimTimeout: cfg.ClaimTimeout, MaxOpenClaims: cfg.MaxOpenClaims,
 		EscalateAfter: cfg.EscalateAfter, InviteTTL: cfg.InviteTTL, LinkAllowlist: cfg.LinkAllowlist, Places: communes,
-		BroadcastRate: cfg.BroadcastRate, Quiet: quiet})
+		BroadcastRate: cfg.BroadcastRate, Quiet: quiet, Now: sys.Now})
 	b, err := bot.New(ctx, bot.Config{Token: cfg.Token, ServerURL: cfg.APIURL, Handler: desk, Store: store, Logger: log, Metrics: m})
 	if err != nil {
 		return err
@@ -89,7 +88,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 		}
 	})
 	runner := broadcast.NewRunner(broadcast.Config{Store: store, Deliver: b.Deliverer(desk.BroadcastButtons()), Rate: cfg.BroadcastRate,
-		Quiet: quiet, Lease: cfg.BroadcastLease, Progress: desk.BroadcastProgress, Log: log, Metrics: m})
+		Quiet: quiet, Lease: cfg.BroadcastLease, Progress: desk.BroadcastProgress, Log: log, Metrics: m, Now: sys.Now})
 	go runner.Run(ctx, time.Second)
 	mux := observability(m, store, b)
 	var hook bot.WebhookConfig
@@ -111,7 +110,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 	if hook.Queue != nil {
 		mode = "webhook " + cfg.WebhookURL
 	}
-	fmt.Fprintf(stdout, "hotroso is running as @%s with %d flows, on the %s, by %s; health and metrics on http://%s. Press Ctrl+C to stop.\n",
+	fmt.Fprintf(sys.Stdout, "hotroso is running as @%s with %d flows, on the %s, by %s; health and metrics on http://%s. Press Ctrl+C to stop.\n",
 		b.Username(), len(lib.Flows()), storeName, mode, addr)
 	if hook.Queue != nil {
 		return b.RunWebhook(ctx, hook)
@@ -126,9 +125,9 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) error {
 const redisConnections = bot.DefaultWorkers + redis.UpdateShards + 16
 
 // openStore opens Redis when REDIS_URL is set, else the embedded store
-// under DATA_DIR.
-func openStore(ctx context.Context, cfg config) (storage.Store, string, error) {
-	redisOptions := []redis.Option{redis.WithPrefix(cfg.RedisKeyPrefix), redis.WithMinPoolSize(redisConnections)}
+// under DATA_DIR; the store stamps its records by now.
+func openStore(ctx context.Context, cfg config, now func() time.Time) (storage.Store, string, error) {
+	redisOptions := []redis.Option{redis.WithPrefix(cfg.RedisKeyPrefix), redis.WithMinPoolSize(redisConnections), redis.WithClock(now)}
 	if cfg.RedisPipeline {
 		redisOptions = append(redisOptions, redis.WithAutoPipeline())
 	}
@@ -150,7 +149,7 @@ func openStore(ctx context.Context, cfg config) (storage.Store, string, error) {
 		return nil, "", fmt.Errorf("REDIS_ADDRS: cannot connect (%v); check the addresses and REDIS_SENTINEL_MASTER", err)
 	}
 	path := filepath.Join(cfg.DataDir, "hotroso.db")
-	s, err := embedded.Open(path)
+	s, err := embedded.Open(path, embedded.WithClock(now))
 	if err != nil {
 		return nil, "", fmt.Errorf("DATA_DIR: cannot open %s (%v); set DATA_DIR to a writable folder", path, err)
 	}

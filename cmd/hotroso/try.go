@@ -38,7 +38,7 @@ const tryHelp = `hotroso try: the real bot against a Telegram that lives in this
 // tryCommand runs the bot (same handlers, flows, embedded store) against
 // an in-process Telegram Bot API, and chats with it in the terminal.
 // A temporary store is used unless dataDirSet (DATA_DIR was given).
-func tryCommand(ctx context.Context, cfg config, dataDirSet bool, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+func tryCommand(ctx context.Context, cfg config, dataDirSet bool, args []string, sys system) error {
 	lang, err := langOption(args, "vi", []string{"vi", "en"})
 	if err != nil {
 		return err
@@ -60,7 +60,7 @@ func tryCommand(ctx context.Context, cfg config, dataDirSet bool, args []string,
 		// Each person has opened a chat with the bot, so it may write first.
 		api.AddChat(people[i].User.ID, telegramtest.ChatPrivate)
 	}
-	if err := seedVolunteer(cfg.DataDir, people[1].User.ID, lang); err != nil {
+	if err := seedVolunteer(cfg.DataDir, people[1].User.ID, lang, sys.Now()); err != nil {
 		return err
 	}
 	cfg.Token, cfg.APIURL, cfg.RedisURL, cfg.VolunteerChatID, cfg.HTTPAddr = api.Token(), api.URL(), "", 0, "127.0.0.1:0"
@@ -69,7 +69,9 @@ func tryCommand(ctx context.Context, cfg config, dataDirSet bool, args []string,
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	served := make(chan error, 1)
-	go func() { served <- serve(ctx, cfg, io.Discard, stderr) }()
+	quiet := sys
+	quiet.Stdout = io.Discard
+	go func() { served <- serve(ctx, cfg, quiet) }()
 	polling := make(chan error, 1)
 	go func() { polling <- api.WaitPolling(30 * time.Second) }()
 	select {
@@ -80,25 +82,24 @@ func tryCommand(ctx context.Context, cfg config, dataDirSet bool, args []string,
 			return fmt.Errorf("try: the bot did not start: %w", err)
 		}
 	}
-	t := &terminal{api: api, people: people, out: stdout, unread: map[int64]int{}, shown: map[int64]int{}, files: cfg.DataDir}
-	fmt.Fprintln(stdout, tryHelp)
+	t := &terminal{api: api, people: people, out: sys.Stdout, unread: map[int64]int{}, shown: map[int64]int{}, files: cfg.DataDir}
+	fmt.Fprintln(sys.Stdout, tryHelp)
 	t.switchTo("resident")
 	go t.watch(ctx)
-	t.read(stdin)
+	t.read(sys.Stdin)
 	cancel()
 	return <-served
 }
 
 // seedVolunteer makes the simulated volunteer a volunteer on duty, so that
 // questions reach them without an invite round.
-func seedVolunteer(dataDir string, id int64, lang string) error {
+func seedVolunteer(dataDir string, id int64, lang string, now time.Time) error {
 	store, err := embedded.Open(filepath.Join(dataDir, "hotroso.db"))
 	if err != nil {
 		return fmt.Errorf("DATA_DIR: cannot open the store: %w", err)
 	}
 	defer store.Close()
 	name := map[string]string{"vi": "Lan - Đoàn xã (thử)", "en": "Lan - youth union (demo)"}[lang]
-	now := time.Now()
 	return store.PutUser(context.Background(), storage.User{ID: id, Role: storage.RoleVolunteer, Language: lang, DisplayName: name, OnDuty: true, CreatedAt: now, UpdatedAt: now})
 }
 
