@@ -184,7 +184,17 @@ type Ticket struct {
 	Question    string            `json:"question,omitempty"`
 	// Notes are the resident's later messages while nobody had the ticket
 	// (bounded, newest last).
-	Notes       []string    `json:"notes,omitempty"`
+	Notes []string `json:"notes,omitempty"`
+	// Urgent tickets (an SOS hand-over) go to the head of the queue, before
+	// every ordinary one, and their cards say so.
+	Urgent bool `json:"urgent,omitempty"`
+	// PhotosOK is set once the resident confirmed, after a reminder of what
+	// not to photograph, that photos may go to the volunteer.
+	PhotosOK bool `json:"photos_ok,omitempty"`
+	// Media are the resident's photos and voice notes sent while nobody had
+	// the ticket, as message ids in the resident's chat (no bytes), relayed
+	// to the volunteer who takes it (bounded, oldest first).
+	Media       []int       `json:"media,omitempty"`
 	State       TicketState `json:"state"`
 	VolunteerID int64       `json:"volunteer,omitempty"`
 	CreatedAt   time.Time   `json:"created_at"`
@@ -210,6 +220,20 @@ type Ticket struct {
 // Active reports whether the ticket is open or claimed.
 func (t Ticket) Active() bool { return t.State == TicketOpen || t.State == TicketClaimed }
 
+// urgentLead puts urgent tickets ahead of every ordinary one in the queue:
+// about 1,100 years of milliseconds.
+const urgentLead = int64(1) << 45
+
+// QueueRank orders open tickets in the queue, smallest first: by creation
+// time to the millisecond, urgent tickets before all others.
+func (t Ticket) QueueRank() int64 {
+	rank := t.CreatedAt.UnixMilli()
+	if t.Urgent {
+		rank -= urgentLead
+	}
+	return rank
+}
+
 // Tickets keeps the question queue. Every change is a compare-and-set of
 // the whole ticket, and the store keeps its indexes in the same atomic step.
 type Tickets interface {
@@ -218,16 +242,17 @@ type Tickets interface {
 	// incremented; otherwise ErrConflict. Creating a ticket for a resident
 	// who has an active one also gives ErrConflict. Among concurrent savers
 	// of one version exactly one wins: that is how a claim is atomic. The
-	// store indexes active tickets by resident, open tickets by CreatedAt
-	// (the queue), claimed tickets by volunteer, and claims with a
-	// LeaseUntil by that time.
+	// store indexes active tickets by resident, open tickets by QueueRank
+	// (the queue: urgent first, then by CreatedAt), claimed tickets by
+	// volunteer, and claims with a LeaseUntil by that time.
 	SaveTicket(ctx context.Context, t Ticket) (Ticket, error)
 	// GetTicket returns the ticket, or ErrNotFound.
 	GetTicket(ctx context.Context, id int64) (Ticket, error)
 	// ActiveTicketOf returns the resident's open or claimed ticket, or
 	// ErrNotFound.
 	ActiveTicketOf(ctx context.Context, residentID int64) (Ticket, error)
-	// OpenTickets returns up to limit open tickets, oldest first.
+	// OpenTickets returns up to limit open tickets in queue order: urgent
+	// first, then oldest first.
 	OpenTickets(ctx context.Context, limit int) ([]Ticket, error)
 	// QueuePosition returns the open ticket's place in the queue, from 1;
 	// ErrNotFound when it is not open.

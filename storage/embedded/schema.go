@@ -42,9 +42,9 @@ var (
 	bucketTickets = []byte("tickets")
 	// bucketTicketActive: resident id -> id of their open or claimed ticket.
 	bucketTicketActive = []byte("ticket_active")
-	// bucketTicketQueue: CreatedAt unix ms ‖ ticket id -> nothing, open
-	// tickets. Milliseconds, as in the Redis backend, so that both order
-	// the queue alike: by millisecond, then by id.
+	// bucketTicketQueue: Ticket.QueueRank ‖ ticket id -> nothing, open
+	// tickets. The rank is the Redis backend's score, so that both order
+	// the queue alike: urgent first, by millisecond, then by id.
 	bucketTicketQueue = []byte("ticket_queue")
 	// bucketTicketClaims: volunteer id ‖ ClaimedAt nanos ‖ ticket id ->
 	// nothing, claimed tickets.
@@ -220,7 +220,7 @@ func roleKey(role storage.Role, id int64) []byte {
 
 // queueKey is the bucketTicketQueue key of an open ticket.
 func queueKey(t storage.Ticket) []byte {
-	return putInt(putInt(make([]byte, 0, 16), t.CreatedAt.UnixMilli()), t.ID)
+	return putInt(putInt(make([]byte, 0, 16), t.QueueRank()), t.ID)
 }
 
 // claimKey is the bucketTicketClaims key of a claimed ticket.

@@ -95,8 +95,9 @@ func (s *Store) ActiveTicketOf(ctx context.Context, residentID int64) (storage.T
 	return t, err
 }
 
-// OpenTickets returns up to limit open tickets, oldest first: by CreatedAt
-// to the millisecond, then by id.
+// OpenTickets returns up to limit open tickets in queue order: by
+// Ticket.QueueRank (urgent first, then CreatedAt to the millisecond), then
+// by id.
 func (s *Store) OpenTickets(ctx context.Context, limit int) ([]storage.Ticket, error) {
 	var out []storage.Ticket
 	if limit <= 0 {

@@ -62,7 +62,7 @@ func (s *Store) SaveTicket(ctx context.Context, in storage.Ticket) (storage.Tick
 	var queueScore, leaseScore, claimScore string
 	switch out.State {
 	case storage.TicketOpen:
-		queueScore = msScore(out.CreatedAt)
+		queueScore = strconv.FormatInt(out.QueueRank(), 10)
 	case storage.TicketClaimed:
 		claimScore = msScore(out.ClaimedAt)
 		if !out.LeaseUntil.IsZero() {
@@ -142,8 +142,9 @@ func (s *Store) ActiveTicketOf(ctx context.Context, residentID int64) (storage.T
 	return t, nil
 }
 
-// OpenTickets returns up to limit open tickets, oldest first: by CreatedAt
-// to the millisecond, then by id.
+// OpenTickets returns up to limit open tickets in queue order: by
+// Ticket.QueueRank (urgent first, then CreatedAt to the millisecond), then
+// by id.
 func (s *Store) OpenTickets(ctx context.Context, limit int) ([]storage.Ticket, error) {
 	const op = "open tickets"
 	if limit <= 0 {

@@ -18,6 +18,7 @@ func (s suite) testTickets(t *testing.T) {
 	t.Run("OneActivePerResident", s.testTicketOneActivePerResident)
 	t.Run("StaleVersionConflicts", s.testTicketStaleVersion)
 	t.Run("Queue", s.testTicketQueue)
+	t.Run("UrgentFirst", s.testTicketUrgentFirst)
 	t.Run("ClaimsFollowTheVolunteer", s.testTicketClaims)
 	t.Run("LapsedLeases", s.testTicketLeases)
 	t.Run("ActiveTicketOf", s.testActiveTicketOf)
@@ -318,6 +319,37 @@ func (s suite) testTicketQueue(t *testing.T) {
 	assertTicket(t, c, got[1])
 
 	ts.notQueued(999)
+}
+
+// An urgent ticket goes to the head of the queue, ahead of older ordinary
+// ones; among urgent tickets the oldest is first; one made urgent later
+// moves up, and a released urgent ticket is back at the head.
+func (s suite) testTicketUrgentFirst(t *testing.T) {
+	st, clock := s.store(t)
+	ts := ticketStore{t, st}
+	t0 := clock.Now()
+
+	old := ts.save(newTicket(1, t0.Add(-48*time.Hour)))
+	plain := ts.save(newTicket(2, t0))
+	sos := newTicket(3, t0.Add(time.Minute))
+	sos.Urgent = true
+	sos = ts.save(sos)
+	assert.Equal(t, []int64{sos.ID, old.ID, plain.ID}, ts.open(10))
+	assert.Equal(t, 1, ts.position(sos.ID))
+
+	later := newTicket(4, t0.Add(-time.Hour))
+	later = ts.save(later)
+	later.Urgent = true
+	later = ts.save(later)
+	assert.Equal(t, []int64{later.ID, sos.ID, old.ID, plain.ID}, ts.open(10), "made urgent: by creation among the urgent")
+
+	claimed := ts.save(claim(sos, 500, t0.Add(2*time.Minute), time.Minute))
+	assert.Equal(t, []int64{later.ID, old.ID, plain.ID}, ts.open(10))
+	ts.save(release(claimed))
+	assert.Equal(t, []int64{later.ID, sos.ID, old.ID, plain.ID}, ts.open(10))
+	got, err := st.GetTicket(ctx(t), sos.ID)
+	require.NoError(t, err)
+	assert.True(t, got.Urgent, "urgent is kept")
 }
 
 func (s suite) testTicketClaims(t *testing.T) {
