@@ -79,6 +79,17 @@ func (s *Sender) Send(ctx context.Context, chatID int64, r handlers.Reply) (mess
 		chatID = r.ChatID
 	}
 	markup := keyboard(r.Buttons)
+	if r.Copy != nil {
+		params := &tgbot.CopyMessageParams{ChatID: chatID, FromChatID: r.Copy.ChatID, MessageID: r.Copy.MessageID, Caption: truncateRunes(r.Text, MaxCaptionRunes), ReplyMarkup: markup}
+		err := s.call(ctx, chatID, func(ctx context.Context) error {
+			m, err := s.api.CopyMessage(ctx, params)
+			if err == nil {
+				messageID = m.ID
+			}
+			return err
+		})
+		return messageID, err
+	}
 	if r.Document != nil {
 		params := &tgbot.SendDocumentParams{ChatID: chatID, Caption: truncateRunes(r.Text, MaxCaptionRunes), ReplyMarkup: markup}
 		err := s.call(ctx, chatID, func(ctx context.Context) error {

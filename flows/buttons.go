@@ -16,6 +16,8 @@ const (
 	ButtonRestart  ButtonKind = 'r' // r:<flow>:<step>: start the flow again
 	ButtonContinue ButtonKind = 'k' // k:<flow>: continue where the resident left off
 	ButtonAsk      ButtonKind = 'a' // a:<flow>:<step>: ask a volunteer about this step
+	ButtonUrgent   ButtonKind = 'u' // u:<flow>:<step>: ask a volunteer urgently (urgent flows)
+	ButtonAnswer   ButtonKind = 'v' // v:<flow>:<step>:<index>: an answer's button (yes, no, an option)
 )
 
 // Button is the decoded callback data of a flow button. The data is a
@@ -33,9 +35,9 @@ func (k ButtonKind) parts() int {
 	switch k {
 	case ButtonStart, ButtonContinue:
 		return 2
-	case ButtonBack, ButtonRestart, ButtonAsk:
+	case ButtonBack, ButtonRestart, ButtonAsk, ButtonUrgent:
 		return 3
-	case ButtonChoice:
+	case ButtonChoice, ButtonAnswer:
 		return 4
 	}
 	return 0
@@ -51,6 +53,16 @@ func ContinueData(flowID string) string { return "k:" + flowID }
 func ChoiceData(flowID, stepID string, index int) string {
 	return "c:" + flowID + ":" + stepID + ":" + strconv.Itoa(index)
 }
+
+// AnswerData is the callback data of answer button index on a step: for
+// yes/no, 0 is yes and 1 is no; for one-of, the option's index.
+func AnswerData(flowID, stepID string, index int) string {
+	return "v:" + flowID + ":" + stepID + ":" + strconv.Itoa(index)
+}
+
+// UrgentData is the callback data of the urgent hand-over on a step of an
+// urgent flow.
+func UrgentData(flowID, stepID string) string { return "u:" + flowID + ":" + stepID }
 
 // BackData is the callback data of the back button on a step.
 func BackData(flowID, stepID string) string { return "b:" + flowID + ":" + stepID }
@@ -83,7 +95,7 @@ func ParseButton(data string) (b Button, ok bool) {
 			return Button{}, false
 		}
 	}
-	if b.Kind == ButtonChoice {
+	if b.Kind == ButtonChoice || b.Kind == ButtonAnswer {
 		n, err := strconv.Atoi(parts[3])
 		if err != nil || n < 0 || n > 99 {
 			return Button{}, false

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/hotroso/hotroso/storage"
 )
@@ -94,22 +96,57 @@ func (l *Library) Choose(ctx context.Context, s storage.Session, b Button) (Prog
 	return l.move(ctx, s, f, step, choiceEvent(b.Choice), "", "")
 }
 
-// Answer validates text typed at the session's current step and moves on.
-// A step without an answer gives ErrStale; an invalid answer gives a
-// Progress with Invalid set and the session unchanged.
+// Pick follows the answer button b.Choice of the session's current step:
+// for yes/no, 0 is yes and 1 is no; for one-of, the option's index. It is
+// the same move as typing the answer.
+func (l *Library) Pick(ctx context.Context, s storage.Session, b Button) (Progress, error) {
+	f, step, err := l.current(s, b)
+	if err != nil {
+		return Progress{}, err
+	}
+	a := step.Answer
+	switch {
+	case a == nil:
+		return Progress{}, ErrStale
+	case a.Type == AnswerYesNo && b.Choice == 0:
+		return l.move(ctx, s, f, step, eventYes, a.SaveAs, "yes")
+	case a.Type == AnswerYesNo && b.Choice == 1:
+		return l.move(ctx, s, f, step, eventNo, a.SaveAs, "no")
+	case a.Type == AnswerOneOf && b.Choice < len(a.Options):
+		return l.move(ctx, s, f, step, optionEvent(b.Choice), a.SaveAs, a.Options[b.Choice].Value)
+	}
+	return Progress{}, ErrStale
+}
+
+// Answer reads text typed at the session's current step and moves on: an
+// answer the step expects, or the label of one of its buttons. Text that
+// is neither gives a Progress with Invalid set and the session unchanged;
+// a step that expects no typing (only buttons, or an end) gives ErrStale.
 func (l *Library) Answer(ctx context.Context, s storage.Session, text string) (Progress, error) {
 	f, step, err := l.Locate(s)
 	if err != nil {
 		return Progress{}, err
 	}
+	for i, c := range step.Choices {
+		if isLabel(text, c.Label) {
+			return l.move(ctx, s, f, step, choiceEvent(i), "", "")
+		}
+	}
 	if step.Answer == nil {
 		return Progress{}, ErrStale
 	}
-	event, value, ok := step.Answer.validate(text)
+	event, value, ok := l.validate(step.Answer, text)
 	if !ok {
 		return Progress{Session: s, Flow: f, Step: step, Invalid: true}, nil
 	}
 	return l.move(ctx, s, f, step, event, step.Answer.SaveAs, value)
+}
+
+// Expects reports whether the session's current step reads typed text:
+// an answer, or buttons whose labels may be typed.
+func (l *Library) Expects(s storage.Session) bool {
+	_, step, err := l.Locate(s)
+	return err == nil && (step.Answer != nil || len(step.Choices) > 0)
 }
 
 func (l *Library) move(ctx context.Context, s storage.Session, f *Flow, from *Step, event, saveAs, value string) (Progress, error) {
@@ -123,12 +160,25 @@ func (l *Library) move(ctx context.Context, s storage.Session, f *Flow, from *St
 		answers[saveAs] = value
 		s.Answers = answers
 	}
-	s.History = pushBounded(s.History, from.ID)
-	s.Step, s.FlowVersion, s.Abandoned = to, f.Version, false
-	return Progress{Session: s, Flow: f, Step: f.Steps[to]}, nil
+	s.Abandoned = false
+	flowID, stepID, external := SplitTarget(to)
+	if !external {
+		s.History = pushBounded(s.History, from.ID)
+		s.Step, s.FlowVersion = to, f.Version
+		return Progress{Session: s, Flow: f, Step: f.Steps[to]}, nil
+	}
+	// Into another flow: Back returns to this step of this flow.
+	g, ok := l.byID[flowID]
+	if !ok || g.Steps[stepID] == nil {
+		return Progress{}, fmt.Errorf("%w: %q (from %s/%s)", ErrUnknownFlow, to, f.ID, from.ID)
+	}
+	s.History = pushBounded(s.History, f.ID+"/"+from.ID)
+	s.FlowID, s.Step, s.FlowVersion = g.ID, stepID, g.Version
+	return Progress{Session: s, Flow: g, Step: g.Steps[stepID], Started: true}, nil
 }
 
-// Back returns to the step before the current one (or stays at the start).
+// Back returns to the step before the current one, also across flows (or
+// stays at the start).
 func (l *Library) Back(s storage.Session, b Button) (Progress, error) {
 	f, _, err := l.current(s, b)
 	if err != nil {
@@ -137,9 +187,16 @@ func (l *Library) Back(s storage.Session, b Button) (Progress, error) {
 	for len(s.History) > 0 {
 		prev := s.History[len(s.History)-1]
 		s.History = s.History[: len(s.History)-1 : len(s.History)-1]
-		if _, ok := f.Steps[prev]; ok {
-			s.Step, s.Abandoned = prev, false
-			return Progress{Session: s, Flow: f, Step: f.Steps[prev]}, nil
+		g := f
+		flowID, stepID, external := SplitTarget(prev)
+		if external {
+			if g = l.byID[flowID]; g == nil {
+				continue
+			}
+		}
+		if step, ok := g.Steps[stepID]; ok {
+			s.FlowID, s.Step, s.FlowVersion, s.Abandoned = g.ID, stepID, g.Version, false
+			return Progress{Session: s, Flow: g, Step: step}, nil
 		}
 	}
 	s.Step = f.Start
@@ -170,67 +227,51 @@ func pushBounded(history []string, step string) []string {
 	return append(out, step)
 }
 
-// Words a resident may type for yes and no, in any language the bot speaks.
-var (
-	yesWords = []string{"có", "co", "vâng", "vang", "dạ", "da", "ừ", "rồi", "roi", "đúng", "dung", "được", "duoc", "yes", "y", "yeah", "ok", "sure"}
-	noWords  = []string{"không", "khong", "ko", "k", "chưa", "chua", "không có", "no", "n", "nope", "not yet"}
-)
-
 // validate checks a typed answer and returns the machine event and the
 // value to save.
-func (a *Answer) validate(text string) (event, value string, ok bool) {
-	norm := strings.ToLower(strings.Trim(strings.TrimSpace(text), ".!?,;"))
+func (l *Library) validate(a *Answer, text string) (event, value string, ok bool) {
 	switch a.Type {
 	case AnswerYesNo:
+		yes, ok := l.words.yesNo(text)
 		switch {
-		case matchesAny(norm, noWords): // "không" before "có": "không có" means no
+		case isLabel(text, a.YesLabel):
+			return eventYes, "yes", true
+		case isLabel(text, a.NoLabel):
 			return eventNo, "no", true
-		case matchesAny(norm, yesWords):
+		case !ok:
+			return "", "", false
+		case yes:
 			return eventYes, "yes", true
 		}
+		return eventNo, "no", true
 	case AnswerNumber:
-		n, err := strconv.ParseFloat(strings.ReplaceAll(norm, ",", "."), 64)
-		if err != nil || (a.Min != nil && n < *a.Min) || (a.Max != nil && n > *a.Max) {
+		n, ok := typedNumber(text)
+		if !ok || (a.Min != nil && n < *a.Min) || (a.Max != nil && n > *a.Max) {
 			return "", "", false
 		}
 		return eventAnswer, strconv.FormatFloat(n, 'f', -1, 64), true
 	case AnswerOneOf:
-		for i, o := range a.Options {
-			if norm == strings.ToLower(o.Value) {
-				return optionEvent(i), o.Value, true
-			}
-			for _, words := range o.Words {
-				if matchesAny(norm, words) {
-					return optionEvent(i), o.Value, true
-				}
-			}
+		if i, ok := l.words.option(text, a.Options); ok {
+			return optionEvent(i), a.Options[i].Value, true
 		}
 	}
 	return "", "", false
 }
 
-// politeEndings may follow an answer word: "có ạ", "không nhé", "yes please".
-var politeEndings = []string{"ạ", "à", "nhé", "nha", "rồi", "roi", "luôn", "please", "thanks"}
-
-// matchesAny reports whether text is one of words, alone or followed by
-// polite endings only ("có ạ" is yes; "có lẽ", "maybe", matches nothing).
-func matchesAny(text string, words []string) bool {
-	for _, w := range words {
-		w = strings.ToLower(w)
-		if text == w {
-			return true
-		}
-		rest, ok := strings.CutPrefix(text, w+" ")
-		if !ok {
+// typedNumber reads the one number in a typed answer ("70", "70 tuổi",
+// "1,5"): text with no number, or with two, is not one.
+func typedNumber(text string) (float64, bool) {
+	var found string
+	for _, field := range strings.FieldsFunc(norm.NFKC.String(text), func(r rune) bool { return !unicode.IsDigit(r) && r != ',' && r != '.' }) {
+		field = strings.Trim(field, ",.")
+		if field == "" {
 			continue
 		}
-		polite := true
-		for _, word := range strings.Fields(rest) {
-			polite = polite && slices.Contains(politeEndings, word)
+		if found != "" {
+			return 0, false
 		}
-		if polite {
-			return true
-		}
+		found = field
 	}
-	return false
+	n, err := strconv.ParseFloat(strings.ReplaceAll(found, ",", "."), 64)
+	return n, err == nil
 }

@@ -9,12 +9,21 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hotroso/hotroso/locales"
 	"github.com/hotroso/hotroso/storage"
 )
 
+// shippedWords are the typed-answer words of the locale files.
+func shippedWords(t testing.TB) Words {
+	t.Helper()
+	texts, err := locales.Load()
+	require.NoError(t, err)
+	return WordsFrom(texts)
+}
+
 func loadBase(t *testing.T, yaml string) *Library {
 	t.Helper()
-	lib, err := Load(fstest.MapFS{"demo.yaml": {Data: []byte(yaml)}}, langs)
+	lib, err := Load(fstest.MapFS{"demo.yaml": {Data: []byte(yaml)}}, langs, shippedWords(t))
 	require.NoError(t, err)
 	return lib
 }
@@ -117,21 +126,22 @@ func TestEngineHistoryIsBounded(t *testing.T) {
 }
 
 func TestAnswerValidators(t *testing.T) {
+	lib := loadBase(t, baseFlow)
 	min, max := 1.0, 10.0
 	number := &Answer{Type: AnswerNumber, Min: &min, Max: &max, Next: "x"}
-	for text, want := range map[string]bool{"5": true, "7,5": true, "0": false, "11": false, "năm": false} {
-		_, _, ok := number.validate(text)
+	for text, want := range map[string]bool{"5": true, "7,5": true, "0": false, "11": false, "năm": false, "5 tuổi": true, "５": true, "5 hay 6": false} {
+		_, _, ok := lib.validate(number, text)
 		assert.Equal(t, want, ok, text)
 	}
 	oneOf := &Answer{Type: AnswerOneOf, Next: "x", Options: []Option{
 		{Value: "android", Words: map[string][]string{"vi": {"android", "an-đroi"}}},
 		{Value: "iphone", Words: map[string][]string{"vi": {"iphone", "ai phôn"}}},
 	}}
-	event, value, ok := oneOf.validate("Ai phôn")
+	event, value, ok := lib.validate(oneOf, "Ai phôn")
 	assert.True(t, ok)
 	assert.Equal(t, "iphone", value)
 	assert.Equal(t, "o1", event)
-	_, _, ok = oneOf.validate("nokia")
+	_, _, ok = lib.validate(oneOf, "nokia")
 	assert.False(t, ok)
 }
 
@@ -154,7 +164,35 @@ func TestPathsOfTheBaseFlow(t *testing.T) {
 	require.Len(t, paths, 1, "a -> b -(yes)-> c; b -(no)-> a revisits a")
 	p := paths[0]
 	require.Len(t, p, 2)
-	assert.Equal(t, Edge{From: "a", To: "b", Choice: 0}, p[0])
+	assert.Equal(t, Edge{From: "a", To: "b", Choice: 0, Pick: -1, Input: p[0].Input}, p[0])
 	assert.Equal(t, "c", p[1].To)
 	assert.Equal(t, "yes", p[1].Input["en"])
+}
+
+// A yes/no answer's own button labels, typed, are that answer, even when
+// the words in them would read otherwise ("Có chỗ sai" is the yes button).
+func TestTypedButtonLabelsAreTheirAnswer(t *testing.T) {
+	flow := strings.Replace(baseFlow, `labels: {yes: {vi: "Có", en: "Yes"}, no: {vi: "Không", en: "No"}}`,
+		`labels: {yes: {vi: "Có chỗ sai", en: "Something is wrong"}, no: {vi: "Đúng hết rồi", en: "All correct"}}`, 1)
+	lib := loadBase(t, flow)
+	ctx := context.Background()
+	p, _ := lib.Begin(storage.Session{}, "demo")
+	p, err := lib.Choose(ctx, p.Session, Button{Kind: ButtonChoice, Flow: "demo", Step: "a"})
+	require.NoError(t, err)
+	for typed, want := range map[string]string{"có chỗ sai": "c", "Co cho sai!": "c", "đúng hết rồi": "a", "Sang B": ""} {
+		got, err := lib.Answer(ctx, p.Session, typed)
+		require.NoError(t, err, typed)
+		if want == "" {
+			assert.True(t, got.Invalid, typed)
+			continue
+		}
+		assert.Equal(t, want, got.Step.ID, typed)
+	}
+	// On a step of buttons, a typed label is that button.
+	p, _ = lib.Begin(storage.Session{}, "demo")
+	got, err := lib.Answer(ctx, p.Session, "sang b")
+	require.NoError(t, err)
+	assert.Equal(t, "b", got.Step.ID)
+	_, err = lib.Answer(ctx, p.Session, "something else")
+	assert.ErrorIs(t, err, ErrStale, "text that is no label is for a volunteer")
 }

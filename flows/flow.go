@@ -47,7 +47,10 @@ type Flow struct {
 	Reviewed string
 	Sources  []string
 	Start    string
-	Steps    map[string]*Step
+	// Urgent flows (SOS) offer an urgent hand-over on every step instead of
+	// the plain "ask a volunteer".
+	Urgent bool
+	Steps  map[string]*Step
 	// StepIDs lists the steps in file order.
 	StepIDs []string
 	// File is the file the flow came from, for messages.
@@ -74,11 +77,22 @@ type Step struct {
 // Final reports whether the flow ends at this step.
 func (s *Step) Final() bool { return s.Outcome != "" }
 
-// Choice is a button leading to another step.
+// Choice is a button leading to another step: Next is a step of the same
+// flow, or "<flow>/<step>" for a step of another flow.
 type Choice struct {
 	Label Text
 	Next  string
 	Line  int
+}
+
+// SplitTarget splits a step reference: "<flow>/<step>" names a step of
+// another flow (external is true); anything else is a step of the flow
+// that refers to it.
+func SplitTarget(next string) (flowID, stepID string, external bool) {
+	if flowID, stepID, ok := strings.Cut(next, "/"); ok {
+		return flowID, stepID, true
+	}
+	return "", next, false
 }
 
 // AnswerType is how a free-text answer is validated.
@@ -91,15 +105,21 @@ const (
 	AnswerOneOf  AnswerType = "oneof"
 )
 
-// Answer is a free-text reply the resident types, with its validator.
+// Answer is a question the resident answers by tapping one of its buttons
+// or by typing, with its validator.
 type Answer struct {
 	Type   AnswerType
 	SaveAs string
 	// Next is where a valid answer leads; for yes/no, Yes and No override it.
 	Next    string
 	Yes, No string
-	Min     *float64
-	Max     *float64
+	// YesLabel and NoLabel are the buttons of a yes/no answer, written for
+	// the step ("Lỡ đưa rồi" / "Chưa đưa").
+	YesLabel, NoLabel Text
+	Min               *float64
+	Max               *float64
+	// Example shows how to type a number answer ("Ví dụ: 70").
+	Example Text
 	Options []Option
 	Hint    Text
 	Line    int
@@ -108,9 +128,28 @@ type Answer struct {
 // Option is one accepted value of a one-of answer.
 type Option struct {
 	Value string
-	// Words are what a resident may type for it, per language.
+	// Label is the option's button.
+	Label Text
+	// Words are what a resident may type for it, per language, besides the
+	// label.
 	Words map[string][]string
 	Next  string
+}
+
+// Buttons lists the answer's buttons, in order: yes and no, or the
+// options. A number answer has none: it is typed.
+func (a *Answer) Buttons() []Text {
+	switch a.Type {
+	case AnswerYesNo:
+		return []Text{a.YesLabel, a.NoLabel}
+	case AnswerOneOf:
+		out := make([]Text, len(a.Options))
+		for i, o := range a.Options {
+			out[i] = o.Label
+		}
+		return out
+	}
+	return nil
 }
 
 // targets lists every step this step can lead to, in order.

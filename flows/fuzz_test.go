@@ -127,7 +127,7 @@ func FuzzLoad(f *testing.F) {
 				t.Fatalf("problem without a file or a message: %+v", p)
 			}
 		}
-		lib, err := Load(fsys, fuzzLangs)
+		lib, err := Load(fsys, fuzzLangs, Words{Yes: []string{"có", "yes"}, No: []string{"không", "no"}})
 		if err != nil {
 			var ps Problems
 			if len(problems) == 0 {
@@ -175,7 +175,7 @@ func checkLoadedFlow(t *testing.T, fl *Flow) {
 				t.Fatalf("step %q leads to step %q, which does not exist", id, next)
 			}
 		}
-		for _, e := range fl.edges(s) {
+		for _, e := range fl.Edges(s) {
 			if _, ok := fl.Steps[e.To]; !ok {
 				t.Fatalf("step %q has an edge to step %q, which does not exist", id, e.To)
 			}

@@ -7,8 +7,8 @@ import (
 )
 
 // WriteMermaid writes the flow as a Mermaid flowchart, with step texts and
-// button labels in lang: choices are labelled edges, typed answers dotted
-// edges, final steps rounded boxes named after their outcome.
+// button labels in lang: buttons are labelled edges, final steps rounded
+// boxes named after their outcome, and steps of other flows slanted boxes.
 func (f *Flow) WriteMermaid(w io.Writer, lang string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "---\ntitle: %s (%s v%d)\n---\nflowchart TD\n", mermaidText(f.Title.In(lang, lang), 60), f.ID, f.Version)
@@ -21,14 +21,27 @@ func (f *Flow) WriteMermaid(w io.Writer, lang string) error {
 			fmt.Fprintf(&b, "  %s[\"%s\"]\n", id, label)
 		}
 	}
+	external := map[string]bool{}
+	node := func(next string) string {
+		flowID, stepID, ext := SplitTarget(next)
+		if !ext {
+			return next
+		}
+		id := "to_" + flowID + "__" + stepID
+		if !external[id] {
+			external[id] = true
+			fmt.Fprintf(&b, "  %s[/\"→ %s\"/]\n", id, mermaidText(next, 40))
+		}
+		return id
+	}
 	for _, id := range f.StepIDs {
 		s := f.Steps[id]
 		for _, c := range s.Choices {
-			fmt.Fprintf(&b, "  %s -->|\"%s\"| %s\n", id, mermaidText(c.Label.In(lang, lang), 28), c.Next)
+			fmt.Fprintf(&b, "  %s -->|\"%s\"| %s\n", id, mermaidText(c.Label.In(lang, lang), 28), node(c.Next))
 		}
 		if a := s.Answer; a != nil {
-			for _, e := range answerEdges(a) {
-				fmt.Fprintf(&b, "  %s -.->|\"%s\"| %s\n", id, mermaidText(e.label, 28), e.to)
+			for _, e := range answerEdges(a, lang) {
+				fmt.Fprintf(&b, "  %s -->|\"%s\"| %s\n", id, mermaidText(e.label, 28), node(e.to))
 			}
 		}
 	}
@@ -39,20 +52,22 @@ func (f *Flow) WriteMermaid(w io.Writer, lang string) error {
 
 type edge struct{ label, to string }
 
-func answerEdges(a *Answer) []edge {
+// answerEdges are an answer's buttons (or, for a number, its typed
+// answer), labelled in lang.
+func answerEdges(a *Answer, lang string) []edge {
 	var edges []edge
 	if a.Type == AnswerYesNo {
 		if t := firstNonEmpty(a.Yes, a.Next); t != "" {
-			edges = append(edges, edge{"yes", t})
+			edges = append(edges, edge{a.YesLabel.In(lang, lang), t})
 		}
 		if t := firstNonEmpty(a.No, a.Next); t != "" {
-			edges = append(edges, edge{"no", t})
+			edges = append(edges, edge{a.NoLabel.In(lang, lang), t})
 		}
 		return edges
 	}
 	for _, o := range a.Options {
 		if t := firstNonEmpty(o.Next, a.Next); t != "" {
-			edges = append(edges, edge{o.Value, t})
+			edges = append(edges, edge{o.Label.In(lang, lang), t})
 		}
 	}
 	if len(a.Options) == 0 && a.Next != "" {

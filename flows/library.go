@@ -10,16 +10,19 @@ import (
 type Library struct {
 	byID    map[string]*Flow
 	ordered []*Flow
+	words   *understanding
 }
 
 // Load reads, lints and prepares every flow in fsys. Any lint problem stops
-// the load: the error lists them all, one per line, as Problems.
-func Load(fsys fs.FS, langs []string) (*Library, error) {
+// the load: the error lists them all, one per line, as Problems. words are
+// what residents may type for yes, no and "not sure" (from the locale
+// files).
+func Load(fsys fs.FS, langs []string, words Words) (*Library, error) {
 	flows, problems := parseAll(fsys, langs)
 	if len(problems) > 0 {
 		return nil, problems
 	}
-	lib := &Library{byID: map[string]*Flow{}}
+	lib := &Library{byID: map[string]*Flow{}, words: newUnderstanding(words)}
 	for _, f := range flows {
 		pool, err := newMachinePool(f)
 		if err != nil {
@@ -75,6 +78,7 @@ func parseAll(fsys fs.FS, langs []string) ([]*Flow, Problems) {
 		seen[f.ID] = name
 		flows = append(flows, f)
 	}
+	problems = append(problems, lintAcross(flows, langs)...)
 	sort.SliceStable(problems, func(i, j int) bool {
 		if problems[i].File != problems[j].File {
 			return problems[i].File < problems[j].File

@@ -128,6 +128,9 @@ func (l *linter) step(s *Step) {
 	if s.Answer != nil {
 		l.answer(s, where)
 	}
+	if s.Final() && s.ID == l.flow.Start {
+		l.add(s.Line, "%s is an end step and the flow's start, so it has no ⬅️ Back: start the flow with a step that leads here", where)
+	}
 	if s.Image != "" {
 		l.image(s, where)
 	}
@@ -144,6 +147,12 @@ func (l *linter) answer(s *Step, where string) {
 		if (a.Yes == "" || a.No == "") && a.Next == "" {
 			l.add(a.Line, "%s answer: a yes/no answer needs next, or both yes and no", where)
 		}
+		if len(a.YesLabel) == 0 || len(a.NoLabel) == 0 {
+			l.add(a.Line, "%s can only be left by typing: give the answer labels (yes: and no:) for its two buttons", where)
+		} else {
+			l.text(a.Line, where+" answer yes label", a.YesLabel, MaxLabelRunes)
+			l.text(a.Line, where+" answer no label", a.NoLabel, MaxLabelRunes)
+		}
 	case AnswerNumber:
 		if a.Next == "" {
 			l.add(a.Line, "%s answer: next is missing", where)
@@ -151,9 +160,17 @@ func (l *linter) answer(s *Step, where string) {
 		if a.Min != nil && a.Max != nil && *a.Min > *a.Max {
 			l.add(a.Line, "%s answer: min is above max", where)
 		}
+		if len(a.Example) == 0 {
+			l.add(a.Line, "%s answer: a number answer is typed; give an example (“Ví dụ: 70”) so the resident knows how", where)
+		} else {
+			l.text(a.Line, where+" answer example", a.Example, MaxLabelRunes*2)
+		}
 	case AnswerOneOf:
 		if len(a.Options) == 0 {
 			l.add(a.Line, "%s answer: a one-of answer needs options", where)
+		}
+		if len(a.Options) > MaxChoices {
+			l.add(a.Line, "%s answer has %d options; at most %d fit a phone screen", where, len(a.Options), MaxChoices)
 		}
 		for i, o := range a.Options {
 			if o.Value == "" {
@@ -162,10 +179,10 @@ func (l *linter) answer(s *Step, where string) {
 			if o.Next == "" && a.Next == "" {
 				l.add(a.Line, "%s answer option %d: no next step (give the option or the answer a next)", where, i+1)
 			}
-			for _, lang := range l.langs {
-				if len(o.Words[lang]) == 0 {
-					l.add(a.Line, "%s answer option %d: no words in %q", where, i+1, lang)
-				}
+			if len(o.Label) == 0 {
+				l.add(a.Line, "%s can only be left by typing: give answer option %d a label for its button", where, i+1)
+			} else {
+				l.text(a.Line, fmt.Sprintf("%s answer option %d label", where, i+1), o.Label, MaxLabelRunes)
 			}
 		}
 	default:
@@ -188,8 +205,16 @@ func (l *linter) target(line int, where, next string) {
 		l.add(line, "%s: next is missing", where)
 		return
 	}
-	if _, ok := l.flow.Steps[next]; !ok {
-		l.add(line, "%s: leads to step %q, which does not exist", where, next)
+	flowID, stepID, external := SplitTarget(next)
+	switch {
+	case external && (!idPattern.MatchString(flowID) || !idPattern.MatchString(stepID)):
+		l.add(line, "%s: %q: a step of another flow is written <flow>/<step>, with a-z, 0-9 and _ only", where, next)
+	case external && flowID == l.flow.ID:
+		l.add(line, "%s: %q is in this flow: write the step id alone", where, next)
+	case !external:
+		if _, ok := l.flow.Steps[next]; !ok {
+			l.add(line, "%s: leads to step %q, which does not exist", where, next)
+		}
 	}
 }
 
@@ -268,7 +293,17 @@ func (l *linter) reachability() {
 	for _, id := range finals {
 		ends[id] = true
 	}
-	for queue = finals; len(queue) > 0; {
+	queue = append([]string(nil), finals...)
+	// A step that leads into another flow can be left that way.
+	for _, id := range f.StepIDs {
+		for _, next := range f.Steps[id].targets() {
+			if _, _, external := SplitTarget(next); external && !ends[id] {
+				ends[id] = true
+				queue = append(queue, id)
+			}
+		}
+	}
+	for len(queue) > 0 {
 		id := queue[0]
 		queue = queue[1:]
 		for _, prev := range incoming[id] {

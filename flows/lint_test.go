@@ -16,7 +16,7 @@ var langs = []string{"en", "vi"}
 
 // baseFlow is a small valid flow; each lint test breaks one thing in it.
 // Line numbers matter: step a is on line 8, its choice on line 11, step b on
-// line 13, its answer on line 15, step c on line 21.
+// line 13, its answer on line 15, step c on line 22.
 const baseFlow = `id: demo
 version: 1
 title: {vi: "Thử", en: "Demo"}
@@ -37,6 +37,7 @@ steps:
       yes: c
       no: a
       hint: {vi: "Có hay không?", en: "Yes or no?"}
+      labels: {yes: {vi: "Có", en: "Yes"}, no: {vi: "Không", en: "No"}}
   c:
     text: {vi: "Xong", en: "Done"}
     outcome: done
@@ -75,13 +76,13 @@ func TestLintAcceptsTheBaseFlow(t *testing.T) {
 
 func TestLintUnreachableStep(t *testing.T) {
 	broken := baseFlow + "  d:\n    text: {vi: \"Lạc\", en: \"Lost\"}\n    outcome: gave_up\n"
-	requireProblem(t, lintOne(t, broken), 24, `"d"`, "cannot be reached")
+	requireProblem(t, lintOne(t, broken), 25, `"d"`, "cannot be reached")
 }
 
 func TestLintStepWithNoWayOn(t *testing.T) {
 	broken := strings.Replace(baseFlow, "    outcome: done\n", "", 1)
 	problems := lintOne(t, broken)
-	requireProblem(t, problems, 21, `"c"`, "no way on")
+	requireProblem(t, problems, 22, `"c"`, "no way on")
 }
 
 func TestLintMissingTarget(t *testing.T) {
@@ -116,24 +117,24 @@ func TestLintTrapLoop(t *testing.T) {
 	broken := strings.Replace(baseFlow, "yes: c", "yes: a", 1)
 	problems := lintOne(t, broken)
 	requireProblem(t, problems, 8, `"a"`, "never leads to a final step")
-	requireProblem(t, problems, 21, `"c"`, "cannot be reached")
+	requireProblem(t, problems, 22, `"c"`, "cannot be reached")
 }
 
 func TestLintMissingImage(t *testing.T) {
 	broken := strings.Replace(baseFlow, "    outcome: done\n", "    image: pic.png\n    outcome: done\n", 1)
-	requireProblem(t, lintOne(t, broken), 21, "pic.png", "not found")
+	requireProblem(t, lintOne(t, broken), 22, "pic.png", "not found")
 }
 
 func TestLintImageBeyondTelegramLimits(t *testing.T) {
 	broken := strings.Replace(baseFlow, "    outcome: done\n", "    image: pic.png\n    outcome: done\n", 1)
 	var buf bytes.Buffer
 	require.NoError(t, png.Encode(&buf, image.NewGray(image.Rect(0, 0, 420, 20))))
-	requireProblem(t, lintOne(t, broken, &fstest.MapFile{Data: buf.Bytes()}), 21, "ratio of at most 20")
+	requireProblem(t, lintOne(t, broken, &fstest.MapFile{Data: buf.Bytes()}), 22, "ratio of at most 20")
 }
 
 func TestLintImageNotAPicture(t *testing.T) {
 	broken := strings.Replace(baseFlow, "    outcome: done\n", "    image: pic.png\n    outcome: done\n", 1)
-	requireProblem(t, lintOne(t, broken, &fstest.MapFile{Data: []byte("GIF89a not really")}), 21, "not a PNG or JPEG")
+	requireProblem(t, lintOne(t, broken, &fstest.MapFile{Data: []byte("GIF89a not really")}), 22, "not a PNG or JPEG")
 }
 
 func TestLintCaptionTooLongForImage(t *testing.T) {
@@ -142,7 +143,7 @@ func TestLintCaptionTooLongForImage(t *testing.T) {
 	long := strings.Repeat("x", 1100)
 	broken := strings.Replace(baseFlow, "    text: {vi: \"Xong\", en: \"Done\"}\n    outcome: done\n",
 		"    text: {vi: \"Xong\", en: \""+long+"\"}\n    image: pic.png\n    outcome: done\n", 1)
-	requireProblem(t, lintOne(t, broken, &fstest.MapFile{Data: buf.Bytes()}), 21, `in "en"`, "over 1024")
+	requireProblem(t, lintOne(t, broken, &fstest.MapFile{Data: buf.Bytes()}), 22, `in "en"`, "over 1024")
 }
 
 func TestLintBadYAMLNamesTheLine(t *testing.T) {
@@ -162,7 +163,7 @@ func TestLintUnknownFieldNamesTheLine(t *testing.T) {
 func TestLintBadOutcomeAndAnswerType(t *testing.T) {
 	broken := strings.NewReplacer("outcome: done", "outcome: finished", "type: yesno", "type: maybe").Replace(baseFlow)
 	problems := lintOne(t, broken)
-	requireProblem(t, problems, 21, "outcome", "finished")
+	requireProblem(t, problems, 22, "outcome", "finished")
 	requireProblem(t, problems, 16, "maybe")
 }
 
@@ -190,4 +191,96 @@ func TestLintTooManyChoices(t *testing.T) {
 	many := strings.Repeat("      - label: {vi: \"Sang B\", en: \"To B\"}\n        next: b\n", MaxChoices)
 	broken := strings.Replace(baseFlow, "    choices:\n", "    choices:\n"+many, 1)
 	requireProblem(t, lintOne(t, broken), 8, "11 choices", "at most 10")
+}
+
+// otherFlow is a second valid flow for the rules across flows; its step x
+// is on line 8.
+const otherFlow = `id: pay
+version: 1
+title: {vi: "Thanh toán trên mạng", en: "Paying online"}
+reviewed: 2026-12-01
+sources: ["test"]
+start: x
+steps:
+  x:
+    text: {vi: "Bước X", en: "Step X"}
+    choices:
+      - label: {vi: "Xong", en: "Done"}
+        next: y
+  y:
+    text: {vi: "Xong", en: "Done"}
+    outcome: done
+`
+
+func lintTwo(demo, other string) Problems {
+	return Lint(fstest.MapFS{"demo.yaml": {Data: []byte(demo)}, "other.yaml": {Data: []byte(other)}}, langs)
+}
+
+func TestLintAcceptsACrossFlowLinkWithItsButton(t *testing.T) {
+	linked := strings.NewReplacer(
+		`text: {vi: "Bước A", en: "Step A"}`, `text: {vi: "Trả phí ở mục Thanh toán trên mạng.", en: "Pay in the “Paying online” section."}`,
+		"        next: b\n", "        next: b\n      - label: {vi: \"Trả phí\", en: \"Pay\"}\n        next: pay/x\n",
+	).Replace(baseFlow)
+	assert.Empty(t, lintTwo(linked, otherFlow))
+}
+
+// Each rule of issue 11 fails on its own broken copy, naming file and line.
+
+func TestLintStepLeftOnlyByTyping(t *testing.T) {
+	noLabels := strings.Replace(baseFlow, "      labels: {yes: {vi: \"Có\", en: \"Yes\"}, no: {vi: \"Không\", en: \"No\"}}\n", "", 1)
+	requireProblem(t, lintOne(t, noLabels), 16, `"b"`, "can only be left by typing", "labels")
+
+	oneOf := strings.Replace(baseFlow, `      type: yesno
+      save_as: ok
+      yes: c
+      no: a
+`, `      type: oneof
+      options:
+        - {value: app, next: c, words: {vi: ["ứng dụng"], en: ["app"]}}
+        - {value: web, next: a, label: {vi: "Trang web", en: "Website"}}
+`, 1)
+	requireProblem(t, lintOne(t, oneOf), 16, `"b"`, "can only be left by typing", "option 1")
+
+	number := strings.Replace(baseFlow, `      type: yesno
+      save_as: ok
+      yes: c
+      no: a
+`, `      type: number
+      next: c
+`, 1)
+	requireProblem(t, lintOne(t, number), 16, `"b"`, "example")
+}
+
+func TestLintEndStepWithoutBack(t *testing.T) {
+	broken := strings.Replace(baseFlow, "start: a\n", "start: c\n", 1)
+	requireProblem(t, lintOne(t, broken), 22, `"c"`, "end step", "Back")
+}
+
+func TestLintSectionNamedWithoutAButton(t *testing.T) {
+	for _, text := range []string{
+		`{vi: "Trả phí ở mục Thanh toán trên mạng.", en: "Pay as shown."}`,
+		`{vi: "Trả phí như đã chỉ.", en: "Pay in the “Paying online” section."}`,
+		`{vi: "Xem phần “thanh toan tren mang” nhé.", en: "See the section Paying online."}`,
+	} {
+		broken := strings.Replace(baseFlow, `text: {vi: "Bước A", en: "Step A"}`, "text: "+text, 1)
+		requireProblem(t, lintTwo(broken, otherFlow), 8, `"a"`, "names the section", "pay/x")
+	}
+	// Words of a title elsewhere are no reference: "phần mềm", a title's
+	// words without a section word.
+	fine := strings.Replace(baseFlow, `text: {vi: "Bước A", en: "Step A"}`, `text: {vi: "Cài phần mềm để thanh toán trên mạng.", en: "Install the software for paying online."}`, 1)
+	assert.Empty(t, lintTwo(fine, otherFlow))
+}
+
+func TestLintCrossFlowTargetMissing(t *testing.T) {
+	cases := map[string]struct{ other, want string }{
+		"pay/x":   {strings.Replace(otherFlow, `text: {vi: "Bước X", en: "Step X"}`, `text: {vi: "Bước X"}`, 1), "no text in en"},
+		"pay/zzz": {otherFlow, `flow "pay" has no step "zzz"`},
+		"nope/x":  {otherFlow, `no flow "nope"`},
+		"Pay/x!":  {otherFlow, "written <flow>/<step>"},
+		"demo/c":  {otherFlow, "is in this flow"},
+	}
+	for target, c := range cases {
+		broken := strings.Replace(baseFlow, "next: b\n", "next: "+target+"\n", 1)
+		requireProblem(t, lintTwo(broken, c.other), 11, c.want)
+	}
 }

@@ -59,8 +59,14 @@ type rawChoice struct {
 
 type rawOption struct {
 	Value string              `yaml:"value"`
+	Label rawText             `yaml:"label"`
 	Words map[string][]string `yaml:"words"`
 	Next  string              `yaml:"next"`
+}
+
+type rawLabels struct {
+	Yes rawText `yaml:"yes"`
+	No  rawText `yaml:"no"`
 }
 
 type rawAnswer struct {
@@ -72,6 +78,8 @@ type rawAnswer struct {
 	Min     *float64    `yaml:"min"`
 	Max     *float64    `yaml:"max"`
 	Options []rawOption `yaml:"options"`
+	Labels  rawLabels   `yaml:"labels"`
+	Example rawText     `yaml:"example"`
 	Hint    rawText     `yaml:"hint"`
 }
 
@@ -91,6 +99,7 @@ type rawFlow struct {
 	Reviewed string    `yaml:"reviewed"`
 	Sources  []string  `yaml:"sources"`
 	Start    string    `yaml:"start"`
+	Urgent   bool      `yaml:"urgent"`
 	Steps    yaml.Node `yaml:"steps"`
 }
 
@@ -109,7 +118,7 @@ func parseFile(fsys fs.FS, name string) (*Flow, Problems) {
 	}
 	f := &Flow{
 		ID: raw.ID, Version: raw.Version, Order: raw.Order, Title: Text(raw.Title),
-		Reviewed: raw.Reviewed, Sources: raw.Sources, Start: raw.Start,
+		Reviewed: raw.Reviewed, Sources: raw.Sources, Start: raw.Start, Urgent: raw.Urgent,
 		Steps: map[string]*Step{}, File: name,
 	}
 	var problems Problems
@@ -149,13 +158,14 @@ func parseStep(key, value *yaml.Node) (*Step, error) {
 	}
 	if raw.Answer.Kind != 0 {
 		var a rawAnswer
-		if err := decodeKnown(&raw.Answer, &a, "type", "save_as", "next", "yes", "no", "min", "max", "options", "hint"); err != nil {
+		if err := decodeKnown(&raw.Answer, &a, "type", "save_as", "next", "yes", "no", "labels", "min", "max", "example", "options", "hint"); err != nil {
 			return nil, err
 		}
 		answer := &Answer{Type: AnswerType(a.Type), SaveAs: a.SaveAs, Next: a.Next, Yes: a.Yes, No: a.No,
-			Min: a.Min, Max: a.Max, Hint: Text(a.Hint), Line: raw.Answer.Line}
+			YesLabel: Text(a.Labels.Yes), NoLabel: Text(a.Labels.No),
+			Min: a.Min, Max: a.Max, Example: Text(a.Example), Hint: Text(a.Hint), Line: raw.Answer.Line}
 		for _, o := range a.Options {
-			answer.Options = append(answer.Options, Option(o))
+			answer.Options = append(answer.Options, Option{Value: o.Value, Label: Text(o.Label), Words: o.Words, Next: o.Next})
 		}
 		s.Answer = answer
 	}

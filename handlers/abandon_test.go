@@ -34,7 +34,7 @@ func newDeskWith(t *testing.T, cfg handlers.Config) (*handlers.Desk, storage.Sto
 	t.Cleanup(func() { store.Close() })
 	texts, err := locales.Load()
 	require.NoError(t, err)
-	lib, err := flows.Load(flows.Embedded(), texts.Languages())
+	lib, err := flows.Load(flows.Embedded(), texts.Languages(), flows.WordsFrom(texts))
 	require.NoError(t, err)
 	cfg.Store, cfg.Texts, cfg.Flows, cfg.Now = store, texts, lib, clock.Now
 	return handlers.New(cfg), store, clock

@@ -15,9 +15,13 @@ import (
 const maxNotes = 20
 
 // ask opens a question for the resident with where they are in a flow, or
-// tells them where their open question stands.
-func (d *Desk) ask(ctx context.Context, r *request) (Response, error) {
+// tells them where their open question stands. An urgent ask (SOS) goes to
+// the head of the queue, and makes an open question urgent.
+func (d *Desk) ask(ctx context.Context, r *request, urgent bool) (Response, error) {
 	if t, err := d.store.ActiveTicketOf(ctx, r.UserID); err == nil {
+		if urgent && !t.Urgent {
+			return d.makeUrgent(ctx, r, t)
+		}
 		return d.ticketStatus(ctx, r, t)
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return Response{}, fmt.Errorf("handlers: find active ticket: %w", err)
@@ -26,8 +30,11 @@ func (d *Desk) ask(ctx context.Context, r *request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
+	if f, _, err := d.flows.Locate(s); err == nil && f.Urgent {
+		urgent = true // asked from the SOS flow, by any button or /ask
+	}
 	now := d.now()
-	t := storage.Ticket{ResidentID: r.UserID, Language: r.lang, Commune: r.user.Commune, Question: s.Draft,
+	t := storage.Ticket{ResidentID: r.UserID, Language: r.lang, Commune: r.user.Commune, Question: s.Draft, Urgent: urgent,
 		State: storage.TicketOpen, CreatedAt: now, AnnouncedAt: now}
 	if _, step, err := d.flows.Locate(s); err == nil {
 		t.FlowID, t.FlowVersion, t.Step, t.Answers = s.FlowID, s.FlowVersion, step.ID, s.Answers
@@ -50,17 +57,41 @@ func (d *Desk) ask(ctx context.Context, r *request) (Response, error) {
 			d.log.Warn("draft not cleared", "err", err)
 		}
 	}
-	d.log.Info("ticket opened", "ticket", t.ID, "flow", t.FlowID, "step", t.Step)
+	d.log.Info("ticket opened", "ticket", t.ID, "flow", t.FlowID, "step", t.Step, "urgent", t.Urgent)
 	d.announce(ctx, t, false)
 	pos, err := d.store.QueuePosition(ctx, t.ID)
 	if err != nil {
 		pos = 1
 	}
 	key := "ask.queued"
-	if t.Question == "" {
+	switch {
+	case t.Urgent:
+		key = "ask.urgent_queued"
+	case t.Question == "":
 		key = "ask.queued_write"
 	}
 	return d.reply(r, d.t(r, key, "pos", strconv.Itoa(pos)), nil), nil
+}
+
+// makeUrgent moves the resident's active question to the head of the queue
+// (or, when a volunteer has it, tells them it is urgent), and marks its
+// card.
+func (d *Desk) makeUrgent(ctx context.Context, r *request, t storage.Ticket) (Response, error) {
+	t.Urgent = true
+	saved, err := d.store.SaveTicket(ctx, t)
+	if errors.Is(err, storage.ErrConflict) {
+		return d.ask(ctx, r, true) // it changed meanwhile: look again
+	}
+	if err != nil {
+		return Response{}, fmt.Errorf("handlers: make ticket urgent: %w", err)
+	}
+	d.log.Info("ticket made urgent", "ticket", saved.ID)
+	if saved.State == storage.TicketClaimed {
+		d.notifyUser(ctx, saved.VolunteerID, "volunteer.now_urgent", "id", strconv.FormatInt(saved.ID, 10))
+		return d.reply(r, d.t(r, "ask.urgent_claimed", "name", d.volunteerName(ctx, saved.VolunteerID)), nil), nil
+	}
+	d.editCard(ctx, saved, d.cardTextIn(d.defaultLang, saved))
+	return d.reply(r, d.t(r, "ask.urgent_queued", "pos", "1"), nil), nil
 }
 
 // ticketStatus tells a resident where their active ticket stands.
@@ -158,17 +189,118 @@ func (d *Desk) addNote(ctx context.Context, t storage.Ticket, text string) error
 	return fmt.Errorf("handlers: add to ticket %d: %w", t.ID, storage.ErrConflict)
 }
 
-// mediaFromResident relays a photo or voice note to the volunteer who has
-// the resident's ticket, or asks the resident to send it again once someone
-// has the question.
+// Buttons of the reminder before a resident's first photo goes to a
+// volunteer.
+const (
+	dataPhotoSend = "ps:" // ps:<message id>: send this photo
+	dataPhotoSkip = "px"  // do not send it
+)
+
+// maxMedia bounds the photos and voice notes kept on a waiting ticket.
+const maxMedia = 10
+
+// mediaFromResident handles a photo, file or voice note from a resident
+// with an active question. Before the first photo or file of a question
+// goes to a volunteer, the resident is reminded what never to photograph
+// and confirms with one tap. A caption joins the question as text, masked.
 func (d *Desk) mediaFromResident(ctx context.Context, r *request, t storage.Ticket) (Response, error) {
+	var replies []Reply
+	if strings.TrimSpace(r.Text) != "" {
+		resp, err := d.fromResident(ctx, r, t)
+		if err != nil {
+			return Response{}, err
+		}
+		replies = resp.Replies
+		if t, err = d.store.GetTicket(ctx, t.ID); err != nil {
+			return Response{}, fmt.Errorf("handlers: reload ticket: %w", err)
+		}
+	}
+	if (r.Media == MediaPhoto || r.Media == MediaDocument) && !t.PhotosOK {
+		buttons := [][]Button{
+			{{Label: d.t(r, "photo.send"), Data: dataPhotoSend + strconv.Itoa(r.MessageID)}},
+			{{Label: d.t(r, "photo.skip"), Data: dataPhotoSkip}},
+		}
+		return Response{Replies: append(replies, Reply{ChatID: r.ChatID, Text: d.t(r, "photo.confirm"), Buttons: buttons})}, nil
+	}
+	resp, err := d.relayMedia(ctx, r, t, r.MessageID)
+	resp.Replies = append(replies, resp.Replies...)
+	return resp, err
+}
+
+// photoSend is the resident's go-ahead for a photo after the reminder: it
+// and later photos of the question go to the volunteer.
+func (d *Desk) photoSend(ctx context.Context, r *request, messageID int) (Response, error) {
+	t, err := d.store.ActiveTicketOf(ctx, r.UserID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return d.stale(ctx, r)
+	}
+	if err != nil {
+		return Response{}, fmt.Errorf("handlers: find active ticket: %w", err)
+	}
+	if !t.PhotosOK {
+		if t, err = d.changeTicket(ctx, t, func(t *storage.Ticket) { t.PhotosOK = true }); err != nil {
+			return Response{}, err
+		}
+	}
+	return d.relayMedia(ctx, r, t, messageID)
+}
+
+// relayMedia copies a message of the resident's chat to the volunteer who
+// has the question, with a warning that it may hold personal data; while
+// nobody has it, the message id is kept and relayed on the claim.
+func (d *Desk) relayMedia(ctx context.Context, r *request, t storage.Ticket, messageID int) (Response, error) {
 	if t.State != storage.TicketClaimed {
-		return d.reply(r, d.t(r, "ask.media_later"), nil), nil
+		if len(t.Media) >= maxMedia {
+			return d.reply(r, d.t(r, "photo.too_many", "max", strconv.Itoa(maxMedia)), nil), nil
+		}
+		if _, err := d.changeTicket(ctx, t, func(t *storage.Ticket) { t.Media = append(t.Media, messageID) }); err != nil {
+			return Response{}, err
+		}
+		return d.reply(r, d.t(r, "photo.kept"), nil), nil
 	}
-	caption, _ := privacy.Mask(r.Text)
-	label := d.userText(ctx, t.VolunteerID, "relay.from_resident", "id", strconv.FormatInt(t.ID, 10), "text", caption)
-	if err := d.messenger.Copy(ctx, t.VolunteerID, r.ChatID, r.MessageID, strings.TrimSpace(label)); err != nil {
-		return Response{}, fmt.Errorf("handlers: relay media: %w", err)
+	return Response{Notice: d.t(r, "photo.sent"), Replies: []Reply{d.copyToVolunteer(ctx, t, messageID)}}, nil
+}
+
+// copyToVolunteer is a copy of one of the resident's messages for the
+// volunteer who has the ticket, labelled and with the personal-data
+// warning.
+func (d *Desk) copyToVolunteer(ctx context.Context, t storage.Ticket, messageID int) Reply {
+	label := d.userText(ctx, t.VolunteerID, "relay.from_resident", "id", strconv.FormatInt(t.ID, 10), "text", d.userText(ctx, t.VolunteerID, "relay.media_warning"))
+	return Reply{ChatID: t.VolunteerID, Text: strings.TrimSpace(label), Copy: &MessageRef{ChatID: t.ResidentID, MessageID: messageID}}
+}
+
+// relayKeptMedia gives the volunteer who just took a ticket copies of the
+// photos and voice notes the resident sent while it waited, and forgets
+// them.
+func (d *Desk) relayKeptMedia(ctx context.Context, t storage.Ticket) []Reply {
+	if len(t.Media) == 0 {
+		return nil
 	}
-	return Response{}, nil
+	replies := make([]Reply, 0, len(t.Media))
+	for _, id := range t.Media {
+		replies = append(replies, d.copyToVolunteer(ctx, t, id))
+	}
+	if _, err := d.changeTicket(ctx, t, func(t *storage.Ticket) { t.Media = nil }); err != nil {
+		d.log.Warn("relayed media not forgotten", "ticket", t.ID, "err", err)
+	}
+	return replies
+}
+
+// changeTicket applies change to the ticket and saves it, reloading and
+// trying again when it moved meanwhile.
+func (d *Desk) changeTicket(ctx context.Context, t storage.Ticket, change func(*storage.Ticket)) (storage.Ticket, error) {
+	for range 3 {
+		change(&t)
+		saved, err := d.store.SaveTicket(ctx, t)
+		if err == nil {
+			return saved, nil
+		}
+		if !errors.Is(err, storage.ErrConflict) {
+			return t, fmt.Errorf("handlers: save ticket %d: %w", t.ID, err)
+		}
+		if t, err = d.store.GetTicket(ctx, t.ID); err != nil {
+			return t, fmt.Errorf("handlers: reload ticket: %w", err)
+		}
+	}
+	return t, fmt.Errorf("handlers: save ticket %d: %w", t.ID, storage.ErrConflict)
 }

@@ -96,6 +96,9 @@ func (d *Desk) editCard(ctx context.Context, t storage.Ticket, text string) {
 // is stuck and what they wrote, masked. No name, no phone number.
 func (d *Desk) cardTextIn(lang string, t storage.Ticket) string {
 	var b strings.Builder
+	if t.Urgent {
+		b.WriteString(d.texts.T(lang, "card.urgent") + "\n")
+	}
 	b.WriteString(d.texts.T(lang, "card.title", "id", strconv.FormatInt(t.ID, 10), "where", d.where(lang, t)))
 	if c, ok := d.places.Get(t.Commune); ok {
 		b.WriteString("\n" + d.texts.T(lang, "card.commune", "commune", c.Label()))

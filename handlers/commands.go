@@ -64,7 +64,7 @@ func (d *Desk) command(ctx context.Context, r *request) (Response, error) {
 		}
 		return d.start(ctx, r)
 	case "ask":
-		return d.ask(ctx, r)
+		return d.ask(ctx, r, false)
 	case "commune":
 		return d.communeAsk(ctx, r)
 	case "cancel":
@@ -200,9 +200,9 @@ func (d *Desk) text(ctx context.Context, r *request) (Response, error) {
 	case !errors.Is(err, storage.ErrNotFound):
 		return Response{}, fmt.Errorf("handlers: find active ticket: %w", err)
 	}
-	_, step, err := d.flows.Locate(s)
+	_, _, err = d.flows.Locate(s)
 	switch {
-	case err == nil && step.Answer != nil:
+	case err == nil && d.flows.Expects(s):
 		return d.answer(ctx, r, s)
 	case errors.Is(err, flows.ErrStepGone):
 		return d.flowTrouble(ctx, r, s, flows.Button{}, err)
@@ -266,7 +266,7 @@ func (d *Desk) button(ctx context.Context, r *request) (Response, error) {
 	case strings.HasPrefix(data, dataLangPrefix):
 		return d.setLanguage(ctx, r, strings.TrimPrefix(data, dataLangPrefix))
 	case data == dataAsk:
-		return d.ask(ctx, r)
+		return d.ask(ctx, r, false)
 	case data == dataForgetYes:
 		return d.forget(ctx, r)
 	case data == dataForgetCancel:
@@ -279,6 +279,14 @@ func (d *Desk) button(ctx context.Context, r *request) (Response, error) {
 		return d.communePick(ctx, r, strings.TrimPrefix(data, dataCommunePick))
 	case data == dataAnnounceOff || data == dataAnnounceOn:
 		return d.setAnnouncements(ctx, r, data == dataAnnounceOn)
+	case data == dataPhotoSkip:
+		return d.notice(r, d.t(r, "photo.skipped")), nil
+	case strings.HasPrefix(data, dataPhotoSend):
+		id, err := strconv.Atoi(strings.TrimPrefix(data, dataPhotoSend))
+		if err != nil || id <= 0 {
+			return d.stale(ctx, r)
+		}
+		return d.photoSend(ctx, r, id)
 	}
 	if resp, ok, err := d.ticketButtons(ctx, r); ok {
 		return resp, err

@@ -78,6 +78,16 @@ type Reply struct {
 	Photo *Photo
 	// Document, when set, is sent as a file with Text as its caption.
 	Document *Photo
+	// Copy, when set, sends a copy of that message (a resident's photo or
+	// voice note, by reference: the desk keeps no bytes) with Text as its
+	// caption.
+	Copy *MessageRef
+}
+
+// MessageRef names a message in a chat.
+type MessageRef struct {
+	ChatID    int64
+	MessageID int
 }
 
 // Response is everything the desk answers to one event.

@@ -46,12 +46,16 @@ func (d *Desk) flowButton(ctx context.Context, r *request) (Response, error) {
 	case flows.ButtonContinue:
 		return d.continueFlow(ctx, r, s, b.Flow)
 	case flows.ButtonAsk:
-		return d.ask(ctx, r)
+		return d.ask(ctx, r, false)
+	case flows.ButtonUrgent:
+		return d.ask(ctx, r, true)
 	}
 	var p flows.Progress
 	switch b.Kind {
 	case flows.ButtonChoice:
 		p, err = d.flows.Choose(ctx, s, b)
+	case flows.ButtonAnswer:
+		p, err = d.flows.Pick(ctx, s, b)
 	case flows.ButtonBack:
 		p, err = d.flows.Back(s, b)
 	case flows.ButtonRestart:
@@ -88,9 +92,14 @@ func (d *Desk) continueFlow(ctx context.Context, r *request, s storage.Session, 
 	return Response{Replies: []Reply{d.stepReply(r, f, step, s)}}, nil
 }
 
-// answer handles text typed at a step that expects an answer.
+// answer handles text typed at a step with an answer or buttons: an answer,
+// or a button's label. Other text on a step with buttons only is kept for
+// a volunteer, as anywhere else.
 func (d *Desk) answer(ctx context.Context, r *request, s storage.Session) (Response, error) {
 	p, err := d.flows.Answer(ctx, s, r.Text)
+	if errors.Is(err, flows.ErrStale) {
+		return d.unplaced(ctx, r, s)
+	}
 	if err != nil {
 		return d.flowTrouble(ctx, r, s, flows.Button{}, err)
 	}
@@ -120,7 +129,7 @@ func (d *Desk) flowTrouble(ctx context.Context, r *request, s storage.Session, b
 		if locErr != nil {
 			return d.stale(ctx, r)
 		}
-		if b.Kind == flows.ButtonChoice && len(s.History) > 0 && s.History[len(s.History)-1] == b.Step && b.Flow == f.ID {
+		if (b.Kind == flows.ButtonChoice || b.Kind == flows.ButtonAnswer) && justLeft(s, b) {
 			// A second tap of the button just followed: already done.
 			return Response{Notice: d.t(r, "button.already")}, nil
 		}
@@ -175,31 +184,54 @@ func (d *Desk) recordFunnel(ctx context.Context, p flows.Progress) {
 	}
 }
 
+// justLeft reports whether button b belongs to the step the session has
+// just left, in this flow or, across flows, in the one before.
+func justLeft(s storage.Session, b flows.Button) bool {
+	if len(s.History) == 0 {
+		return false
+	}
+	last := s.History[len(s.History)-1]
+	return last == b.Flow+"/"+b.Step || (last == b.Step && b.Flow == s.FlowID)
+}
+
 // stepReply renders a step: its text (as a photo caption when it has an
-// image) and its buttons.
+// image), a number answer's example, and its buttons.
 func (d *Desk) stepReply(r *request, f *flows.Flow, step *flows.Step, s storage.Session) Reply {
-	reply := Reply{ChatID: r.ChatID, Text: step.Text.In(r.lang, d.defaultLang), Buttons: d.stepButtons(r, f, step, s)}
+	text := step.Text.In(r.lang, d.defaultLang)
+	if a := step.Answer; a != nil && len(a.Example) > 0 {
+		text += "\n" + a.Example.In(r.lang, d.defaultLang)
+	}
+	reply := Reply{ChatID: r.ChatID, Text: text, Buttons: d.stepButtons(r, f, step, s)}
 	if step.ImageData != nil {
 		reply.Photo = &Photo{Name: step.Image, Data: step.ImageData}
 	}
 	return reply
 }
 
-// stepButtons: the step's choices, then back and menu, then ask a
-// volunteer; a final step offers to start again instead of going back.
+// stepButtons: the step's choices or answer buttons; then back (on every
+// step but the first, end steps included) and menu; start again on end
+// steps; and ask a volunteer, which is urgent in urgent flows.
 func (d *Desk) stepButtons(r *request, f *flows.Flow, step *flows.Step, s storage.Session) [][]Button {
-	rows := make([][]Button, 0, len(step.Choices)+2)
+	rows := make([][]Button, 0, len(step.Choices)+4)
 	for i, c := range step.Choices {
 		rows = append(rows, []Button{{Label: c.Label.In(r.lang, d.defaultLang), Data: flows.ChoiceData(f.ID, step.ID, i)}})
 	}
+	if a := step.Answer; a != nil {
+		for i, label := range a.Buttons() {
+			rows = append(rows, []Button{{Label: label.In(r.lang, d.defaultLang), Data: flows.AnswerData(f.ID, step.ID, i)}})
+		}
+	}
 	nav := make([]Button, 0, 2)
-	switch {
-	case step.Final():
-		nav = append(nav, Button{Label: d.t(r, "button.restart"), Data: flows.RestartData(f.ID, step.ID)})
-	case len(s.History) > 0:
+	if step.ID != f.Start || len(s.History) > 0 {
 		nav = append(nav, Button{Label: d.t(r, "button.back"), Data: flows.BackData(f.ID, step.ID)})
 	}
 	nav = append(nav, Button{Label: d.t(r, "button.menu"), Data: dataMenu})
-	rows = append(rows, nav, []Button{{Label: d.t(r, "button.ask"), Data: flows.AskData(f.ID, step.ID)}})
-	return rows
+	rows = append(rows, nav)
+	if step.Final() {
+		rows = append(rows, []Button{{Label: d.t(r, "button.restart"), Data: flows.RestartData(f.ID, step.ID)}})
+	}
+	if f.Urgent {
+		return append(rows, []Button{{Label: d.t(r, "button.urgent"), Data: flows.UrgentData(f.ID, step.ID)}})
+	}
+	return append(rows, []Button{{Label: d.t(r, "button.ask"), Data: flows.AskData(f.ID, step.ID)}})
 }

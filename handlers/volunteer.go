@@ -85,7 +85,8 @@ func (d *Desk) claim(ctx context.Context, r *request, id int64) (Response, error
 	name := d.displayName(r.user)
 	d.editCard(ctx, t, d.texts.T(d.defaultLang, "card.claimed", "id", strconv.FormatInt(t.ID, 10), "name", name))
 	d.notifyUser(ctx, t.ResidentID, "ask.claimed", "name", name)
-	return Response{Notice: d.t(r, "claim.won"), Replies: []Reply{{ChatID: r.UserID, Text: d.ticketBrief(r.lang, t, d.cfg.ClaimTimeout)}}}, nil
+	replies := append([]Reply{{ChatID: r.UserID, Text: d.ticketBrief(r.lang, t, d.cfg.ClaimTimeout)}}, d.relayKeptMedia(ctx, t)...)
+	return Response{Notice: d.t(r, "claim.won"), Replies: replies}, nil
 }
 
 // claimLost answers a volunteer whose claim came too late.

@@ -137,3 +137,17 @@ func (c *Catalog) Match(code string) string {
 	}
 	return ""
 }
+
+// List returns a key's comma-separated words in every language, trimmed,
+// without empty ones: typed answers are understood in any language.
+func (c *Catalog) List(key string) []string {
+	var out []string
+	for _, lang := range c.Languages() {
+		for _, w := range strings.Split(c.texts[lang][key], ",") {
+			if w = strings.TrimSpace(w); w != "" {
+				out = append(out, w)
+			}
+		}
+	}
+	return out
+}

@@ -25,7 +25,7 @@ func shipped(t testing.TB) (*flows.Library, *locales.Catalog) {
 	t.Helper()
 	texts, err := locales.Load()
 	require.NoError(t, err)
-	lib, err := flows.Load(flows.Embedded(), texts.Languages())
+	lib, err := flows.Load(flows.Embedded(), texts.Languages(), flows.WordsFrom(texts))
 	require.NoError(t, err)
 	return lib, texts
 }
@@ -51,6 +51,7 @@ func openStoreOf(t testing.TB, a *app) storage.Store {
 type walker struct {
 	t     testing.TB
 	api   *telegramtest.Server
+	lib   *flows.Library
 	user  telegramtest.User
 	lang  string
 	texts *locales.Catalog
@@ -67,8 +68,10 @@ func (w *walker) next() telegramtest.Message {
 }
 
 // expectStep checks that m shows step s of f in the walker's language, with
-// its choices and the buttons every step has.
-func (w *walker) expectStep(m telegramtest.Message, f *flows.Flow, s *flows.Step, where string) {
+// its buttons (choices or an answer's), back (unless first is set: the
+// flow's first step, reached from the menu), menu, start again on end
+// steps, and ask a volunteer (urgent in urgent flows).
+func (w *walker) expectStep(m telegramtest.Message, f *flows.Flow, s *flows.Step, first bool, where string) {
 	w.t.Helper()
 	text := m.Text
 	if m.Photo {
@@ -79,8 +82,19 @@ func (w *walker) expectStep(m telegramtest.Message, f *flows.Flow, s *flows.Step
 	for _, c := range s.Choices {
 		require.Contains(w.t, got, c.Label[w.lang], "%s: choice on %s/%s", where, f.ID, s.ID)
 	}
-	require.Contains(w.t, got, w.texts.T(w.lang, "button.menu"), "%s: menu button on %s/%s", where, f.ID, s.ID)
-	require.Contains(w.t, got, w.texts.T(w.lang, "button.ask"), "%s: ask button on %s/%s", where, f.ID, s.ID)
+	if s.Answer != nil {
+		for _, l := range s.Answer.Buttons() {
+			require.Contains(w.t, got, l[w.lang], "%s: answer button on %s/%s", where, f.ID, s.ID)
+		}
+	}
+	want := map[string]bool{"button.menu": true, "button.back": !first, "button.restart": s.Final(), "button.ask": !f.Urgent, "button.urgent": f.Urgent}
+	for key, present := range want {
+		if present {
+			require.Contains(w.t, got, w.texts.T(w.lang, key), "%s: %s on %s/%s", where, key, f.ID, s.ID)
+		} else {
+			require.NotContains(w.t, got, w.texts.T(w.lang, key), "%s: %s on %s/%s", where, key, f.ID, s.ID)
+		}
+	}
 }
 
 func (w *walker) press(label string) {
@@ -89,28 +103,53 @@ func (w *walker) press(label string) {
 	require.NoError(w.t, err)
 }
 
-// walk opens the menu, starts the flow and follows the path to its end.
-func (w *walker) walk(f *flows.Flow, path []flows.Edge) {
+// start opens the menu and starts the flow by its button.
+func (w *walker) start(f *flows.Flow) {
 	w.t.Helper()
 	w.api.SendText(w.user, "/start")
 	w.next()
 	w.press(f.Title[w.lang])
-	w.expectStep(w.next(), f, f.Steps[f.Start], "start")
+	w.expectStep(w.next(), f, f.Steps[f.Start], true, "start")
+}
+
+// tap follows edge e of flow f by pressing its button (or typing a number
+// answer, which has none) and checks the step it leads to, in this flow or
+// another. It returns that flow and step.
+func (w *walker) tap(f *flows.Flow, e flows.Edge, where string) (*flows.Flow, *flows.Step) {
+	w.t.Helper()
+	from := f.Steps[e.From]
+	switch {
+	case e.Choice >= 0:
+		w.press(from.Choices[e.Choice].Label[w.lang])
+	case e.Pick >= 0:
+		w.press(from.Answer.Buttons()[e.Pick][w.lang])
+	default:
+		w.api.SendText(w.user, e.Input[w.lang])
+	}
+	to, step := f, f.Steps[e.To]
+	if flowID, stepID, external := flows.SplitTarget(e.To); external {
+		to, _ = w.lib.Flow(flowID)
+		step = to.Steps[stepID]
+	}
+	w.expectStep(w.next(), to, step, false, where)
+	return to, step
+}
+
+// walk starts the flow and follows the path to its end by tapping.
+func (w *walker) walk(f *flows.Flow, path []flows.Edge) {
+	w.t.Helper()
+	w.start(f)
 	for i, e := range path {
-		from := f.Steps[e.From]
-		if e.Choice >= 0 {
-			w.press(from.Choices[e.Choice].Label[w.lang])
-		} else {
-			w.api.SendText(w.user, e.Input[w.lang])
-		}
-		w.expectStep(w.next(), f, f.Steps[e.To], fmt.Sprintf("edge %d", i))
+		w.tap(f, e, fmt.Sprintf("edge %d", i))
 	}
 }
 
 // TestEveryPathOfEveryFlow walks every path (no step visited twice) of every
 // shipped flow from its graph, in both languages, through the fake Bot API,
-// each path as its own resident, and checks each step's text and buttons and
-// that each finish is recorded with its outcome.
+// by tapping alone, each path as its own resident, and checks each step's
+// text and buttons and that each finish is recorded with its outcome. A
+// path into another flow ends on that flow's step (its own paths are
+// walked from its start).
 func TestEveryPathOfEveryFlow(t *testing.T) {
 	lib, texts := shipped(t)
 	forEachBackend(t, func(t *testing.T, backend string) {
@@ -118,7 +157,7 @@ func TestEveryPathOfEveryFlow(t *testing.T) {
 		type finish struct{ flow, step, outcome string }
 		var walks sync.WaitGroup
 		want := map[finish]int{}
-		id := int64(300000)
+		id, starts, crossings := int64(300000), 0, 0
 		for _, f := range lib.Flows() {
 			paths := f.Paths(0)
 			require.NotEmpty(t, paths, f.ID)
@@ -129,7 +168,16 @@ func TestEveryPathOfEveryFlow(t *testing.T) {
 					if len(path) > 0 {
 						last = path[len(path)-1].To
 					}
-					want[finish{f.ID, last, string(f.Steps[last].Outcome)}]++
+					end, endStep := f, last
+					if flowID, stepID, external := flows.SplitTarget(last); external {
+						end, _ = lib.Flow(flowID)
+						endStep = stepID
+						crossings++
+					}
+					if s := end.Steps[endStep]; s.Final() {
+						want[finish{end.ID, endStep, string(s.Outcome)}]++
+					}
+					starts++
 					user := resident(id, lang)
 					walks.Add(1)
 					go func() {
@@ -137,7 +185,7 @@ func TestEveryPathOfEveryFlow(t *testing.T) {
 						// Each walk is a subtest, so that a failing step
 						// stops only its walk and names it.
 						t.Run(fmt.Sprintf("%s/%s/%d", f.ID, lang, user.ID), func(t *testing.T) {
-							(&walker{t: t, api: a.api, user: user, lang: lang, texts: texts}).walk(f, path)
+							(&walker{t: t, api: a.api, lib: lib, user: user, lang: lang, texts: texts}).walk(f, path)
 						})
 					}()
 				}
@@ -161,11 +209,7 @@ func TestEveryPathOfEveryFlow(t *testing.T) {
 			}
 		}
 		assert.Equal(t, want, got, "every finish recorded once, with its outcome")
-		total := 0
-		for _, n := range want {
-			total += n
-		}
-		assert.Equal(t, total, started, "one start per walk")
-		t.Logf("%s: %d walks, %d funnel events", backend, total, len(events))
+		assert.Equal(t, starts+crossings, started, "a start per walk, and one more per walk into another flow")
+		t.Logf("%s: %d walks (%d into another flow), %d funnel events", backend, starts, crossings, len(events))
 	})
 }

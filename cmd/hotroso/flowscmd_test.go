@@ -38,12 +38,14 @@ func TestFlowsLintCommand(t *testing.T) {
 func TestFlowsGraphCommand(t *testing.T) {
 	out, err := runCmd(t, nil, "flows", "graph", "vneid", "--lang", "en")
 	require.NoError(t, err)
-	assert.True(t, strings.HasPrefix(out, "---\ntitle: VNeID account (vneid v1)\n---\nflowchart TD\n"), out[:80])
-	assert.Contains(t, out, `welcome -->|"Start from the beginning"| prep`)
-	assert.Contains(t, out, "-.->|\"yes\"|", "typed answers are dotted edges")
+	assert.True(t, strings.HasPrefix(out, "---\ntitle: VNeID account (vneid v2)\n---\nflowchart TD\n"), out[:80])
+	assert.Contains(t, out, `welcome -->|"Register a new account"| prep`)
+	assert.Contains(t, out, `nfc_q -->|"It has NFC"| scan_nfc`, "an answer's buttons are labelled edges")
+	assert.Contains(t, out, `to_sos__cut_network[/"→ sos/cut_network"/]`, "a step of another flow is a box of its own")
+	assert.Contains(t, out, `link_warn -->|"I tapped or installed it"| to_sos__cut_network`)
 
 	_, err = runCmd(t, nil, "flows", "graph", "nope")
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "vneid, payment, dossier, safety")
+	assert.Contains(t, err.Error(), "sos, vneid, sim, wallet, idcard, payment, bills, dossier, pension, safety")
 	assert.Equal(t, 2, exitCode(err))
 }

@@ -38,6 +38,7 @@ steps:
       yes: c
       no: a
       hint: {vi: "Bác trả lời có hoặc không nhé.", en: "Please answer yes or no."}
+      labels: {yes: {vi: "Có điện thoại", en: "I have one"}, no: {vi: "Không có", en: "I don't"}}
   c:
     text: {vi: "Xong rồi!", en: "All done!"}
     image: done.png
@@ -83,7 +84,7 @@ func TestFlowsDirPhotoStepAndTypedAnswers(t *testing.T) {
 		done := w.next()
 		assert.True(t, done.Photo, "the final step comes as a photo")
 		assert.Equal(t, "Xong rồi!", done.Caption)
-		assert.Equal(t, []string{"🔁 Làm lại từ đầu", "🏠 Menu", "🙋 Hỏi tình nguyện viên"}, labels(done))
+		assert.Equal(t, []string{"⬅️ Quay lại", "🏠 Menu", "🔁 Làm lại từ đầu", "🙋 Hỏi tình nguyện viên"}, labels(done))
 		assert.Equal(t, "done.png", done.File.Name)
 	})
 }

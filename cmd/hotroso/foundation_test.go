@@ -34,7 +34,9 @@ func TestStartGreetsWithTheMenu(t *testing.T) {
 		msgs, err := a.api.WaitMessages(vi.ID, 1, wait)
 		require.NoError(t, err)
 		assert.Contains(t, msgs[0].Text, "Xin chào bác")
-		assert.Equal(t, []string{"Tài khoản VNeID", "Thanh toán trên mạng", "Nộp hồ sơ trên mạng", "An toàn, chống lừa đảo", "🙋 Hỏi tình nguyện viên", "📍 Xã/phường", "🌐 Ngôn ngữ / Language"}, labels(msgs[0]))
+		assert.Equal(t, []string{"🆘 Tôi bị lừa / lỡ đưa mã", "Tài khoản VNeID", "SIM chính chủ, đổi số", "Giấy tờ trên VNeID", "Thẻ căn cước hết hạn, mất",
+			"Thanh toán trên mạng", "Trả tiền điện, nước, cước", "Nộp hồ sơ trên mạng", "Lương hưu, trợ cấp", "An toàn, chống lừa đảo",
+			"🙋 Hỏi tình nguyện viên", "📍 Xã/phường", "🌐 Ngôn ngữ / Language"}, labels(msgs[0]), "SOS first, then the flows in menu order")
 
 		msgs, err = a.api.WaitMessages(en.ID, 1, wait)
 		require.NoError(t, err)

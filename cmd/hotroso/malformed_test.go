@@ -164,7 +164,7 @@ func newUpdateGen(t *testing.T, api *telegramtest.Server) *updateGen {
 		api.AddChat(id, "") // the bot was added to these groups
 	}
 	g.buttons = []string{"m", "l", "l:en", "l:vi", "ask", "forget:yes", "forget:no", "cm", "cm-", "an:off", "an:on"}
-	lib, err := flows.Load(flows.Embedded(), []string{"vi", "en"})
+	lib, err := flows.Load(flows.Embedded(), []string{"vi", "en"}, flows.Words{})
 	require.NoError(t, err)
 	for _, f := range lib.Flows() {
 		g.buttons = append(g.buttons, flows.StartData(f.ID), flows.ContinueData(f.ID))

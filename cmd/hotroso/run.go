@@ -80,6 +80,9 @@ func run(ctx context.Context, sys system) error {
 		if err != nil {
 			return err
 		}
+		if getenv("LOG_LEVEL") == "" {
+			cfg.LogLevel = slog.LevelWarn // the terminal is for the conversation
+		}
 		return tryCommand(ctx, cfg, getenv("DATA_DIR") != "", args, sys)
 	case "flows":
 		cfg, err := loadConfig(getenv, false)
@@ -139,7 +142,7 @@ func flowsCommand(cfg config, args []string, stdout io.Writer) error {
 			return err
 		}
 		fsys, _ := flowFiles(cfg.FlowsDir)
-		lib, err := flows.Load(fsys, texts.Languages())
+		lib, err := flows.Load(fsys, texts.Languages(), flows.WordsFrom(texts))
 		if err != nil {
 			return fmt.Errorf("flows do not load (run hotroso flows lint):\n%w", err)
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path"
@@ -21,50 +22,104 @@ import (
 	"github.com/hotroso/hotroso/storage/redis"
 )
 
-// serve runs the bot until ctx ends.
-func serve(ctx context.Context, cfg config, sys system) error {
+// core is the desk with what it needs (store, texts, flows), whatever
+// channel it speaks through: Telegram (serve) or the terminal (try).
+type core struct {
+	cfg       config
+	log       *slog.Logger
+	texts     *locales.Catalog
+	flows     *flows.Library
+	store     storage.Store
+	storeName string
+	desk      *handlers.Desk
+	quiet     broadcast.QuietHours
+}
+
+// openDesk loads the texts, flows and communes, opens the store and makes
+// the desk. The caller closes the store.
+func openDesk(ctx context.Context, cfg config, sys system) (*core, error) {
 	log := newLogger(sys.Stderr, cfg.LogLevel)
 	texts, err := locales.Load()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fsys, source := flowFiles(cfg.FlowsDir)
-	lib, err := flows.Load(fsys, texts.Languages())
+	lib, err := flows.Load(fsys, texts.Languages(), flows.WordsFrom(texts))
 	if err != nil {
-		return fmt.Errorf("flows from %s do not load (run hotroso flows lint):\n%w", source, err)
+		return nil, fmt.Errorf("flows from %s do not load (run hotroso flows lint):\n%w", source, err)
 	}
-	communes := places.Default()
-	if cfg.CommunesFile != "" {
-		f, err := os.Open(cfg.CommunesFile)
-		if err != nil {
-			return fmt.Errorf("COMMUNES_FILE: %v", err)
-		}
-		communes, err = places.Load(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("COMMUNES_FILE: %v", err)
-		}
+	communes, err := loadCommunes(cfg.CommunesFile)
+	if err != nil {
+		return nil, err
 	}
 	store, storeName, err := openStore(ctx, cfg, sys.Now)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer store.Close()
 	quiet := broadcast.QuietHours{Start: cfg.QuietStart, End: cfg.QuietEnd, Location: cfg.Location}
-
-	m := metrics.New()
 	desk := handlers.New(handlers.Config{Store: store, Texts: texts, Flows: lib, DefaultLanguage: cfg.DefaultLanguage, Logger: log,
 		Organizers: cfg.OrganizerIDs, VolunteerChatID: cfg.VolunteerChatID, ClaimTimeout: cfg.ClaimTimeout, MaxOpenClaims: cfg.MaxOpenClaims,
 		EscalateAfter: cfg.EscalateAfter, InviteTTL: cfg.InviteTTL, LinkAllowlist: cfg.LinkAllowlist, Places: communes,
 		BroadcastRate: cfg.BroadcastRate, Quiet: quiet, Now: sys.Now})
-	b, err := bot.New(ctx, bot.Config{Token: cfg.Token, ServerURL: cfg.APIURL, Handler: desk, Store: store, Logger: log, Metrics: m})
+	return &core{cfg: cfg, log: log, texts: texts, flows: lib, store: store, storeName: storeName, desk: desk, quiet: quiet}, nil
+}
+
+// loadCommunes reads COMMUNES_FILE, or gives the built-in list.
+func loadCommunes(path string) (*places.List, error) {
+	if path == "" {
+		return places.Default(), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("COMMUNES_FILE: %v", err)
+	}
+	defer f.Close()
+	communes, err := places.Load(f)
+	if err != nil {
+		return nil, fmt.Errorf("COMMUNES_FILE: %v", err)
+	}
+	return communes, nil
+}
+
+// runJobs starts the desk's background work until ctx ends: marking
+// abandoned flows, lapsing leases and escalating, and sending broadcasts
+// through deliver.
+func (a *core) runJobs(ctx context.Context, deliver broadcast.Deliverer, m *metrics.Metrics, now func() time.Time) {
+	go every(ctx, time.Minute, func() {
+		if n, err := a.desk.SweepAbandoned(ctx, a.cfg.FlowAbandonAfter); err != nil {
+			a.log.Warn("abandoned-flow sweep failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("flows marked abandoned", "count", n)
+		}
+	})
+	go every(ctx, 30*time.Second, func() {
+		if lapsed, escalated, err := a.desk.Tick(ctx); err != nil {
+			a.log.Warn("desk tick failed", "err", err)
+		} else if lapsed+escalated > 0 {
+			a.log.Info("desk tick", "leases_lapsed", lapsed, "escalated", escalated)
+		}
+	})
+	runner := broadcast.NewRunner(broadcast.Config{Store: a.store, Deliver: deliver, Rate: a.cfg.BroadcastRate,
+		Quiet: a.quiet, Lease: a.cfg.BroadcastLease, Progress: a.desk.BroadcastProgress, Log: a.log, Metrics: m, Now: now})
+	go runner.Run(ctx, time.Second)
+}
+
+// serve runs the bot until ctx ends.
+func serve(ctx context.Context, cfg config, sys system) error {
+	app, err := openDesk(ctx, cfg, sys)
 	if err != nil {
 		return err
 	}
-	desk.SetMessenger(b.Messenger())
+	defer app.store.Close()
+	m := metrics.New()
+	b, err := bot.New(ctx, bot.Config{Token: cfg.Token, ServerURL: cfg.APIURL, Handler: app.desk, Store: app.store, Logger: app.log, Metrics: m})
+	if err != nil {
+		return err
+	}
+	app.desk.SetMessenger(b.Messenger())
 	descriptions := map[string]map[string]string{}
-	for _, lang := range texts.Languages() {
-		descriptions[lang] = desk.CommandDescriptions(lang)
+	for _, lang := range app.texts.Languages() {
+		descriptions[lang] = app.desk.CommandDescriptions(lang)
 	}
 	names := make([]string, 0, len(handlers.ResidentCommands))
 	for _, c := range handlers.ResidentCommands {
@@ -73,27 +128,11 @@ func serve(ctx context.Context, cfg config, sys system) error {
 	if err := b.SetCommands(ctx, names, descriptions, cfg.DefaultLanguage); err != nil {
 		return err
 	}
-	go every(ctx, time.Minute, func() {
-		if n, err := desk.SweepAbandoned(ctx, cfg.FlowAbandonAfter); err != nil {
-			log.Warn("abandoned-flow sweep failed", "err", err)
-		} else if n > 0 {
-			log.Info("flows marked abandoned", "count", n)
-		}
-	})
-	go every(ctx, 30*time.Second, func() {
-		if lapsed, escalated, err := desk.Tick(ctx); err != nil {
-			log.Warn("desk tick failed", "err", err)
-		} else if lapsed+escalated > 0 {
-			log.Info("desk tick", "leases_lapsed", lapsed, "escalated", escalated)
-		}
-	})
-	runner := broadcast.NewRunner(broadcast.Config{Store: store, Deliver: b.Deliverer(desk.BroadcastButtons()), Rate: cfg.BroadcastRate,
-		Quiet: quiet, Lease: cfg.BroadcastLease, Progress: desk.BroadcastProgress, Log: log, Metrics: m, Now: sys.Now})
-	go runner.Run(ctx, time.Second)
-	mux := observability(m, store, b)
+	app.runJobs(ctx, b.Deliverer(app.desk.BroadcastButtons()), m, sys.Now)
+	mux := observability(m, app.store, b)
 	var hook bot.WebhookConfig
 	if cfg.WebhookURL != "" {
-		queue, ok := store.(bot.UpdateQueue)
+		queue, ok := app.store.(bot.UpdateQueue)
 		if !ok {
 			return fmt.Errorf("WEBHOOK_URL: webhook mode needs the Redis store")
 		}
@@ -111,7 +150,7 @@ func serve(ctx context.Context, cfg config, sys system) error {
 		mode = "webhook " + cfg.WebhookURL
 	}
 	fmt.Fprintf(sys.Stdout, "hotroso is running as @%s with %d flows, on the %s, by %s; health and metrics on http://%s. Press Ctrl+C to stop.\n",
-		b.Username(), len(lib.Flows()), storeName, mode, addr)
+		b.Username(), len(app.flows.Flows()), app.storeName, mode, addr)
 	if hook.Queue != nil {
 		return b.RunWebhook(ctx, hook)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -130,8 +131,11 @@ func TestTryRunsTheWholeDeskInOneTerminal(t *testing.T) {
 	p.send("/as resident")
 	p.expect("🙋 Lan - Đoàn xã \\(thử\\): Bác chọn quét mã QR trên thẻ nhé.")
 	p.send("/photo màn hình của tôi")
+	p.expect("không được có thẻ căn cước") // the reminder before the first photo
+	p.press("✅ Gửi ảnh này")
 	p.send("/as volunteer")
-	p.expect(`\[photo: [^\]]+\] 👤 Người dân \(#1\): màn hình của tôi`)
+	p.expect(`👤 Người dân \(#1\): màn hình của tôi`) // the caption, as text
+	p.expect(`\[photo: screenshot.png\] 👤 Người dân \(#1\): ⚠️ có thể chứa thông tin cá nhân`)
 	p.send("/done")
 	p.press("✅ Đã giải quyết")
 	p.expect("Đã đóng câu hỏi #1")
@@ -161,7 +165,43 @@ func TestTryInEnglish(t *testing.T) {
 	p.send("/start")
 	p.expect("Hello!")
 	p.press("Staying safe") // whichever the safety flow's English title starts with
+	p.expect("Worried you've met a scammer")
+	p.expect(`\[\d+\] 🙋 Ask a volunteer`)
 	p.send("/quit")
+}
+
+// A script piped in runs like a person typing: each line waits for the
+// desk's answer to the one before, "/ask" is a command and not "/as k",
+// and the last replies print before the program ends at the end of input.
+func TestTryRunsAScriptFromAPipe(t *testing.T) {
+	script := strings.Join([]string{
+		"/start",
+		"1",    // 🆘 the first menu button
+		"/ask", // not a role switch
+		"/as volunteer",
+		"1", // the card's claim button
+		"/as resident",
+		"/cancel",
+	}, "\n") + "\n"
+	cmd := exec.Command(os.Args[0], "try")
+	cmd.Env = []string{"HOTROSO_TEST_MAIN=1", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	cmd.Dir = t.TempDir()
+	cmd.Stdin = strings.NewReader(script)
+	out, err := cmd.Output()
+	require.NoError(t, err, "the program ends by itself at the end of input")
+	text := string(out)
+	for _, want := range []string{
+		"Bác bình tĩnh, mình làm ngay từng bước", // SOS, pressed by number
+		"xếp lên đầu hàng chờ",                   // /ask in the SOS flow is urgent
+		"— you are now the volunteer —",
+		"🆘 GẤP",                       // the urgent card
+		"đã nhận câu hỏi của bác",     // the claim reached the resident
+		"Cháu đã huỷ câu hỏi của bác", // the last reply printed before the end
+	} {
+		require.Contains(t, text, want)
+	}
+	assert.Less(t, strings.Index(text, "🆘 GẤP"), strings.Index(text, "Cháu đã huỷ câu hỏi của bác"), "in the order typed")
+	assert.NotContains(t, text, "who? /as", "/ask was no role switch")
 }
 
 func TestNoTokenPointsToTry(t *testing.T) {
