@@ -284,3 +284,27 @@ func TestLintCrossFlowTargetMissing(t *testing.T) {
 		requireProblem(t, lintTwo(broken, c.other), 11, c.want)
 	}
 }
+
+// Every step of every shipped flow is reached from its start by tapping
+// alone (breadth first over buttons; typed answers not taken).
+func TestShippedFlowsAreReachableByTapping(t *testing.T) {
+	lib, err := Load(Embedded(), langs, shippedWords(t))
+	require.NoError(t, err)
+	for _, f := range lib.Flows() {
+		seen := map[string]bool{f.Start: true}
+		queue := []string{f.Start}
+		for len(queue) > 0 {
+			at := queue[0]
+			queue = queue[1:]
+			for _, e := range f.Edges(f.Steps[at]) {
+				if _, ok := f.Steps[e.To]; ok && e.Tapped() && !seen[e.To] {
+					seen[e.To] = true
+					queue = append(queue, e.To)
+				}
+			}
+		}
+		for _, id := range f.StepIDs {
+			assert.True(t, seen[id], "%s: step %q cannot be reached by tapping", f.File, id)
+		}
+	}
+}
