@@ -19,6 +19,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/hotroso/hotroso/broadcast"
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/handlers"
 	"github.com/hotroso/hotroso/metrics"
 	"github.com/hotroso/hotroso/storage"
@@ -344,7 +345,7 @@ type deliverer struct {
 	markup models.ReplyMarkup
 }
 
-func (d deliverer) Deliver(ctx context.Context, to int64, bc storage.Broadcast) error {
+func (d deliverer) Deliver(ctx context.Context, to int64, bc domain.Broadcast) error {
 	_, err := d.api.CopyMessage(ctx, &tgbot.CopyMessageParams{ChatID: to, FromChatID: bc.SourceChatID, MessageID: bc.SourceMessageID, ReplyMarkup: d.markup})
 	var tooMany *tgbot.TooManyRequestsError
 	switch {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotroso/hotroso/bot/telegramtest"
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/handlers"
 	"github.com/hotroso/hotroso/storage"
 	"github.com/hotroso/hotroso/storage/embedded"
@@ -186,7 +187,7 @@ func TestSenderMarksUsersWhoBlockedTheBot(t *testing.T) {
 	r := startBot(t)
 	u := telegramtest.User{ID: 17}
 	ctx := context.Background()
-	require.NoError(t, r.store.PutUser(ctx, storage.User{ID: u.ID, Role: storage.RoleResident}))
+	require.NoError(t, r.store.PutUser(ctx, domain.User{ID: u.ID, Role: domain.RoleResident}))
 	r.api.AddChat(u.ID, telegramtest.ChatPrivate) // the user has opened the chat
 	r.api.BlockedBy(u.ID)
 	s, _ := senderFor(t, r)

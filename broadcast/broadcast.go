@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -27,7 +28,7 @@ func (e *RetryAfter) Error() string { return fmt.Sprintf("broadcast: asked to wa
 
 // Deliverer sends one broadcast to one recipient, in one attempt.
 type Deliverer interface {
-	Deliver(ctx context.Context, to int64, b storage.Broadcast) error
+	Deliver(ctx context.Context, to int64, b domain.Broadcast) error
 }
 
 // Store is what the runner keeps in the store.
@@ -68,4 +69,4 @@ func (q QuietHours) EndAfter(t time.Time) time.Time {
 
 // Progress is told how a broadcast goes: every few seconds while it sends,
 // and once more when it ends (final).
-type Progress func(ctx context.Context, b storage.Broadcast, c storage.BroadcastCounts, final bool)
+type Progress func(ctx context.Context, b domain.Broadcast, c domain.BroadcastCounts, final bool)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/metrics"
 	"github.com/hotroso/hotroso/storage"
 )
@@ -69,7 +70,7 @@ func NewRunner(cfg Config) *Runner {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Progress == nil {
-		cfg.Progress = func(context.Context, storage.Broadcast, storage.BroadcastCounts, bool) {}
+		cfg.Progress = func(context.Context, domain.Broadcast, domain.BroadcastCounts, bool) {}
 	}
 	return &Runner{cfg: cfg}
 }
@@ -110,8 +111,8 @@ func (r *Runner) Step(ctx context.Context) error {
 	}
 	for _, b := range active {
 		now := r.cfg.Now()
-		if b.State == storage.BroadcastScheduled && !now.Before(b.ScheduledAt) && (b.Force || !r.cfg.Quiet.Contains(now)) {
-			b.State, b.StartedAt = storage.BroadcastRunning, now
+		if b.State == domain.BroadcastScheduled && !now.Before(b.ScheduledAt) && (b.Force || !r.cfg.Quiet.Contains(now)) {
+			b.State, b.StartedAt = domain.BroadcastRunning, now
 			if b, err = r.cfg.Store.SaveBroadcast(ctx, b); err != nil {
 				if errors.Is(err, storage.ErrConflict) {
 					continue // another instance started it
@@ -120,7 +121,7 @@ func (r *Runner) Step(ctx context.Context) error {
 			}
 			r.cfg.Log.Info("broadcast started", "broadcast", b.ID)
 		}
-		if b.State != storage.BroadcastRunning || (!b.Force && r.cfg.Quiet.Contains(now)) {
+		if b.State != domain.BroadcastRunning || (!b.Force && r.cfg.Quiet.Contains(now)) {
 			continue
 		}
 		if err := r.send(ctx, b); err != nil {
@@ -131,7 +132,7 @@ func (r *Runner) Step(ctx context.Context) error {
 }
 
 // send delivers a running broadcast until nobody is left or it stops.
-func (r *Runner) send(ctx context.Context, b storage.Broadcast) error {
+func (r *Runner) send(ctx context.Context, b domain.Broadcast) error {
 	store := r.cfg.Store
 	if n, err := store.ReclaimInFlight(ctx, b.ID, r.cfg.Now().Add(-r.cfg.Lease)); err != nil {
 		return fmt.Errorf("broadcast %d: reclaim: %w", b.ID, err)
@@ -144,7 +145,7 @@ func (r *Runner) send(ctx context.Context, b storage.Broadcast) error {
 		if err != nil {
 			return fmt.Errorf("broadcast %d: reload: %w", b.ID, err)
 		}
-		if current.State != storage.BroadcastRunning || (!current.Force && r.cfg.Quiet.Contains(r.cfg.Now())) {
+		if current.State != domain.BroadcastRunning || (!current.Force && r.cfg.Quiet.Contains(r.cfg.Now())) {
 			r.report(ctx, current, false)
 			return nil
 		}
@@ -175,7 +176,7 @@ func (r *Runner) send(ctx context.Context, b storage.Broadcast) error {
 
 // finish marks the broadcast done once no recipient is pending or in
 // flight (another instance may still be sending its last ones).
-func (r *Runner) finish(ctx context.Context, b storage.Broadcast) error {
+func (r *Runner) finish(ctx context.Context, b domain.Broadcast) error {
 	counts, err := r.cfg.Store.BroadcastCounts(ctx, b.ID)
 	if err != nil {
 		return fmt.Errorf("broadcast %d: counts: %w", b.ID, err)
@@ -183,7 +184,7 @@ func (r *Runner) finish(ctx context.Context, b storage.Broadcast) error {
 	if counts.InFlight > 0 {
 		return nil
 	}
-	b.State, b.FinishedAt = storage.BroadcastDone, r.cfg.Now()
+	b.State, b.FinishedAt = domain.BroadcastDone, r.cfg.Now()
 	saved, err := r.cfg.Store.SaveBroadcast(ctx, b)
 	if errors.Is(err, storage.ErrConflict) {
 		return nil // another instance finished it, or it was canceled
@@ -201,7 +202,7 @@ func (r *Runner) finish(ctx context.Context, b storage.Broadcast) error {
 	return nil
 }
 
-func (r *Runner) report(ctx context.Context, b storage.Broadcast, final bool) {
+func (r *Runner) report(ctx context.Context, b domain.Broadcast, final bool) {
 	counts, err := r.cfg.Store.BroadcastCounts(ctx, b.ID)
 	if err != nil {
 		r.cfg.Log.Warn("broadcast progress unknown", "broadcast", b.ID, "err", err)
@@ -213,9 +214,9 @@ func (r *Runner) report(ctx context.Context, b storage.Broadcast, final bool) {
 // deliver sends to one recipient within the shared rate and records the
 // result. A 429 pauses every sender for its retry_after and the recipient
 // is tried again; other errors are tried maxAttempts times.
-func (r *Runner) deliver(ctx context.Context, b storage.Broadcast, to int64) {
+func (r *Runner) deliver(ctx context.Context, b domain.Broadcast, to int64) {
 	store := r.cfg.Store
-	result := storage.DeliveryFailed
+	result := domain.DeliveryFailed
 	for attempt := 1; attempt <= maxAttempts && ctx.Err() == nil; {
 		if err := r.waitTurn(ctx); err != nil {
 			return // ctx ended: the recipient stays in flight and is reclaimed later
@@ -224,7 +225,7 @@ func (r *Runner) deliver(ctx context.Context, b storage.Broadcast, to int64) {
 		var retry *RetryAfter
 		switch {
 		case err == nil:
-			result = storage.DeliverySent
+			result = domain.DeliverySent
 		case errors.As(err, &retry):
 			if pauseErr := store.PauseUntil(ctx, LimiterKey, r.cfg.Now().Add(retry.Wait)); pauseErr != nil {
 				r.cfg.Log.Warn("broadcast pause not shared", "err", pauseErr)
@@ -236,7 +237,7 @@ func (r *Runner) deliver(ctx context.Context, b storage.Broadcast, to int64) {
 			if markErr := store.SetBlocked(ctx, to, true); markErr != nil && !errors.Is(markErr, storage.ErrNotFound) {
 				r.cfg.Log.Warn("blocked user not marked", "err", markErr)
 			}
-			result = storage.DeliveryBlocked
+			result = domain.DeliveryBlocked
 		default:
 			r.cfg.Log.Warn("broadcast send failed", "broadcast", b.ID, "attempt", attempt, "err", err)
 			attempt++

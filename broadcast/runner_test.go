@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotroso/hotroso/broadcast"
-	"github.com/hotroso/hotroso/storage"
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage/embedded"
 	"github.com/hotroso/hotroso/storage/storagetest"
 )
@@ -30,7 +30,7 @@ type fakeDeliverer struct {
 	now      func() time.Time
 }
 
-func (f *fakeDeliverer) Deliver(_ context.Context, to int64, _ storage.Broadcast) error {
+func (f *fakeDeliverer) Deliver(_ context.Context, to int64, _ domain.Broadcast) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.fail429 > 0 {
@@ -62,7 +62,7 @@ type fixture struct {
 	clock   simClock
 	deliver *fakeDeliverer
 	runner  *broadcast.Runner
-	final   []storage.BroadcastCounts
+	final   []domain.BroadcastCounts
 }
 
 func newFixture(t testing.TB, start time.Time, workers int, quiet broadcast.QuietHours) *fixture {
@@ -74,7 +74,7 @@ func newFixture(t testing.TB, start time.Time, workers int, quiet broadcast.Quie
 	f := &fixture{store: store, clock: clock, deliver: &fakeDeliverer{got: map[int64]int{}, blocked: map[int64]bool{}, failures: map[int64]int{}, now: clock.Now}}
 	f.runner = broadcast.NewRunner(broadcast.Config{Store: store, Deliver: f.deliver, Rate: 25, Workers: workers, Quiet: quiet,
 		Now: clock.Now, Sleep: clock.sleep,
-		Progress: func(_ context.Context, _ storage.Broadcast, c storage.BroadcastCounts, final bool) {
+		Progress: func(_ context.Context, _ domain.Broadcast, c domain.BroadcastCounts, final bool) {
 			if final {
 				f.final = append(f.final, c)
 			}
@@ -83,15 +83,15 @@ func newFixture(t testing.TB, start time.Time, workers int, quiet broadcast.Quie
 }
 
 // create stores a running broadcast to users 1..n.
-func (f *fixture) create(t testing.TB, n int, state storage.BroadcastState, at time.Time, force bool) storage.Broadcast {
+func (f *fixture) create(t testing.TB, n int, state domain.BroadcastState, at time.Time, force bool) domain.Broadcast {
 	t.Helper()
 	ctx := context.Background()
-	b, err := f.store.SaveBroadcast(ctx, storage.Broadcast{State: state, ScheduledAt: at, Force: force, CreatedAt: f.clock.Now(), SourceChatID: 9, SourceMessageID: 1})
+	b, err := f.store.SaveBroadcast(ctx, domain.Broadcast{State: state, ScheduledAt: at, Force: force, CreatedAt: f.clock.Now(), SourceChatID: 9, SourceMessageID: 1})
 	require.NoError(t, err)
 	ids := make([]int64, n)
 	for i := range ids {
 		ids[i] = int64(i + 1)
-		require.NoError(t, f.store.PutUser(ctx, storage.User{ID: ids[i]}))
+		require.NoError(t, f.store.PutUser(ctx, domain.User{ID: ids[i]}))
 	}
 	require.NoError(t, f.store.AddRecipients(ctx, b.ID, ids))
 	return b
@@ -103,7 +103,7 @@ func TestEveryRecipientGetsExactlyOneAndBlockedAreMarked(t *testing.T) {
 	f.deliver.failures[9] = 1   // fails once, then goes through
 	f.deliver.failures[10] = 10 // never goes through
 	f.deliver.fail429 = 2
-	b := f.create(t, 200, storage.BroadcastRunning, time.Time{}, false)
+	b := f.create(t, 200, domain.BroadcastRunning, time.Time{}, false)
 	require.NoError(t, f.runner.Step(context.Background()))
 
 	for id := int64(1); id <= 200; id++ {
@@ -115,13 +115,13 @@ func TestEveryRecipientGetsExactlyOneAndBlockedAreMarked(t *testing.T) {
 	}
 	counts, err := f.store.BroadcastCounts(context.Background(), b.ID)
 	require.NoError(t, err)
-	assert.Equal(t, storage.BroadcastCounts{Total: 200, Sent: 197, Blocked: 2, Failed: 1}, counts)
+	assert.Equal(t, domain.BroadcastCounts{Total: 200, Sent: 197, Blocked: 2, Failed: 1}, counts)
 	u, err := f.store.GetUser(context.Background(), 7)
 	require.NoError(t, err)
 	assert.True(t, u.Blocked, "a user who blocked the bot is marked")
 	done, err := f.store.GetBroadcast(context.Background(), b.ID)
 	require.NoError(t, err)
-	assert.Equal(t, storage.BroadcastDone, done.State)
+	assert.Equal(t, domain.BroadcastDone, done.State)
 	require.Len(t, f.final, 1, "one final report")
 
 	// Done, its recipients are released: nothing more is handed out.
@@ -134,7 +134,7 @@ func TestEveryRecipientGetsExactlyOneAndBlockedAreMarked(t *testing.T) {
 func TestA429PausesEverySenderForRetryAfter(t *testing.T) {
 	f := newFixture(t, time.Date(2026, 11, 26, 10, 0, 0, 0, vietnam), 1, broadcast.QuietHours{})
 	f.deliver.fail429 = 1
-	f.create(t, 3, storage.BroadcastRunning, time.Time{}, false)
+	f.create(t, 3, domain.BroadcastRunning, time.Time{}, false)
 	start := f.clock.Now()
 	require.NoError(t, f.runner.Step(context.Background()))
 	require.Len(t, f.deliver.sentAt, 3)
@@ -144,11 +144,11 @@ func TestA429PausesEverySenderForRetryAfter(t *testing.T) {
 func TestQuietHoursHoldABroadcastUnlessForced(t *testing.T) {
 	quiet := broadcast.QuietHours{Start: 21, End: 7, Location: vietnam}
 	f := newFixture(t, time.Date(2026, 11, 26, 22, 30, 0, 0, vietnam), 4, quiet)
-	held := f.create(t, 5, storage.BroadcastScheduled, f.clock.Now(), false)
+	held := f.create(t, 5, domain.BroadcastScheduled, f.clock.Now(), false)
 	require.NoError(t, f.runner.Step(context.Background()))
 	assert.Empty(t, f.deliver.got, "nothing is sent at 22:30")
 
-	forced, err := f.store.SaveBroadcast(context.Background(), storage.Broadcast{State: storage.BroadcastRunning, Force: true, CreatedAt: f.clock.Now(), SourceChatID: 9, SourceMessageID: 2})
+	forced, err := f.store.SaveBroadcast(context.Background(), domain.Broadcast{State: domain.BroadcastRunning, Force: true, CreatedAt: f.clock.Now(), SourceChatID: 9, SourceMessageID: 2})
 	require.NoError(t, err)
 	require.NoError(t, f.store.AddRecipients(context.Background(), forced.ID, []int64{100}))
 	require.NoError(t, f.runner.Step(context.Background()))
@@ -160,12 +160,12 @@ func TestQuietHoursHoldABroadcastUnlessForced(t *testing.T) {
 	assert.Len(t, f.deliver.got, 6, "at 07:00 the held one goes out")
 	b, err := f.store.GetBroadcast(context.Background(), held.ID)
 	require.NoError(t, err)
-	assert.Equal(t, storage.BroadcastDone, b.State)
+	assert.Equal(t, domain.BroadcastDone, b.State)
 }
 
 func TestScheduledBroadcastWaitsForItsTime(t *testing.T) {
 	f := newFixture(t, time.Date(2026, 11, 26, 10, 0, 0, 0, vietnam), 4, broadcast.QuietHours{})
-	f.create(t, 3, storage.BroadcastScheduled, time.Date(2026, 11, 26, 19, 30, 0, 0, vietnam), false)
+	f.create(t, 3, domain.BroadcastScheduled, time.Date(2026, 11, 26, 19, 30, 0, 0, vietnam), false)
 	require.NoError(t, f.runner.Step(context.Background()))
 	assert.Empty(t, f.deliver.got)
 	f.clock.Set(time.Date(2026, 11, 26, 19, 30, 0, 0, vietnam))
@@ -175,10 +175,10 @@ func TestScheduledBroadcastWaitsForItsTime(t *testing.T) {
 
 func TestPausedAndCanceledBroadcastsStop(t *testing.T) {
 	f := newFixture(t, time.Date(2026, 11, 26, 10, 0, 0, 0, vietnam), 4, broadcast.QuietHours{})
-	b := f.create(t, 3, storage.BroadcastPaused, time.Time{}, false)
+	b := f.create(t, 3, domain.BroadcastPaused, time.Time{}, false)
 	require.NoError(t, f.runner.Step(context.Background()))
 	assert.Empty(t, f.deliver.got)
-	b.State = storage.BroadcastCanceled
+	b.State = domain.BroadcastCanceled
 	_, err := f.store.SaveBroadcast(context.Background(), b)
 	require.NoError(t, err)
 	require.NoError(t, f.runner.Step(context.Background()))
@@ -187,7 +187,7 @@ func TestPausedAndCanceledBroadcastsStop(t *testing.T) {
 
 func TestRecipientsOfADeadSenderAreTakenBack(t *testing.T) {
 	f := newFixture(t, time.Date(2026, 11, 26, 10, 0, 0, 0, vietnam), 4, broadcast.QuietHours{})
-	b := f.create(t, 10, storage.BroadcastRunning, time.Time{}, false)
+	b := f.create(t, 10, domain.BroadcastRunning, time.Time{}, false)
 	// Another instance took 4 and died before recording anything.
 	taken, err := f.store.TakeRecipients(context.Background(), b.ID, 4, f.clock.Now())
 	require.NoError(t, err)
@@ -207,7 +207,7 @@ func TestRecipientsOfADeadSenderAreTakenBack(t *testing.T) {
 // achieved rate divided by the configured one.
 func BenchmarkSenderRate(b *testing.B) {
 	f := newFixture(b, time.Date(2026, 11, 26, 10, 0, 0, 0, vietnam), 1, broadcast.QuietHours{})
-	f.create(b, b.N, storage.BroadcastRunning, time.Time{}, false)
+	f.create(b, b.N, domain.BroadcastRunning, time.Time{}, false)
 	start := f.clock.Now()
 	b.ResetTimer()
 	require.NoError(b, f.runner.Step(context.Background()))

@@ -9,9 +9,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/hotroso/hotroso/domain"
 	"golang.org/x/text/unicode/norm"
-
-	"github.com/hotroso/hotroso/storage"
 )
 
 // MaxHistory bounds how many steps back a resident can go.
@@ -33,7 +32,7 @@ var (
 // Progress is the outcome of one move through a flow: the session to store
 // (with compare-and-set) and the step to show.
 type Progress struct {
-	Session storage.Session
+	Session domain.Session
 	Flow    *Flow
 	Step    *Step
 	// Started is true when the move began the flow (Begin or Restart).
@@ -44,7 +43,7 @@ type Progress struct {
 }
 
 // Begin starts the flow from its first step, forgetting any earlier progress.
-func (l *Library) Begin(s storage.Session, flowID string) (Progress, error) {
+func (l *Library) Begin(s domain.Session, flowID string) (Progress, error) {
 	f, ok := l.byID[flowID]
 	if !ok {
 		return Progress{}, fmt.Errorf("%w: %q", ErrUnknownFlow, flowID)
@@ -57,7 +56,7 @@ func (l *Library) Begin(s storage.Session, flowID string) (Progress, error) {
 // Locate returns the session's flow and step. ErrNotInFlow when the session
 // is in none; ErrUnknownFlow or ErrStepGone when the flow was removed or
 // edited so that the step no longer exists.
-func (l *Library) Locate(s storage.Session) (*Flow, *Step, error) {
+func (l *Library) Locate(s domain.Session) (*Flow, *Step, error) {
 	if !s.InFlow() {
 		return nil, nil, ErrNotInFlow
 	}
@@ -73,7 +72,7 @@ func (l *Library) Locate(s storage.Session) (*Flow, *Step, error) {
 }
 
 // current checks that button b was pressed on the session's current step.
-func (l *Library) current(s storage.Session, b Button) (*Flow, *Step, error) {
+func (l *Library) current(s domain.Session, b Button) (*Flow, *Step, error) {
 	f, step, err := l.Locate(s)
 	if err != nil {
 		return f, step, err
@@ -85,7 +84,7 @@ func (l *Library) current(s storage.Session, b Button) (*Flow, *Step, error) {
 }
 
 // Choose follows choice b.Choice of the session's current step.
-func (l *Library) Choose(ctx context.Context, s storage.Session, b Button) (Progress, error) {
+func (l *Library) Choose(ctx context.Context, s domain.Session, b Button) (Progress, error) {
 	f, step, err := l.current(s, b)
 	if err != nil {
 		return Progress{}, err
@@ -99,7 +98,7 @@ func (l *Library) Choose(ctx context.Context, s storage.Session, b Button) (Prog
 // Pick follows the answer button b.Choice of the session's current step:
 // for yes/no, 0 is yes and 1 is no; for one-of, the option's index. It is
 // the same move as typing the answer.
-func (l *Library) Pick(ctx context.Context, s storage.Session, b Button) (Progress, error) {
+func (l *Library) Pick(ctx context.Context, s domain.Session, b Button) (Progress, error) {
 	f, step, err := l.current(s, b)
 	if err != nil {
 		return Progress{}, err
@@ -122,7 +121,7 @@ func (l *Library) Pick(ctx context.Context, s storage.Session, b Button) (Progre
 // answer the step expects, or the label of one of its buttons. Text that
 // is neither gives a Progress with Invalid set and the session unchanged;
 // a step that expects no typing (only buttons, or an end) gives ErrStale.
-func (l *Library) Answer(ctx context.Context, s storage.Session, text string) (Progress, error) {
+func (l *Library) Answer(ctx context.Context, s domain.Session, text string) (Progress, error) {
 	f, step, err := l.Locate(s)
 	if err != nil {
 		return Progress{}, err
@@ -144,12 +143,12 @@ func (l *Library) Answer(ctx context.Context, s storage.Session, text string) (P
 
 // Expects reports whether the session's current step reads typed text:
 // an answer, or buttons whose labels may be typed.
-func (l *Library) Expects(s storage.Session) bool {
+func (l *Library) Expects(s domain.Session) bool {
 	_, step, err := l.Locate(s)
 	return err == nil && (step.Answer != nil || len(step.Choices) > 0)
 }
 
-func (l *Library) move(ctx context.Context, s storage.Session, f *Flow, from *Step, event, saveAs, value string) (Progress, error) {
+func (l *Library) move(ctx context.Context, s domain.Session, f *Flow, from *Step, event, saveAs, value string) (Progress, error) {
 	to, err := f.fire(ctx, from.ID, event)
 	if err != nil {
 		return Progress{}, err
@@ -179,7 +178,7 @@ func (l *Library) move(ctx context.Context, s storage.Session, f *Flow, from *St
 
 // Back returns to the step before the current one, also across flows (or
 // stays at the start).
-func (l *Library) Back(s storage.Session, b Button) (Progress, error) {
+func (l *Library) Back(s domain.Session, b Button) (Progress, error) {
 	f, _, err := l.current(s, b)
 	if err != nil {
 		return Progress{}, err
@@ -205,7 +204,7 @@ func (l *Library) Back(s storage.Session, b Button) (Progress, error) {
 
 // Restart sends the session to the flow's start through the machine's
 // restart event, keeping nothing of the earlier progress.
-func (l *Library) Restart(ctx context.Context, s storage.Session, b Button) (Progress, error) {
+func (l *Library) Restart(ctx context.Context, s domain.Session, b Button) (Progress, error) {
 	f, step, err := l.current(s, b)
 	if err != nil {
 		return Progress{}, err

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/locales"
-	"github.com/hotroso/hotroso/storage"
 )
 
 // shippedWords are the typed-answer words of the locale files.
@@ -31,7 +31,7 @@ func loadBase(t *testing.T, yaml string) *Library {
 func TestEngineWalksChoicesAndAnswers(t *testing.T) {
 	ctx := context.Background()
 	lib := loadBase(t, baseFlow)
-	p, err := lib.Begin(storage.Session{ChatID: 7}, "demo")
+	p, err := lib.Begin(domain.Session{ChatID: 7}, "demo")
 	require.NoError(t, err)
 	assert.True(t, p.Started)
 	assert.Equal(t, "a", p.Step.ID)
@@ -66,7 +66,7 @@ func TestEngineWalksChoicesAndAnswers(t *testing.T) {
 func TestEngineBackAndRestart(t *testing.T) {
 	ctx := context.Background()
 	lib := loadBase(t, baseFlow)
-	p, _ := lib.Begin(storage.Session{ChatID: 7}, "demo")
+	p, _ := lib.Begin(domain.Session{ChatID: 7}, "demo")
 	p, _ = lib.Choose(ctx, p.Session, Button{Kind: ButtonChoice, Flow: "demo", Step: "a"})
 	p, err := lib.Answer(ctx, p.Session, "yes")
 	require.NoError(t, err)
@@ -90,7 +90,7 @@ func TestEngineBackAndRestart(t *testing.T) {
 func TestEngineRefusesStaleButtons(t *testing.T) {
 	ctx := context.Background()
 	lib := loadBase(t, baseFlow)
-	p, _ := lib.Begin(storage.Session{ChatID: 7}, "demo")
+	p, _ := lib.Begin(domain.Session{ChatID: 7}, "demo")
 	p, _ = lib.Choose(ctx, p.Session, Button{Kind: ButtonChoice, Flow: "demo", Step: "a"})
 
 	_, err := lib.Choose(ctx, p.Session, Button{Kind: ButtonChoice, Flow: "demo", Step: "a"})
@@ -103,10 +103,10 @@ func TestEngineRefusesStaleButtons(t *testing.T) {
 
 func TestEngineEditedFlowNeverStrands(t *testing.T) {
 	lib := loadBase(t, baseFlow)
-	s := storage.Session{ChatID: 7, FlowID: "demo", FlowVersion: 1, Step: "removed_step"}
+	s := domain.Session{ChatID: 7, FlowID: "demo", FlowVersion: 1, Step: "removed_step"}
 	_, _, err := lib.Locate(s)
 	assert.ErrorIs(t, err, ErrStepGone)
-	_, _, err = lib.Locate(storage.Session{ChatID: 7, FlowID: "gone", Step: "a"})
+	_, _, err = lib.Locate(domain.Session{ChatID: 7, FlowID: "gone", Step: "a"})
 	assert.ErrorIs(t, err, ErrUnknownFlow)
 }
 
@@ -114,7 +114,7 @@ func TestEngineHistoryIsBounded(t *testing.T) {
 	loop := strings.Replace(baseFlow, "no: a", "no: b", 1)
 	lib := loadBase(t, loop)
 	ctx := context.Background()
-	p, _ := lib.Begin(storage.Session{}, "demo")
+	p, _ := lib.Begin(domain.Session{}, "demo")
 	p, _ = lib.Choose(ctx, p.Session, Button{Kind: ButtonChoice, Flow: "demo", Step: "a"})
 	for range 3 * MaxHistory {
 		var err error
@@ -176,7 +176,7 @@ func TestTypedButtonLabelsAreTheirAnswer(t *testing.T) {
 		`labels: {yes: {vi: "Có chỗ sai", en: "Something is wrong"}, no: {vi: "Đúng hết rồi", en: "All correct"}}`, 1)
 	lib := loadBase(t, flow)
 	ctx := context.Background()
-	p, _ := lib.Begin(storage.Session{}, "demo")
+	p, _ := lib.Begin(domain.Session{}, "demo")
 	p, err := lib.Choose(ctx, p.Session, Button{Kind: ButtonChoice, Flow: "demo", Step: "a"})
 	require.NoError(t, err)
 	for typed, want := range map[string]string{"có chỗ sai": "c", "Co cho sai!": "c", "đúng hết rồi": "a", "Sang B": ""} {
@@ -189,7 +189,7 @@ func TestTypedButtonLabelsAreTheirAnswer(t *testing.T) {
 		assert.Equal(t, want, got.Step.ID, typed)
 	}
 	// On a step of buttons, a typed label is that button.
-	p, _ = lib.Begin(storage.Session{}, "demo")
+	p, _ = lib.Begin(domain.Session{}, "demo")
 	got, err := lib.Answer(ctx, p.Session, "sang b")
 	require.NoError(t, err)
 	assert.Equal(t, "b", got.Step.ID)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -31,7 +32,7 @@ func (d *Desk) SweepAbandoned(ctx context.Context, idleFor time.Duration) (int, 
 			}
 			return marked, fmt.Errorf("handlers: mark session abandoned: %w", err)
 		}
-		e := storage.FunnelEvent{At: now, Kind: storage.FlowAbandoned, FlowID: s.FlowID, FlowVersion: s.FlowVersion, Step: s.Step}
+		e := domain.FunnelEvent{At: now, Kind: domain.FlowAbandoned, FlowID: s.FlowID, FlowVersion: s.FlowVersion, Step: s.Step}
 		if err := d.store.RecordFunnel(ctx, e); err != nil {
 			return marked, fmt.Errorf("handlers: record abandoned flow: %w", err)
 		}

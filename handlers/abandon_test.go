@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/flows"
 	"github.com/hotroso/hotroso/handlers"
 	"github.com/hotroso/hotroso/locales"
@@ -72,7 +73,7 @@ func TestIdleFlowsAreCountedAbandonedOnceAndCanBeResumed(t *testing.T) {
 	require.NoError(t, err)
 	abandoned := 0
 	for _, e := range events {
-		if e.Kind == storage.FlowAbandoned {
+		if e.Kind == domain.FlowAbandoned {
 			abandoned++
 			assert.Equal(t, "safety", e.FlowID)
 			assert.NotEmpty(t, e.Step)

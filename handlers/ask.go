@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/privacy"
 	"github.com/hotroso/hotroso/storage"
 )
@@ -34,8 +35,8 @@ func (d *Desk) ask(ctx context.Context, r *request, urgent bool) (Response, erro
 		urgent = true // asked from the SOS flow, by any button or /ask
 	}
 	now := d.now()
-	t := storage.Ticket{ResidentID: r.UserID, Language: r.lang, Commune: r.user.Commune, Question: s.Draft, Urgent: urgent,
-		State: storage.TicketOpen, CreatedAt: now, AnnouncedAt: now}
+	t := domain.Ticket{ResidentID: r.UserID, Language: r.lang, Commune: r.user.Commune, Question: s.Draft, Urgent: urgent,
+		State: domain.TicketOpen, CreatedAt: now, AnnouncedAt: now}
 	if _, step, err := d.flows.Locate(s); err == nil {
 		t.FlowID, t.FlowVersion, t.Step, t.Answers = s.FlowID, s.FlowVersion, step.ID, s.Answers
 	}
@@ -76,7 +77,7 @@ func (d *Desk) ask(ctx context.Context, r *request, urgent bool) (Response, erro
 // makeUrgent moves the resident's active question to the head of the queue
 // (or, when a volunteer has it, tells them it is urgent), and marks its
 // card.
-func (d *Desk) makeUrgent(ctx context.Context, r *request, t storage.Ticket) (Response, error) {
+func (d *Desk) makeUrgent(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
 	t.Urgent = true
 	saved, err := d.store.SaveTicket(ctx, t)
 	if errors.Is(err, storage.ErrConflict) {
@@ -86,7 +87,7 @@ func (d *Desk) makeUrgent(ctx context.Context, r *request, t storage.Ticket) (Re
 		return Response{}, fmt.Errorf("handlers: make ticket urgent: %w", err)
 	}
 	d.log.Info("ticket made urgent", "ticket", saved.ID)
-	if saved.State == storage.TicketClaimed {
+	if saved.State == domain.TicketClaimed {
 		d.notifyUser(ctx, saved.VolunteerID, "volunteer.now_urgent", "id", strconv.FormatInt(saved.ID, 10))
 		return d.reply(r, d.t(r, "ask.urgent_claimed", "name", d.volunteerName(ctx, saved.VolunteerID)), nil), nil
 	}
@@ -95,8 +96,8 @@ func (d *Desk) makeUrgent(ctx context.Context, r *request, t storage.Ticket) (Re
 }
 
 // ticketStatus tells a resident where their active ticket stands.
-func (d *Desk) ticketStatus(ctx context.Context, r *request, t storage.Ticket) (Response, error) {
-	if t.State == storage.TicketClaimed {
+func (d *Desk) ticketStatus(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
+	if t.State == domain.TicketClaimed {
 		return d.reply(r, d.t(r, "ask.claimed_already", "name", d.volunteerName(ctx, t.VolunteerID)), nil), nil
 	}
 	pos, err := d.store.QueuePosition(ctx, t.ID)
@@ -116,7 +117,7 @@ func (d *Desk) cancel(ctx context.Context, r *request) (Response, error) {
 		return Response{}, fmt.Errorf("handlers: find active ticket: %w", err)
 	}
 	before := t
-	t.State, t.ClosedAt, t.LeaseUntil = storage.TicketCanceled, d.now(), timeZero
+	t.State, t.ClosedAt, t.LeaseUntil = domain.TicketCanceled, d.now(), timeZero
 	if _, err := d.store.SaveTicket(ctx, t); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
 			return d.cancel(ctx, r) // it changed hands meanwhile: try on the new state
@@ -125,7 +126,7 @@ func (d *Desk) cancel(ctx context.Context, r *request) (Response, error) {
 	}
 	d.log.Info("ticket canceled", "ticket", t.ID)
 	d.editCard(ctx, t, d.texts.T(d.defaultLang, "card.canceled", "id", strconv.FormatInt(t.ID, 10)))
-	if before.State == storage.TicketClaimed {
+	if before.State == domain.TicketClaimed {
 		d.notifyUser(ctx, before.VolunteerID, "volunteer.resident_canceled", "id", strconv.FormatInt(t.ID, 10))
 		d.dropCurrent(ctx, before.VolunteerID, t.ID)
 	}
@@ -135,13 +136,13 @@ func (d *Desk) cancel(ctx context.Context, r *request) (Response, error) {
 // fromResident handles a resident's typed text while they have an active
 // ticket: it joins the ticket, masked; a claimed ticket's volunteer gets it
 // at once.
-func (d *Desk) fromResident(ctx context.Context, r *request, t storage.Ticket) (Response, error) {
+func (d *Desk) fromResident(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
 	masked, kinds := privacy.Mask(r.Text)
 	var replies []Reply
 	if len(kinds) > 0 {
 		replies = append(replies, Reply{ChatID: r.ChatID, Text: d.t(r, "privacy.masked")})
 	}
-	if t.State == storage.TicketClaimed {
+	if t.State == domain.TicketClaimed {
 		text := masked
 		if len(links(masked)) > 0 {
 			text += "\n" + d.userText(ctx, t.VolunteerID, "relay.unverified_links")
@@ -162,7 +163,7 @@ func (d *Desk) fromResident(ctx context.Context, r *request, t storage.Ticket) (
 
 // addNote adds a message to a waiting ticket: the first becomes the
 // question, later ones notes.
-func (d *Desk) addNote(ctx context.Context, t storage.Ticket, text string) error {
+func (d *Desk) addNote(ctx context.Context, t domain.Ticket, text string) error {
 	for range 3 {
 		if t.Question == "" {
 			t.Question = text
@@ -174,7 +175,7 @@ func (d *Desk) addNote(ctx context.Context, t storage.Ticket, text string) error
 		}
 		saved, err := d.store.SaveTicket(ctx, t)
 		if err == nil {
-			if saved.State == storage.TicketOpen {
+			if saved.State == domain.TicketOpen {
 				d.editCard(ctx, saved, d.cardTextIn(d.defaultLang, saved))
 			}
 			return nil
@@ -203,7 +204,7 @@ const maxMedia = 10
 // with an active question. Before the first photo or file of a question
 // goes to a volunteer, the resident is reminded what never to photograph
 // and confirms with one tap. A caption joins the question as text, masked.
-func (d *Desk) mediaFromResident(ctx context.Context, r *request, t storage.Ticket) (Response, error) {
+func (d *Desk) mediaFromResident(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
 	var replies []Reply
 	if strings.TrimSpace(r.Text) != "" {
 		resp, err := d.fromResident(ctx, r, t)
@@ -238,7 +239,7 @@ func (d *Desk) photoSend(ctx context.Context, r *request, messageID int) (Respon
 		return Response{}, fmt.Errorf("handlers: find active ticket: %w", err)
 	}
 	if !t.PhotosOK {
-		if t, err = d.changeTicket(ctx, t, func(t *storage.Ticket) { t.PhotosOK = true }); err != nil {
+		if t, err = d.changeTicket(ctx, t, func(t *domain.Ticket) { t.PhotosOK = true }); err != nil {
 			return Response{}, err
 		}
 	}
@@ -248,12 +249,12 @@ func (d *Desk) photoSend(ctx context.Context, r *request, messageID int) (Respon
 // relayMedia copies a message of the resident's chat to the volunteer who
 // has the question, with a warning that it may hold personal data; while
 // nobody has it, the message id is kept and relayed on the claim.
-func (d *Desk) relayMedia(ctx context.Context, r *request, t storage.Ticket, messageID int) (Response, error) {
-	if t.State != storage.TicketClaimed {
+func (d *Desk) relayMedia(ctx context.Context, r *request, t domain.Ticket, messageID int) (Response, error) {
+	if t.State != domain.TicketClaimed {
 		if len(t.Media) >= maxMedia {
 			return d.reply(r, d.t(r, "photo.too_many", "max", strconv.Itoa(maxMedia)), nil), nil
 		}
-		if _, err := d.changeTicket(ctx, t, func(t *storage.Ticket) { t.Media = append(t.Media, messageID) }); err != nil {
+		if _, err := d.changeTicket(ctx, t, func(t *domain.Ticket) { t.Media = append(t.Media, messageID) }); err != nil {
 			return Response{}, err
 		}
 		return d.reply(r, d.t(r, "photo.kept"), nil), nil
@@ -264,7 +265,7 @@ func (d *Desk) relayMedia(ctx context.Context, r *request, t storage.Ticket, mes
 // copyToVolunteer is a copy of one of the resident's messages for the
 // volunteer who has the ticket, labelled and with the personal-data
 // warning.
-func (d *Desk) copyToVolunteer(ctx context.Context, t storage.Ticket, messageID int) Reply {
+func (d *Desk) copyToVolunteer(ctx context.Context, t domain.Ticket, messageID int) Reply {
 	label := d.userText(ctx, t.VolunteerID, "relay.from_resident", "id", strconv.FormatInt(t.ID, 10), "text", d.userText(ctx, t.VolunteerID, "relay.media_warning"))
 	return Reply{ChatID: t.VolunteerID, Text: strings.TrimSpace(label), Copy: &MessageRef{ChatID: t.ResidentID, MessageID: messageID}}
 }
@@ -272,7 +273,7 @@ func (d *Desk) copyToVolunteer(ctx context.Context, t storage.Ticket, messageID 
 // relayKeptMedia gives the volunteer who just took a ticket copies of the
 // photos and voice notes the resident sent while it waited, and forgets
 // them.
-func (d *Desk) relayKeptMedia(ctx context.Context, t storage.Ticket) []Reply {
+func (d *Desk) relayKeptMedia(ctx context.Context, t domain.Ticket) []Reply {
 	if len(t.Media) == 0 {
 		return nil
 	}
@@ -280,7 +281,7 @@ func (d *Desk) relayKeptMedia(ctx context.Context, t storage.Ticket) []Reply {
 	for _, id := range t.Media {
 		replies = append(replies, d.copyToVolunteer(ctx, t, id))
 	}
-	if _, err := d.changeTicket(ctx, t, func(t *storage.Ticket) { t.Media = nil }); err != nil {
+	if _, err := d.changeTicket(ctx, t, func(t *domain.Ticket) { t.Media = nil }); err != nil {
 		d.log.Warn("relayed media not forgotten", "ticket", t.ID, "err", err)
 	}
 	return replies
@@ -288,7 +289,7 @@ func (d *Desk) relayKeptMedia(ctx context.Context, t storage.Ticket) []Reply {
 
 // changeTicket applies change to the ticket and saves it, reloading and
 // trying again when it moved meanwhile.
-func (d *Desk) changeTicket(ctx context.Context, t storage.Ticket, change func(*storage.Ticket)) (storage.Ticket, error) {
+func (d *Desk) changeTicket(ctx context.Context, t domain.Ticket, change func(*domain.Ticket)) (domain.Ticket, error) {
 	for range 3 {
 		change(&t)
 		saved, err := d.store.SaveTicket(ctx, t)

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/hotroso/hotroso/storage"
+	"github.com/hotroso/hotroso/domain"
 )
 
 // saltCache keeps the store's salt once it has been read.
@@ -39,7 +39,7 @@ func (d *Desk) residentHash(ctx context.Context, residentID int64) (string, erro
 // recordAssist appends an assist record for the resident. The log is the
 // desk's report of its work: a failure is logged, and the resident's
 // conversation goes on.
-func (d *Desk) recordAssist(ctx context.Context, residentID int64, a storage.Assist) {
+func (d *Desk) recordAssist(ctx context.Context, residentID int64, a domain.Assist) {
 	hash, err := d.residentHash(ctx, residentID)
 	if err == nil {
 		a.Resident = hash

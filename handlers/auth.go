@@ -1,23 +1,21 @@
 package handlers
 
-import (
-	"github.com/hotroso/hotroso/storage"
-)
+import "github.com/hotroso/hotroso/domain"
 
 // Permission checks: a button or a command is a request, never a
 // permission; each action asks one of these on the server.
 
 // canVolunteer reports whether u may take and answer questions.
-func canVolunteer(u storage.User) bool {
-	return u.Role == storage.RoleVolunteer || u.Role == storage.RoleOrganizer
+func canVolunteer(u domain.User) bool {
+	return u.Role == domain.RoleVolunteer || u.Role == domain.RoleOrganizer
 }
 
 // canOrganize reports whether u may invite and remove volunteers.
-func canOrganize(u storage.User) bool { return u.Role == storage.RoleOrganizer }
+func canOrganize(u domain.User) bool { return u.Role == domain.RoleOrganizer }
 
 // holds reports whether volunteer u holds the claimed ticket t.
-func holds(u storage.User, t storage.Ticket) bool {
-	return t.State == storage.TicketClaimed && t.VolunteerID == u.ID && canVolunteer(u)
+func holds(u domain.User, t domain.Ticket) bool {
+	return t.State == domain.TicketClaimed && t.VolunteerID == u.ID && canVolunteer(u)
 }
 
 // volunteerCommands are the commands only volunteers (and organizers) use.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -38,7 +39,7 @@ func (d *Desk) broadcastStart(ctx context.Context, r *request) (Response, error)
 	if !canOrganize(r.user) {
 		return d.refuse(r, "/broadcast"), nil
 	}
-	if err := d.updateSession(ctx, r.ChatID, func(s *storage.Session) { s.Awaiting = awaitingBroadcast }); err != nil {
+	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = awaitingBroadcast }); err != nil {
 		return Response{}, err
 	}
 	return d.reply(r, d.t(r, "bc.ask_content"), nil), nil
@@ -50,12 +51,12 @@ func (d *Desk) broadcastContent(ctx context.Context, r *request) (Response, erro
 	if r.Kind == EventMedia && r.Media != MediaPhoto {
 		return d.reply(r, d.t(r, "bc.text_or_photo"), nil), nil
 	}
-	b, err := d.store.SaveBroadcast(ctx, storage.Broadcast{CreatedBy: r.UserID, State: storage.BroadcastDraft,
+	b, err := d.store.SaveBroadcast(ctx, domain.Broadcast{CreatedBy: r.UserID, State: domain.BroadcastDraft,
 		SourceChatID: r.ChatID, SourceMessageID: r.MessageID, Preview: firstLine(r.Text, 200), CreatedAt: d.now()})
 	if err != nil {
 		return Response{}, fmt.Errorf("handlers: save broadcast draft: %w", err)
 	}
-	if err := d.updateSession(ctx, r.ChatID, func(s *storage.Session) { s.Awaiting = "" }); err != nil {
+	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = "" }); err != nil {
 		return Response{}, err
 	}
 	id := strconv.FormatInt(b.ID, 10)
@@ -69,7 +70,7 @@ func (d *Desk) broadcastContent(ctx context.Context, r *request) (Response, erro
 }
 
 // draftFor loads a draft broadcast the organizer may change.
-func (d *Desk) draftFor(ctx context.Context, r *request, id int64) (storage.Broadcast, bool, error) {
+func (d *Desk) draftFor(ctx context.Context, r *request, id int64) (domain.Broadcast, bool, error) {
 	b, err := d.store.GetBroadcast(ctx, id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return b, false, nil
@@ -77,7 +78,7 @@ func (d *Desk) draftFor(ctx context.Context, r *request, id int64) (storage.Broa
 	if err != nil {
 		return b, false, fmt.Errorf("handlers: load broadcast: %w", err)
 	}
-	return b, b.State == storage.BroadcastDraft && canOrganize(r.user), nil
+	return b, b.State == domain.BroadcastDraft && canOrganize(r.user), nil
 }
 
 // broadcastButton routes the broadcast buttons; ok is false for other data.
@@ -94,9 +95,9 @@ func (d *Desk) broadcastButton(ctx context.Context, r *request) (resp Response, 
 		case dataBcAudience:
 			resp, err = d.broadcastAudience(ctx, r, id, rest)
 		case dataBcFlow:
-			resp, err = d.broadcastPreview(ctx, r, id, storage.Audience{Kind: "unfinished", FlowID: rest})
+			resp, err = d.broadcastPreview(ctx, r, id, domain.Audience{Kind: "unfinished", FlowID: rest})
 		case dataBcCommune:
-			resp, err = d.broadcastPreview(ctx, r, id, storage.Audience{Kind: "commune", Commune: rest})
+			resp, err = d.broadcastPreview(ctx, r, id, domain.Audience{Kind: "commune", Commune: rest})
 		case dataBcGo, dataBcForce:
 			resp, err = d.broadcastGo(ctx, r, id, time.Time{}, prefix == dataBcForce)
 		case dataBcSchedule:
@@ -118,11 +119,11 @@ func (d *Desk) broadcastAudience(ctx context.Context, r *request, id int64, kind
 	idText := strconv.FormatInt(id, 10)
 	switch kind {
 	case "all":
-		return d.broadcastPreview(ctx, r, id, storage.Audience{Kind: "all"})
+		return d.broadcastPreview(ctx, r, id, domain.Audience{Kind: "all"})
 	case "vol":
-		return d.broadcastPreview(ctx, r, id, storage.Audience{Kind: "volunteers"})
+		return d.broadcastPreview(ctx, r, id, domain.Audience{Kind: "volunteers"})
 	case "com":
-		if err := d.updateSession(ctx, r.ChatID, func(s *storage.Session) { s.Awaiting = awaitingBcCommune + idText }); err != nil {
+		if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = awaitingBcCommune + idText }); err != nil {
 			return Response{}, err
 		}
 		return d.reply(r, d.t(r, "bc.ask_commune"), nil), nil
@@ -151,7 +152,7 @@ func (d *Desk) broadcastCommuneSearch(r *request, id int64) Response {
 
 // broadcastPreview stores the audience, shows the message as recipients
 // will see it and how many will get it, and asks to confirm.
-func (d *Desk) broadcastPreview(ctx context.Context, r *request, id int64, a storage.Audience) (Response, error) {
+func (d *Desk) broadcastPreview(ctx context.Context, r *request, id int64, a domain.Audience) (Response, error) {
 	b, ok, err := d.draftFor(ctx, r, id)
 	if err != nil || !ok {
 		return d.notice(r, d.t(r, "button.stale")), err
@@ -170,7 +171,7 @@ func (d *Desk) broadcastPreview(ctx context.Context, r *request, id int64, a sto
 	if b, err = d.store.SaveBroadcast(ctx, b); err != nil {
 		return Response{}, fmt.Errorf("handlers: save audience: %w", err)
 	}
-	if err := d.updateSession(ctx, r.ChatID, func(s *storage.Session) { s.Awaiting = "" }); err != nil {
+	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = "" }); err != nil {
 		return Response{}, err
 	}
 	recipients, err := d.recipients(ctx, a)
@@ -197,7 +198,7 @@ func (d *Desk) broadcastAskTime(ctx context.Context, r *request, id int64) (Resp
 	if _, ok, err := d.draftFor(ctx, r, id); err != nil || !ok {
 		return d.notice(r, d.t(r, "button.stale")), err
 	}
-	if err := d.updateSession(ctx, r.ChatID, func(s *storage.Session) { s.Awaiting = awaitingBcTime + strconv.FormatInt(id, 10) }); err != nil {
+	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = awaitingBcTime + strconv.FormatInt(id, 10) }); err != nil {
 		return Response{}, err
 	}
 	return d.reply(r, d.t(r, "bc.ask_time"), nil), nil
@@ -209,7 +210,7 @@ func (d *Desk) broadcastTime(ctx context.Context, r *request, id int64) (Respons
 	if !ok {
 		return d.reply(r, d.t(r, "bc.bad_time"), nil), nil
 	}
-	if err := d.updateSession(ctx, r.ChatID, func(s *storage.Session) { s.Awaiting = "" }); err != nil {
+	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = "" }); err != nil {
 		return Response{}, err
 	}
 	return d.broadcastGo(ctx, r, id, at, false)
@@ -247,7 +248,7 @@ func (d *Desk) broadcastGo(ctx context.Context, r *request, id int64, at time.Ti
 		return d.notice(r, d.t(r, "button.already")), err
 	}
 	// Leave the draft first, so a second tap cannot add the recipients twice.
-	b.State = storage.BroadcastPaused
+	b.State = domain.BroadcastPaused
 	if b, err = d.store.SaveBroadcast(ctx, b); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
 			return d.notice(r, d.t(r, "button.already")), nil
@@ -264,11 +265,11 @@ func (d *Desk) broadcastGo(ctx context.Context, r *request, id int64, at time.Ti
 		}
 	}
 	now := d.now()
-	b.Force, b.ScheduledAt, b.State = force, at, storage.BroadcastScheduled
+	b.Force, b.ScheduledAt, b.State = force, at, domain.BroadcastScheduled
 	if at.IsZero() {
 		b.ScheduledAt = now
 	}
-	msgID, err := d.messenger.Send(ctx, Reply{ChatID: r.ChatID, Text: d.progressText(r.lang, b, storage.BroadcastCounts{Total: len(recipients)})})
+	msgID, err := d.messenger.Send(ctx, Reply{ChatID: r.ChatID, Text: d.progressText(r.lang, b, domain.BroadcastCounts{Total: len(recipients)})})
 	if err != nil {
 		d.log.Warn("broadcast progress message not sent", "err", err)
 	}
@@ -276,7 +277,7 @@ func (d *Desk) broadcastGo(ctx context.Context, r *request, id int64, at time.Ti
 	if b, err = d.store.SaveBroadcast(ctx, b); err != nil {
 		return Response{}, fmt.Errorf("handlers: start broadcast: %w", err)
 	}
-	d.BroadcastProgress(ctx, b, storage.BroadcastCounts{Total: len(recipients)}, false)
+	d.BroadcastProgress(ctx, b, domain.BroadcastCounts{Total: len(recipients)}, false)
 	d.log.Info("broadcast confirmed", "broadcast", b.ID, "recipients", len(recipients))
 	return Response{Notice: d.t(r, "bc.confirmed")}, nil
 }
@@ -292,12 +293,12 @@ func (d *Desk) broadcastControl(ctx context.Context, r *request, id int64, actio
 			return Response{}, fmt.Errorf("handlers: load broadcast: %w", err)
 		}
 		switch {
-		case action == dataBcCancel && (b.Active() || b.State == storage.BroadcastDraft):
-			b.State, b.FinishedAt = storage.BroadcastCanceled, d.now()
-		case action == dataBcPause && (b.State == storage.BroadcastRunning || b.State == storage.BroadcastScheduled):
-			b.State = storage.BroadcastPaused
-		case action == dataBcResume && b.State == storage.BroadcastPaused:
-			b.State = storage.BroadcastRunning
+		case action == dataBcCancel && (b.Active() || b.State == domain.BroadcastDraft):
+			b.State, b.FinishedAt = domain.BroadcastCanceled, d.now()
+		case action == dataBcPause && (b.State == domain.BroadcastRunning || b.State == domain.BroadcastScheduled):
+			b.State = domain.BroadcastPaused
+		case action == dataBcResume && b.State == domain.BroadcastPaused:
+			b.State = domain.BroadcastRunning
 		default:
 			return d.notice(r, d.t(r, "button.stale")), nil
 		}
@@ -312,8 +313,8 @@ func (d *Desk) broadcastControl(ctx context.Context, r *request, id int64, actio
 		if err != nil {
 			return Response{}, fmt.Errorf("handlers: broadcast counts: %w", err)
 		}
-		d.BroadcastProgress(ctx, saved, counts, saved.State == storage.BroadcastCanceled)
-		if saved.State == storage.BroadcastCanceled {
+		d.BroadcastProgress(ctx, saved, counts, saved.State == domain.BroadcastCanceled)
+		if saved.State == domain.BroadcastCanceled {
 			if err := d.store.ReleaseRecipients(ctx, id); err != nil {
 				d.log.Warn("recipients of a canceled broadcast not released", "broadcast", id, "err", err)
 			}
@@ -329,7 +330,7 @@ func (d *Desk) broadcastControl(ctx context.Context, r *request, id int64, actio
 // BroadcastProgress edits the organizer's progress message: counts, state,
 // and the buttons that fit the state. The broadcast runner calls it as it
 // sends.
-func (d *Desk) BroadcastProgress(ctx context.Context, b storage.Broadcast, c storage.BroadcastCounts, final bool) {
+func (d *Desk) BroadcastProgress(ctx context.Context, b domain.Broadcast, c domain.BroadcastCounts, final bool) {
 	if b.ProgressMessageID == 0 {
 		return
 	}
@@ -337,9 +338,9 @@ func (d *Desk) BroadcastProgress(ctx context.Context, b storage.Broadcast, c sto
 	id := strconv.FormatInt(b.ID, 10)
 	var buttons [][]Button
 	switch b.State {
-	case storage.BroadcastRunning, storage.BroadcastScheduled:
+	case domain.BroadcastRunning, domain.BroadcastScheduled:
 		buttons = [][]Button{{{Label: d.texts.T(lang, "bc.pause"), Data: dataBcPause + id}, {Label: d.texts.T(lang, "bc.cancel"), Data: dataBcCancel + id}}}
-	case storage.BroadcastPaused:
+	case domain.BroadcastPaused:
 		buttons = [][]Button{{{Label: d.texts.T(lang, "bc.resume"), Data: dataBcResume + id}, {Label: d.texts.T(lang, "bc.cancel"), Data: dataBcCancel + id}}}
 	}
 	if final {
@@ -350,13 +351,13 @@ func (d *Desk) BroadcastProgress(ctx context.Context, b storage.Broadcast, c sto
 	}
 }
 
-func (d *Desk) progressText(lang string, b storage.Broadcast, c storage.BroadcastCounts) string {
+func (d *Desk) progressText(lang string, b domain.Broadcast, c domain.BroadcastCounts) string {
 	text := d.texts.T(lang, "bc.progress", "id", strconv.FormatInt(b.ID, 10), "done", strconv.Itoa(c.Done()), "total", strconv.Itoa(c.Total),
 		"sent", strconv.Itoa(c.Sent), "blocked", strconv.Itoa(c.Blocked), "failed", strconv.Itoa(c.Failed))
 	state := d.texts.T(lang, "bc.state_"+string(b.State))
-	if b.State == storage.BroadcastScheduled && b.ScheduledAt.After(d.now()) {
+	if b.State == domain.BroadcastScheduled && b.ScheduledAt.After(d.now()) {
 		state = d.texts.T(lang, "bc.scheduled_at", "when", b.ScheduledAt.In(d.location()).Format("02/01 15:04"))
-	} else if (b.State == storage.BroadcastRunning || b.State == storage.BroadcastScheduled) && !b.Force && d.cfg.Quiet.Contains(d.now()) {
+	} else if (b.State == domain.BroadcastRunning || b.State == domain.BroadcastScheduled) && !b.Force && d.cfg.Quiet.Contains(d.now()) {
 		state = d.texts.T(lang, "bc.waiting_quiet", "hour", strconv.Itoa(d.cfg.Quiet.End))
 	}
 	return text + "\n" + state
@@ -370,7 +371,7 @@ func (d *Desk) location() *time.Location {
 }
 
 // audienceName describes an audience in lang.
-func (d *Desk) audienceName(lang string, a storage.Audience) string {
+func (d *Desk) audienceName(lang string, a domain.Audience) string {
 	switch a.Kind {
 	case "commune":
 		c, _ := d.places.Get(a.Commune)
@@ -386,8 +387,8 @@ func (d *Desk) audienceName(lang string, a storage.Audience) string {
 
 // recipients lists the users an audience reaches now: never users who
 // blocked the bot or asked for no announcements.
-func (d *Desk) recipients(ctx context.Context, a storage.Audience) ([]int64, error) {
-	roles := []storage.Role{storage.RoleResident, storage.RoleVolunteer, storage.RoleOrganizer}
+func (d *Desk) recipients(ctx context.Context, a domain.Audience) ([]int64, error) {
+	roles := []domain.Role{domain.RoleResident, domain.RoleVolunteer, domain.RoleOrganizer}
 	switch a.Kind {
 	case "volunteers":
 		roles = roles[1:]

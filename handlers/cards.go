@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/flows"
 	"github.com/hotroso/hotroso/storage"
 )
@@ -15,7 +16,7 @@ import (
 // announce posts a ticket's card with a claim button: in the volunteer
 // group, or to each volunteer on duty when there is no group. An escalated
 // ticket's card says how long it has waited.
-func (d *Desk) announce(ctx context.Context, t storage.Ticket, escalated bool) {
+func (d *Desk) announce(ctx context.Context, t domain.Ticket, escalated bool) {
 	text := d.cardTextIn(d.defaultLang, t)
 	if escalated {
 		text = d.texts.T(d.defaultLang, "card.escalated", "min", strconv.Itoa(int(d.now().Sub(t.CreatedAt).Minutes()))) + "\n" + text
@@ -43,9 +44,9 @@ func (d *Desk) announce(ctx context.Context, t storage.Ticket, escalated bool) {
 }
 
 // onDuty lists the volunteers and organizers on duty.
-func (d *Desk) onDuty(ctx context.Context) ([]storage.User, error) {
-	var out []storage.User
-	for _, role := range []storage.Role{storage.RoleVolunteer, storage.RoleOrganizer} {
+func (d *Desk) onDuty(ctx context.Context) ([]domain.User, error) {
+	var out []domain.User
+	for _, role := range []domain.Role{domain.RoleVolunteer, domain.RoleOrganizer} {
 		users, err := d.store.UsersWithRole(ctx, role)
 		if err != nil {
 			return nil, fmt.Errorf("handlers: list %ss: %w", role, err)
@@ -79,12 +80,12 @@ func (d *Desk) saveCard(ctx context.Context, id, chatID int64, messageID int) {
 
 // editCard rewrites a ticket's card in the volunteer group, without buttons
 // unless the ticket is open.
-func (d *Desk) editCard(ctx context.Context, t storage.Ticket, text string) {
+func (d *Desk) editCard(ctx context.Context, t domain.Ticket, text string) {
 	if t.CardMessageID == 0 {
 		return
 	}
 	var buttons [][]Button
-	if t.State == storage.TicketOpen {
+	if t.State == domain.TicketOpen {
 		buttons = [][]Button{{{Label: d.texts.T(d.defaultLang, "card.claim"), Data: dataClaim + strconv.FormatInt(t.ID, 10)}}}
 	}
 	if err := d.messenger.Edit(ctx, t.CardChatID, t.CardMessageID, text, buttons); err != nil {
@@ -94,7 +95,7 @@ func (d *Desk) editCard(ctx context.Context, t storage.Ticket, text string) {
 
 // cardTextIn describes a waiting ticket for volunteers: where the resident
 // is stuck and what they wrote, masked. No name, no phone number.
-func (d *Desk) cardTextIn(lang string, t storage.Ticket) string {
+func (d *Desk) cardTextIn(lang string, t domain.Ticket) string {
 	var b strings.Builder
 	if t.Urgent {
 		b.WriteString(d.texts.T(lang, "card.urgent") + "\n")
@@ -113,7 +114,7 @@ func (d *Desk) cardTextIn(lang string, t storage.Ticket) string {
 }
 
 // where names the flow and step of a ticket, or says it came from the menu.
-func (d *Desk) where(lang string, t storage.Ticket) string {
+func (d *Desk) where(lang string, t domain.Ticket) string {
 	f, ok := d.flows.Flow(t.FlowID)
 	if !ok {
 		return d.texts.T(lang, "card.no_flow")
@@ -127,7 +128,7 @@ func (d *Desk) where(lang string, t storage.Ticket) string {
 
 // ticketBrief is what a volunteer sees on taking a ticket: everything the
 // resident said, where they are, with their answers, and what to do next.
-func (d *Desk) ticketBrief(lang string, t storage.Ticket, lease time.Duration) string {
+func (d *Desk) ticketBrief(lang string, t domain.Ticket, lease time.Duration) string {
 	var b strings.Builder
 	b.WriteString(d.cardTextIn(lang, t))
 	if len(t.Answers) > 0 {
@@ -145,7 +146,7 @@ func (d *Desk) ticketBrief(lang string, t storage.Ticket, lease time.Duration) s
 
 // askRating tells the resident the question was closed, asks how it went,
 // and offers the flow they were in, at the step they left.
-func (d *Desk) askRating(ctx context.Context, t storage.Ticket, volunteer string) {
+func (d *Desk) askRating(ctx context.Context, t domain.Ticket, volunteer string) {
 	lang := d.langOf(ctx, t.ResidentID)
 	id := strconv.FormatInt(t.ID, 10)
 	var stars []Button
@@ -173,7 +174,7 @@ func (d *Desk) rate(ctx context.Context, r *request, id int64, rating int, worke
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return Response{}, fmt.Errorf("handlers: load ticket: %w", err)
 	}
-	if err != nil || t.ResidentID != r.UserID || t.State != storage.TicketClosed {
+	if err != nil || t.ResidentID != r.UserID || t.State != domain.TicketClosed {
 		return d.refuse(r, "rate"), nil
 	}
 	if err := d.store.RateTicket(ctx, id, rating, worked); err != nil {
@@ -183,7 +184,7 @@ func (d *Desk) rate(ctx context.Context, r *request, id int64, rating int, worke
 }
 
 // displayName is how residents see a volunteer.
-func (d *Desk) displayName(u storage.User) string {
+func (d *Desk) displayName(u domain.User) string {
 	if u.DisplayName != "" {
 		return u.DisplayName
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/flows"
 	"github.com/hotroso/hotroso/privacy"
 	"github.com/hotroso/hotroso/storage"
@@ -212,7 +213,7 @@ func (d *Desk) text(ctx context.Context, r *request) (Response, error) {
 
 // unplaced answers text the desk cannot place: it keeps it (masked) as a
 // draft and offers the menu and to send it to a volunteer.
-func (d *Desk) unplaced(ctx context.Context, r *request, s storage.Session) (Response, error) {
+func (d *Desk) unplaced(ctx context.Context, r *request, s domain.Session) (Response, error) {
 	masked, kinds := privacy.Mask(r.Text)
 	s.Draft = firstLine(masked, 1000)
 	if _, err := d.store.SaveSession(ctx, s); err != nil && !errors.Is(err, storage.ErrConflict) {
@@ -251,7 +252,7 @@ func (d *Desk) media(ctx context.Context, r *request) (Response, error) {
 	case err != nil && !errors.Is(err, storage.ErrNotFound):
 		return Response{}, fmt.Errorf("handlers: find active ticket: %w", err)
 	}
-	return d.reply(r, d.t(r, "media.unsupported"), d.menuButtons(r, storage.Session{})), nil
+	return d.reply(r, d.t(r, "media.unsupported"), d.menuButtons(r, domain.Session{})), nil
 }
 
 // button routes a pressed button by its data. Data the desk does not know

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hotroso/hotroso/broadcast"
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/flows"
 	"github.com/hotroso/hotroso/locales"
 	"github.com/hotroso/hotroso/places"
@@ -125,7 +126,7 @@ func (d *Desk) SetMessenger(m Messenger) { d.messenger = m }
 // volunteer does in the volunteer group.
 type request struct {
 	Event
-	user storage.User
+	user domain.User
 	lang string
 }
 
@@ -154,7 +155,7 @@ func (d *Desk) Handle(ctx context.Context, ev Event) (Response, error) {
 	case EventMedia:
 		return d.media(ctx, r)
 	}
-	return d.reply(r, d.t(r, "unknown.text"), d.menuButtons(r, storage.Session{})), nil
+	return d.reply(r, d.t(r, "unknown.text"), d.menuButtons(r, domain.Session{})), nil
 }
 
 // volunteerGroup handles what happens in the volunteer group: claim buttons
@@ -174,14 +175,14 @@ func (d *Desk) volunteerGroup(ctx context.Context, r *request) (Response, error)
 // userFor loads the user, creating a resident on first contact with the
 // language their messenger reports (if the bot speaks it). A user who had
 // blocked the bot and writes again is active again.
-func (d *Desk) userFor(ctx context.Context, ev Event) (storage.User, error) {
+func (d *Desk) userFor(ctx context.Context, ev Event) (domain.User, error) {
 	u, err := d.store.GetUser(ctx, ev.UserID)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		now := d.now()
-		u = storage.User{ID: ev.UserID, Role: storage.RoleResident, Language: d.languageFor(ev.LanguageCode), CreatedAt: now, UpdatedAt: now}
+		u = domain.User{ID: ev.UserID, Role: domain.RoleResident, Language: d.languageFor(ev.LanguageCode), CreatedAt: now, UpdatedAt: now}
 		if d.organizers[u.ID] {
-			u.Role = storage.RoleOrganizer
+			u.Role = domain.RoleOrganizer
 		}
 		if err := d.store.PutUser(ctx, u); err != nil {
 			return u, fmt.Errorf("handlers: create user: %w", err)
@@ -190,15 +191,15 @@ func (d *Desk) userFor(ctx context.Context, ev Event) (storage.User, error) {
 	case err != nil:
 		return u, fmt.Errorf("handlers: load user: %w", err)
 	}
-	if d.organizers[u.ID] != (u.Role == storage.RoleOrganizer) {
+	if d.organizers[u.ID] != (u.Role == domain.RoleOrganizer) {
 		// ORGANIZER_IDS changed since the user was stored.
 		switch {
 		case d.organizers[u.ID]:
-			u.Role = storage.RoleOrganizer
+			u.Role = domain.RoleOrganizer
 		case u.DisplayName != "":
-			u.Role = storage.RoleVolunteer
+			u.Role = domain.RoleVolunteer
 		default:
-			u.Role = storage.RoleResident
+			u.Role = domain.RoleResident
 		}
 		u.UpdatedAt = d.now()
 		if err := d.store.PutUser(ctx, u); err != nil {
@@ -246,10 +247,10 @@ func (d *Desk) reply(r *request, text string, buttons [][]Button) Response {
 }
 
 // session loads the chat's session; a chat without one gets an empty one.
-func (d *Desk) session(ctx context.Context, chatID int64) (storage.Session, error) {
+func (d *Desk) session(ctx context.Context, chatID int64) (domain.Session, error) {
 	s, err := d.store.GetSession(ctx, chatID)
 	if errors.Is(err, storage.ErrNotFound) {
-		return storage.Session{ChatID: chatID}, nil
+		return domain.Session{ChatID: chatID}, nil
 	}
 	if err != nil {
 		return s, fmt.Errorf("handlers: load session: %w", err)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/flows"
 	"github.com/hotroso/hotroso/handlers"
 	"github.com/hotroso/hotroso/storage"
@@ -84,7 +85,7 @@ func deskWithVolunteer(t *testing.T) (*handlers.Desk, storage.Store, clockAdvanc
 	m := &recorder{}
 	d.SetMessenger(m)
 	ctx := context.Background()
-	require.NoError(t, store.PutUser(ctx, storage.User{ID: volunteer, Role: storage.RoleVolunteer, Language: "vi", DisplayName: "Lan - Đoàn xã Thọ Xuân", OnDuty: true}))
+	require.NoError(t, store.PutUser(ctx, domain.User{ID: volunteer, Role: domain.RoleVolunteer, Language: "vi", DisplayName: "Lan - Đoàn xã Thọ Xuân", OnDuty: true}))
 	return d, store, clock, m
 }
 
@@ -123,7 +124,7 @@ func TestLeaseLapsesThenTheTicketIsEscalated(t *testing.T) {
 	assert.Equal(t, [2]int{1, 0}, [2]int{lapsed, escalated})
 	tk, err := store.GetTicket(ctx, 1)
 	require.NoError(t, err)
-	assert.Equal(t, storage.TicketOpen, tk.State)
+	assert.Equal(t, domain.TicketOpen, tk.State)
 	assert.Zero(t, tk.VolunteerID)
 	log = m.take()
 	assert.Contains(t, strings.Join(textsTo(log, resident), "\n"), "được chuyển cho bạn khác", "the resident is told")
@@ -167,7 +168,7 @@ func TestAReplyEndsTheLease(t *testing.T) {
 	assert.Zero(t, lapsed)
 	tk, err := store.GetTicket(ctx, 1)
 	require.NoError(t, err)
-	assert.Equal(t, storage.TicketClaimed, tk.State)
+	assert.Equal(t, domain.TicketClaimed, tk.State)
 }
 
 func TestOnlyVolunteersClaimAndOnlyTheClaimantCloses(t *testing.T) {
@@ -183,7 +184,7 @@ func TestOnlyVolunteersClaimAndOnlyTheClaimantCloses(t *testing.T) {
 	assert.Contains(t, resp.Replies[0].Text, "chỉ dành cho tình nguyện viên hoặc người tổ chức")
 
 	handle(t, d, handlers.Event{UserID: volunteer, Kind: handlers.EventButton, Data: "tc:1"})
-	require.NoError(t, store.PutUser(ctx, storage.User{ID: 501, Role: storage.RoleVolunteer, DisplayName: "Minh"}))
+	require.NoError(t, store.PutUser(ctx, domain.User{ID: 501, Role: domain.RoleVolunteer, DisplayName: "Minh"}))
 	resp = handle(t, d, handlers.Event{UserID: 501, Kind: handlers.EventButton, Data: "td:1:solved"})
 	assert.Equal(t, "Bạn không có quyền làm việc này", resp.Notice, "another volunteer cannot close it")
 	resp = handle(t, d, handlers.Event{UserID: resident, Kind: handlers.EventButton, Data: "td:1:solved"})
@@ -192,7 +193,7 @@ func TestOnlyVolunteersClaimAndOnlyTheClaimantCloses(t *testing.T) {
 	assert.Equal(t, "Bạn không có quyền làm việc này", resp.Notice, "nor a forged outcome")
 	tk, err := store.GetTicket(ctx, 1)
 	require.NoError(t, err)
-	assert.Equal(t, storage.TicketClaimed, tk.State)
+	assert.Equal(t, domain.TicketClaimed, tk.State)
 	resp = handle(t, d, handlers.Event{UserID: 501, Kind: handlers.EventButton, Data: "tc:1"})
 	assert.Equal(t, "Lan - Đoàn xã Thọ Xuân đã nhận câu hỏi này rồi.", resp.Notice)
 }
@@ -237,7 +238,7 @@ func TestThousandConcurrentClaimsHaveOneWinner(t *testing.T) {
 	d, store, _, _ := deskWithVolunteer(t)
 	ctx := context.Background()
 	for v := int64(1); v <= 50; v++ {
-		require.NoError(t, store.PutUser(ctx, storage.User{ID: 1000 + v, Role: storage.RoleVolunteer, DisplayName: "TNV"}))
+		require.NoError(t, store.PutUser(ctx, domain.User{ID: 1000 + v, Role: domain.RoleVolunteer, DisplayName: "TNV"}))
 	}
 	press(t, d, resident, "ask")
 	var (

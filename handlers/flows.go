@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/flows"
 	"github.com/hotroso/hotroso/storage"
 )
 
 // menuButtons is the main menu: continue (when part-way through a flow),
 // one button per flow, ask a volunteer, language.
-func (d *Desk) menuButtons(r *request, s storage.Session) [][]Button {
+func (d *Desk) menuButtons(r *request, s domain.Session) [][]Button {
 	var rows [][]Button
 	if f, step, err := d.flows.Locate(s); err == nil && !step.Final() && step.ID != f.Start {
 		rows = append(rows, []Button{{Label: d.t(r, "flow.continue_named", "title", f.Title.In(r.lang, d.defaultLang)), Data: flows.ContinueData(f.ID)}})
@@ -69,7 +70,7 @@ func (d *Desk) flowButton(ctx context.Context, r *request) (Response, error) {
 
 // startFlow begins a flow, or, when the chat is part-way through it, offers
 // to continue or start again.
-func (d *Desk) startFlow(ctx context.Context, r *request, s storage.Session, flowID string) (Response, error) {
+func (d *Desk) startFlow(ctx context.Context, r *request, s domain.Session, flowID string) (Response, error) {
 	if f, step, err := d.flows.Locate(s); err == nil && f.ID == flowID && !step.Final() && step.ID != f.Start {
 		return d.reply(r, d.t(r, "flow.resume", "title", f.Title.In(r.lang, d.defaultLang)), [][]Button{
 			{{Label: d.t(r, "flow.continue"), Data: flows.ContinueData(f.ID)}},
@@ -84,7 +85,7 @@ func (d *Desk) startFlow(ctx context.Context, r *request, s storage.Session, flo
 }
 
 // continueFlow shows the chat's current step again.
-func (d *Desk) continueFlow(ctx context.Context, r *request, s storage.Session, flowID string) (Response, error) {
+func (d *Desk) continueFlow(ctx context.Context, r *request, s domain.Session, flowID string) (Response, error) {
 	f, step, err := d.flows.Locate(s)
 	if err != nil || f.ID != flowID {
 		return d.flowTrouble(ctx, r, s, flows.Button{Kind: flows.ButtonContinue, Flow: flowID}, err)
@@ -95,7 +96,7 @@ func (d *Desk) continueFlow(ctx context.Context, r *request, s storage.Session, 
 // answer handles text typed at a step with an answer or buttons: an answer,
 // or a button's label. Other text on a step with buttons only is kept for
 // a volunteer, as anywhere else.
-func (d *Desk) answer(ctx context.Context, r *request, s storage.Session) (Response, error) {
+func (d *Desk) answer(ctx context.Context, r *request, s domain.Session) (Response, error) {
 	p, err := d.flows.Answer(ctx, s, r.Text)
 	if errors.Is(err, flows.ErrStale) {
 		return d.unplaced(ctx, r, s)
@@ -111,7 +112,7 @@ func (d *Desk) answer(ctx context.Context, r *request, s storage.Session) (Respo
 }
 
 // flowTrouble answers a flow button or answer that cannot be followed.
-func (d *Desk) flowTrouble(ctx context.Context, r *request, s storage.Session, b flows.Button, err error) (Response, error) {
+func (d *Desk) flowTrouble(ctx context.Context, r *request, s domain.Session, b flows.Button, err error) (Response, error) {
 	switch {
 	case errors.Is(err, flows.ErrStepGone):
 		// The flow was edited under the resident: apologise and start it over.
@@ -161,7 +162,7 @@ func (d *Desk) advance(ctx context.Context, r *request, p flows.Progress) (Respo
 	}
 	d.recordFunnel(ctx, p)
 	if p.Step.Final() {
-		d.recordAssist(ctx, r.UserID, storage.Assist{At: d.now(), Kind: storage.AssistFlow, FlowID: p.Flow.ID, Step: p.Step.ID,
+		d.recordAssist(ctx, r.UserID, domain.Assist{At: d.now(), Kind: domain.AssistFlow, FlowID: p.Flow.ID, Step: p.Step.ID,
 			Outcome: string(p.Step.Outcome), Commune: r.user.Commune})
 	}
 	return Response{Replies: []Reply{d.stepReply(r, p.Flow, p.Step, saved)}}, nil
@@ -171,13 +172,13 @@ func (d *Desk) advance(ctx context.Context, r *request, p flows.Progress) (Respo
 // count if this fails, residents lose nothing, so a failure is only logged.
 func (d *Desk) recordFunnel(ctx context.Context, p flows.Progress) {
 	now := d.now()
-	events := make([]storage.FunnelEvent, 0, 3)
+	events := make([]domain.FunnelEvent, 0, 3)
 	if p.Started {
-		events = append(events, storage.FunnelEvent{At: now, Kind: storage.FlowStarted, FlowID: p.Flow.ID, FlowVersion: p.Flow.Version})
+		events = append(events, domain.FunnelEvent{At: now, Kind: domain.FlowStarted, FlowID: p.Flow.ID, FlowVersion: p.Flow.Version})
 	}
-	events = append(events, storage.FunnelEvent{At: now, Kind: storage.StepEntered, FlowID: p.Flow.ID, FlowVersion: p.Flow.Version, Step: p.Step.ID})
+	events = append(events, domain.FunnelEvent{At: now, Kind: domain.StepEntered, FlowID: p.Flow.ID, FlowVersion: p.Flow.Version, Step: p.Step.ID})
 	if p.Step.Final() {
-		events = append(events, storage.FunnelEvent{At: now, Kind: storage.FlowFinished, FlowID: p.Flow.ID, FlowVersion: p.Flow.Version, Step: p.Step.ID, Outcome: string(p.Step.Outcome)})
+		events = append(events, domain.FunnelEvent{At: now, Kind: domain.FlowFinished, FlowID: p.Flow.ID, FlowVersion: p.Flow.Version, Step: p.Step.ID, Outcome: string(p.Step.Outcome)})
 	}
 	if err := d.store.RecordFunnel(ctx, events...); err != nil {
 		d.log.Warn("funnel events not recorded", "flow", p.Flow.ID, "err", err)
@@ -186,7 +187,7 @@ func (d *Desk) recordFunnel(ctx context.Context, p flows.Progress) {
 
 // justLeft reports whether button b belongs to the step the session has
 // just left, in this flow or, across flows, in the one before.
-func justLeft(s storage.Session, b flows.Button) bool {
+func justLeft(s domain.Session, b flows.Button) bool {
 	if len(s.History) == 0 {
 		return false
 	}
@@ -196,7 +197,7 @@ func justLeft(s storage.Session, b flows.Button) bool {
 
 // stepReply renders a step: its text (as a photo caption when it has an
 // image), a number answer's example, and its buttons.
-func (d *Desk) stepReply(r *request, f *flows.Flow, step *flows.Step, s storage.Session) Reply {
+func (d *Desk) stepReply(r *request, f *flows.Flow, step *flows.Step, s domain.Session) Reply {
 	text := step.Text.In(r.lang, d.defaultLang)
 	if a := step.Answer; a != nil && len(a.Example) > 0 {
 		text += "\n" + a.Example.In(r.lang, d.defaultLang)
@@ -211,7 +212,7 @@ func (d *Desk) stepReply(r *request, f *flows.Flow, step *flows.Step, s storage.
 // stepButtons: the step's choices or answer buttons; then back (on every
 // step but the first, end steps included) and menu; start again on end
 // steps; and ask a volunteer, which is urgent in urgent flows.
-func (d *Desk) stepButtons(r *request, f *flows.Flow, step *flows.Step, s storage.Session) [][]Button {
+func (d *Desk) stepButtons(r *request, f *flows.Flow, step *flows.Step, s domain.Session) [][]Button {
 	rows := make([][]Button, 0, len(step.Choices)+4)
 	for i, c := range step.Choices {
 		rows = append(rows, []Button{{Label: c.Label.In(r.lang, d.defaultLang), Data: flows.ChoiceData(f.ID, step.ID, i)}})

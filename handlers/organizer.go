@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/privacy"
 	"github.com/hotroso/hotroso/storage"
 )
@@ -32,7 +33,7 @@ func (d *Desk) invite(ctx context.Context, r *request) (Response, error) {
 		return Response{}, fmt.Errorf("handlers: invite code: %w", err)
 	}
 	code := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw[:]))
-	inv := storage.Invite{Code: code, CreatedBy: r.UserID, ExpiresAt: d.now().Add(d.cfg.InviteTTL)}
+	inv := domain.Invite{Code: code, CreatedBy: r.UserID, ExpiresAt: d.now().Add(d.cfg.InviteTTL)}
 	if err := d.store.CreateInvite(ctx, inv); err != nil {
 		return Response{}, fmt.Errorf("handlers: create invite: %w", err)
 	}
@@ -51,14 +52,14 @@ func (d *Desk) join(ctx context.Context, r *request, code string) (Response, err
 		}
 		return Response{}, fmt.Errorf("handlers: use invite: %w", err)
 	}
-	if r.user.Role != storage.RoleOrganizer {
-		r.user.Role = storage.RoleVolunteer
+	if r.user.Role != domain.RoleOrganizer {
+		r.user.Role = domain.RoleVolunteer
 	}
 	r.user.UpdatedAt = d.now()
 	if err := d.store.PutUser(ctx, r.user); err != nil {
 		return Response{}, fmt.Errorf("handlers: make volunteer: %w", err)
 	}
-	if err := d.updateSession(ctx, r.ChatID, func(s *storage.Session) { s.Awaiting = awaitingName }); err != nil {
+	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = awaitingName }); err != nil {
 		return Response{}, err
 	}
 	d.log.Info("volunteer joined by invite")
@@ -75,7 +76,7 @@ func (d *Desk) setName(ctx context.Context, r *request) (Response, error) {
 	if err := d.store.PutUser(ctx, r.user); err != nil {
 		return Response{}, fmt.Errorf("handlers: save display name: %w", err)
 	}
-	if err := d.updateSession(ctx, r.ChatID, func(s *storage.Session) { s.Awaiting = "" }); err != nil {
+	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = "" }); err != nil {
 		return Response{}, err
 	}
 	return d.reply(r, d.t(r, "name.saved", "name", name), nil), nil
@@ -86,7 +87,7 @@ func (d *Desk) volunteers(ctx context.Context, r *request) (Response, error) {
 	if !canOrganize(r.user) {
 		return d.refuse(r, "volunteers"), nil
 	}
-	list, err := d.store.UsersWithRole(ctx, storage.RoleVolunteer)
+	list, err := d.store.UsersWithRole(ctx, domain.RoleVolunteer)
 	if err != nil {
 		return Response{}, fmt.Errorf("handlers: list volunteers: %w", err)
 	}
@@ -114,11 +115,11 @@ func (d *Desk) removeVolunteer(ctx context.Context, r *request, id int64) (Respo
 		return d.refuse(r, "remove volunteer"), nil
 	}
 	v, err := d.store.GetUser(ctx, id)
-	if err != nil || v.Role != storage.RoleVolunteer {
+	if err != nil || v.Role != domain.RoleVolunteer {
 		return d.notice(r, d.t(r, "button.stale")), nil
 	}
 	name := d.displayName(v)
-	v.Role, v.OnDuty, v.DisplayName, v.UpdatedAt = storage.RoleResident, false, "", d.now()
+	v.Role, v.OnDuty, v.DisplayName, v.UpdatedAt = domain.RoleResident, false, "", d.now()
 	if err := d.store.PutUser(ctx, v); err != nil {
 		return Response{}, fmt.Errorf("handlers: remove volunteer: %w", err)
 	}

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/reports"
-	"github.com/hotroso/hotroso/storage"
 )
 
 // chartDays is how many days the /stats chart shows.
@@ -31,7 +31,7 @@ func (d *Desk) stats(ctx context.Context, r *request) (Response, error) {
 		return Response{}, fmt.Errorf("handlers: read queue: %w", err)
 	}
 	names := map[int64]string{}
-	for _, role := range []storage.Role{storage.RoleVolunteer, storage.RoleOrganizer} {
+	for _, role := range []domain.Role{domain.RoleVolunteer, domain.RoleOrganizer} {
 		users, err := d.store.UsersWithRole(ctx, role)
 		if err != nil {
 			return Response{}, fmt.Errorf("handlers: list volunteers: %w", err)

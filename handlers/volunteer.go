@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -62,11 +63,11 @@ func (d *Desk) claim(ctx context.Context, r *request, id int64) (Response, error
 	if err != nil {
 		return Response{}, fmt.Errorf("handlers: load ticket: %w", err)
 	}
-	if t.State != storage.TicketOpen {
+	if t.State != domain.TicketOpen {
 		return d.claimLost(ctx, r, t), nil
 	}
 	now := d.now()
-	t.State, t.VolunteerID, t.ClaimedAt, t.RepliedAt, t.LeaseUntil = storage.TicketClaimed, r.UserID, now, timeZero, now.Add(d.cfg.ClaimTimeout)
+	t.State, t.VolunteerID, t.ClaimedAt, t.RepliedAt, t.LeaseUntil = domain.TicketClaimed, r.UserID, now, timeZero, now.Add(d.cfg.ClaimTimeout)
 	t, err = d.store.SaveTicket(ctx, t)
 	if errors.Is(err, storage.ErrConflict) {
 		current, loadErr := d.store.GetTicket(ctx, id)
@@ -90,9 +91,9 @@ func (d *Desk) claim(ctx context.Context, r *request, id int64) (Response, error
 }
 
 // claimLost answers a volunteer whose claim came too late.
-func (d *Desk) claimLost(ctx context.Context, r *request, t storage.Ticket) Response {
+func (d *Desk) claimLost(ctx context.Context, r *request, t domain.Ticket) Response {
 	switch t.State {
-	case storage.TicketClaimed:
+	case domain.TicketClaimed:
 		if t.VolunteerID == r.UserID {
 			return d.notice(r, d.t(r, "claim.yours"))
 		}
@@ -163,21 +164,21 @@ func (d *Desk) switchTo(ctx context.Context, r *request, id int64) (Response, er
 
 // currentTicket returns the claimed ticket a volunteer's messages go to,
 // loading the volunteer's session.
-func (d *Desk) currentTicket(ctx context.Context, r *request) (storage.Ticket, bool, error) {
+func (d *Desk) currentTicket(ctx context.Context, r *request) (domain.Ticket, bool, error) {
 	if !canVolunteer(r.user) {
-		return storage.Ticket{}, false, nil
+		return domain.Ticket{}, false, nil
 	}
 	s, err := d.session(ctx, r.ChatID)
 	if err != nil {
-		return storage.Ticket{}, false, err
+		return domain.Ticket{}, false, err
 	}
 	return d.heldTicket(ctx, r, s)
 }
 
 // heldTicket is currentTicket for a session the caller already loaded.
-func (d *Desk) heldTicket(ctx context.Context, r *request, s storage.Session) (storage.Ticket, bool, error) {
+func (d *Desk) heldTicket(ctx context.Context, r *request, s domain.Session) (domain.Ticket, bool, error) {
 	if !canVolunteer(r.user) || s.CurrentTicket == 0 {
-		return storage.Ticket{}, false, nil
+		return domain.Ticket{}, false, nil
 	}
 	t, err := d.store.GetTicket(ctx, s.CurrentTicket)
 	if errors.Is(err, storage.ErrNotFound) {
@@ -191,7 +192,7 @@ func (d *Desk) heldTicket(ctx context.Context, r *request, s storage.Session) (s
 
 // fromVolunteer relays a volunteer's text to the resident. Links outside the
 // allow-list are held back, with a note to the volunteer.
-func (d *Desk) fromVolunteer(ctx context.Context, r *request, t storage.Ticket) (Response, error) {
+func (d *Desk) fromVolunteer(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
 	if bad := disallowedLinks(r.Text, d.cfg.LinkAllowlist); len(bad) > 0 {
 		d.log.Warn("volunteer link held back", "ticket", t.ID, "links", len(bad))
 		return d.reply(r, d.t(r, "relay.link_held", "links", strings.Join(bad, " "), "allowed", strings.Join(d.cfg.LinkAllowlist, ", ")), nil), nil
@@ -205,7 +206,7 @@ func (d *Desk) fromVolunteer(ctx context.Context, r *request, t storage.Ticket) 
 
 // mediaFromVolunteer copies a volunteer's photo or voice note to the
 // resident, under the volunteer's display name.
-func (d *Desk) mediaFromVolunteer(ctx context.Context, r *request, t storage.Ticket) (Response, error) {
+func (d *Desk) mediaFromVolunteer(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
 	if bad := disallowedLinks(r.Text, d.cfg.LinkAllowlist); len(bad) > 0 {
 		return d.reply(r, d.t(r, "relay.link_held", "links", strings.Join(bad, " "), "allowed", strings.Join(d.cfg.LinkAllowlist, ", ")), nil), nil
 	}
@@ -221,7 +222,7 @@ func (d *Desk) mediaFromVolunteer(ctx context.Context, r *request, t storage.Tic
 
 // markReplied ends the lease on the volunteer's first reply: from then on
 // the claim holds until /done or /release.
-func (d *Desk) markReplied(ctx context.Context, t storage.Ticket) error {
+func (d *Desk) markReplied(ctx context.Context, t domain.Ticket) error {
 	if !t.RepliedAt.IsZero() {
 		return nil
 	}
@@ -260,13 +261,13 @@ func (d *Desk) close(ctx context.Context, r *request, id int64, outcome string) 
 		return Response{}, fmt.Errorf("handlers: load ticket: %w", err)
 	}
 	if err != nil || !holds(r.user, t) {
-		if err == nil && t.State == storage.TicketClosed && t.VolunteerID == r.UserID {
+		if err == nil && t.State == domain.TicketClosed && t.VolunteerID == r.UserID {
 			return d.notice(r, d.t(r, "button.already")), nil
 		}
 		return d.refuse(r, "close"), nil
 	}
 	now := d.now()
-	t.State, t.Outcome, t.ClosedAt, t.LeaseUntil = storage.TicketClosed, outcome, now, timeZero
+	t.State, t.Outcome, t.ClosedAt, t.LeaseUntil = domain.TicketClosed, outcome, now, timeZero
 	if t, err = d.store.SaveTicket(ctx, t); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
 			return d.notice(r, d.t(r, "button.stale")), nil
@@ -274,7 +275,7 @@ func (d *Desk) close(ctx context.Context, r *request, id int64, outcome string) 
 		return Response{}, fmt.Errorf("handlers: close ticket: %w", err)
 	}
 	d.log.Info("ticket closed", "ticket", t.ID, "outcome", outcome)
-	d.recordAssist(ctx, t.ResidentID, storage.Assist{At: now, Kind: storage.AssistTicket, TicketID: t.ID, FlowID: t.FlowID, Step: t.Step,
+	d.recordAssist(ctx, t.ResidentID, domain.Assist{At: now, Kind: domain.AssistTicket, TicketID: t.ID, FlowID: t.FlowID, Step: t.Step,
 		Outcome: outcome, Waiting: t.ClaimedAt.Sub(t.CreatedAt), Handling: now.Sub(t.ClaimedAt), VolunteerID: r.UserID, Commune: t.Commune})
 	d.dropCurrent(ctx, r.UserID, t.ID)
 	d.editCard(ctx, t, d.texts.T(d.defaultLang, "card.closed", "id", strconv.FormatInt(t.ID, 10), "name", d.displayName(r.user)))
@@ -300,9 +301,9 @@ func (d *Desk) release(ctx context.Context, r *request) (Response, error) {
 
 // requeue returns a claimed ticket to the queue, announces it again and
 // tells the resident (with residentKey).
-func (d *Desk) requeue(ctx context.Context, t storage.Ticket, residentKey string) error {
+func (d *Desk) requeue(ctx context.Context, t domain.Ticket, residentKey string) error {
 	now := d.now()
-	t.State, t.VolunteerID, t.ClaimedAt, t.RepliedAt, t.LeaseUntil, t.AnnouncedAt = storage.TicketOpen, 0, timeZero, timeZero, timeZero, now
+	t.State, t.VolunteerID, t.ClaimedAt, t.RepliedAt, t.LeaseUntil, t.AnnouncedAt = domain.TicketOpen, 0, timeZero, timeZero, timeZero, now
 	saved, err := d.store.SaveTicket(ctx, t)
 	if err != nil {
 		return fmt.Errorf("handlers: requeue ticket: %w", err)
@@ -327,7 +328,7 @@ func (d *Desk) setDuty(ctx context.Context, r *request, on bool) (Response, erro
 
 // setCurrent makes ticket id the volunteer's current one.
 func (d *Desk) setCurrent(ctx context.Context, volunteerID, id int64) error {
-	return d.updateSession(ctx, volunteerID, func(s *storage.Session) { s.CurrentTicket = id })
+	return d.updateSession(ctx, volunteerID, func(s *domain.Session) { s.CurrentTicket = id })
 }
 
 // dropCurrent clears the volunteer's current ticket if it is id, moving to
@@ -341,7 +342,7 @@ func (d *Desk) dropCurrent(ctx context.Context, volunteerID, id int64) {
 			}
 		}
 	}
-	err := d.updateSession(ctx, volunteerID, func(s *storage.Session) {
+	err := d.updateSession(ctx, volunteerID, func(s *domain.Session) {
 		if s.CurrentTicket == id || s.CurrentTicket == 0 {
 			s.CurrentTicket = next
 		}
@@ -353,7 +354,7 @@ func (d *Desk) dropCurrent(ctx context.Context, volunteerID, id int64) {
 
 // updateSession applies change to a chat's session with compare-and-set,
 // retrying on conflicts.
-func (d *Desk) updateSession(ctx context.Context, chatID int64, change func(*storage.Session)) error {
+func (d *Desk) updateSession(ctx context.Context, chatID int64, change func(*domain.Session)) error {
 	for range 5 {
 		s, err := d.session(ctx, chatID)
 		if err != nil {

@@ -8,7 +8,7 @@ import (
 	"image/png"
 	"strconv"
 
-	"github.com/hotroso/hotroso/storage"
+	"github.com/hotroso/hotroso/domain"
 )
 
 // MaxChartDays is the most days Chart draws.
@@ -61,9 +61,9 @@ func Chart(in Input, days int) ([]byte, error) {
 			continue
 		}
 		switch a.Kind {
-		case storage.AssistFlow:
+		case domain.AssistFlow:
 			counts[i].flow++
-		case storage.AssistTicket:
+		case domain.AssistTicket:
 			counts[i].ticket++
 		}
 	}

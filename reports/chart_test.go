@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hotroso/hotroso/storage"
+	"github.com/hotroso/hotroso/domain"
 )
 
 func decode(t *testing.T, data []byte) image.Image {
@@ -98,7 +98,7 @@ func TestChartBothKinds(t *testing.T) {
 func TestChartOneKind(t *testing.T) {
 	loc := hcm(t)
 	now := at(loc, 3, 11, 15, 0)
-	in := Input{Now: now, Location: loc, Assists: []storage.Assist{
+	in := Input{Now: now, Location: loc, Assists: []domain.Assist{
 		flow(now, ""), flow(now.Add(-24*time.Hour), ""),
 		ticket(now.AddDate(0, 0, -40), "", minute, minute, 1, 0, ""), // before the chart
 	}}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hotroso/hotroso/storage"
+	"github.com/hotroso/hotroso/domain"
 )
 
 // CSVHeader is the header row WriteCSV writes.
@@ -30,7 +30,7 @@ const bom = "\uFEFF"
 // integer (a messenger id recorded by mistake) is left empty. A text cell
 // starting with =, +, -, @, tab or CR gets a leading apostrophe, so a
 // spreadsheet does not run it as a formula.
-func WriteCSV(w io.Writer, assists []storage.Assist, loc *time.Location) error {
+func WriteCSV(w io.Writer, assists []domain.Assist, loc *time.Location) error {
 	loc = location(loc)
 	if _, err := io.WriteString(w, bom); err != nil {
 		return err

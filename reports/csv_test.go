@@ -9,19 +9,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hotroso/hotroso/storage"
+	"github.com/hotroso/hotroso/domain"
 )
 
 func TestWriteCSV(t *testing.T) {
 	loc := hcm(t)
-	assists := []storage.Assist{
-		{At: time.Date(2026, 3, 8, 16, 30, 5, 0, time.UTC), Kind: storage.AssistFlow, FlowID: "vneid",
+	assists := []domain.Assist{
+		{At: time.Date(2026, 3, 8, 16, 30, 5, 0, time.UTC), Kind: domain.AssistFlow, FlowID: "vneid",
 			Step: "Nhập mã OTP", Outcome: "đã xong", Commune: "Thọ Xuân", Resident: "3f9a0c1d2e4b5a6978c0d1e2"},
-		{At: time.Date(2026, 3, 9, 2, 0, 0, 0, time.UTC), Kind: storage.AssistTicket, TicketID: 42,
+		{At: time.Date(2026, 3, 9, 2, 0, 0, 0, time.UTC), Kind: domain.AssistTicket, TicketID: 42,
 			Waiting: 12*time.Minute + 30*time.Second, Handling: 65*time.Minute + 6*time.Second, VolunteerID: 555,
 			Commune: "Hoằng Hóa, Thanh Hóa", Outcome: `trả lời "ok"`, Rating: 4, Worked: "yes", Resident: "0123456789abcdef01234567"},
 		// A raw messenger id where the hash belongs, and a formula-like step.
-		{At: time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC), Kind: storage.AssistFlow, FlowID: "bank",
+		{At: time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC), Kind: domain.AssistFlow, FlowID: "bank",
 			Step: "=HYPERLINK(\"x\")", Resident: "987654321"},
 	}
 	var buf bytes.Buffer
@@ -85,7 +85,7 @@ func TestWriteCSVError(t *testing.T) {
 	if err := WriteCSV(&failingWriter{}, nil, nil); err == nil {
 		t.Error("a failed byte-order mark gave no error")
 	}
-	if err := WriteCSV(&failingWriter{after: 1}, []storage.Assist{{Kind: storage.AssistFlow}}, nil); err == nil {
+	if err := WriteCSV(&failingWriter{after: 1}, []domain.Assist{{Kind: domain.AssistFlow}}, nil); err == nil {
 		t.Error("a failed write gave no error")
 	}
 }

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hotroso/hotroso/storage"
+	"github.com/hotroso/hotroso/domain"
 )
 
 // TopVolunteers is how many volunteers Stats.TopVolunteers lists.
@@ -35,12 +35,12 @@ type Input struct {
 	// Assists is the assist log: all of it, or at least everything since
 	// the start of the week. Stats.Total and the quality figures (medians,
 	// ratings, top volunteers) cover exactly these records.
-	Assists []storage.Assist
+	Assists []domain.Assist
 	// Funnel is the flow events of the period the caller wants the funnel
 	// for; Stats.Flows covers exactly these events.
-	Funnel []storage.FunnelEvent
+	Funnel []domain.FunnelEvent
 	// Open is the tickets waiting in the queue.
-	Open []storage.Ticket
+	Open []domain.Ticket
 	// Volunteers maps a volunteer's id to their display name.
 	Volunteers map[int64]string
 }
@@ -69,16 +69,16 @@ func startOfWeek(t time.Time) time.Time {
 type Count struct {
 	// Total is the number of assists.
 	Total int
-	// ByKind counts them by kind (storage.AssistFlow, storage.AssistTicket).
-	ByKind map[storage.AssistKind]int
+	// ByKind counts them by kind (domain.AssistFlow, domain.AssistTicket).
+	ByKind map[domain.AssistKind]int
 	// ByCommune counts them by commune code; "" is an unknown commune.
 	ByCommune map[string]int
 }
 
 // add counts one assist.
-func (c *Count) add(a storage.Assist) {
+func (c *Count) add(a domain.Assist) {
 	if c.ByKind == nil {
-		c.ByKind = map[storage.AssistKind]int{}
+		c.ByKind = map[domain.AssistKind]int{}
 		c.ByCommune = map[string]int{}
 	}
 	c.Total++
@@ -190,7 +190,7 @@ func Compute(in Input) Stats {
 				s.Today.add(a)
 			}
 		}
-		if a.Kind == storage.AssistTicket {
+		if a.Kind == domain.AssistTicket {
 			waiting = append(waiting, a.Waiting)
 			handling = append(handling, a.Handling)
 			if a.VolunteerID != 0 {
@@ -269,7 +269,7 @@ func topVolunteers(closed map[int64]int, names map[int64]string, n int) []Volunt
 
 // funnel returns the funnel of each flow, by flow id. Events without a
 // flow id are skipped.
-func funnel(events []storage.FunnelEvent) []FlowStats {
+func funnel(events []domain.FunnelEvent) []FlowStats {
 	flows := map[string]*FlowStats{}
 	stuck := map[string]map[string]int{}
 	for _, e := range events {
@@ -282,11 +282,11 @@ func funnel(events []storage.FunnelEvent) []FlowStats {
 			flows[e.FlowID] = f
 		}
 		switch e.Kind {
-		case storage.FlowStarted:
+		case domain.FlowStarted:
 			f.Started++
-		case storage.FlowFinished:
+		case domain.FlowFinished:
 			f.Finished++
-		case storage.FlowAbandoned:
+		case domain.FlowAbandoned:
 			f.Abandoned++
 			if e.Step != "" {
 				if stuck[e.FlowID] == nil {

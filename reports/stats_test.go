@@ -6,7 +6,7 @@ import (
 	"time"
 	_ "time/tzdata" // the tests need Asia/Ho_Chi_Minh on any machine
 
-	"github.com/hotroso/hotroso/storage"
+	"github.com/hotroso/hotroso/domain"
 )
 
 // Communes of the seeded log.
@@ -30,12 +30,12 @@ func at(loc *time.Location, month time.Month, day, hour, minute int) time.Time {
 	return time.Date(2026, month, day, hour, minute, 0, 0, loc)
 }
 
-func flow(at time.Time, commune string) storage.Assist {
-	return storage.Assist{At: at, Kind: storage.AssistFlow, FlowID: "vneid", Step: "done", Outcome: "ok", Commune: commune}
+func flow(at time.Time, commune string) domain.Assist {
+	return domain.Assist{At: at, Kind: domain.AssistFlow, FlowID: "vneid", Step: "done", Outcome: "ok", Commune: commune}
 }
 
-func ticket(at time.Time, commune string, waiting, handling time.Duration, volunteer int64, rating int, worked string) storage.Assist {
-	return storage.Assist{At: at, Kind: storage.AssistTicket, TicketID: at.Unix(), Waiting: waiting, Handling: handling,
+func ticket(at time.Time, commune string, waiting, handling time.Duration, volunteer int64, rating int, worked string) domain.Assist {
+	return domain.Assist{At: at, Kind: domain.AssistTicket, TicketID: at.Unix(), Waiting: waiting, Handling: handling,
 		VolunteerID: volunteer, Commune: commune, Rating: rating, Worked: worked, Outcome: "solved"}
 }
 
@@ -46,7 +46,7 @@ const minute = time.Minute
 // before, across 3 communes (and one unknown) and both kinds.
 func seeded(t *testing.T) Input {
 	loc := hcm(t)
-	assists := []storage.Assist{
+	assists := []domain.Assist{
 		// February: 4 flows, 3 tickets.
 		flow(at(loc, 2, 2, 9, 0), thoXuan),
 		flow(at(loc, 2, 3, 9, 0), xuanLap),
@@ -71,16 +71,16 @@ func seeded(t *testing.T) Input {
 		Now:        now,
 		Location:   loc,
 		Assists:    assists,
-		Open:       []storage.Ticket{{ID: 1, CreatedAt: now.Add(-25 * minute)}, {ID: 2, CreatedAt: now.Add(-90 * minute)}},
+		Open:       []domain.Ticket{{ID: 1, CreatedAt: now.Add(-25 * minute)}, {ID: 2, CreatedAt: now.Add(-90 * minute)}},
 		Volunteers: map[int64]string{1: "Lan", 3: "Bình"},
 	}
 }
 
 func checkCount(t *testing.T, name string, got Count, total, flows, tickets int, communes map[string]int) {
 	t.Helper()
-	if got.Total != total || got.ByKind[storage.AssistFlow] != flows || got.ByKind[storage.AssistTicket] != tickets {
+	if got.Total != total || got.ByKind[domain.AssistFlow] != flows || got.ByKind[domain.AssistTicket] != tickets {
 		t.Errorf("%s: total %d (flow %d, ticket %d), want %d (%d, %d)", name, got.Total,
-			got.ByKind[storage.AssistFlow], got.ByKind[storage.AssistTicket], total, flows, tickets)
+			got.ByKind[domain.AssistFlow], got.ByKind[domain.AssistTicket], total, flows, tickets)
 	}
 	if !maps.Equal(got.ByCommune, communes) {
 		t.Errorf("%s: communes %v, want %v", name, got.ByCommune, communes)
@@ -141,7 +141,7 @@ func TestWeekBoundary(t *testing.T) {
 	if now.UTC().Weekday() != time.Sunday || now.Weekday() != time.Monday {
 		t.Fatal("bad fixture")
 	}
-	s := Compute(Input{Now: now, Location: loc, Assists: []storage.Assist{
+	s := Compute(Input{Now: now, Location: loc, Assists: []domain.Assist{
 		flow(at(loc, 3, 8, 23, 30), "sunday"),  // Sunday 16:30 UTC
 		flow(at(loc, 3, 9, 0, 30), "monday"),   // Sunday 17:30 UTC
 		flow(at(loc, 3, 16, 0, 30), "next"),    // next Monday: not this week
@@ -157,7 +157,7 @@ func TestWeekBoundary(t *testing.T) {
 	}
 
 	// On Sunday evening the week began the Monday before.
-	s = Compute(Input{Now: at(loc, 3, 8, 23, 45), Location: loc, Assists: []storage.Assist{
+	s = Compute(Input{Now: at(loc, 3, 8, 23, 45), Location: loc, Assists: []domain.Assist{
 		flow(at(loc, 3, 8, 23, 30), "sunday"),
 		flow(at(loc, 3, 2, 0, 0), "monday"),
 		flow(at(loc, 3, 1, 23, 59), "before"),
@@ -186,7 +186,7 @@ func TestMedian(t *testing.T) {
 
 func TestMedianThroughCompute(t *testing.T) {
 	now := time.Now()
-	in := Input{Now: now, Assists: []storage.Assist{
+	in := Input{Now: now, Assists: []domain.Assist{
 		ticket(now, "", 10*minute, 1*minute, 1, 0, ""),
 		ticket(now, "", 40*minute, 2*minute, 1, 0, ""),
 		flow(now, ""), // flows have no waiting: not in the median
@@ -204,20 +204,20 @@ func TestMedianThroughCompute(t *testing.T) {
 }
 
 func TestFunnel(t *testing.T) {
-	ev := func(kind storage.FunnelKind, flow, step string) storage.FunnelEvent {
-		return storage.FunnelEvent{Kind: kind, FlowID: flow, Step: step}
+	ev := func(kind domain.FunnelKind, flow, step string) domain.FunnelEvent {
+		return domain.FunnelEvent{Kind: kind, FlowID: flow, Step: step}
 	}
-	var events []storage.FunnelEvent
+	var events []domain.FunnelEvent
 	for range 5 {
-		events = append(events, ev(storage.FlowStarted, "vneid", "start"), ev(storage.StepEntered, "vneid", "otp"))
+		events = append(events, ev(domain.FlowStarted, "vneid", "start"), ev(domain.StepEntered, "vneid", "otp"))
 	}
 	events = append(events,
-		ev(storage.FlowFinished, "vneid", "done"), ev(storage.FlowFinished, "vneid", "done"),
-		ev(storage.FlowAbandoned, "vneid", "photo"), ev(storage.FlowAbandoned, "vneid", "otp"),
-		ev(storage.FlowAbandoned, "vneid", "start"), ev(storage.FlowAbandoned, "vneid", "photo"),
-		ev(storage.FlowAbandoned, "vneid", "otp"), // otp and photo tie at 2: otp comes first
-		ev(storage.FlowStarted, "bank", "start"), ev(storage.FlowAbandoned, "bank", ""),
-		ev(storage.FlowStarted, "", "start"), // no flow: skipped
+		ev(domain.FlowFinished, "vneid", "done"), ev(domain.FlowFinished, "vneid", "done"),
+		ev(domain.FlowAbandoned, "vneid", "photo"), ev(domain.FlowAbandoned, "vneid", "otp"),
+		ev(domain.FlowAbandoned, "vneid", "start"), ev(domain.FlowAbandoned, "vneid", "photo"),
+		ev(domain.FlowAbandoned, "vneid", "otp"), // otp and photo tie at 2: otp comes first
+		ev(domain.FlowStarted, "bank", "start"), ev(domain.FlowAbandoned, "bank", ""),
+		ev(domain.FlowStarted, "", "start"), // no flow: skipped
 	)
 	got := Compute(Input{Now: time.Now(), Funnel: events}).Flows
 	want := []FlowStats{
@@ -234,7 +234,7 @@ func TestFunnel(t *testing.T) {
 	}
 
 	// One more abandon at photo makes it the stuck step.
-	events = append(events, ev(storage.FlowAbandoned, "vneid", "photo"))
+	events = append(events, ev(domain.FlowAbandoned, "vneid", "photo"))
 	if f := Compute(Input{Now: time.Now(), Funnel: events}).Flows[1]; f.StuckStep != "photo" || f.StuckCount != 3 {
 		t.Errorf("stuck at %q (%d), want photo (3)", f.StuckStep, f.StuckCount)
 	}
@@ -242,7 +242,7 @@ func TestFunnel(t *testing.T) {
 
 func TestTopVolunteers(t *testing.T) {
 	now := time.Now()
-	var assists []storage.Assist
+	var assists []domain.Assist
 	closes := map[int64]int{10: 4, 11: 2, 12: 6, 13: 2, 14: 1, 15: 2, 16: 3}
 	for id, n := range closes {
 		for range n {
@@ -251,8 +251,8 @@ func TestTopVolunteers(t *testing.T) {
 	}
 	assists = append(assists,
 		ticket(now, "", minute, minute, 0, 0, ""), // no volunteer
-		storage.Assist{At: now, Kind: storage.AssistFlow, VolunteerID: 14},
-		storage.Assist{At: now, Kind: storage.AssistFlow, VolunteerID: 14}, // flows are no closed tickets
+		domain.Assist{At: now, Kind: domain.AssistFlow, VolunteerID: 14},
+		domain.Assist{At: now, Kind: domain.AssistFlow, VolunteerID: 14}, // flows are no closed tickets
 	)
 	names := map[int64]string{10: "Minh", 11: "Xuân", 12: "Hà", 13: "An", 15: "  "}
 	got := Compute(Input{Now: now, Assists: assists, Volunteers: names}).TopVolunteers

@@ -8,7 +8,7 @@ import (
 	"time"
 	"unicode/utf16"
 
-	"github.com/hotroso/hotroso/storage"
+	"github.com/hotroso/hotroso/domain"
 )
 
 // MaxTextLen is the most UTF-16 code units Stats.Text returns, below
@@ -75,7 +75,7 @@ func (s Stats) Text(lang string) string {
 	line("%s · %s", w.title, s.Now.Format("15:04 02/01/2006"))
 	count := func(label string, c Count) {
 		line("%s: %d %s (%s %d, %s %d)", label, c.Total, w.assists,
-			w.flow, c.ByKind[storage.AssistFlow], w.ticket, c.ByKind[storage.AssistTicket])
+			w.flow, c.ByKind[domain.AssistFlow], w.ticket, c.ByKind[domain.AssistTicket])
 	}
 	count(w.today, s.Today)
 	count(fmt.Sprintf(w.week, s.WeekStart.Format("02/01")), s.Week)

@@ -8,16 +8,16 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/hotroso/hotroso/storage"
+	"github.com/hotroso/hotroso/domain"
 )
 
 func units(s string) int { return len(utf16.Encode([]rune(s))) }
 
 func TestTextSeeded(t *testing.T) {
 	in := seeded(t)
-	in.Funnel = []storage.FunnelEvent{
-		{Kind: storage.FlowStarted, FlowID: "vneid"}, {Kind: storage.FlowStarted, FlowID: "vneid"},
-		{Kind: storage.FlowFinished, FlowID: "vneid"}, {Kind: storage.FlowAbandoned, FlowID: "vneid", Step: "Nhập mã OTP"},
+	in.Funnel = []domain.FunnelEvent{
+		{Kind: domain.FlowStarted, FlowID: "vneid"}, {Kind: domain.FlowStarted, FlowID: "vneid"},
+		{Kind: domain.FlowFinished, FlowID: "vneid"}, {Kind: domain.FlowAbandoned, FlowID: "vneid", Step: "Nhập mã OTP"},
 	}
 	s := Compute(in)
 	want := map[string][]string{
@@ -93,8 +93,8 @@ func TestTextManyCommunes(t *testing.T) {
 	for i := range 50 {
 		for j := range 3 {
 			in.Funnel = append(in.Funnel,
-				storage.FunnelEvent{Kind: storage.FlowStarted, FlowID: fmt.Sprintf("flow-%02d-%s", i, strings.Repeat("ư", 60))},
-				storage.FunnelEvent{Kind: storage.FlowAbandoned, FlowID: fmt.Sprintf("flow-%02d-%s", i, strings.Repeat("ư", 60)),
+				domain.FunnelEvent{Kind: domain.FlowStarted, FlowID: fmt.Sprintf("flow-%02d-%s", i, strings.Repeat("ư", 60))},
+				domain.FunnelEvent{Kind: domain.FlowAbandoned, FlowID: fmt.Sprintf("flow-%02d-%s", i, strings.Repeat("ư", 60)),
 					Step: fmt.Sprintf("bước %d %s", j, strings.Repeat("ệ", 80))})
 		}
 	}

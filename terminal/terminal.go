@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/handlers"
 	"github.com/hotroso/hotroso/storage"
 )
@@ -413,6 +414,6 @@ type Deliverer struct {
 }
 
 // Deliver copies the broadcast's message to one recipient.
-func (d *Deliverer) Deliver(_ context.Context, to int64, b storage.Broadcast) error {
+func (d *Deliverer) Deliver(_ context.Context, to int64, b domain.Broadcast) error {
 	return d.t.copyMessage(to, b.SourceChatID, b.SourceMessageID, nil, d.buttons)
 }

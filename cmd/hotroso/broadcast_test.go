@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotroso/hotroso/bot/telegramtest"
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -38,7 +39,7 @@ func seedResidents(t *testing.T, env map[string]string, api *telegramtest.Server
 			go func() {
 				defer wg.Done()
 				for id := range ids {
-					if err := s.PutUser(context.Background(), storage.User{ID: id, Role: storage.RoleResident, Language: "vi"}); err != nil {
+					if err := s.PutUser(context.Background(), domain.User{ID: id, Role: domain.RoleResident, Language: "vi"}); err != nil {
 						t.Error(err)
 					}
 				}

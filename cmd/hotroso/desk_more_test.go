@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotroso/hotroso/bot/telegramtest"
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -154,7 +155,7 @@ func TestBroadcastScheduleAudienceAndControls(t *testing.T) {
 	// Both have ended: the store keeps their counts, not their recipients.
 	a.stop(t)
 	store := openStoreOf(t, a)
-	for id, want := range map[int64]storage.BroadcastCounts{1: {Total: 2, Sent: 2}, 2: {Total: 4}} {
+	for id, want := range map[int64]domain.BroadcastCounts{1: {Total: 2, Sent: 2}, 2: {Total: 4}} {
 		counts, err := store.BroadcastCounts(context.Background(), id)
 		require.NoError(t, err)
 		assert.Equal(t, want, counts, "broadcast %d", id)
@@ -172,7 +173,7 @@ func TestBroadcastToResidentsPartWayThroughAFlow(t *testing.T) {
 		env := appEnv(t, backend, map[string]string{"ORGANIZER_IDS": "900", "QUIET_HOURS": "0-0"})
 		api := newFakeAPI(t)
 		env["TELEGRAM_BOT_TOKEN"], env["TELEGRAM_API_URL"] = api.Token(), api.URL()
-		sessions := map[int64]storage.Session{
+		sessions := map[int64]domain.Session{
 			61: {FlowID: "vneid", FlowVersion: 1, Step: "prep"},         // part-way: gets it
 			62: {FlowID: "vneid", FlowVersion: 1, Step: "install"},      // part-way: gets it
 			63: {FlowID: "vneid", FlowVersion: 1, Step: "kids"},         // finished
@@ -185,7 +186,7 @@ func TestBroadcastToResidentsPartWayThroughAFlow(t *testing.T) {
 			ctx := context.Background()
 			for id, sess := range sessions {
 				api.AddChat(id, telegramtest.ChatPrivate)
-				require.NoError(t, s.PutUser(ctx, storage.User{ID: id, Role: storage.RoleResident, Language: "vi", NoAnnouncements: id == 67}))
+				require.NoError(t, s.PutUser(ctx, domain.User{ID: id, Role: domain.RoleResident, Language: "vi", NoAnnouncements: id == 67}))
 				if sess.FlowID != "" {
 					sess.ChatID = id
 					_, err := s.SaveSession(ctx, sess)

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotroso/hotroso/bot/telegramtest"
-	"github.com/hotroso/hotroso/storage"
+	"github.com/hotroso/hotroso/domain"
 )
 
 const volunteerGroup = -100123456
@@ -165,7 +165,7 @@ func TestResidentAsksAVolunteerAnswersEndToEnd(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, assists, 1)
 		got := assists[0]
-		assert.Equal(t, storage.AssistTicket, got.Kind)
+		assert.Equal(t, domain.AssistTicket, got.Kind)
 		assert.Equal(t, "vneid", got.FlowID)
 		assert.Equal(t, "prep", got.Step)
 		assert.Equal(t, "solved", got.Outcome)

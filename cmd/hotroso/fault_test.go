@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotroso/hotroso/bot/telegramtest"
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 	"github.com/hotroso/hotroso/storage/redis"
 )
@@ -77,7 +78,7 @@ func TestKilledMidClaimTheTicketIsNeitherLostNorDoubled(t *testing.T) {
 		// on the embedded file: seed before a restart instead).
 		r.kill()
 		seedStore(t, env, func(s storage.Store) {
-			require.NoError(t, s.PutUser(context.Background(), storage.User{ID: 500, Role: storage.RoleVolunteer, DisplayName: "Lan", OnDuty: true}))
+			require.NoError(t, s.PutUser(context.Background(), domain.User{ID: 500, Role: domain.RoleVolunteer, DisplayName: "Lan", OnDuty: true}))
 		})
 		r.api.AddChat(500, telegramtest.ChatPrivate)
 		r.start()
@@ -162,7 +163,7 @@ func TestRedisRestartWithAOFKeepsEverything(t *testing.T) {
 	assert.NotEqual(t, "welcome", s.Step, "the step after %q survived", step.Text)
 	tk, err := store.ActiveTicketOf(context.Background(), 4201)
 	require.NoError(t, err, "the question survived")
-	assert.Equal(t, storage.TicketOpen, tk.State)
+	assert.Equal(t, domain.TicketOpen, tk.State)
 }
 
 func waitRedis(t *testing.T, url string) {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotroso/hotroso/bot/telegramtest"
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/flows"
 	"github.com/hotroso/hotroso/locales"
 	"github.com/hotroso/hotroso/storage"
@@ -202,9 +203,9 @@ func TestEveryPathOfEveryFlow(t *testing.T) {
 		started := 0
 		for _, e := range events {
 			switch e.Kind {
-			case storage.FlowFinished:
+			case domain.FlowFinished:
 				got[finish{e.FlowID, e.Step, e.Outcome}]++
-			case storage.FlowStarted:
+			case domain.FlowStarted:
 				started++
 			}
 		}

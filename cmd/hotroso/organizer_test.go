@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 	"github.com/hotroso/hotroso/storage/embedded"
 	"github.com/hotroso/hotroso/storage/redis"
@@ -57,16 +58,16 @@ func TestStatsAndExportMatchASeededAssistLog(t *testing.T) {
 		// 6 ticket assists and 4 flow assists today, 5 tickets 40 days ago.
 		seedStore(t, env, func(s storage.Store) {
 			ctx := context.Background()
-			require.NoError(t, s.PutUser(ctx, storage.User{ID: 500, Role: storage.RoleVolunteer, DisplayName: "Lan - Đoàn xã Thọ Xuân"}))
+			require.NoError(t, s.PutUser(ctx, domain.User{ID: 500, Role: domain.RoleVolunteer, DisplayName: "Lan - Đoàn xã Thọ Xuân"}))
 			for i := range 6 {
-				require.NoError(t, s.RecordAssist(ctx, storage.Assist{At: now.Add(-time.Duration(i) * time.Minute), Kind: storage.AssistTicket, TicketID: int64(i + 1),
+				require.NoError(t, s.RecordAssist(ctx, domain.Assist{At: now.Add(-time.Duration(i) * time.Minute), Kind: domain.AssistTicket, TicketID: int64(i + 1),
 					FlowID: "vneid", Step: "nfc_fail", Outcome: "solved", Waiting: 4 * time.Minute, Handling: 10 * time.Minute, VolunteerID: 500, Commune: "16522", Rating: 4, Worked: "yes", Resident: "abc123"}))
 			}
 			for i := range 4 {
-				require.NoError(t, s.RecordAssist(ctx, storage.Assist{At: now.Add(-time.Duration(i) * time.Minute), Kind: storage.AssistFlow, FlowID: "safety", Step: "done", Outcome: "done"}))
+				require.NoError(t, s.RecordAssist(ctx, domain.Assist{At: now.Add(-time.Duration(i) * time.Minute), Kind: domain.AssistFlow, FlowID: "safety", Step: "done", Outcome: "done"}))
 			}
 			for i := range 5 {
-				require.NoError(t, s.RecordAssist(ctx, storage.Assist{At: now.AddDate(0, 0, -40).Add(time.Duration(i) * time.Minute), Kind: storage.AssistTicket, TicketID: int64(100 + i), Outcome: "solved", VolunteerID: 500}))
+				require.NoError(t, s.RecordAssist(ctx, domain.Assist{At: now.AddDate(0, 0, -40).Add(time.Duration(i) * time.Minute), Kind: domain.AssistTicket, TicketID: int64(100 + i), Outcome: "solved", VolunteerID: 500}))
 			}
 		})
 		api := newFakeAPI(t)

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotroso/hotroso/bot/telegramtest"
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/flows"
-	"github.com/hotroso/hotroso/storage"
 )
 
 // sosStart is where every "did you already give it away?" answer leads.
@@ -182,7 +182,7 @@ func TestUrgentHandOverGoesToTheHeadOfTheQueue(t *testing.T) {
 		t3, err := openStoreOf(t, a).GetTicket(context.Background(), 3)
 		require.NoError(t, err)
 		assert.True(t, t3.Urgent)
-		assert.Equal(t, storage.TicketClaimed, t3.State)
+		assert.Equal(t, domain.TicketClaimed, t3.State)
 		assert.Equal(t, "sos", t3.FlowID)
 		assert.Equal(t, "call_bank", t3.Step)
 	})

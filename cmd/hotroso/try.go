@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/metrics"
 	"github.com/hotroso/hotroso/storage"
 	"github.com/hotroso/hotroso/terminal"
@@ -62,7 +63,7 @@ func tryCommand(ctx context.Context, cfg config, dataDirSet bool, args []string,
 // questions reach them without an invite round.
 func seedVolunteer(ctx context.Context, store storage.Store, p terminal.Person, now time.Time) error {
 	name := map[string]string{"vi": "Lan - Đoàn xã (thử)", "en": "Lan - youth union (demo)"}[p.Language]
-	err := store.PutUser(ctx, storage.User{ID: p.ID, Role: storage.RoleVolunteer, Language: p.Language, DisplayName: name, OnDuty: true, CreatedAt: now, UpdatedAt: now})
+	err := store.PutUser(ctx, domain.User{ID: p.ID, Role: domain.RoleVolunteer, Language: p.Language, DisplayName: name, OnDuty: true, CreatedAt: now, UpdatedAt: now})
 	if err != nil {
 		return fmt.Errorf("try: seed the volunteer: %w", err)
 	}

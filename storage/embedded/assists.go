@@ -7,9 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hotroso/hotroso/domain"
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/hotroso/hotroso/storage"
 )
 
 // ticketRating is what bucketRatings keeps per ticket: the latest rating and the
@@ -31,7 +30,7 @@ func (r ticketRating) merge(later ticketRating) ticketRating {
 }
 
 // apply sets the rated parts on a.
-func (r ticketRating) apply(a *storage.Assist) {
+func (r ticketRating) apply(a *domain.Assist) {
 	if r.Rating != 0 {
 		a.Rating = r.Rating
 	}
@@ -52,7 +51,7 @@ func checkRating(rating int, worked string) error {
 }
 
 // RecordAssist appends a record. A zero At is set to the store's clock.
-func (s *Store) RecordAssist(ctx context.Context, a storage.Assist) error {
+func (s *Store) RecordAssist(ctx context.Context, a domain.Assist) error {
 	if a.At.IsZero() {
 		a.At = s.now()
 	}
@@ -100,8 +99,8 @@ func (s *Store) RateTicket(ctx context.Context, ticketID int64, rating int, work
 // AssistsBetween returns the records with from <= At < to, oldest first
 // (records with the same At in the order they were recorded), with their
 // tickets' ratings applied.
-func (s *Store) AssistsBetween(ctx context.Context, from, to time.Time) ([]storage.Assist, error) {
-	var out []storage.Assist
+func (s *Store) AssistsBetween(ctx context.Context, from, to time.Time) ([]domain.Assist, error) {
+	var out []domain.Assist
 	if !from.Before(to) {
 		return out, nil
 	}
@@ -111,7 +110,7 @@ func (s *Store) AssistsBetween(ctx context.Context, from, to time.Time) ([]stora
 		ratings := tx.Bucket(bucketRatings)
 		c := tx.Bucket(bucketAssists).Cursor()
 		for k, v := c.Seek(lo); k != nil && bytes.Compare(k[:min(len(k), 8)], hi) < 0; k, v = c.Next() {
-			var a storage.Assist
+			var a domain.Assist
 			if err := json.Unmarshal(v, &a); err != nil {
 				return fmt.Errorf("decode assist %x: %w", k, err)
 			}

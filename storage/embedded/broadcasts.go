@@ -11,6 +11,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -20,12 +21,12 @@ import (
 // broadcast and assigns its ID from the broadcasts bucket's sequence (1, 2,
 // ...), whatever in.ID says. The check, the write and the update of the
 // active index are one transaction.
-func (s *Store) SaveBroadcast(ctx context.Context, in storage.Broadcast) (storage.Broadcast, error) {
+func (s *Store) SaveBroadcast(ctx context.Context, in domain.Broadcast) (domain.Broadcast, error) {
 	op := fmt.Sprintf("save broadcast %d", in.ID)
 	if in.Version == 0 {
 		op = fmt.Sprintf("create broadcast by %d", in.CreatedBy)
 	}
-	var out storage.Broadcast
+	var out domain.Broadcast
 	err := s.update(ctx, op, func(tx *bolt.Tx) error {
 		out = in // afresh: a batched transaction may run fn again
 		out.Version = in.Version + 1
@@ -61,15 +62,15 @@ func (s *Store) SaveBroadcast(ctx context.Context, in storage.Broadcast) (storag
 		return nil
 	})
 	if err != nil {
-		return storage.Broadcast{}, err
+		return domain.Broadcast{}, err
 	}
 	return out, nil
 }
 
 // GetBroadcast returns the broadcast, or an error wrapping
 // storage.ErrNotFound.
-func (s *Store) GetBroadcast(ctx context.Context, id int64) (storage.Broadcast, error) {
-	var b storage.Broadcast
+func (s *Store) GetBroadcast(ctx context.Context, id int64) (domain.Broadcast, error) {
+	var b domain.Broadcast
 	err := s.view(ctx, fmt.Sprintf("get broadcast %d", id), func(tx *bolt.Tx) error {
 		var err error
 		b, err = getBroadcast(tx, id)
@@ -80,8 +81,8 @@ func (s *Store) GetBroadcast(ctx context.Context, id int64) (storage.Broadcast, 
 
 // ActiveBroadcasts returns the scheduled, running and paused broadcasts,
 // oldest first: by CreatedAt, then by id.
-func (s *Store) ActiveBroadcasts(ctx context.Context) ([]storage.Broadcast, error) {
-	var out []storage.Broadcast
+func (s *Store) ActiveBroadcasts(ctx context.Context) ([]domain.Broadcast, error) {
+	var out []domain.Broadcast
 	err := s.view(ctx, "active broadcasts", func(tx *bolt.Tx) error {
 		out = nil
 		c := tx.Bucket(bucketBroadcastActive).Cursor()
@@ -102,14 +103,14 @@ func (s *Store) ActiveBroadcasts(ctx context.Context) ([]storage.Broadcast, erro
 		return nil, err
 	}
 	// Keys clamp times outside the UnixNano range; order exactly.
-	slices.SortStableFunc(out, func(a, b storage.Broadcast) int {
+	slices.SortStableFunc(out, func(a, b domain.Broadcast) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
 	})
 	return out, nil
 }
 
-func getBroadcast(tx *bolt.Tx, id int64) (storage.Broadcast, error) {
-	var b storage.Broadcast
+func getBroadcast(tx *bolt.Tx, id int64) (domain.Broadcast, error) {
+	var b domain.Broadcast
 	raw := tx.Bucket(bucketBroadcasts).Get(idKey(id))
 	if raw == nil {
 		return b, storage.ErrNotFound
@@ -163,13 +164,13 @@ func (st *recipientState) save(tx *bolt.Tx, id int64) error {
 }
 
 // counter is the state's counter of a delivery result.
-func (st *recipientState) counter(d storage.Delivery) (*int64, error) {
+func (st *recipientState) counter(d domain.Delivery) (*int64, error) {
 	switch d {
-	case storage.DeliverySent:
+	case domain.DeliverySent:
 		return &st.Sent, nil
-	case storage.DeliveryBlocked:
+	case domain.DeliveryBlocked:
 		return &st.Blocked, nil
-	case storage.DeliveryFailed:
+	case domain.DeliveryFailed:
 		return &st.Failed, nil
 	}
 	return nil, fmt.Errorf("unknown delivery result %q", d)
@@ -274,8 +275,8 @@ func (s *Store) TakeRecipients(ctx context.Context, id int64, n int, now time.Ti
 // RecordDelivery stores the recipient's result unless it has one, takes
 // it out of flight and counts it, in one transaction. It reports false,
 // changing nothing, when the recipient already had a result. A result
-// other than the three storage.Delivery values is an error.
-func (s *Store) RecordDelivery(ctx context.Context, id, userID int64, result storage.Delivery) (bool, error) {
+// other than the three domain.Delivery values is an error.
+func (s *Store) RecordDelivery(ctx context.Context, id, userID int64, result domain.Delivery) (bool, error) {
 	op := fmt.Sprintf("record delivery to %d of broadcast %d", userID, id)
 	var probe recipientState
 	if _, err := probe.counter(result); err != nil {
@@ -392,7 +393,7 @@ func (s *Store) ReclaimInFlight(ctx context.Context, id int64, before time.Time)
 
 // BroadcastCounts returns the broadcast's counts. A broadcast without
 // recipients, or an unknown one, has all counts zero.
-func (s *Store) BroadcastCounts(ctx context.Context, id int64) (storage.BroadcastCounts, error) {
+func (s *Store) BroadcastCounts(ctx context.Context, id int64) (domain.BroadcastCounts, error) {
 	var st recipientState
 	err := s.view(ctx, fmt.Sprintf("counts of broadcast %d", id), func(tx *bolt.Tx) error {
 		var err error
@@ -400,9 +401,9 @@ func (s *Store) BroadcastCounts(ctx context.Context, id int64) (storage.Broadcas
 		return err
 	})
 	if err != nil {
-		return storage.BroadcastCounts{}, err
+		return domain.BroadcastCounts{}, err
 	}
-	return storage.BroadcastCounts{
+	return domain.BroadcastCounts{
 		Total:    int(st.Total),
 		Sent:     int(st.Sent),
 		Blocked:  int(st.Blocked),

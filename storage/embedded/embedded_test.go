@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 	"github.com/hotroso/hotroso/storage/embedded"
 	"github.com/hotroso/hotroso/storage/storagetest"
@@ -43,15 +44,15 @@ func TestPersistence(t *testing.T) {
 
 	s, err := embedded.Open(path, embedded.WithClock(clock.Now))
 	require.NoError(t, err)
-	u := storage.User{ID: 1, Language: "vi", CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
+	u := domain.User{ID: 1, Language: "vi", CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
 	require.NoError(t, s.PutUser(ctx, u))
-	saved, err := s.SaveSession(ctx, storage.Session{ChatID: 2, FlowID: "f", Step: "s"})
+	saved, err := s.SaveSession(ctx, domain.Session{ChatID: 2, FlowID: "f", Step: "s"})
 	require.NoError(t, err)
 	first, err := s.FirstSeen(ctx, 3)
 	require.NoError(t, err)
 	require.True(t, first)
-	require.NoError(t, s.RecordFunnel(ctx, storage.FunnelEvent{Kind: storage.FlowStarted, FlowID: "f"}))
-	ticket, err := s.SaveTicket(ctx, storage.Ticket{ResidentID: 1, State: storage.TicketOpen, CreatedAt: clock.Now()})
+	require.NoError(t, s.RecordFunnel(ctx, domain.FunnelEvent{Kind: domain.FlowStarted, FlowID: "f"}))
+	ticket, err := s.SaveTicket(ctx, domain.Ticket{ResidentID: 1, State: domain.TicketOpen, CreatedAt: clock.Now()})
 	require.NoError(t, err)
 	salt, err := s.Salt(ctx)
 	require.NoError(t, err)
@@ -71,7 +72,7 @@ func TestPersistence(t *testing.T) {
 	assert.Equal(t, saved, sess)
 	idle, err := s.IdleSessions(ctx, clock.Now(), 10)
 	require.NoError(t, err)
-	assert.Equal(t, []storage.Session{saved}, idle, "the idle index persists too")
+	assert.Equal(t, []domain.Session{saved}, idle, "the idle index persists too")
 	first, err = s.FirstSeen(ctx, 3)
 	require.NoError(t, err)
 	assert.False(t, first)
@@ -82,7 +83,7 @@ func TestPersistence(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, open, 1, "tickets and their indexes persist")
 	assert.Equal(t, ticket.ID, open[0].ID)
-	next, err := s.SaveTicket(ctx, storage.Ticket{ResidentID: 2, State: storage.TicketOpen, CreatedAt: clock.Now()})
+	next, err := s.SaveTicket(ctx, domain.Ticket{ResidentID: 2, State: domain.TicketOpen, CreatedAt: clock.Now()})
 	require.NoError(t, err)
 	assert.Equal(t, ticket.ID+1, next.ID, "the id sequence persists")
 	again, err := s.Salt(ctx)
@@ -101,7 +102,7 @@ func TestCanceledContext(t *testing.T) {
 	s := openStore(t, filepath.Join(t.TempDir(), "hotroso.db"))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := s.SaveSession(ctx, storage.Session{ChatID: 1})
+	_, err := s.SaveSession(ctx, domain.Session{ChatID: 1})
 	require.ErrorIs(t, err, context.Canceled)
 	_, err = s.GetSession(context.Background(), 1)
 	require.ErrorIs(t, err, storage.ErrNotFound)
@@ -117,13 +118,13 @@ func TestBroadcastsPersist(t *testing.T) {
 
 	s, err := embedded.Open(path)
 	require.NoError(t, err)
-	b, err := s.SaveBroadcast(ctx, storage.Broadcast{CreatedBy: 1, State: storage.BroadcastRunning, CreatedAt: now})
+	b, err := s.SaveBroadcast(ctx, domain.Broadcast{CreatedBy: 1, State: domain.BroadcastRunning, CreatedAt: now})
 	require.NoError(t, err)
 	require.NoError(t, s.AddRecipients(ctx, b.ID, []int64{5, 4, 3, 2, 1}))
 	taken, err := s.TakeRecipients(ctx, b.ID, 3, now)
 	require.NoError(t, err)
 	require.Equal(t, []int64{5, 4, 3}, taken)
-	ok, err := s.RecordDelivery(ctx, b.ID, 4, storage.DeliverySent)
+	ok, err := s.RecordDelivery(ctx, b.ID, 4, domain.DeliverySent)
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.NoError(t, s.Close())
@@ -135,17 +136,17 @@ func TestBroadcastsPersist(t *testing.T) {
 	assert.Equal(t, b.ID, active[0].ID)
 	counts, err := s.BroadcastCounts(ctx, b.ID)
 	require.NoError(t, err)
-	assert.Equal(t, storage.BroadcastCounts{Total: 5, Sent: 1, InFlight: 2}, counts)
+	assert.Equal(t, domain.BroadcastCounts{Total: 5, Sent: 1, InFlight: 2}, counts)
 	n, err := s.ReclaimInFlight(ctx, b.ID, now.Add(time.Hour))
 	require.NoError(t, err)
 	assert.Equal(t, 2, n, "the dead process's recipients")
 	rest, err := s.TakeRecipients(ctx, b.ID, 10, now.Add(time.Hour))
 	require.NoError(t, err)
 	assert.Equal(t, []int64{5, 3, 2, 1}, rest)
-	ok, err = s.RecordDelivery(ctx, b.ID, 4, storage.DeliveryFailed)
+	ok, err = s.RecordDelivery(ctx, b.ID, 4, domain.DeliveryFailed)
 	require.NoError(t, err)
 	assert.False(t, ok, "the result recorded before the restart stands")
-	next, err := s.SaveBroadcast(ctx, storage.Broadcast{CreatedBy: 1, State: storage.BroadcastScheduled, CreatedAt: now})
+	next, err := s.SaveBroadcast(ctx, domain.Broadcast{CreatedBy: 1, State: domain.BroadcastScheduled, CreatedAt: now})
 	require.NoError(t, err)
 	assert.Equal(t, b.ID+1, next.ID, "the id sequence persists")
 }

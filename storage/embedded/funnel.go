@@ -7,14 +7,13 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hotroso/hotroso/domain"
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/hotroso/hotroso/storage"
 )
 
 // RecordFunnel appends the events, in order, in one transaction. A zero At
 // is set to the store's clock.
-func (s *Store) RecordFunnel(ctx context.Context, events ...storage.FunnelEvent) error {
+func (s *Store) RecordFunnel(ctx context.Context, events ...domain.FunnelEvent) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -50,8 +49,8 @@ func (s *Store) RecordFunnel(ctx context.Context, events ...storage.FunnelEvent)
 
 // FunnelEvents returns the events with from <= At < to, oldest first; events
 // with the same At in the order they were recorded.
-func (s *Store) FunnelEvents(ctx context.Context, from, to time.Time) ([]storage.FunnelEvent, error) {
-	var out []storage.FunnelEvent
+func (s *Store) FunnelEvents(ctx context.Context, from, to time.Time) ([]domain.FunnelEvent, error) {
+	var out []domain.FunnelEvent
 	if !from.Before(to) {
 		return out, nil
 	}
@@ -59,7 +58,7 @@ func (s *Store) FunnelEvents(ctx context.Context, from, to time.Time) ([]storage
 	err := s.view(ctx, "funnel events", func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketFunnel).Cursor()
 		for k, v := c.Seek(lo); k != nil && bytes.Compare(k[:min(len(k), 8)], hi) < 0; k, v = c.Next() {
-			var e storage.FunnelEvent
+			var e domain.FunnelEvent
 			if err := json.Unmarshal(v, &e); err != nil {
 				return fmt.Errorf("decode event %x: %w", k, err)
 			}

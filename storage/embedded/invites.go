@@ -9,13 +9,14 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
 // CreateInvite stores the invite, replacing one with the same code. In the
 // same transaction it drops the invites that expired by the store's clock,
 // so unused ones do not pile up.
-func (s *Store) CreateInvite(ctx context.Context, inv storage.Invite) error {
+func (s *Store) CreateInvite(ctx context.Context, inv domain.Invite) error {
 	op := "create invite"
 	if inv.Code == "" {
 		return fmt.Errorf("embedded: %s: empty code", op)
@@ -29,7 +30,7 @@ func (s *Store) CreateInvite(ctx context.Context, inv storage.Invite) error {
 		b := tx.Bucket(bucketInvites)
 		var expired [][]byte
 		err := b.ForEach(func(k, v []byte) error {
-			var old storage.Invite
+			var old domain.Invite
 			if json.Unmarshal(v, &old) != nil || !old.ExpiresAt.After(now) {
 				expired = append(expired, k)
 			}
@@ -52,14 +53,14 @@ func (s *Store) CreateInvite(ctx context.Context, inv storage.Invite) error {
 // storage.ErrNotFound; an expired one is deleted all the same. Consuming is
 // a delete inside a write transaction, and bbolt runs those one at a time:
 // of concurrent users exactly one finds the invite.
-func (s *Store) UseInvite(ctx context.Context, code string, now time.Time) (storage.Invite, error) {
+func (s *Store) UseInvite(ctx context.Context, code string, now time.Time) (domain.Invite, error) {
 	const op = "use invite"
 	var (
-		inv   storage.Invite
+		inv   domain.Invite
 		found bool
 	)
 	err := s.update(ctx, op, func(tx *bolt.Tx) error {
-		inv, found = storage.Invite{}, false // afresh: fn may run again
+		inv, found = domain.Invite{}, false // afresh: fn may run again
 		b := tx.Bucket(bucketInvites)
 		raw := b.Get([]byte(code))
 		if raw == nil {
@@ -73,11 +74,11 @@ func (s *Store) UseInvite(ctx context.Context, code string, now time.Time) (stor
 	})
 	switch {
 	case err != nil:
-		return storage.Invite{}, err
+		return domain.Invite{}, err
 	case !found:
-		return storage.Invite{}, fmt.Errorf("embedded: %s: %w: unknown or used code", op, storage.ErrNotFound)
+		return domain.Invite{}, fmt.Errorf("embedded: %s: %w: unknown or used code", op, storage.ErrNotFound)
 	case !inv.ExpiresAt.After(now):
-		return storage.Invite{}, fmt.Errorf("embedded: %s: %w: expired at %s", op, storage.ErrNotFound, inv.ExpiresAt)
+		return domain.Invite{}, fmt.Errorf("embedded: %s: %w: expired at %s", op, storage.ErrNotFound, inv.ExpiresAt)
 	}
 	return inv, nil
 }

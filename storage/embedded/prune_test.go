@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 	"github.com/hotroso/hotroso/storage/storagetest"
 )
@@ -75,7 +76,7 @@ func TestReleaseRecipientsDeletesInBatches(t *testing.T) {
 	taken, err := s.TakeRecipients(ctx, 1, 500, now)
 	require.NoError(t, err)
 	for _, u := range taken[:200] {
-		_, err := s.RecordDelivery(ctx, 1, u, storage.DeliverySent)
+		_, err := s.RecordDelivery(ctx, 1, u, domain.DeliverySent)
 		require.NoError(t, err)
 	}
 
@@ -93,5 +94,5 @@ func TestReleaseRecipientsDeletesInBatches(t *testing.T) {
 	assert.Equal(t, map[string]int{"broadcast_pending of 2": 3}, entries)
 	counts, err := s.BroadcastCounts(ctx, 1)
 	require.NoError(t, err)
-	assert.Equal(t, storage.BroadcastCounts{Total: len(users), Sent: 200}, counts)
+	assert.Equal(t, domain.BroadcastCounts{Total: len(users), Sent: 200}, counts)
 }

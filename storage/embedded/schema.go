@@ -6,9 +6,8 @@ import (
 	"math"
 	"time"
 
+	"github.com/hotroso/hotroso/domain"
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/hotroso/hotroso/storage"
 )
 
 // Buckets. Keys are big-endian so that bbolt's byte order is numeric order;
@@ -31,7 +30,7 @@ var (
 	bucketMeta = []byte("meta")
 
 	// bucketRoles: role ‖ 0x00 ‖ user id -> nothing, every user under its
-	// role (no role: storage.RoleResident). Written in the same transaction
+	// role (no role: domain.RoleResident). Written in the same transaction
 	// as bucketUsers. Since schema version 2.
 	bucketRoles = []byte("roles")
 
@@ -87,7 +86,7 @@ var (
 	// sequence, the bucketInFlight key of each in-flight recipient
 	// without its broadcast id.
 	bucketTaken = []byte("broadcast_taken")
-	// bucketResults: broadcast id ‖ user id -> storage.Delivery.
+	// bucketResults: broadcast id ‖ user id -> domain.Delivery.
 	bucketResults = []byte("broadcast_results")
 	// bucketRecipientState: broadcast id -> the broadcast's counters (see
 	// recipientState).
@@ -207,34 +206,34 @@ func funnelKey(at time.Time, seq uint64) []byte {
 
 // rolePrefix is the start of every bucketRoles key of a role, a user with
 // no role counting as a resident.
-func rolePrefix(role storage.Role) []byte {
+func rolePrefix(role domain.Role) []byte {
 	role = effectiveRole(role)
 	b := make([]byte, 0, len(role)+1+8)
 	return append(append(b, role...), 0)
 }
 
 // roleKey is the bucketRoles key of a user with the given role.
-func roleKey(role storage.Role, id int64) []byte {
+func roleKey(role domain.Role, id int64) []byte {
 	return putInt(rolePrefix(role), id)
 }
 
 // queueKey is the bucketTicketQueue key of an open ticket.
-func queueKey(t storage.Ticket) []byte {
+func queueKey(t domain.Ticket) []byte {
 	return putInt(putInt(make([]byte, 0, 16), t.QueueRank()), t.ID)
 }
 
 // claimKey is the bucketTicketClaims key of a claimed ticket.
-func claimKey(t storage.Ticket) []byte {
+func claimKey(t domain.Ticket) []byte {
 	return putInt(putTime(putInt(make([]byte, 0, 24), t.VolunteerID), t.ClaimedAt), t.ID)
 }
 
 // leaseKey is the bucketTicketLeases key of a claimed ticket with a lease.
-func leaseKey(t storage.Ticket) []byte {
+func leaseKey(t domain.Ticket) []byte {
 	return putInt(putTime(make([]byte, 0, 16), t.LeaseUntil), t.ID)
 }
 
 // activeBroadcastKey is the bucketBroadcastActive key of a broadcast.
-func activeBroadcastKey(b storage.Broadcast) []byte {
+func activeBroadcastKey(b domain.Broadcast) []byte {
 	return putInt(putTime(make([]byte, 0, 16), b.CreatedAt), b.ID)
 }
 

@@ -7,15 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/hotroso/hotroso/storage"
 )
 
 // writeV1File writes a file in the schema version 1 layout holding users.
-func writeV1File(t *testing.T, path string, users ...storage.User) {
+func writeV1File(t *testing.T, path string, users ...domain.User) {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, nil)
 	require.NoError(t, err)
@@ -44,10 +43,10 @@ func TestSchemaUpgrade(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hotroso.db")
 	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 	writeV1File(t, path,
-		storage.User{ID: 30, Role: storage.RoleVolunteer, CreatedAt: now, UpdatedAt: now},
-		storage.User{ID: 2, CreatedAt: now, UpdatedAt: now},
-		storage.User{ID: 4, Role: storage.RoleVolunteer, CreatedAt: now, UpdatedAt: now},
-		storage.User{ID: 5, Role: storage.RoleOrganizer, CreatedAt: now, UpdatedAt: now},
+		domain.User{ID: 30, Role: domain.RoleVolunteer, CreatedAt: now, UpdatedAt: now},
+		domain.User{ID: 2, CreatedAt: now, UpdatedAt: now},
+		domain.User{ID: 4, Role: domain.RoleVolunteer, CreatedAt: now, UpdatedAt: now},
+		domain.User{ID: 5, Role: domain.RoleOrganizer, CreatedAt: now, UpdatedAt: now},
 	)
 
 	s, err := Open(path)
@@ -58,7 +57,7 @@ func TestSchemaUpgrade(t *testing.T) {
 		return nil
 	}))
 
-	ids := func(role storage.Role) []int64 {
+	ids := func(role domain.Role) []int64 {
 		t.Helper()
 		us, err := s.UsersWithRole(ctx, role)
 		require.NoError(t, err)
@@ -68,12 +67,12 @@ func TestSchemaUpgrade(t *testing.T) {
 		}
 		return out
 	}
-	assert.Equal(t, []int64{4, 30}, ids(storage.RoleVolunteer), "the roles index is built on upgrade")
-	assert.Equal(t, []int64{2}, ids(storage.RoleResident))
-	assert.Equal(t, []int64{5}, ids(storage.RoleOrganizer))
+	assert.Equal(t, []int64{4, 30}, ids(domain.RoleVolunteer), "the roles index is built on upgrade")
+	assert.Equal(t, []int64{2}, ids(domain.RoleResident))
+	assert.Equal(t, []int64{5}, ids(domain.RoleOrganizer))
 
 	// The new buckets work.
-	tk, err := s.SaveTicket(ctx, storage.Ticket{ResidentID: 2, State: storage.TicketOpen, CreatedAt: now})
+	tk, err := s.SaveTicket(ctx, domain.Ticket{ResidentID: 2, State: domain.TicketOpen, CreatedAt: now})
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), tk.ID)
 }
@@ -104,7 +103,7 @@ func TestSchemaUpgradeFrom2(t *testing.T) {
 		assert.Equal(t, int64(schemaVersion), getInt(tx.Bucket(bucketMeta).Get(metaSchema)))
 		return nil
 	}))
-	b, err := s.SaveBroadcast(ctx, storage.Broadcast{State: storage.BroadcastScheduled, CreatedAt: now})
+	b, err := s.SaveBroadcast(ctx, domain.Broadcast{State: domain.BroadcastScheduled, CreatedAt: now})
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), b.ID)
 	require.NoError(t, s.AddRecipients(ctx, b.ID, []int64{1}))

@@ -10,13 +10,14 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
 // GetSession returns the chat's session, or an error wrapping
 // storage.ErrNotFound.
-func (s *Store) GetSession(ctx context.Context, chatID int64) (storage.Session, error) {
-	var sess storage.Session
+func (s *Store) GetSession(ctx context.Context, chatID int64) (domain.Session, error) {
+	var sess domain.Session
 	err := s.view(ctx, fmt.Sprintf("get session %d", chatID), func(tx *bolt.Tx) error {
 		var err error
 		sess, err = getSession(tx, chatID)
@@ -27,8 +28,8 @@ func (s *Store) GetSession(ctx context.Context, chatID int64) (storage.Session, 
 
 // GetSessions returns the stored sessions of the chats, in the order given,
 // skipping chats that have none, in one read transaction.
-func (s *Store) GetSessions(ctx context.Context, chatIDs []int64) ([]storage.Session, error) {
-	var out []storage.Session
+func (s *Store) GetSessions(ctx context.Context, chatIDs []int64) ([]domain.Session, error) {
+	var out []domain.Session
 	err := s.view(ctx, fmt.Sprintf("get %d sessions", len(chatIDs)), func(tx *bolt.Tx) error {
 		out = out[:0]
 		for _, id := range chatIDs {
@@ -50,13 +51,13 @@ func (s *Store) GetSessions(ctx context.Context, chatIDs []int64) ([]storage.Ses
 // stored), stamping UpdatedAt with the store's clock and incrementing
 // Version, and returns what it stored. On a version mismatch it stores
 // nothing and returns an error wrapping storage.ErrConflict.
-func (s *Store) SaveSession(ctx context.Context, in storage.Session) (storage.Session, error) {
+func (s *Store) SaveSession(ctx context.Context, in domain.Session) (domain.Session, error) {
 	out := in
 	out.Version = in.Version + 1
 	out.UpdatedAt = s.now()
 	data, err := json.Marshal(out)
 	if err != nil {
-		return storage.Session{}, fmt.Errorf("embedded: save session %d: encode: %w", in.ChatID, err)
+		return domain.Session{}, fmt.Errorf("embedded: save session %d: encode: %w", in.ChatID, err)
 	}
 	err = s.update(ctx, fmt.Sprintf("save session %d", in.ChatID), func(tx *bolt.Tx) error {
 		old, err := getSession(tx, in.ChatID)
@@ -80,7 +81,7 @@ func (s *Store) SaveSession(ctx context.Context, in storage.Session) (storage.Se
 		return indexIdle(tx, out)
 	})
 	if err != nil {
-		return storage.Session{}, err
+		return domain.Session{}, err
 	}
 	return out, nil
 }
@@ -104,8 +105,8 @@ func (s *Store) DeleteSession(ctx context.Context, chatID int64) error {
 
 // IdleSessions returns up to limit sessions in a flow, not abandoned, and
 // last updated before the given time, oldest first.
-func (s *Store) IdleSessions(ctx context.Context, before time.Time, limit int) ([]storage.Session, error) {
-	var out []storage.Session
+func (s *Store) IdleSessions(ctx context.Context, before time.Time, limit int) ([]domain.Session, error) {
+	var out []domain.Session
 	if limit <= 0 {
 		return out, nil
 	}
@@ -133,8 +134,8 @@ func (s *Store) IdleSessions(ctx context.Context, before time.Time, limit int) (
 	return out, nil
 }
 
-func getSession(tx *bolt.Tx, chatID int64) (storage.Session, error) {
-	var sess storage.Session
+func getSession(tx *bolt.Tx, chatID int64) (domain.Session, error) {
+	var sess domain.Session
 	raw := tx.Bucket(bucketSessions).Get(idKey(chatID))
 	if raw == nil {
 		return sess, storage.ErrNotFound
@@ -146,18 +147,18 @@ func getSession(tx *bolt.Tx, chatID int64) (storage.Session, error) {
 }
 
 // idle reports whether a session belongs in the idle index.
-func idle(s storage.Session) bool {
+func idle(s domain.Session) bool {
 	return s.InFlow() && !s.Abandoned
 }
 
-func indexIdle(tx *bolt.Tx, s storage.Session) error {
+func indexIdle(tx *bolt.Tx, s domain.Session) error {
 	if !idle(s) {
 		return nil
 	}
 	return tx.Bucket(bucketIdle).Put(idleKey(s.UpdatedAt, s.ChatID), []byte{})
 }
 
-func unindexIdle(tx *bolt.Tx, s storage.Session) error {
+func unindexIdle(tx *bolt.Tx, s domain.Session) error {
 	if !idle(s) {
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -21,12 +22,12 @@ import (
 // one while another is open or claimed, or reactivating an old one) also
 // gives storage.ErrConflict. The check, the write and every index update
 // are one transaction.
-func (s *Store) SaveTicket(ctx context.Context, in storage.Ticket) (storage.Ticket, error) {
+func (s *Store) SaveTicket(ctx context.Context, in domain.Ticket) (domain.Ticket, error) {
 	op := fmt.Sprintf("save ticket %d", in.ID)
 	if in.Version == 0 {
 		op = fmt.Sprintf("create ticket for resident %d", in.ResidentID)
 	}
-	var out storage.Ticket
+	var out domain.Ticket
 	err := s.update(ctx, op, func(tx *bolt.Tx) error {
 		out = in // afresh: a batched transaction may run fn again
 		out.Version = in.Version + 1
@@ -61,14 +62,14 @@ func (s *Store) SaveTicket(ctx context.Context, in storage.Ticket) (storage.Tick
 		return indexTicket(tx, out)
 	})
 	if err != nil {
-		return storage.Ticket{}, err
+		return domain.Ticket{}, err
 	}
 	return out, nil
 }
 
 // GetTicket returns the ticket, or an error wrapping storage.ErrNotFound.
-func (s *Store) GetTicket(ctx context.Context, id int64) (storage.Ticket, error) {
-	var t storage.Ticket
+func (s *Store) GetTicket(ctx context.Context, id int64) (domain.Ticket, error) {
+	var t domain.Ticket
 	err := s.view(ctx, fmt.Sprintf("get ticket %d", id), func(tx *bolt.Tx) error {
 		var err error
 		t, err = getTicket(tx, id)
@@ -79,8 +80,8 @@ func (s *Store) GetTicket(ctx context.Context, id int64) (storage.Ticket, error)
 
 // ActiveTicketOf returns the resident's open or claimed ticket, or an error
 // wrapping storage.ErrNotFound.
-func (s *Store) ActiveTicketOf(ctx context.Context, residentID int64) (storage.Ticket, error) {
-	var t storage.Ticket
+func (s *Store) ActiveTicketOf(ctx context.Context, residentID int64) (domain.Ticket, error) {
+	var t domain.Ticket
 	err := s.view(ctx, fmt.Sprintf("active ticket of %d", residentID), func(tx *bolt.Tx) error {
 		id, ok := activeTicketID(tx, residentID)
 		if !ok {
@@ -98,8 +99,8 @@ func (s *Store) ActiveTicketOf(ctx context.Context, residentID int64) (storage.T
 // OpenTickets returns up to limit open tickets in queue order: by
 // Ticket.QueueRank (urgent first, then CreatedAt to the millisecond), then
 // by id.
-func (s *Store) OpenTickets(ctx context.Context, limit int) ([]storage.Ticket, error) {
-	var out []storage.Ticket
+func (s *Store) OpenTickets(ctx context.Context, limit int) ([]domain.Ticket, error) {
+	var out []domain.Ticket
 	if limit <= 0 {
 		return out, nil
 	}
@@ -131,7 +132,7 @@ func (s *Store) QueuePosition(ctx context.Context, id int64) (int, error) {
 		if err != nil {
 			return err
 		}
-		if t.State != storage.TicketOpen {
+		if t.State != domain.TicketOpen {
 			return fmt.Errorf("%w: ticket is %s", storage.ErrNotFound, t.State)
 		}
 		key := queueKey(t)
@@ -150,8 +151,8 @@ func (s *Store) QueuePosition(ctx context.Context, id int64) (int, error) {
 
 // ClaimsOf returns the tickets the volunteer has claimed, oldest ClaimedAt
 // first (then by id).
-func (s *Store) ClaimsOf(ctx context.Context, volunteerID int64) ([]storage.Ticket, error) {
-	var out []storage.Ticket
+func (s *Store) ClaimsOf(ctx context.Context, volunteerID int64) ([]domain.Ticket, error) {
+	var out []domain.Ticket
 	err := s.view(ctx, fmt.Sprintf("claims of %d", volunteerID), func(tx *bolt.Tx) error {
 		out = nil
 		prefix := idKey(volunteerID)
@@ -173,8 +174,8 @@ func (s *Store) ClaimsOf(ctx context.Context, volunteerID int64) ([]storage.Tick
 
 // LapsedLeases returns up to limit claimed tickets whose LeaseUntil is set
 // and not after now, earliest first (then by id).
-func (s *Store) LapsedLeases(ctx context.Context, now time.Time, limit int) ([]storage.Ticket, error) {
-	var out []storage.Ticket
+func (s *Store) LapsedLeases(ctx context.Context, now time.Time, limit int) ([]domain.Ticket, error) {
+	var out []domain.Ticket
 	if limit <= 0 {
 		return out, nil
 	}
@@ -202,8 +203,8 @@ func (s *Store) LapsedLeases(ctx context.Context, now time.Time, limit int) ([]s
 	return out, nil
 }
 
-func getTicket(tx *bolt.Tx, id int64) (storage.Ticket, error) {
-	var t storage.Ticket
+func getTicket(tx *bolt.Tx, id int64) (domain.Ticket, error) {
+	var t domain.Ticket
 	raw := tx.Bucket(bucketTickets).Get(idKey(id))
 	if raw == nil {
 		return t, storage.ErrNotFound
@@ -215,9 +216,9 @@ func getTicket(tx *bolt.Tx, id int64) (storage.Ticket, error) {
 }
 
 // indexedTicket loads the ticket whose id ends the index key k.
-func indexedTicket(tx *bolt.Tx, k []byte) (storage.Ticket, error) {
+func indexedTicket(tx *bolt.Tx, k []byte) (domain.Ticket, error) {
 	if len(k) < 16 {
-		return storage.Ticket{}, fmt.Errorf("corrupt ticket index key %x", k)
+		return domain.Ticket{}, fmt.Errorf("corrupt ticket index key %x", k)
 	}
 	id := getInt(k[len(k)-8:])
 	t, err := getTicket(tx, id)
@@ -237,21 +238,21 @@ func activeTicketID(tx *bolt.Tx, residentID int64) (int64, bool) {
 }
 
 // leased reports whether a ticket belongs in the leases index.
-func leased(t storage.Ticket) bool {
-	return t.State == storage.TicketClaimed && !t.LeaseUntil.IsZero()
+func leased(t domain.Ticket) bool {
+	return t.State == domain.TicketClaimed && !t.LeaseUntil.IsZero()
 }
 
 // indexTicket adds the stored ticket t to the indexes it belongs in.
-func indexTicket(tx *bolt.Tx, t storage.Ticket) error {
+func indexTicket(tx *bolt.Tx, t domain.Ticket) error {
 	if t.Active() {
 		if err := tx.Bucket(bucketTicketActive).Put(idKey(t.ResidentID), idKey(t.ID)); err != nil {
 			return err
 		}
 	}
 	switch t.State {
-	case storage.TicketOpen:
+	case domain.TicketOpen:
 		return tx.Bucket(bucketTicketQueue).Put(queueKey(t), []byte{})
-	case storage.TicketClaimed:
+	case domain.TicketClaimed:
 		if err := tx.Bucket(bucketTicketClaims).Put(claimKey(t), []byte{}); err != nil {
 			return err
 		}
@@ -264,16 +265,16 @@ func indexTicket(tx *bolt.Tx, t storage.Ticket) error {
 
 // unindexTicket removes the stored ticket t from the indexes indexTicket
 // put it in. The resident's entry goes only if it still names t.
-func unindexTicket(tx *bolt.Tx, t storage.Ticket) error {
+func unindexTicket(tx *bolt.Tx, t domain.Ticket) error {
 	if id, ok := activeTicketID(tx, t.ResidentID); ok && id == t.ID {
 		if err := tx.Bucket(bucketTicketActive).Delete(idKey(t.ResidentID)); err != nil {
 			return err
 		}
 	}
 	switch t.State {
-	case storage.TicketOpen:
+	case domain.TicketOpen:
 		return tx.Bucket(bucketTicketQueue).Delete(queueKey(t))
-	case storage.TicketClaimed:
+	case domain.TicketClaimed:
 		if err := tx.Bucket(bucketTicketClaims).Delete(claimKey(t)); err != nil {
 			return err
 		}

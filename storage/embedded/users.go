@@ -8,12 +8,13 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
 // GetUser returns the user, or an error wrapping storage.ErrNotFound.
-func (s *Store) GetUser(ctx context.Context, id int64) (storage.User, error) {
-	var u storage.User
+func (s *Store) GetUser(ctx context.Context, id int64) (domain.User, error) {
+	var u domain.User
 	err := s.view(ctx, fmt.Sprintf("get user %d", id), func(tx *bolt.Tx) error {
 		var err error
 		u, err = getUser(tx, id)
@@ -24,7 +25,7 @@ func (s *Store) GetUser(ctx context.Context, id int64) (storage.User, error) {
 
 // PutUser creates or replaces the user as given, and files it under its
 // role in the same transaction.
-func (s *Store) PutUser(ctx context.Context, u storage.User) error {
+func (s *Store) PutUser(ctx context.Context, u domain.User) error {
 	data, err := json.Marshal(u)
 	if err != nil {
 		return fmt.Errorf("embedded: put user %d: encode: %w", u.ID, err)
@@ -71,8 +72,8 @@ func (s *Store) DeleteUser(ctx context.Context, id int64) error {
 
 // UsersWithRole returns every user whose role is role, by ascending id. A
 // user with no role counts as a resident.
-func (s *Store) UsersWithRole(ctx context.Context, role storage.Role) ([]storage.User, error) {
-	var out []storage.User
+func (s *Store) UsersWithRole(ctx context.Context, role domain.Role) ([]domain.User, error) {
+	var out []domain.User
 	err := s.view(ctx, fmt.Sprintf("users with role %q", role), func(tx *bolt.Tx) error {
 		out = nil
 		prefix := rolePrefix(role)
@@ -116,7 +117,7 @@ func indexAllRoles(tx *bolt.Tx) error {
 		return fmt.Errorf("create roles: %w", err)
 	}
 	return tx.Bucket(bucketUsers).ForEach(func(k, v []byte) error {
-		var u storage.User
+		var u domain.User
 		if err := json.Unmarshal(v, &u); err != nil {
 			return nil // unreadable by GetUser as well: not a user to list
 		}
@@ -125,15 +126,15 @@ func indexAllRoles(tx *bolt.Tx) error {
 }
 
 // effectiveRole is the role a user counts as: no role means resident.
-func effectiveRole(r storage.Role) storage.Role {
+func effectiveRole(r domain.Role) domain.Role {
 	if r == "" {
-		return storage.RoleResident
+		return domain.RoleResident
 	}
 	return r
 }
 
-func getUser(tx *bolt.Tx, id int64) (storage.User, error) {
-	var u storage.User
+func getUser(tx *bolt.Tx, id int64) (domain.User, error) {
+	var u domain.User
 	raw := tx.Bucket(bucketUsers).Get(idKey(id))
 	if raw == nil {
 		return u, storage.ErrNotFound

@@ -9,9 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hotroso/hotroso/domain"
 	goredis "github.com/redis/go-redis/v9"
-
-	"github.com/hotroso/hotroso/storage"
 )
 
 // Assist stream entries have one field, fieldData, holding the Assist JSON.
@@ -28,7 +27,7 @@ const assistBatch = 1000
 // RecordAssist appends a record to the assist stream. A zero At is set to
 // the store's clock. Beyond the assist cap (WithAssistCap) the oldest
 // recorded entries are dropped (approximately: MAXLEN ~).
-func (s *Store) RecordAssist(ctx context.Context, a storage.Assist) error {
+func (s *Store) RecordAssist(ctx context.Context, a domain.Assist) error {
 	op := fmt.Sprintf("record assist %s", a.Kind)
 	if a.At.IsZero() {
 		a.At = s.now()
@@ -89,12 +88,12 @@ func (s *Store) RateTicket(ctx context.Context, ticketID int64, rating int, work
 // entries at a time, and filters on At. The stream is capped (WithAssistCap)
 // and read only for reports, so a full scan is acceptable; an At-scored
 // index would be the next step if reports became frequent.
-func (s *Store) AssistsBetween(ctx context.Context, from, to time.Time) ([]storage.Assist, error) {
+func (s *Store) AssistsBetween(ctx context.Context, from, to time.Time) ([]domain.Assist, error) {
 	const op = "assists between"
 	if !from.Before(to) {
 		return nil, nil
 	}
-	var out []storage.Assist
+	var out []domain.Assist
 	for start := "-"; ; {
 		msgs, err := s.client.XRangeN(ctx, s.keys.assists(), start, "+", assistBatch).Result()
 		if err != nil {
@@ -105,7 +104,7 @@ func (s *Store) AssistsBetween(ctx context.Context, from, to time.Time) ([]stora
 			if !ok {
 				return nil, fmt.Errorf("redis: %s: entry %s has no %q field", op, m.ID, fieldData)
 			}
-			var a storage.Assist
+			var a domain.Assist
 			if err := json.Unmarshal([]byte(raw), &a); err != nil {
 				return nil, fmt.Errorf("redis: %s: decode entry %s: %w", op, m.ID, err)
 			}
@@ -120,7 +119,7 @@ func (s *Store) AssistsBetween(ctx context.Context, from, to time.Time) ([]stora
 	}
 	// Stream order is recording order; a stable sort on At keeps it among
 	// equal times.
-	slices.SortStableFunc(out, func(a, b storage.Assist) int { return a.At.Compare(b.At) })
+	slices.SortStableFunc(out, func(a, b domain.Assist) int { return a.At.Compare(b.At) })
 	if err := s.applyRatings(ctx, op, out); err != nil {
 		return nil, err
 	}
@@ -129,7 +128,7 @@ func (s *Store) AssistsBetween(ctx context.Context, from, to time.Time) ([]stora
 
 // applyRatings sets on each assist with a ticket that ticket's ratings.
 // Errors are wrapped with op.
-func (s *Store) applyRatings(ctx context.Context, op string, as []storage.Assist) error {
+func (s *Store) applyRatings(ctx context.Context, op string, as []domain.Assist) error {
 	seen := map[int64]bool{}
 	for _, a := range as {
 		if a.TicketID != 0 {

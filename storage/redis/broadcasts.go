@@ -12,17 +12,18 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
 // Fields of a broadcast's counts hash (p:{b<id>}:counts). The result
-// counters are named after the storage.Delivery values, so that
+// counters are named after the domain.Delivery values, so that
 // recordDeliveryCmd counts a result under its own name.
 const (
 	countTotal   = "total"
-	countSent    = string(storage.DeliverySent)
-	countBlocked = string(storage.DeliveryBlocked)
-	countFailed  = string(storage.DeliveryFailed)
+	countSent    = string(domain.DeliverySent)
+	countBlocked = string(domain.DeliveryBlocked)
+	countFailed  = string(domain.DeliveryFailed)
 )
 
 // SaveBroadcast stores in if the stored version equals in.Version and
@@ -31,13 +32,13 @@ const (
 // broadcast and assigns its ID from a counter (1, 2, ...), whatever in.ID
 // says. The check, the write and the update of the index of active
 // broadcasts are one script (saveBroadcastCmd).
-func (s *Store) SaveBroadcast(ctx context.Context, in storage.Broadcast) (storage.Broadcast, error) {
+func (s *Store) SaveBroadcast(ctx context.Context, in domain.Broadcast) (domain.Broadcast, error) {
 	op := fmt.Sprintf("save broadcast %d", in.ID)
 	create := in.Version == 0
 	if create {
 		op = fmt.Sprintf("create broadcast by %d", in.CreatedBy)
 	} else if in.ID <= 0 {
-		return storage.Broadcast{}, fmt.Errorf("redis: %s: %w: none stored, want version %d", op, storage.ErrConflict, in.Version)
+		return domain.Broadcast{}, fmt.Errorf("redis: %s: %w: none stored, want version %d", op, storage.ErrConflict, in.Version)
 	}
 	out := in
 	out.Version = in.Version + 1
@@ -46,10 +47,10 @@ func (s *Store) SaveBroadcast(ctx context.Context, in storage.Broadcast) (storag
 	}
 	data, err := json.Marshal(out)
 	if err != nil {
-		return storage.Broadcast{}, fmt.Errorf("redis: %s: encode: %w", op, err)
+		return domain.Broadcast{}, fmt.Errorf("redis: %s: encode: %w", op, err)
 	}
 	if create && !bytes.HasPrefix(data, []byte(newBroadcastPrefix)) {
-		return storage.Broadcast{}, fmt.Errorf("redis: %s: encode: JSON does not start with %s", op, newBroadcastPrefix)
+		return domain.Broadcast{}, fmt.Errorf("redis: %s: encode: JSON does not start with %s", op, newBroadcastPrefix)
 	}
 	var activeScore string
 	if out.Active() {
@@ -66,11 +67,11 @@ func (s *Store) SaveBroadcast(ctx context.Context, in storage.Broadcast) (storag
 	).Int64()
 	switch {
 	case err != nil:
-		return storage.Broadcast{}, wrapErr(op, err)
+		return domain.Broadcast{}, wrapErr(op, err)
 	case id == 0:
-		return storage.Broadcast{}, fmt.Errorf("redis: %s: %w: stored version is not %d", op, storage.ErrConflict, in.Version)
+		return domain.Broadcast{}, fmt.Errorf("redis: %s: %w: stored version is not %d", op, storage.ErrConflict, in.Version)
 	case id < 0:
-		return storage.Broadcast{}, fmt.Errorf("redis: %s: the broadcast id counter %s is behind the stored broadcasts", op, s.keys.broadcastSeq())
+		return domain.Broadcast{}, fmt.Errorf("redis: %s: the broadcast id counter %s is behind the stored broadcasts", op, s.keys.broadcastSeq())
 	}
 	out.ID = id
 	return out, nil
@@ -78,15 +79,15 @@ func (s *Store) SaveBroadcast(ctx context.Context, in storage.Broadcast) (storag
 
 // GetBroadcast returns the broadcast, or an error wrapping
 // storage.ErrNotFound.
-func (s *Store) GetBroadcast(ctx context.Context, id int64) (storage.Broadcast, error) {
+func (s *Store) GetBroadcast(ctx context.Context, id int64) (domain.Broadcast, error) {
 	op := fmt.Sprintf("get broadcast %d", id)
 	data, err := s.client.HGet(ctx, s.keys.broadcast(id), fieldData).Bytes()
 	if err != nil {
-		return storage.Broadcast{}, wrapErr(op, err)
+		return domain.Broadcast{}, wrapErr(op, err)
 	}
-	var b storage.Broadcast
+	var b domain.Broadcast
 	if err := json.Unmarshal(data, &b); err != nil {
-		return storage.Broadcast{}, fmt.Errorf("redis: %s: decode: %w", op, err)
+		return domain.Broadcast{}, fmt.Errorf("redis: %s: decode: %w", op, err)
 	}
 	return b, nil
 }
@@ -95,24 +96,24 @@ func (s *Store) GetBroadcast(ctx context.Context, id int64) (storage.Broadcast, 
 // oldest first: by CreatedAt, then by id. It reads the index, then the
 // broadcasts (a pipeline), and skips any that stopped being active in
 // between.
-func (s *Store) ActiveBroadcasts(ctx context.Context) ([]storage.Broadcast, error) {
+func (s *Store) ActiveBroadcasts(ctx context.Context) ([]domain.Broadcast, error) {
 	const op = "active broadcasts"
 	members, err := s.client.ZRange(ctx, s.keys.activeBroadcasts(), 0, -1).Result()
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}
-	all, err := loadIndexed[storage.Broadcast](ctx, s, op, "broadcast", members, s.keys.broadcast)
+	all, err := loadIndexed[domain.Broadcast](ctx, s, op, "broadcast", members, s.keys.broadcast)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]storage.Broadcast, 0, len(all))
+	out := make([]domain.Broadcast, 0, len(all))
 	for _, b := range all {
 		if b.Active() {
 			out = append(out, b)
 		}
 	}
 	// The index orders by millisecond; order exactly.
-	slices.SortStableFunc(out, func(a, b storage.Broadcast) int {
+	slices.SortStableFunc(out, func(a, b domain.Broadcast) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
 	})
 	return out, nil
@@ -163,9 +164,9 @@ func (s *Store) TakeRecipients(ctx context.Context, id int64, n int, now time.Ti
 // RecordDelivery stores the recipient's result unless it has one, takes
 // it out of flight and counts it, in one script (recordDeliveryCmd). It
 // reports false, changing nothing, when the recipient already had a
-// result. A result other than the three storage.Delivery values is an
+// result. A result other than the three domain.Delivery values is an
 // error.
-func (s *Store) RecordDelivery(ctx context.Context, id, userID int64, result storage.Delivery) (bool, error) {
+func (s *Store) RecordDelivery(ctx context.Context, id, userID int64, result domain.Delivery) (bool, error) {
 	op := fmt.Sprintf("record delivery to %d of broadcast %d", userID, id)
 	if err := checkDelivery(result); err != nil {
 		return false, fmt.Errorf("redis: %s: %w", op, err)
@@ -199,7 +200,7 @@ func (s *Store) ReclaimInFlight(ctx context.Context, id int64, before time.Time)
 
 // BroadcastCounts returns the broadcast's counts, read in one transaction.
 // A broadcast without recipients, or an unknown one, has all counts zero.
-func (s *Store) BroadcastCounts(ctx context.Context, id int64) (storage.BroadcastCounts, error) {
+func (s *Store) BroadcastCounts(ctx context.Context, id int64) (domain.BroadcastCounts, error) {
 	op := fmt.Sprintf("counts of broadcast %d", id)
 	rk := s.keys.recipients(id)
 	var (
@@ -212,7 +213,7 @@ func (s *Store) BroadcastCounts(ctx context.Context, id int64) (storage.Broadcas
 		return nil
 	})
 	if err != nil {
-		return storage.BroadcastCounts{}, wrapErr(op, err)
+		return domain.BroadcastCounts{}, wrapErr(op, err)
 	}
 	var c [4]int
 	for i, v := range counts.Val() {
@@ -221,13 +222,13 @@ func (s *Store) BroadcastCounts(ctx context.Context, id int64) (storage.Broadcas
 		}
 		str, ok := v.(string)
 		if !ok {
-			return storage.BroadcastCounts{}, fmt.Errorf("redis: %s: counter %d is %T", op, i, v)
+			return domain.BroadcastCounts{}, fmt.Errorf("redis: %s: counter %d is %T", op, i, v)
 		}
 		if c[i], err = strconv.Atoi(str); err != nil {
-			return storage.BroadcastCounts{}, fmt.Errorf("redis: %s: counter %d: %w", op, i, err)
+			return domain.BroadcastCounts{}, fmt.Errorf("redis: %s: counter %d: %w", op, i, err)
 		}
 	}
-	return storage.BroadcastCounts{
+	return domain.BroadcastCounts{
 		Total:    c[0],
 		Sent:     c[1],
 		Blocked:  c[2],
@@ -251,9 +252,9 @@ func (s *Store) ReleaseRecipients(ctx context.Context, id int64) error {
 }
 
 // checkDelivery accepts the three delivery results.
-func checkDelivery(d storage.Delivery) error {
+func checkDelivery(d domain.Delivery) error {
 	switch d {
-	case storage.DeliverySent, storage.DeliveryBlocked, storage.DeliveryFailed:
+	case domain.DeliverySent, domain.DeliveryBlocked, domain.DeliveryFailed:
 		return nil
 	}
 	return fmt.Errorf("unknown delivery result %q", d)

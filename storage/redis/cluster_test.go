@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 	"github.com/hotroso/hotroso/storage/redis"
 )
@@ -57,7 +58,7 @@ func TestOpenUniversal(t *testing.T) {
 	s, err := redis.OpenUniversal(ctx, o, redis.WithPrefix("p"))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
-	require.NoError(t, s.PutUser(ctx, storage.User{ID: 1, CreatedAt: time.Now(), UpdatedAt: time.Now()}))
+	require.NoError(t, s.PutUser(ctx, domain.User{ID: 1, CreatedAt: time.Now(), UpdatedAt: time.Now()}))
 	assert.True(t, mr.Exists("p:user:1"))
 
 	o.Password = "wrong"
@@ -109,7 +110,7 @@ func TestClusterSpreadsKeys(t *testing.T) {
 	var want []int64
 	for i := range int64(40) {
 		chatID := i - 20
-		_, err := s.SaveSession(ctx, storage.Session{ChatID: chatID, FlowID: "f", Step: "s"})
+		_, err := s.SaveSession(ctx, domain.Session{ChatID: chatID, FlowID: "f", Step: "s"})
 		require.NoError(t, err)
 		want = append(want, chatID)
 	}
@@ -125,28 +126,28 @@ func TestClusterSpreadsKeys(t *testing.T) {
 
 	// Users spread by id; the role index is a set of its own.
 	for id := range int64(20) {
-		require.NoError(t, s.PutUser(ctx, storage.User{ID: id + 1, Role: storage.RoleVolunteer, CreatedAt: now, UpdatedAt: now}))
+		require.NoError(t, s.PutUser(ctx, domain.User{ID: id + 1, Role: domain.RoleVolunteer, CreatedAt: now, UpdatedAt: now}))
 	}
-	vols, err := s.UsersWithRole(ctx, storage.RoleVolunteer)
+	vols, err := s.UsersWithRole(ctx, domain.RoleVolunteer)
 	require.NoError(t, err)
 	assert.Len(t, vols, 20)
 
 	// Several broadcasts' recipients, each under its own tag.
 	for range 4 {
-		b, err := s.SaveBroadcast(ctx, storage.Broadcast{CreatedBy: 1, State: storage.BroadcastRunning, CreatedAt: now})
+		b, err := s.SaveBroadcast(ctx, domain.Broadcast{CreatedBy: 1, State: domain.BroadcastRunning, CreatedAt: now})
 		require.NoError(t, err)
 		require.NoError(t, s.AddRecipients(ctx, b.ID, []int64{1, 2, 3}))
 		taken, err := s.TakeRecipients(ctx, b.ID, 2, now)
 		require.NoError(t, err)
 		require.Equal(t, []int64{1, 2}, taken)
-		_, err = s.RecordDelivery(ctx, b.ID, 1, storage.DeliverySent)
+		_, err = s.RecordDelivery(ctx, b.ID, 1, domain.DeliverySent)
 		require.NoError(t, err)
 		n, err := s.ReclaimInFlight(ctx, b.ID, now.Add(time.Second))
 		require.NoError(t, err)
 		require.Equal(t, 1, n)
 		c, err := s.BroadcastCounts(ctx, b.ID)
 		require.NoError(t, err)
-		assert.Equal(t, storage.BroadcastCounts{Total: 3, Sent: 1}, c)
+		assert.Equal(t, domain.BroadcastCounts{Total: 3, Sent: 1}, c)
 	}
 
 	// Limiter keys whose braces would end or nest the hash tag still keep

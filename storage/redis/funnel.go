@@ -8,15 +8,14 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hotroso/hotroso/domain"
 	goredis "github.com/redis/go-redis/v9"
-
-	"github.com/hotroso/hotroso/storage"
 )
 
 // RecordFunnel appends the events, in order, in one script. A zero At is
 // set to the store's clock. Beyond the funnel cap (WithFunnelCap) the oldest
 // events are dropped.
-func (s *Store) RecordFunnel(ctx context.Context, events ...storage.FunnelEvent) error {
+func (s *Store) RecordFunnel(ctx context.Context, events ...domain.FunnelEvent) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -45,7 +44,7 @@ func (s *Store) RecordFunnel(ctx context.Context, events ...storage.FunnelEvent)
 //
 // The set is scored by millisecond: it reads the whole milliseconds that
 // overlap [from, to) and filters on At itself.
-func (s *Store) FunnelEvents(ctx context.Context, from, to time.Time) ([]storage.FunnelEvent, error) {
+func (s *Store) FunnelEvents(ctx context.Context, from, to time.Time) ([]domain.FunnelEvent, error) {
 	const op = "funnel events"
 	if !from.Before(to) {
 		return nil, nil
@@ -57,12 +56,12 @@ func (s *Store) FunnelEvents(ctx context.Context, from, to time.Time) ([]storage
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}
-	out := make([]storage.FunnelEvent, 0, len(members))
+	out := make([]domain.FunnelEvent, 0, len(members))
 	for _, m := range members {
 		if len(m) < funnelSeqWidth {
 			return nil, fmt.Errorf("redis: %s: malformed member %q", op, m)
 		}
-		var e storage.FunnelEvent
+		var e domain.FunnelEvent
 		if err := json.Unmarshal([]byte(m[funnelSeqWidth:]), &e); err != nil {
 			return nil, fmt.Errorf("redis: %s: decode: %w", op, err)
 		}
@@ -74,6 +73,6 @@ func (s *Store) FunnelEvents(ctx context.Context, from, to time.Time) ([]storage
 	// Redis orders by millisecond, then by member (the sequence); a stable
 	// sort on At orders within a millisecond and keeps recording order
 	// among equal times.
-	slices.SortStableFunc(out, func(a, b storage.FunnelEvent) int { return a.At.Compare(b.At) })
+	slices.SortStableFunc(out, func(a, b domain.FunnelEvent) int { return a.At.Compare(b.At) })
 	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -21,7 +22,7 @@ const inviteTTLSlack = time.Hour
 // CreateInvite stores the invite, replacing one with the same code, with a
 // TTL running until an hour after ExpiresAt by the store's clock. An invite
 // that has already expired is not stored.
-func (s *Store) CreateInvite(ctx context.Context, inv storage.Invite) error {
+func (s *Store) CreateInvite(ctx context.Context, inv domain.Invite) error {
 	const op = "create invite"
 	if inv.Code == "" {
 		return fmt.Errorf("redis: %s: empty code", op)
@@ -44,21 +45,21 @@ func (s *Store) CreateInvite(ctx context.Context, inv storage.Invite) error {
 // expired (ExpiresAt not after now) code gives an error wrapping
 // storage.ErrNotFound. Consuming is GETDEL, atomic on the server: of
 // concurrent users exactly one gets the invite.
-func (s *Store) UseInvite(ctx context.Context, code string, now time.Time) (storage.Invite, error) {
+func (s *Store) UseInvite(ctx context.Context, code string, now time.Time) (domain.Invite, error) {
 	const op = "use invite"
 	data, err := s.client.GetDel(ctx, s.keys.invite(code)).Bytes()
 	if errors.Is(err, goredis.Nil) {
-		return storage.Invite{}, fmt.Errorf("redis: %s: %w: unknown or used code", op, storage.ErrNotFound)
+		return domain.Invite{}, fmt.Errorf("redis: %s: %w: unknown or used code", op, storage.ErrNotFound)
 	}
 	if err != nil {
-		return storage.Invite{}, wrapErr(op, err)
+		return domain.Invite{}, wrapErr(op, err)
 	}
-	var inv storage.Invite
+	var inv domain.Invite
 	if err := json.Unmarshal(data, &inv); err != nil {
-		return storage.Invite{}, fmt.Errorf("redis: %s: decode: %w", op, err)
+		return domain.Invite{}, fmt.Errorf("redis: %s: decode: %w", op, err)
 	}
 	if !inv.ExpiresAt.After(now) {
-		return storage.Invite{}, fmt.Errorf("redis: %s: %w: expired at %s", op, storage.ErrNotFound, inv.ExpiresAt)
+		return domain.Invite{}, fmt.Errorf("redis: %s: %w: expired at %s", op, storage.ErrNotFound, inv.ExpiresAt)
 	}
 	return inv, nil
 }

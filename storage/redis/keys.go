@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/hotroso/hotroso/storage"
+	"github.com/hotroso/hotroso/domain"
 )
 
 // Key layout, for prefix p (default "hotroso"):
@@ -148,9 +148,9 @@ func (k keyspace) funnelSeq() string {
 }
 
 // role is the set of users with role r; no role counts as a resident.
-func (k keyspace) role(r storage.Role) string {
+func (k keyspace) role(r domain.Role) string {
 	if r == "" {
-		r = storage.RoleResident
+		r = domain.RoleResident
 	}
 	return k.prefix + ":role:" + string(r)
 }

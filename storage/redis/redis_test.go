@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 	"github.com/hotroso/hotroso/storage/redis"
 	"github.com/hotroso/hotroso/storage/storagetest"
@@ -273,24 +274,24 @@ func TestUnreachableIsUnavailable(t *testing.T) {
 	_, err = s.GetSession(ctx, 1)
 	require.ErrorIs(t, err, storage.ErrUnavailable)
 	assert.NotErrorIs(t, err, storage.ErrNotFound)
-	_, err = s.SaveSession(ctx, storage.Session{ChatID: 1})
+	_, err = s.SaveSession(ctx, domain.Session{ChatID: 1})
 	require.ErrorIs(t, err, storage.ErrUnavailable)
 	_, err = s.FirstSeen(ctx, 1)
 	require.ErrorIs(t, err, storage.ErrUnavailable)
 
-	_, err = s.SaveTicket(ctx, storage.Ticket{ResidentID: 1, State: storage.TicketOpen})
+	_, err = s.SaveTicket(ctx, domain.Ticket{ResidentID: 1, State: domain.TicketOpen})
 	require.ErrorIs(t, err, storage.ErrUnavailable)
-	_, err = s.SaveTicket(ctx, storage.Ticket{ID: 1, ResidentID: 1, State: storage.TicketOpen, Version: 1})
+	_, err = s.SaveTicket(ctx, domain.Ticket{ID: 1, ResidentID: 1, State: domain.TicketOpen, Version: 1})
 	require.ErrorIs(t, err, storage.ErrUnavailable)
 	assert.NotErrorIs(t, err, storage.ErrConflict, "an outage is not a lost race")
 	_, err = s.ActiveTicketOf(ctx, 1)
 	require.ErrorIs(t, err, storage.ErrUnavailable)
 	_, err = s.OpenTickets(ctx, 10)
 	require.ErrorIs(t, err, storage.ErrUnavailable)
-	_, err = s.UsersWithRole(ctx, storage.RoleVolunteer)
+	_, err = s.UsersWithRole(ctx, domain.RoleVolunteer)
 	require.ErrorIs(t, err, storage.ErrUnavailable)
-	require.ErrorIs(t, s.PutUser(ctx, storage.User{ID: 1}), storage.ErrUnavailable)
-	require.ErrorIs(t, s.RecordAssist(ctx, storage.Assist{Kind: storage.AssistFlow}), storage.ErrUnavailable)
+	require.ErrorIs(t, s.PutUser(ctx, domain.User{ID: 1}), storage.ErrUnavailable)
+	require.ErrorIs(t, s.RecordAssist(ctx, domain.Assist{Kind: domain.AssistFlow}), storage.ErrUnavailable)
 	_, err = s.AssistsBetween(ctx, time.Time{}, time.Now())
 	require.ErrorIs(t, err, storage.ErrUnavailable)
 	_, err = s.UseInvite(ctx, "code", time.Now())
@@ -299,7 +300,7 @@ func TestUnreachableIsUnavailable(t *testing.T) {
 	_, err = s.Salt(ctx)
 	require.ErrorIs(t, err, storage.ErrUnavailable)
 
-	_, err = s.SaveBroadcast(ctx, storage.Broadcast{State: storage.BroadcastScheduled})
+	_, err = s.SaveBroadcast(ctx, domain.Broadcast{State: domain.BroadcastScheduled})
 	require.ErrorIs(t, err, storage.ErrUnavailable)
 	assert.NotErrorIs(t, err, storage.ErrConflict)
 	_, err = s.ActiveBroadcasts(ctx)
@@ -307,7 +308,7 @@ func TestUnreachableIsUnavailable(t *testing.T) {
 	require.ErrorIs(t, s.AddRecipients(ctx, 1, []int64{1}), storage.ErrUnavailable)
 	_, err = s.TakeRecipients(ctx, 1, 10, time.Now())
 	require.ErrorIs(t, err, storage.ErrUnavailable)
-	_, err = s.RecordDelivery(ctx, 1, 1, storage.DeliverySent)
+	_, err = s.RecordDelivery(ctx, 1, 1, domain.DeliverySent)
 	require.ErrorIs(t, err, storage.ErrUnavailable)
 	_, err = s.ReclaimInFlight(ctx, 1, time.Now())
 	require.ErrorIs(t, err, storage.ErrUnavailable)
@@ -355,7 +356,7 @@ func TestOpenURL(t *testing.T) {
 	s, err := redis.Open(ctx, "redis://desk:pw@"+mr.Addr()+"/3")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
-	require.NoError(t, s.PutUser(ctx, storage.User{ID: 1, CreatedAt: time.Now(), UpdatedAt: time.Now()}))
+	require.NoError(t, s.PutUser(ctx, domain.User{ID: 1, CreatedAt: time.Now(), UpdatedAt: time.Now()}))
 	assert.True(t, mr.DB(3).Exists("hotroso:user:1"), "the URL's DB and the default prefix are used")
 
 	_, err = redis.Open(ctx, "redis://desk:wrong@"+mr.Addr()+"/3")
@@ -378,9 +379,9 @@ func inspectableStore(t *testing.T, opts ...redis.Option) (*miniredis.Miniredis,
 func TestKeysOfAScriptShareASlot(t *testing.T) {
 	mr, s := inspectableStore(t)
 	ctx := context.Background()
-	_, err := s.SaveSession(ctx, storage.Session{ChatID: -17, FlowID: "f", Step: "s"})
+	_, err := s.SaveSession(ctx, domain.Session{ChatID: -17, FlowID: "f", Step: "s"})
 	require.NoError(t, err)
-	require.NoError(t, s.RecordFunnel(ctx, storage.FunnelEvent{Kind: storage.FlowStarted, FlowID: "f"}))
+	require.NoError(t, s.RecordFunnel(ctx, domain.FunnelEvent{Kind: domain.FlowStarted, FlowID: "f"}))
 	// -17 is 15 modulo 16 as an unsigned number.
 	assert.ElementsMatch(t, []string{
 		"p:{s15}:session:-17", "p:{s15}:idle", "p:{f}:funnel", "p:{f}:funnel:seq",
@@ -404,7 +405,7 @@ func TestFunnelCapDropsOldest(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 	for _, m := range []int{5, 1, 4, 2, 3} { // recorded out of order
-		e := storage.FunnelEvent{At: t0.Add(time.Duration(m) * time.Minute), Kind: storage.StepEntered, FlowID: "f"}
+		e := domain.FunnelEvent{At: t0.Add(time.Duration(m) * time.Minute), Kind: domain.StepEntered, FlowID: "f"}
 		require.NoError(t, s.RecordFunnel(ctx, e))
 	}
 	got, err := s.FunnelEvents(ctx, t0, t0.Add(time.Hour))
@@ -419,13 +420,13 @@ func TestTicketKeysShareASlot(t *testing.T) {
 	mr, s := inspectableStore(t)
 	ctx := context.Background()
 	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
-	tk, err := s.SaveTicket(ctx, storage.Ticket{ResidentID: 5, State: storage.TicketOpen, CreatedAt: now})
+	tk, err := s.SaveTicket(ctx, domain.Ticket{ResidentID: 5, State: domain.TicketOpen, CreatedAt: now})
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{
 		"p:{t}:ticket:1", "p:{t}:ticket:seq", "p:{t}:active", "p:{t}:queue",
 	}, mr.Keys())
 
-	tk.State, tk.VolunteerID, tk.ClaimedAt, tk.LeaseUntil = storage.TicketClaimed, 9, now, now.Add(time.Minute)
+	tk.State, tk.VolunteerID, tk.ClaimedAt, tk.LeaseUntil = domain.TicketClaimed, 9, now, now.Add(time.Minute)
 	_, err = s.SaveTicket(ctx, tk)
 	require.NoError(t, err)
 	// The queue emptied, so Redis dropped it.
@@ -439,7 +440,7 @@ func TestTicketKeysShareASlot(t *testing.T) {
 	// Released: the claim and the lease go, the queue is back. ClaimsOf and
 	// LapsedLeases would hide stale entries; the keys show them.
 	tk.Version++
-	tk.State, tk.VolunteerID, tk.ClaimedAt, tk.LeaseUntil = storage.TicketOpen, 0, time.Time{}, time.Time{}
+	tk.State, tk.VolunteerID, tk.ClaimedAt, tk.LeaseUntil = domain.TicketOpen, 0, time.Time{}, time.Time{}
 	tk, err = s.SaveTicket(ctx, tk)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{
@@ -447,7 +448,7 @@ func TestTicketKeysShareASlot(t *testing.T) {
 	}, mr.Keys())
 
 	// Closed: only the ticket and the counter are left.
-	tk.State = storage.TicketClosed
+	tk.State = domain.TicketClosed
 	_, err = s.SaveTicket(ctx, tk)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{"p:{t}:ticket:1", "p:{t}:ticket:seq"}, mr.Keys())
@@ -457,9 +458,9 @@ func TestRoleIndex(t *testing.T) {
 	mr, s := inspectableStore(t)
 	ctx := context.Background()
 	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
-	put := func(id int64, role storage.Role) {
+	put := func(id int64, role domain.Role) {
 		t.Helper()
-		require.NoError(t, s.PutUser(ctx, storage.User{ID: id, Role: role, CreatedAt: now, UpdatedAt: now}))
+		require.NoError(t, s.PutUser(ctx, domain.User{ID: id, Role: role, CreatedAt: now, UpdatedAt: now}))
 	}
 	members := func(role string) []string {
 		t.Helper()
@@ -470,7 +471,7 @@ func TestRoleIndex(t *testing.T) {
 		require.NoError(t, err)
 		return m
 	}
-	ids := func(role storage.Role) []int64 {
+	ids := func(role domain.Role) []int64 {
 		t.Helper()
 		us, err := s.UsersWithRole(ctx, role)
 		require.NoError(t, err)
@@ -482,16 +483,16 @@ func TestRoleIndex(t *testing.T) {
 	}
 
 	put(5, "")
-	put(6, storage.RoleVolunteer)
+	put(6, domain.RoleVolunteer)
 	assert.Equal(t, []string{"5"}, members("resident"), "no role is filed as resident")
 	assert.Equal(t, []string{"6"}, members("volunteer"))
 
 	// A role change moves the user between sets.
-	put(6, storage.RoleOrganizer)
+	put(6, domain.RoleOrganizer)
 	assert.Empty(t, members("volunteer"))
 	assert.Equal(t, []string{"6"}, members("organizer"))
 	put(6, "trainer") // a role outside the usual three, then back
-	put(6, storage.RoleVolunteer)
+	put(6, domain.RoleVolunteer)
 	assert.Empty(t, members("trainer"))
 	assert.Empty(t, members("organizer"))
 
@@ -499,7 +500,7 @@ func TestRoleIndex(t *testing.T) {
 	// removed when read; the users stay filed under their real role.
 	_, err := mr.SAdd("p:role:volunteer", "5", "99")
 	require.NoError(t, err)
-	assert.Equal(t, []int64{6}, ids(storage.RoleVolunteer))
+	assert.Equal(t, []int64{6}, ids(domain.RoleVolunteer))
 	assert.Equal(t, []string{"6"}, members("volunteer"))
 	assert.Equal(t, []string{"5"}, members("resident"))
 
@@ -514,7 +515,7 @@ func TestBroadcastKeysShareASlot(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 
-	b, err := s.SaveBroadcast(ctx, storage.Broadcast{CreatedBy: 1, State: storage.BroadcastRunning, CreatedAt: now})
+	b, err := s.SaveBroadcast(ctx, domain.Broadcast{CreatedBy: 1, State: domain.BroadcastRunning, CreatedAt: now})
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{"p:{b}:broadcast:1", "p:{b}:broadcast:seq", "p:{b}:active"}, mr.Keys(),
 		"the save script's keys share {b}")
@@ -529,7 +530,7 @@ func TestBroadcastKeysShareASlot(t *testing.T) {
 	_, err = s.TakeRecipients(ctx, b.ID, 2, now)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, append(broadcastKeys, "p:{b1}:inflight", "p:{b1}:taken", "p:{b1}:counts"), mr.Keys())
-	_, err = s.RecordDelivery(ctx, b.ID, 7, storage.DeliverySent)
+	_, err = s.RecordDelivery(ctx, b.ID, 7, domain.DeliverySent)
 	require.NoError(t, err)
 	n, err := s.ReclaimInFlight(ctx, b.ID, now.Add(time.Minute))
 	require.NoError(t, err)
@@ -540,7 +541,7 @@ func TestBroadcastKeysShareASlot(t *testing.T) {
 	assert.Equal(t, "1", mr.HGet("p:{b1}:counts", "sent"))
 
 	// Done: out of the active index.
-	b.State = storage.BroadcastDone
+	b.State = domain.BroadcastDone
 	_, err = s.SaveBroadcast(ctx, b)
 	require.NoError(t, err)
 	assert.False(t, mr.Exists("p:{b}:active"))
@@ -582,7 +583,7 @@ func TestNoAnnouncementsField(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 
-	require.NoError(t, s.PutUser(ctx, storage.User{ID: 1, NoAnnouncements: true, CreatedAt: now, UpdatedAt: now}))
+	require.NoError(t, s.PutUser(ctx, domain.User{ID: 1, NoAnnouncements: true, CreatedAt: now, UpdatedAt: now}))
 	assert.Equal(t, "1", mr.HGet("p:user:1", "no_announcements"))
 
 	// A user stored before the field existed gets announcements.

@@ -12,6 +12,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -23,15 +24,15 @@ const (
 
 // GetSession returns the chat's session, or an error wrapping
 // storage.ErrNotFound.
-func (s *Store) GetSession(ctx context.Context, chatID int64) (storage.Session, error) {
+func (s *Store) GetSession(ctx context.Context, chatID int64) (domain.Session, error) {
 	op := fmt.Sprintf("get session %d", chatID)
 	data, err := s.client.HGet(ctx, s.keys.session(chatID), fieldData).Bytes()
 	if err != nil {
-		return storage.Session{}, wrapErr(op, err)
+		return domain.Session{}, wrapErr(op, err)
 	}
-	var sess storage.Session
+	var sess domain.Session
 	if err := json.Unmarshal(data, &sess); err != nil {
-		return storage.Session{}, fmt.Errorf("redis: %s: decode: %w", op, err)
+		return domain.Session{}, fmt.Errorf("redis: %s: decode: %w", op, err)
 	}
 	return sess, nil
 }
@@ -42,11 +43,11 @@ const sessionBatch = 1000
 // GetSessions returns the stored sessions of the chats, in the order given,
 // skipping chats that have none. It reads them in pipelines of sessionBatch
 // (on a cluster, go-redis splits each by node).
-func (s *Store) GetSessions(ctx context.Context, chatIDs []int64) ([]storage.Session, error) {
+func (s *Store) GetSessions(ctx context.Context, chatIDs []int64) ([]domain.Session, error) {
 	op := fmt.Sprintf("get %d sessions", len(chatIDs))
-	var out []storage.Session
+	var out []domain.Session
 	for batch := range slices.Chunk(chatIDs, sessionBatch) {
-		got, err := loadRecords[storage.Session](ctx, s, op, "session", batch, s.keys.session)
+		got, err := loadRecords[domain.Session](ctx, s, op, "session", batch, s.keys.session)
 		if err != nil {
 			return nil, err
 		}
@@ -60,14 +61,14 @@ func (s *Store) GetSessions(ctx context.Context, chatIDs []int64) ([]storage.Ses
 // Version, and returns what it stored. On a version mismatch it stores
 // nothing and returns an error wrapping storage.ErrConflict. The check, the
 // write and the idle index update are one script.
-func (s *Store) SaveSession(ctx context.Context, in storage.Session) (storage.Session, error) {
+func (s *Store) SaveSession(ctx context.Context, in domain.Session) (domain.Session, error) {
 	op := fmt.Sprintf("save session %d", in.ChatID)
 	out := in
 	out.Version = in.Version + 1
 	out.UpdatedAt = s.now()
 	data, err := json.Marshal(out)
 	if err != nil {
-		return storage.Session{}, fmt.Errorf("redis: %s: encode: %w", op, err)
+		return domain.Session{}, fmt.Errorf("redis: %s: encode: %w", op, err)
 	}
 	idleScore := ""
 	if idle(out) {
@@ -82,10 +83,10 @@ func (s *Store) SaveSession(ctx context.Context, in storage.Session) (storage.Se
 		strconv.FormatInt(in.ChatID, 10),
 	).Int()
 	if err != nil {
-		return storage.Session{}, wrapErr(op, err)
+		return domain.Session{}, wrapErr(op, err)
 	}
 	if saved != 1 {
-		return storage.Session{}, fmt.Errorf("redis: %s: %w: stored version is not %d", op, storage.ErrConflict, in.Version)
+		return domain.Session{}, fmt.Errorf("redis: %s: %w: stored version is not %d", op, storage.ErrConflict, in.Version)
 	}
 	return out, nil
 }
@@ -112,7 +113,7 @@ func (s *Store) DeleteSession(ctx context.Context, chatID int64) error {
 // session may change between the two steps, so the loaded sessions are
 // checked again; that can make the answer shorter than limit when sessions
 // move at that very moment, never wrong.
-func (s *Store) IdleSessions(ctx context.Context, before time.Time, limit int) ([]storage.Session, error) {
+func (s *Store) IdleSessions(ctx context.Context, before time.Time, limit int) ([]domain.Session, error) {
 	const op = "idle sessions"
 	if limit <= 0 {
 		return nil, nil
@@ -134,7 +135,7 @@ func (s *Store) IdleSessions(ctx context.Context, before time.Time, limit int) (
 		return nil, wrapErr(op, err)
 	}
 
-	out := make([]storage.Session, 0, len(candidates))
+	out := make([]domain.Session, 0, len(candidates))
 	for i, cmd := range cmds {
 		data, err := cmd.Bytes()
 		if errors.Is(err, goredis.Nil) {
@@ -143,7 +144,7 @@ func (s *Store) IdleSessions(ctx context.Context, before time.Time, limit int) (
 		if err != nil {
 			return nil, wrapErr(op, err)
 		}
-		var sess storage.Session
+		var sess domain.Session
 		if err := json.Unmarshal(data, &sess); err != nil {
 			return nil, fmt.Errorf("redis: %s: decode session %d: %w", op, candidates[i].chatID, err)
 		}
@@ -151,7 +152,7 @@ func (s *Store) IdleSessions(ctx context.Context, before time.Time, limit int) (
 			out = append(out, sess)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b storage.Session) int {
+	slices.SortStableFunc(out, func(a, b domain.Session) int {
 		return a.UpdatedAt.Compare(b.UpdatedAt)
 	})
 	return out, nil
@@ -196,6 +197,6 @@ func (s *Store) idleCandidates(ctx context.Context, before time.Time, limit int)
 }
 
 // idle reports whether a session belongs in the idle index.
-func idle(s storage.Session) bool {
+func idle(s domain.Session) bool {
 	return s.InFlow() && !s.Abandoned
 }

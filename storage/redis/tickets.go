@@ -13,6 +13,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -28,7 +29,7 @@ import (
 // An update reads the stored ticket first, for what the index cleanup needs
 // (its resident and volunteer); the check, the write and every index update
 // are then one script (saveTicketCmd), which re-checks the version.
-func (s *Store) SaveTicket(ctx context.Context, in storage.Ticket) (storage.Ticket, error) {
+func (s *Store) SaveTicket(ctx context.Context, in domain.Ticket) (domain.Ticket, error) {
 	op := fmt.Sprintf("save ticket %d", in.ID)
 	create := in.Version == 0
 	if create {
@@ -43,27 +44,27 @@ func (s *Store) SaveTicket(ctx context.Context, in storage.Ticket) (storage.Tick
 		old, err := s.getTicket(ctx, op, in.ID)
 		switch {
 		case errors.Is(err, storage.ErrNotFound):
-			return storage.Ticket{}, fmt.Errorf("redis: %s: %w: none stored, want version %d", op, storage.ErrConflict, in.Version)
+			return domain.Ticket{}, fmt.Errorf("redis: %s: %w: none stored, want version %d", op, storage.ErrConflict, in.Version)
 		case err != nil:
-			return storage.Ticket{}, err
+			return domain.Ticket{}, err
 		case old.Version != in.Version:
-			return storage.Ticket{}, fmt.Errorf("redis: %s: %w: stored version %d, want %d", op, storage.ErrConflict, old.Version, in.Version)
+			return domain.Ticket{}, fmt.Errorf("redis: %s: %w: stored version %d, want %d", op, storage.ErrConflict, old.Version, in.Version)
 		}
 		oldResident, oldClaims = strconv.FormatInt(old.ResidentID, 10), s.keys.claims(old.VolunteerID)
 	}
 	data, err := json.Marshal(out)
 	if err != nil {
-		return storage.Ticket{}, fmt.Errorf("redis: %s: encode: %w", op, err)
+		return domain.Ticket{}, fmt.Errorf("redis: %s: encode: %w", op, err)
 	}
 	if create && !bytes.HasPrefix(data, []byte(newTicketPrefix)) {
-		return storage.Ticket{}, fmt.Errorf("redis: %s: encode: JSON does not start with %s", op, newTicketPrefix)
+		return domain.Ticket{}, fmt.Errorf("redis: %s: encode: JSON does not start with %s", op, newTicketPrefix)
 	}
 
 	var queueScore, leaseScore, claimScore string
 	switch out.State {
-	case storage.TicketOpen:
+	case domain.TicketOpen:
 		queueScore = strconv.FormatInt(out.QueueRank(), 10)
-	case storage.TicketClaimed:
+	case domain.TicketClaimed:
 		claimScore = msScore(out.ClaimedAt)
 		if !out.LeaseUntil.IsZero() {
 			leaseScore = msScore(out.LeaseUntil)
@@ -92,32 +93,32 @@ func (s *Store) SaveTicket(ctx context.Context, in storage.Ticket) (storage.Tick
 	).Int64()
 	switch {
 	case err != nil:
-		return storage.Ticket{}, wrapErr(op, err)
+		return domain.Ticket{}, wrapErr(op, err)
 	case id == 0:
-		return storage.Ticket{}, fmt.Errorf("redis: %s: %w: stored version is not %d", op, storage.ErrConflict, in.Version)
+		return domain.Ticket{}, fmt.Errorf("redis: %s: %w: stored version is not %d", op, storage.ErrConflict, in.Version)
 	case id == -1:
-		return storage.Ticket{}, fmt.Errorf("redis: %s: %w: resident %d already has an active ticket", op, storage.ErrConflict, out.ResidentID)
+		return domain.Ticket{}, fmt.Errorf("redis: %s: %w: resident %d already has an active ticket", op, storage.ErrConflict, out.ResidentID)
 	case id < 0:
-		return storage.Ticket{}, fmt.Errorf("redis: %s: the ticket id counter %s is behind the stored tickets", op, s.keys.ticketSeq())
+		return domain.Ticket{}, fmt.Errorf("redis: %s: the ticket id counter %s is behind the stored tickets", op, s.keys.ticketSeq())
 	}
 	out.ID = id
 	return out, nil
 }
 
 // GetTicket returns the ticket, or an error wrapping storage.ErrNotFound.
-func (s *Store) GetTicket(ctx context.Context, id int64) (storage.Ticket, error) {
+func (s *Store) GetTicket(ctx context.Context, id int64) (domain.Ticket, error) {
 	return s.getTicket(ctx, fmt.Sprintf("get ticket %d", id), id)
 }
 
 // getTicket is GetTicket with errors wrapped with op.
-func (s *Store) getTicket(ctx context.Context, op string, id int64) (storage.Ticket, error) {
+func (s *Store) getTicket(ctx context.Context, op string, id int64) (domain.Ticket, error) {
 	data, err := s.client.HGet(ctx, s.keys.ticket(id), fieldData).Bytes()
 	if err != nil {
-		return storage.Ticket{}, wrapErr(op, err)
+		return domain.Ticket{}, wrapErr(op, err)
 	}
-	var t storage.Ticket
+	var t domain.Ticket
 	if err := json.Unmarshal(data, &t); err != nil {
-		return storage.Ticket{}, fmt.Errorf("redis: %s: decode: %w", op, err)
+		return domain.Ticket{}, fmt.Errorf("redis: %s: decode: %w", op, err)
 	}
 	return t, nil
 }
@@ -126,18 +127,18 @@ func (s *Store) getTicket(ctx context.Context, op string, id int64) (storage.Tic
 // wrapping storage.ErrNotFound. It reads the resident index, then the
 // ticket; a ticket that stopped being the resident's active one in between
 // counts as none.
-func (s *Store) ActiveTicketOf(ctx context.Context, residentID int64) (storage.Ticket, error) {
+func (s *Store) ActiveTicketOf(ctx context.Context, residentID int64) (domain.Ticket, error) {
 	op := fmt.Sprintf("active ticket of %d", residentID)
 	id, err := s.client.HGet(ctx, s.keys.activeTickets(), strconv.FormatInt(residentID, 10)).Int64()
 	if err != nil {
-		return storage.Ticket{}, wrapErr(op, err)
+		return domain.Ticket{}, wrapErr(op, err)
 	}
 	t, err := s.getTicket(ctx, op, id)
 	if err != nil {
-		return storage.Ticket{}, err
+		return domain.Ticket{}, err
 	}
 	if !t.Active() || t.ResidentID != residentID {
-		return storage.Ticket{}, fmt.Errorf("redis: %s: %w: ticket %d is no longer active", op, storage.ErrNotFound, id)
+		return domain.Ticket{}, fmt.Errorf("redis: %s: %w: ticket %d is no longer active", op, storage.ErrNotFound, id)
 	}
 	return t, nil
 }
@@ -145,7 +146,7 @@ func (s *Store) ActiveTicketOf(ctx context.Context, residentID int64) (storage.T
 // OpenTickets returns up to limit open tickets in queue order: by
 // Ticket.QueueRank (urgent first, then CreatedAt to the millisecond), then
 // by id.
-func (s *Store) OpenTickets(ctx context.Context, limit int) ([]storage.Ticket, error) {
+func (s *Store) OpenTickets(ctx context.Context, limit int) ([]domain.Ticket, error) {
 	const op = "open tickets"
 	if limit <= 0 {
 		return nil, nil
@@ -159,7 +160,7 @@ func (s *Store) OpenTickets(ctx context.Context, limit int) ([]storage.Ticket, e
 		return nil, err
 	}
 	// A ticket may have moved on since the queue was read.
-	return slices.DeleteFunc(ts, func(t storage.Ticket) bool { return t.State != storage.TicketOpen }), nil
+	return slices.DeleteFunc(ts, func(t domain.Ticket) bool { return t.State != domain.TicketOpen }), nil
 }
 
 // QueuePosition returns the open ticket's place in the queue, from 1, or an
@@ -175,7 +176,7 @@ func (s *Store) QueuePosition(ctx context.Context, id int64) (int, error) {
 
 // ClaimsOf returns the tickets the volunteer has claimed, oldest ClaimedAt
 // first (then by id).
-func (s *Store) ClaimsOf(ctx context.Context, volunteerID int64) ([]storage.Ticket, error) {
+func (s *Store) ClaimsOf(ctx context.Context, volunteerID int64) ([]domain.Ticket, error) {
 	op := fmt.Sprintf("claims of %d", volunteerID)
 	members, err := s.client.ZRange(ctx, s.keys.claims(volunteerID), 0, -1).Result()
 	if err != nil {
@@ -185,11 +186,11 @@ func (s *Store) ClaimsOf(ctx context.Context, volunteerID int64) ([]storage.Tick
 	if err != nil {
 		return nil, err
 	}
-	ts = slices.DeleteFunc(ts, func(t storage.Ticket) bool {
-		return t.State != storage.TicketClaimed || t.VolunteerID != volunteerID
+	ts = slices.DeleteFunc(ts, func(t domain.Ticket) bool {
+		return t.State != domain.TicketClaimed || t.VolunteerID != volunteerID
 	})
 	// The set orders by millisecond; order exactly.
-	slices.SortStableFunc(ts, func(a, b storage.Ticket) int {
+	slices.SortStableFunc(ts, func(a, b domain.Ticket) int {
 		return cmp.Or(a.ClaimedAt.Compare(b.ClaimedAt), cmp.Compare(a.ID, b.ID))
 	})
 	return ts, nil
@@ -200,12 +201,12 @@ func (s *Store) ClaimsOf(ctx context.Context, volunteerID int64) ([]storage.Tick
 //
 // The leases set is scored by millisecond: it reads the entries up to now's
 // millisecond in batches, loads their tickets and checks LeaseUntil itself.
-func (s *Store) LapsedLeases(ctx context.Context, now time.Time, limit int) ([]storage.Ticket, error) {
+func (s *Store) LapsedLeases(ctx context.Context, now time.Time, limit int) ([]domain.Ticket, error) {
 	const op = "lapsed leases"
 	if limit <= 0 {
 		return nil, nil
 	}
-	var out []storage.Ticket
+	var out []domain.Ticket
 	for offset := 0; len(out) < limit; offset += limit {
 		members, err := s.client.ZRangeByScore(ctx, s.keys.leases(), &goredis.ZRangeBy{
 			Min:    "-inf",
@@ -229,7 +230,7 @@ func (s *Store) LapsedLeases(ctx context.Context, now time.Time, limit int) ([]s
 			break
 		}
 	}
-	slices.SortStableFunc(out, func(a, b storage.Ticket) int {
+	slices.SortStableFunc(out, func(a, b domain.Ticket) int {
 		return cmp.Or(a.LeaseUntil.Compare(b.LeaseUntil), cmp.Compare(a.ID, b.ID))
 	})
 	return out[:min(len(out), limit)], nil
@@ -237,13 +238,13 @@ func (s *Store) LapsedLeases(ctx context.Context, now time.Time, limit int) ([]s
 
 // loadTickets loads the tickets that members (ticket set members) name, in
 // that order, skipping any that no longer exist. Errors are wrapped with op.
-func (s *Store) loadTickets(ctx context.Context, op string, members []string) ([]storage.Ticket, error) {
-	return loadIndexed[storage.Ticket](ctx, s, op, "ticket", members, s.keys.ticket)
+func (s *Store) loadTickets(ctx context.Context, op string, members []string) ([]domain.Ticket, error) {
+	return loadIndexed[domain.Ticket](ctx, s, op, "ticket", members, s.keys.ticket)
 }
 
 // leased reports whether a ticket belongs in the leases index.
-func leased(t storage.Ticket) bool {
-	return t.State == storage.TicketClaimed && !t.LeaseUntil.IsZero()
+func leased(t domain.Ticket) bool {
+	return t.State == domain.TicketClaimed && !t.LeaseUntil.IsZero()
 }
 
 // msScore is t as a sorted-set score: unix milliseconds.

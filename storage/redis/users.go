@@ -10,6 +10,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -32,18 +33,18 @@ const (
 )
 
 // GetUser returns the user, or an error wrapping storage.ErrNotFound.
-func (s *Store) GetUser(ctx context.Context, id int64) (storage.User, error) {
+func (s *Store) GetUser(ctx context.Context, id int64) (domain.User, error) {
 	op := fmt.Sprintf("get user %d", id)
 	fields, err := s.client.HGetAll(ctx, s.keys.user(id)).Result()
 	if err != nil {
-		return storage.User{}, wrapErr(op, err)
+		return domain.User{}, wrapErr(op, err)
 	}
 	if len(fields) == 0 {
-		return storage.User{}, fmt.Errorf("redis: %s: %w", op, storage.ErrNotFound)
+		return domain.User{}, fmt.Errorf("redis: %s: %w", op, storage.ErrNotFound)
 	}
 	u, err := decodeUser(fields)
 	if err != nil {
-		return storage.User{}, fmt.Errorf("redis: %s: decode: %w", op, err)
+		return domain.User{}, fmt.Errorf("redis: %s: decode: %w", op, err)
 	}
 	return u, nil
 }
@@ -60,7 +61,7 @@ func (s *Store) GetUser(ctx context.Context, id int64) (storage.User, error) {
 // in the set of the role stored last. The sets may meanwhile hold stale
 // ids, which UsersWithRole skips and removes. A failure between the steps
 // can leave the index behind the user hash until the next PutUser.
-func (s *Store) PutUser(ctx context.Context, u storage.User) error {
+func (s *Store) PutUser(ctx context.Context, u domain.User) error {
 	op := fmt.Sprintf("put user %d", u.ID)
 	fields, err := encodeUser(u)
 	if err != nil {
@@ -79,9 +80,9 @@ func (s *Store) PutUser(ctx context.Context, u storage.User) error {
 	}
 	from := standardRoles
 	if old, err := oldRole.Result(); err == nil {
-		from = append(slices.Clip(from), storage.Role(old))
+		from = append(slices.Clip(from), domain.Role(old))
 	}
-	if err := s.moveRole(ctx, u.ID, []storage.Role{u.Role}, from); err != nil {
+	if err := s.moveRole(ctx, u.ID, []domain.Role{u.Role}, from); err != nil {
 		return wrapErr(op, err)
 	}
 	return nil
@@ -89,12 +90,12 @@ func (s *Store) PutUser(ctx context.Context, u storage.User) error {
 
 // standardRoles are the roles a user is removed from when its role changes
 // (besides its previous role, whatever that was).
-var standardRoles = []storage.Role{storage.RoleResident, storage.RoleVolunteer, storage.RoleOrganizer}
+var standardRoles = []domain.Role{domain.RoleResident, domain.RoleVolunteer, domain.RoleOrganizer}
 
 // moveRole adds user id to the sets of the roles in to, removes it from the
 // sets of the other roles in from, then makes sure the user is in its
 // stored role's set.
-func (s *Store) moveRole(ctx context.Context, id int64, to, from []storage.Role) error {
+func (s *Store) moveRole(ctx context.Context, id int64, to, from []domain.Role) error {
 	member := strconv.FormatInt(id, 10)
 	_, err := s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		done := map[string]bool{}
@@ -138,7 +139,7 @@ func (s *Store) refileRoles(ctx context.Context, ids []int64) error {
 	_, err = s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for i, id := range ids {
 			if role, err := roles[i].Result(); err == nil { // goredis.Nil: no such user
-				p.SAdd(ctx, s.keys.role(storage.Role(role)), strconv.FormatInt(id, 10))
+				p.SAdd(ctx, s.keys.role(domain.Role(role)), strconv.FormatInt(id, 10))
 			}
 		}
 		return nil
@@ -181,7 +182,7 @@ func (s *Store) DeleteUser(ctx context.Context, id int64) error {
 	}
 	from := standardRoles
 	if old, err := oldRole.Result(); err == nil {
-		from = append(slices.Clip(from), storage.Role(old))
+		from = append(slices.Clip(from), domain.Role(old))
 	}
 	if err := s.moveRole(ctx, id, nil, from); err != nil {
 		return wrapErr(op, err)
@@ -197,7 +198,7 @@ func (s *Store) DeleteUser(ctx context.Context, id int64) error {
 // role. Ids the set names wrongly (a user deleted or moved to another role
 // while PutUser or DeleteUser was between steps) are skipped and removed
 // from the set.
-func (s *Store) UsersWithRole(ctx context.Context, role storage.Role) ([]storage.User, error) {
+func (s *Store) UsersWithRole(ctx context.Context, role domain.Role) ([]domain.User, error) {
 	op := fmt.Sprintf("users with role %q", role)
 	role = effectiveRole(role)
 	members, err := s.client.SMembers(ctx, s.keys.role(role)).Result()
@@ -223,7 +224,7 @@ func (s *Store) UsersWithRole(ctx context.Context, role storage.Role) ([]storage
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}
-	out := make([]storage.User, 0, len(ids))
+	out := make([]domain.User, 0, len(ids))
 	var stale []int64
 	for i, cmd := range cmds {
 		fields := cmd.Val()
@@ -250,7 +251,7 @@ func (s *Store) UsersWithRole(ctx context.Context, role storage.Role) ([]storage
 }
 
 // dropStale removes ids from role's set, then refiles them (see PutUser).
-func (s *Store) dropStale(ctx context.Context, role storage.Role, ids []int64) error {
+func (s *Store) dropStale(ctx context.Context, role domain.Role, ids []int64) error {
 	members := make([]any, len(ids))
 	for i, id := range ids {
 		members[i] = strconv.FormatInt(id, 10)
@@ -262,14 +263,14 @@ func (s *Store) dropStale(ctx context.Context, role storage.Role, ids []int64) e
 }
 
 // effectiveRole is the role a user counts as: no role means resident.
-func effectiveRole(r storage.Role) storage.Role {
+func effectiveRole(r domain.Role) domain.Role {
 	if r == "" {
-		return storage.RoleResident
+		return domain.RoleResident
 	}
 	return r
 }
 
-func encodeUser(u storage.User) (map[string]any, error) {
+func encodeUser(u domain.User) (map[string]any, error) {
 	created, err := u.CreatedAt.MarshalText()
 	if err != nil {
 		return nil, fmt.Errorf("created_at: %w", err)
@@ -293,14 +294,14 @@ func encodeUser(u storage.User) (map[string]any, error) {
 	}, nil
 }
 
-func decodeUser(f map[string]string) (storage.User, error) {
-	var u storage.User
+func decodeUser(f map[string]string) (domain.User, error) {
+	var u domain.User
 	id, err := strconv.ParseInt(f[fieldID], 10, 64)
 	if err != nil {
 		return u, fmt.Errorf("id: %w", err)
 	}
 	u.ID = id
-	u.Role = storage.Role(f[fieldRole])
+	u.Role = domain.Role(f[fieldRole])
 	u.Language = f[fieldLanguage]
 	u.Commune = f[fieldCommune]
 	u.Blocked = f[fieldBlocked] == "1"

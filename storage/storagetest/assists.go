@@ -5,10 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/hotroso/hotroso/storage"
 )
 
 func (s suite) testAssists(t *testing.T) {
@@ -22,34 +21,34 @@ func (s suite) testAssists(t *testing.T) {
 	t.Run("OrderAndBounds", func(t *testing.T) {
 		st, clock := s.store(t)
 		t0 := clock.Now()
-		flow := func(at time.Duration, step string) storage.Assist {
-			return storage.Assist{At: t0.Add(at), Kind: storage.AssistFlow, FlowID: "flood-report",
+		flow := func(at time.Duration, step string) domain.Assist {
+			return domain.Assist{At: t0.Add(at), Kind: domain.AssistFlow, FlowID: "flood-report",
 				Step: step, Outcome: "done", Commune: "26734", Resident: "c2FsdGVk"}
 		}
 		a1 := flow(0, "end")
-		a2 := storage.Assist{At: t0.Add(time.Second), Kind: storage.AssistTicket, TicketID: 7,
+		a2 := domain.Assist{At: t0.Add(time.Second), Kind: domain.AssistTicket, TicketID: 7,
 			FlowID: "flood-report", Step: "ask", Outcome: "answered", Waiting: 90 * time.Second,
 			Handling: 12 * time.Minute, VolunteerID: 500, Commune: "26734", Resident: "aGFzaA"}
 		a3 := flow(time.Second, "other") // same instant as a2, recorded later
 		a4 := flow(time.Second+time.Nanosecond, "photo")
 		a5 := flow(time.Minute, "end")
 		a6 := flow(-time.Minute, "early")
-		for _, a := range []storage.Assist{a5, a2, a1, a6, a3, a4} { // out of time order
+		for _, a := range []domain.Assist{a5, a2, a1, a6, a3, a4} { // out of time order
 			require.NoError(t, st.RecordAssist(ctx(t), a))
 		}
-		between := func(from, to time.Time) []storage.Assist {
+		between := func(from, to time.Time) []domain.Assist {
 			t.Helper()
 			got, err := st.AssistsBetween(ctx(t), from, to)
 			require.NoError(t, err)
 			return got
 		}
-		all := []storage.Assist{a6, a1, a2, a3, a4, a5}
+		all := []domain.Assist{a6, a1, a2, a3, a4, a5}
 		assertAssists(t, all, between(t0.Add(-time.Hour), t0.Add(time.Hour)))
 		assertAssists(t, all, between(time.Time{}, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)))
 		// from is inclusive, to exclusive, to the nanosecond.
-		assertAssists(t, []storage.Assist{a2, a3}, between(a2.At, a4.At))
-		assertAssists(t, []storage.Assist{a4, a5}, between(a2.At.Add(time.Nanosecond), a5.At.Add(time.Nanosecond)))
-		assertAssists(t, []storage.Assist{a6}, between(a6.At, t0))
+		assertAssists(t, []domain.Assist{a2, a3}, between(a2.At, a4.At))
+		assertAssists(t, []domain.Assist{a4, a5}, between(a2.At.Add(time.Nanosecond), a5.At.Add(time.Nanosecond)))
+		assertAssists(t, []domain.Assist{a6}, between(a6.At, t0))
 		assert.Empty(t, between(a1.At.Add(time.Nanosecond), a2.At))
 		assert.Empty(t, between(a5.At, a2.At), "from after to")
 		assert.Empty(t, between(a2.At, a2.At), "from equal to to")
@@ -57,7 +56,7 @@ func (s suite) testAssists(t *testing.T) {
 
 	t.Run("ZeroAtUsesClock", func(t *testing.T) {
 		st, clock := s.store(t)
-		require.NoError(t, st.RecordAssist(ctx(t), storage.Assist{Kind: storage.AssistFlow, FlowID: "f"}))
+		require.NoError(t, st.RecordAssist(ctx(t), domain.Assist{Kind: domain.AssistFlow, FlowID: "f"}))
 		got, err := st.AssistsBetween(ctx(t), clock.Now(), clock.Now().Add(time.Nanosecond))
 		require.NoError(t, err)
 		require.Len(t, got, 1)
@@ -67,8 +66,8 @@ func (s suite) testAssists(t *testing.T) {
 	t.Run("Ratings", func(t *testing.T) {
 		st, clock := s.store(t)
 		t0 := clock.Now()
-		ticket := func(id int64, at time.Duration) storage.Assist {
-			return storage.Assist{At: t0.Add(at), Kind: storage.AssistTicket, TicketID: id, Outcome: "answered"}
+		ticket := func(id int64, at time.Duration) domain.Assist {
+			return domain.Assist{At: t0.Add(at), Kind: domain.AssistTicket, TicketID: id, Outcome: "answered"}
 		}
 		rate := func(id int64, rating int, worked string) {
 			t.Helper()
@@ -76,9 +75,9 @@ func (s suite) testAssists(t *testing.T) {
 		}
 		// Ticket 4 is rated before its assist is recorded.
 		rate(4, 2, "no")
-		for _, a := range []storage.Assist{
+		for _, a := range []domain.Assist{
 			ticket(1, 0), ticket(2, time.Second), ticket(3, 2*time.Second), ticket(4, 3*time.Second),
-			{At: t0.Add(4 * time.Second), Kind: storage.AssistFlow, FlowID: "f"}, ticket(6, 5*time.Second),
+			{At: t0.Add(4 * time.Second), Kind: domain.AssistFlow, FlowID: "f"}, ticket(6, 5*time.Second),
 		} {
 			require.NoError(t, st.RecordAssist(ctx(t), a))
 		}
@@ -134,8 +133,8 @@ func (s suite) testAssists(t *testing.T) {
 			wg.Go(func() {
 				for i := range each {
 					n := w*each + i
-					errs <- st.RecordAssist(ctx(t), storage.Assist{
-						At: t0.Add(time.Duration(writers*each-n) * time.Millisecond), Kind: storage.AssistTicket,
+					errs <- st.RecordAssist(ctx(t), domain.Assist{
+						At: t0.Add(time.Duration(writers*each-n) * time.Millisecond), Kind: domain.AssistTicket,
 						TicketID: int64(n + 1),
 					})
 				}
@@ -158,7 +157,7 @@ func (s suite) testAssists(t *testing.T) {
 	})
 }
 
-func assertAssists(t *testing.T, want, got []storage.Assist) {
+func assertAssists(t *testing.T, want, got []domain.Assist) {
 	t.Helper()
 	require.Lenf(t, got, len(want), "got %v", got)
 	for i := range want {

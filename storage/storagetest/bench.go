@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -24,7 +25,7 @@ func Bench(b *testing.B, open func(testing.TB) storage.Store) {
 func benchSaveSession(b *testing.B, open func(testing.TB) storage.Store) {
 	ctx := context.Background()
 	s := open(b)
-	sess := storage.Session{ChatID: 1, FlowID: "report", Step: "where",
+	sess := domain.Session{ChatID: 1, FlowID: "report", Step: "where",
 		Answers: map[string]string{"commune": "26734"}, History: []string{"start"}}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -67,17 +68,17 @@ func benchSaveTicket(b *testing.B, open func(testing.TB) storage.Store) {
 
 func benchClaim(ctx context.Context, b *testing.B, s storage.Store) {
 	now := time.Now()
-	t, err := s.SaveTicket(ctx, storage.Ticket{ResidentID: 1, State: storage.TicketOpen, CreatedAt: now,
+	t, err := s.SaveTicket(ctx, domain.Ticket{ResidentID: 1, State: domain.TicketOpen, CreatedAt: now,
 		Question: "Nhà tôi bị ngập, tôi cần làm gì?", Answers: map[string]string{"commune": "26734"}})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if t.State == storage.TicketOpen {
-			t.State, t.VolunteerID, t.ClaimedAt, t.LeaseUntil = storage.TicketClaimed, 500, now, now.Add(10*time.Minute)
+		if t.State == domain.TicketOpen {
+			t.State, t.VolunteerID, t.ClaimedAt, t.LeaseUntil = domain.TicketClaimed, 500, now, now.Add(10*time.Minute)
 		} else {
-			t.State, t.VolunteerID, t.ClaimedAt, t.LeaseUntil = storage.TicketOpen, 0, time.Time{}, time.Time{}
+			t.State, t.VolunteerID, t.ClaimedAt, t.LeaseUntil = domain.TicketOpen, 0, time.Time{}, time.Time{}
 		}
 		if t, err = s.SaveTicket(ctx, t); err != nil {
 			b.Fatal(err)
@@ -91,7 +92,7 @@ func benchCreate(ctx context.Context, b *testing.B, s storage.Store) {
 	b.ReportAllocs()
 	for b.Loop() {
 		resident++
-		_, err := s.SaveTicket(ctx, storage.Ticket{ResidentID: resident, State: storage.TicketOpen, CreatedAt: now,
+		_, err := s.SaveTicket(ctx, domain.Ticket{ResidentID: resident, State: domain.TicketOpen, CreatedAt: now,
 			Question: "Nhà tôi bị ngập, tôi cần làm gì?", Answers: map[string]string{"commune": "26734"}})
 		if err != nil {
 			b.Fatal(err)
@@ -114,7 +115,7 @@ func benchTakeRecordRecipient(b *testing.B, open func(testing.TB) storage.Store)
 
 func benchTakeRecord(ctx context.Context, b *testing.B, s storage.Store, batch int) {
 	now := time.Now()
-	bc, err := s.SaveBroadcast(ctx, storage.Broadcast{CreatedBy: 1, State: storage.BroadcastRunning, CreatedAt: now})
+	bc, err := s.SaveBroadcast(ctx, domain.Broadcast{CreatedBy: 1, State: domain.BroadcastRunning, CreatedAt: now})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -145,7 +146,7 @@ func benchTakeRecord(ctx context.Context, b *testing.B, s storage.Store, batch i
 				}
 			}
 		}
-		if _, err := s.RecordDelivery(ctx, bc.ID, taken[0], storage.DeliverySent); err != nil {
+		if _, err := s.RecordDelivery(ctx, bc.ID, taken[0], domain.DeliverySent); err != nil {
 			b.Fatal(err)
 		}
 		taken = taken[1:]

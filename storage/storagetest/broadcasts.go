@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -28,10 +29,10 @@ func (s suite) testBroadcasts(t *testing.T) {
 
 // newBroadcast is a broadcast to everyone, in the given state, created at
 // the given time.
-func newBroadcast(state storage.BroadcastState, created time.Time) storage.Broadcast {
-	return storage.Broadcast{
+func newBroadcast(state domain.BroadcastState, created time.Time) domain.Broadcast {
+	return domain.Broadcast{
 		CreatedBy:       900,
-		Audience:        storage.Audience{Kind: "all"},
+		Audience:        domain.Audience{Kind: "all"},
 		State:           state,
 		SourceChatID:    900,
 		SourceMessageID: 12,
@@ -46,14 +47,14 @@ type broadcastStore struct {
 	st storage.Store
 }
 
-func (bs broadcastStore) save(in storage.Broadcast) storage.Broadcast {
+func (bs broadcastStore) save(in domain.Broadcast) domain.Broadcast {
 	bs.t.Helper()
 	out, err := bs.st.SaveBroadcast(ctx(bs.t), in)
 	require.NoError(bs.t, err)
 	return out
 }
 
-func (bs broadcastStore) get(id int64) storage.Broadcast {
+func (bs broadcastStore) get(id int64) domain.Broadcast {
 	bs.t.Helper()
 	got, err := bs.st.GetBroadcast(ctx(bs.t), id)
 	require.NoError(bs.t, err)
@@ -86,7 +87,7 @@ func (bs broadcastStore) take(id int64, n int, now time.Time) []int64 {
 	return got
 }
 
-func (bs broadcastStore) record(id, user int64, result storage.Delivery) bool {
+func (bs broadcastStore) record(id, user int64, result domain.Delivery) bool {
 	bs.t.Helper()
 	ok, err := bs.st.RecordDelivery(ctx(bs.t), id, user, result)
 	require.NoError(bs.t, err)
@@ -100,7 +101,7 @@ func (bs broadcastStore) reclaim(id int64, before time.Time) int {
 	return n
 }
 
-func (bs broadcastStore) counts(id int64) storage.BroadcastCounts {
+func (bs broadcastStore) counts(id int64) domain.BroadcastCounts {
 	bs.t.Helper()
 	c, err := bs.st.BroadcastCounts(ctx(bs.t), id)
 	require.NoError(bs.t, err)
@@ -126,11 +127,11 @@ func (s suite) testBroadcastCreateAndGet(t *testing.T) {
 	_, err := st.GetBroadcast(ctx(t), 1)
 	require.ErrorIs(t, err, storage.ErrNotFound)
 
-	in := storage.Broadcast{
+	in := domain.Broadcast{
 		ID:                77, // ignored: the store assigns ids
 		CreatedBy:         900,
-		Audience:          storage.Audience{Kind: "unfinished", Commune: "26734", FlowID: "flood-report"},
-		State:             storage.BroadcastScheduled,
+		Audience:          domain.Audience{Kind: "unfinished", Commune: "26734", FlowID: "flood-report"},
+		State:             domain.BroadcastScheduled,
 		SourceChatID:      -1001234567890,
 		SourceMessageID:   4242,
 		Preview:           "Nước đã rút.\nXin \"cảm ơn\"",
@@ -150,12 +151,12 @@ func (s suite) testBroadcastCreateAndGet(t *testing.T) {
 	_, err = st.GetBroadcast(ctx(t), 77)
 	require.ErrorIs(t, err, storage.ErrNotFound)
 
-	second := bs.save(newBroadcast(storage.BroadcastRunning, t0))
+	second := bs.save(newBroadcast(domain.BroadcastRunning, t0))
 	assert.Equal(t, int64(2), second.ID)
 
 	// Every field survives an update.
 	next := first
-	next.State, next.StartedAt = storage.BroadcastRunning, t0.Add(time.Hour)
+	next.State, next.StartedAt = domain.BroadcastRunning, t0.Add(time.Hour)
 	next.Preview = "đã sửa"
 	saved := bs.save(next)
 	assert.Equal(t, int64(1), saved.ID)
@@ -165,7 +166,7 @@ func (s suite) testBroadcastCreateAndGet(t *testing.T) {
 	assertBroadcast(t, want, saved)
 	assertBroadcast(t, saved, bs.get(1))
 
-	saved.State, saved.FinishedAt = storage.BroadcastDone, t0.Add(2*time.Hour)
+	saved.State, saved.FinishedAt = domain.BroadcastDone, t0.Add(2*time.Hour)
 	done := bs.save(saved)
 	assertBroadcast(t, done, bs.get(1))
 	assertBroadcast(t, second, bs.get(2), "other broadcasts are untouched")
@@ -175,7 +176,7 @@ func (s suite) testBroadcastStaleVersion(t *testing.T) {
 	st, clock := s.store(t)
 	bs := broadcastStore{t, st}
 	t0 := clock.Now()
-	v1 := bs.save(newBroadcast(storage.BroadcastScheduled, t0))
+	v1 := bs.save(newBroadcast(domain.BroadcastScheduled, t0))
 	v2 := v1
 	v2.Preview = "edited"
 	v2 = bs.save(v2)
@@ -183,11 +184,11 @@ func (s suite) testBroadcastStaleVersion(t *testing.T) {
 
 	for _, version := range []int64{1, 3, 99} {
 		stale := v2
-		stale.State, stale.Version = storage.BroadcastCanceled, version
+		stale.State, stale.Version = domain.BroadcastCanceled, version
 		_, err := st.SaveBroadcast(ctx(t), stale)
 		require.ErrorIsf(t, err, storage.ErrConflict, "saving over version 2 with version %d", version)
 	}
-	missing := newBroadcast(storage.BroadcastRunning, t0)
+	missing := newBroadcast(domain.BroadcastRunning, t0)
 	missing.ID, missing.Version = 99, 1
 	_, err := st.SaveBroadcast(ctx(t), missing)
 	require.ErrorIs(t, err, storage.ErrConflict, "an update of a broadcast never stored")
@@ -232,55 +233,55 @@ func (s suite) testBroadcastActiveIndex(t *testing.T) {
 	assert.Empty(t, bs.active())
 	// Created out of CreatedAt order; a and d at the same instant, d
 	// created later.
-	a := bs.save(newBroadcast(storage.BroadcastScheduled, t0.Add(2*time.Minute)))
-	b := bs.save(newBroadcast(storage.BroadcastRunning, t0.Add(time.Minute)))
-	c := bs.save(newBroadcast(storage.BroadcastDone, t0))
-	d := bs.save(newBroadcast(storage.BroadcastPaused, t0.Add(2*time.Minute)))
-	e := bs.save(newBroadcast(storage.BroadcastCanceled, t0))
-	f := bs.save(newBroadcast(storage.BroadcastScheduled, t0.Add(2*time.Minute+time.Nanosecond)))
+	a := bs.save(newBroadcast(domain.BroadcastScheduled, t0.Add(2*time.Minute)))
+	b := bs.save(newBroadcast(domain.BroadcastRunning, t0.Add(time.Minute)))
+	c := bs.save(newBroadcast(domain.BroadcastDone, t0))
+	d := bs.save(newBroadcast(domain.BroadcastPaused, t0.Add(2*time.Minute)))
+	e := bs.save(newBroadcast(domain.BroadcastCanceled, t0))
+	f := bs.save(newBroadcast(domain.BroadcastScheduled, t0.Add(2*time.Minute+time.Nanosecond)))
 	assert.Equal(t, []int64{b.ID, a.ID, d.ID, f.ID}, bs.active(), "oldest first, exactly")
 
 	// Through the states: listed once while active, whole and current.
-	a.State, a.StartedAt = storage.BroadcastRunning, t0.Add(time.Hour)
+	a.State, a.StartedAt = domain.BroadcastRunning, t0.Add(time.Hour)
 	a = bs.save(a)
 	assert.Equal(t, []int64{b.ID, a.ID, d.ID, f.ID}, bs.active())
 	got, err := st.ActiveBroadcasts(ctx(t))
 	require.NoError(t, err)
 	assertBroadcast(t, a, got[1], "ActiveBroadcasts returns whole broadcasts")
-	a.State = storage.BroadcastPaused
+	a.State = domain.BroadcastPaused
 	a = bs.save(a)
-	b.State, b.FinishedAt = storage.BroadcastDone, t0.Add(time.Hour)
+	b.State, b.FinishedAt = domain.BroadcastDone, t0.Add(time.Hour)
 	b = bs.save(b)
 	assert.Equal(t, []int64{a.ID, d.ID, f.ID}, bs.active())
-	d.State = storage.BroadcastCanceled
+	d.State = domain.BroadcastCanceled
 	bs.save(d)
 	assert.Equal(t, []int64{a.ID, f.ID}, bs.active())
 
 	// An inactive broadcast made active again is listed again, in its place.
-	c.State = storage.BroadcastScheduled
+	c.State = domain.BroadcastScheduled
 	c = bs.save(c)
 	assert.Equal(t, []int64{c.ID, a.ID, f.ID}, bs.active())
 
-	for _, x := range []storage.Broadcast{a, c, f} {
-		x.State = storage.BroadcastDone
+	for _, x := range []domain.Broadcast{a, c, f} {
+		x.State = domain.BroadcastDone
 		bs.save(x)
 	}
 	assert.Empty(t, bs.active())
-	assert.Equal(t, storage.BroadcastCanceled, bs.get(e.ID).State)
+	assert.Equal(t, domain.BroadcastCanceled, bs.get(e.ID).State)
 }
 
 func (s suite) testRecipients(t *testing.T) {
 	st, clock := s.store(t)
 	bs := broadcastStore{t, st}
 	now := clock.Now()
-	b := bs.save(newBroadcast(storage.BroadcastRunning, now))
-	other := bs.save(newBroadcast(storage.BroadcastRunning, now))
+	b := bs.save(newBroadcast(domain.BroadcastRunning, now))
+	other := bs.save(newBroadcast(domain.BroadcastRunning, now))
 
-	assert.Equal(t, storage.BroadcastCounts{}, bs.counts(b.ID), "no recipients yet")
+	assert.Equal(t, domain.BroadcastCounts{}, bs.counts(b.ID), "no recipients yet")
 	assert.Empty(t, bs.take(b.ID, 10, now))
 	c, err := st.BroadcastCounts(ctx(t), 404)
 	require.NoError(t, err, "an unknown broadcast has no recipients")
-	assert.Equal(t, storage.BroadcastCounts{}, c)
+	assert.Equal(t, domain.BroadcastCounts{}, c)
 
 	users := recipients(1000)
 	for batch := range slices.Chunk(users, 300) {
@@ -288,31 +289,31 @@ func (s suite) testRecipients(t *testing.T) {
 	}
 	bs.add(b.ID, nil)
 	bs.add(other.ID, []int64{1, 2, 3})
-	assert.Equal(t, storage.BroadcastCounts{Total: 1000}, bs.counts(b.ID))
+	assert.Equal(t, domain.BroadcastCounts{Total: 1000}, bs.counts(b.ID))
 	assert.Empty(t, bs.take(b.ID, 0, now))
 
 	// Take in order; record as we go.
-	result := func(i int) storage.Delivery {
+	result := func(i int) domain.Delivery {
 		switch i % 10 {
 		case 0:
-			return storage.DeliveryBlocked
+			return domain.DeliveryBlocked
 		case 1:
-			return storage.DeliveryFailed
+			return domain.DeliveryFailed
 		}
-		return storage.DeliverySent
+		return domain.DeliverySent
 	}
 	var taken []int64
-	want := storage.BroadcastCounts{Total: 1000}
+	want := domain.BroadcastCounts{Total: 1000}
 	record := func(i int) {
 		t.Helper()
 		require.True(t, bs.record(b.ID, taken[i], result(i)))
 		want.InFlight--
 		switch result(i) {
-		case storage.DeliverySent:
+		case domain.DeliverySent:
 			want.Sent++
-		case storage.DeliveryBlocked:
+		case domain.DeliveryBlocked:
 			want.Blocked++
-		case storage.DeliveryFailed:
+		case domain.DeliveryFailed:
 			want.Failed++
 		}
 	}
@@ -336,43 +337,43 @@ func (s suite) testRecipients(t *testing.T) {
 		require.Equal(t, want, bs.counts(b.ID), "after taking %d and recording", len(taken))
 	}
 	require.Equal(t, users, taken, "all taken, in order")
-	assert.Equal(t, storage.BroadcastCounts{Total: 1000, Sent: 400, Failed: 100, InFlight: 500}, bs.counts(b.ID))
+	assert.Equal(t, domain.BroadcastCounts{Total: 1000, Sent: 400, Failed: 100, InFlight: 500}, bs.counts(b.ID))
 	for i := 0; i < len(taken); i += 2 {
 		record(i)
 	}
 	got := bs.counts(b.ID)
-	assert.Equal(t, storage.BroadcastCounts{Total: 1000, Sent: 800, Blocked: 100, Failed: 100}, got)
+	assert.Equal(t, domain.BroadcastCounts{Total: 1000, Sent: 800, Blocked: 100, Failed: 100}, got)
 	assert.Equal(t, 1000, got.Done())
 	assert.Empty(t, bs.take(b.ID, 64, clock.Now()))
 
 	// The other broadcast's recipients are its own.
-	assert.Equal(t, storage.BroadcastCounts{Total: 3}, bs.counts(other.ID))
+	assert.Equal(t, domain.BroadcastCounts{Total: 3}, bs.counts(other.ID))
 	assert.Equal(t, []int64{1, 2, 3}, bs.take(other.ID, 10, clock.Now()))
-	assert.Equal(t, storage.BroadcastCounts{Total: 3, InFlight: 3}, bs.counts(other.ID))
+	assert.Equal(t, domain.BroadcastCounts{Total: 3, InFlight: 3}, bs.counts(other.ID))
 }
 
 func (s suite) testRecordOnce(t *testing.T) {
 	st, clock := s.store(t)
 	bs := broadcastStore{t, st}
-	b := bs.save(newBroadcast(storage.BroadcastRunning, clock.Now()))
+	b := bs.save(newBroadcast(domain.BroadcastRunning, clock.Now()))
 	bs.add(b.ID, []int64{10, 20, 30})
 	require.Equal(t, []int64{10, 20}, bs.take(b.ID, 2, clock.Now()))
 
-	require.True(t, bs.record(b.ID, 10, storage.DeliverySent))
-	want := storage.BroadcastCounts{Total: 3, Sent: 1, InFlight: 1}
+	require.True(t, bs.record(b.ID, 10, domain.DeliverySent))
+	want := domain.BroadcastCounts{Total: 3, Sent: 1, InFlight: 1}
 	assert.Equal(t, want, bs.counts(b.ID))
-	for _, again := range []storage.Delivery{storage.DeliverySent, storage.DeliveryBlocked, storage.DeliveryFailed} {
+	for _, again := range []domain.Delivery{domain.DeliverySent, domain.DeliveryBlocked, domain.DeliveryFailed} {
 		assert.Falsef(t, bs.record(b.ID, 10, again), "a second result (%s)", again)
 		assert.Equal(t, want, bs.counts(b.ID), "a second result changes nothing")
 	}
 
-	_, err := st.RecordDelivery(ctx(t), b.ID, 20, storage.Delivery("maybe"))
+	_, err := st.RecordDelivery(ctx(t), b.ID, 20, domain.Delivery("maybe"))
 	require.Error(t, err, "an unknown result")
 	assert.Equal(t, want, bs.counts(b.ID))
 
-	require.True(t, bs.record(b.ID, 20, storage.DeliveryBlocked))
-	assert.False(t, bs.record(b.ID, 20, storage.DeliverySent))
-	assert.Equal(t, storage.BroadcastCounts{Total: 3, Sent: 1, Blocked: 1}, bs.counts(b.ID))
+	require.True(t, bs.record(b.ID, 20, domain.DeliveryBlocked))
+	assert.False(t, bs.record(b.ID, 20, domain.DeliverySent))
+	assert.Equal(t, domain.BroadcastCounts{Total: 3, Sent: 1, Blocked: 1}, bs.counts(b.ID))
 	assert.Equal(t, []int64{30}, bs.take(b.ID, 5, clock.Now()), "the rest, once")
 }
 
@@ -387,7 +388,7 @@ func (s suite) testConcurrentTakes(t *testing.T) {
 	)
 	a, b, clock := s.pair(t)
 	bs := broadcastStore{t, a}
-	bc := bs.save(newBroadcast(storage.BroadcastRunning, clock.Now()))
+	bc := bs.save(newBroadcast(domain.BroadcastRunning, clock.Now()))
 	users := recipients(total)
 	for chunk := range slices.Chunk(users, 250) {
 		bs.add(bc.ID, chunk)
@@ -412,7 +413,7 @@ func (s suite) testConcurrentTakes(t *testing.T) {
 				for _, id := range ids {
 					if err == nil {
 						var ok bool
-						ok, err = st.RecordDelivery(ctx(t), bc.ID, id, storage.DeliverySent)
+						ok, err = st.RecordDelivery(ctx(t), bc.ID, id, domain.DeliverySent)
 						if err == nil && !ok {
 							err = fmt.Errorf("recipient %d had a result already", id)
 						}
@@ -437,14 +438,14 @@ func (s suite) testConcurrentTakes(t *testing.T) {
 	}
 	require.Len(t, got, total, "every recipient handed out, none twice")
 	assert.ElementsMatch(t, users, got)
-	assert.Equal(t, storage.BroadcastCounts{Total: total, Sent: total}, bs.counts(bc.ID))
-	assert.Equal(t, storage.BroadcastCounts{Total: total, Sent: total}, broadcastStore{t, b}.counts(bc.ID))
+	assert.Equal(t, domain.BroadcastCounts{Total: total, Sent: total}, bs.counts(bc.ID))
+	assert.Equal(t, domain.BroadcastCounts{Total: total, Sent: total}, broadcastStore{t, b}.counts(bc.ID))
 }
 
 func (s suite) testReclaim(t *testing.T) {
 	st, clock := s.store(t)
 	bs := broadcastStore{t, st}
-	b := bs.save(newBroadcast(storage.BroadcastRunning, clock.Now()))
+	b := bs.save(newBroadcast(domain.BroadcastRunning, clock.Now()))
 	users := recipients(30)
 	bs.add(b.ID, users)
 
@@ -452,10 +453,10 @@ func (s suite) testReclaim(t *testing.T) {
 	first := bs.take(b.ID, 10, t1)
 	require.Equal(t, users[:10], first)
 	for _, i := range []int{1, 4, 5, 8} {
-		require.True(t, bs.record(b.ID, first[i], storage.DeliverySent))
+		require.True(t, bs.record(b.ID, first[i], domain.DeliverySent))
 	}
 	unanswered := []int64{first[0], first[2], first[3], first[6], first[7], first[9]}
-	assert.Equal(t, storage.BroadcastCounts{Total: 30, Sent: 4, InFlight: 6}, bs.counts(b.ID))
+	assert.Equal(t, domain.BroadcastCounts{Total: 30, Sent: 4, InFlight: 6}, bs.counts(b.ID))
 
 	assert.Zero(t, bs.reclaim(b.ID, t1), "taken at, not before")
 	assert.Zero(t, bs.reclaim(b.ID, t1.Add(-time.Minute)))
@@ -465,17 +466,17 @@ func (s suite) testReclaim(t *testing.T) {
 	// front, in order.
 	clock.Advance(10 * time.Minute)
 	assert.Equal(t, 6, bs.reclaim(b.ID, clock.Now().Add(-5*time.Minute)))
-	assert.Equal(t, storage.BroadcastCounts{Total: 30, Sent: 4}, bs.counts(b.ID))
+	assert.Equal(t, domain.BroadcastCounts{Total: 30, Sent: 4}, bs.counts(b.ID))
 	assert.Zero(t, bs.reclaim(b.ID, clock.Now()), "nothing left to reclaim")
 
 	again := bs.take(b.ID, 10, clock.Now())
 	assert.Equal(t, append(slices.Clone(unanswered), users[10:14]...), again, "the reclaimed first, then the rest")
 	assert.Equal(t, users[14:30], bs.take(b.ID, 100, clock.Now()))
-	assert.Equal(t, storage.BroadcastCounts{Total: 30, Sent: 4, InFlight: 26}, bs.counts(b.ID))
+	assert.Equal(t, domain.BroadcastCounts{Total: 30, Sent: 4, InFlight: 26}, bs.counts(b.ID))
 
 	// Two takes, reclaimed together, return in the order they were taken,
 	// ahead of what is still pending.
-	c := bs.save(newBroadcast(storage.BroadcastRunning, clock.Now()))
+	c := bs.save(newBroadcast(domain.BroadcastRunning, clock.Now()))
 	more := recipients(12)
 	bs.add(c.ID, more)
 	t2 := clock.Now()
@@ -486,19 +487,19 @@ func (s suite) testReclaim(t *testing.T) {
 	assert.Equal(t, more, bs.take(c.ID, 100, t2.Add(time.Minute)))
 
 	// Reclaimed onto an empty list, then more added: in order too.
-	d := bs.save(newBroadcast(storage.BroadcastRunning, clock.Now()))
+	d := bs.save(newBroadcast(domain.BroadcastRunning, clock.Now()))
 	bs.add(d.ID, []int64{5, 3})
 	require.Equal(t, []int64{5, 3}, bs.take(d.ID, 5, t2))
 	assert.Equal(t, 2, bs.reclaim(d.ID, t2.Add(time.Minute)))
 	bs.add(d.ID, []int64{9})
 	assert.Equal(t, []int64{5, 3, 9}, bs.take(d.ID, 5, t2.Add(time.Minute)))
-	assert.Equal(t, storage.BroadcastCounts{Total: 3, InFlight: 3}, bs.counts(d.ID))
+	assert.Equal(t, domain.BroadcastCounts{Total: 3, InFlight: 3}, bs.counts(d.ID))
 }
 
 func (s suite) testReclaimRecent(t *testing.T) {
 	st, clock := s.store(t)
 	bs := broadcastStore{t, st}
-	b := bs.save(newBroadcast(storage.BroadcastRunning, clock.Now()))
+	b := bs.save(newBroadcast(domain.BroadcastRunning, clock.Now()))
 	users := recipients(9)
 	bs.add(b.ID, users)
 
@@ -509,15 +510,15 @@ func (s suite) testReclaimRecent(t *testing.T) {
 
 	// Before t2: only the first take's recipients, whose sender is late.
 	assert.Equal(t, 3, bs.reclaim(b.ID, t1.Add(30*time.Second)))
-	assert.Equal(t, storage.BroadcastCounts{Total: 9, InFlight: 3}, bs.counts(b.ID))
+	assert.Equal(t, domain.BroadcastCounts{Total: 9, InFlight: 3}, bs.counts(b.ID))
 	assert.Zero(t, bs.reclaim(b.ID, t2), "the second take is recent")
 	assert.Equal(t, append(slices.Clone(users[:3]), users[6:]...), bs.take(b.ID, 10, t2))
 
 	// The second take's sender still records its results.
 	for _, u := range users[3:6] {
-		assert.True(t, bs.record(b.ID, u, storage.DeliverySent))
+		assert.True(t, bs.record(b.ID, u, domain.DeliverySent))
 	}
-	assert.Equal(t, storage.BroadcastCounts{Total: 9, Sent: 3, InFlight: 6}, bs.counts(b.ID))
+	assert.Equal(t, domain.BroadcastCounts{Total: 9, Sent: 3, InFlight: 6}, bs.counts(b.ID))
 }
 
 // testLateResult: a sender thought dead records its result after its
@@ -526,16 +527,16 @@ func (s suite) testReclaimRecent(t *testing.T) {
 func (s suite) testLateResult(t *testing.T) {
 	st, clock := s.store(t)
 	bs := broadcastStore{t, st}
-	b := bs.save(newBroadcast(storage.BroadcastRunning, clock.Now()))
+	b := bs.save(newBroadcast(domain.BroadcastRunning, clock.Now()))
 	bs.add(b.ID, []int64{1, 2, 3})
 	t1 := clock.Now()
 	require.Equal(t, []int64{1, 2}, bs.take(b.ID, 2, t1))
 	require.Equal(t, 2, bs.reclaim(b.ID, t1.Add(time.Hour)))
 
-	assert.True(t, bs.record(b.ID, 1, storage.DeliverySent), "late, but the first result")
-	assert.Equal(t, storage.BroadcastCounts{Total: 3, Sent: 1}, bs.counts(b.ID))
+	assert.True(t, bs.record(b.ID, 1, domain.DeliverySent), "late, but the first result")
+	assert.Equal(t, domain.BroadcastCounts{Total: 3, Sent: 1}, bs.counts(b.ID))
 	assert.Equal(t, []int64{2, 3}, bs.take(b.ID, 10, t1.Add(time.Hour)), "1 has its result: not sent twice")
-	assert.Equal(t, storage.BroadcastCounts{Total: 3, Sent: 1, InFlight: 2}, bs.counts(b.ID))
+	assert.Equal(t, domain.BroadcastCounts{Total: 3, Sent: 1, InFlight: 2}, bs.counts(b.ID))
 }
 
 // Releasing an ended broadcast's recipients keeps its counts and stops
@@ -543,18 +544,18 @@ func (s suite) testLateResult(t *testing.T) {
 func (s suite) testReleaseRecipients(t *testing.T) {
 	st, clock := s.store(t)
 	bs := broadcastStore{t, st}
-	ended := bs.save(newBroadcast(storage.BroadcastRunning, clock.Now()))
-	other := bs.save(newBroadcast(storage.BroadcastRunning, clock.Now()))
+	ended := bs.save(newBroadcast(domain.BroadcastRunning, clock.Now()))
+	other := bs.save(newBroadcast(domain.BroadcastRunning, clock.Now()))
 	bs.add(ended.ID, []int64{1, 2, 3, 4, 5})
 	bs.add(other.ID, []int64{1, 2})
 	t1 := clock.Now()
 	require.Equal(t, []int64{1, 2}, bs.take(ended.ID, 2, t1))
-	require.True(t, bs.record(ended.ID, 1, storage.DeliverySent))
+	require.True(t, bs.record(ended.ID, 1, domain.DeliverySent))
 
 	require.NoError(t, st.ReleaseRecipients(ctx(t), ended.ID))
-	want := storage.BroadcastCounts{Total: 5, Sent: 1}
+	want := domain.BroadcastCounts{Total: 5, Sent: 1}
 	assert.Equal(t, want, bs.counts(ended.ID), "counts stay, none in flight")
-	assert.False(t, bs.record(ended.ID, 2, storage.DeliverySent), "a late result of the in-flight recipient")
+	assert.False(t, bs.record(ended.ID, 2, domain.DeliverySent), "a late result of the in-flight recipient")
 	assert.Empty(t, bs.take(ended.ID, 10, t1), "nobody pending")
 	assert.Zero(t, bs.reclaim(ended.ID, t1.Add(time.Hour)), "nobody in flight")
 	assert.Equal(t, want, bs.counts(ended.ID))
@@ -562,13 +563,13 @@ func (s suite) testReleaseRecipients(t *testing.T) {
 	assert.Equal(t, want, bs.counts(ended.ID))
 
 	assert.Equal(t, []int64{1, 2}, bs.take(other.ID, 10, t1), "another broadcast keeps its recipients")
-	assert.True(t, bs.record(other.ID, 1, storage.DeliverySent))
+	assert.True(t, bs.record(other.ID, 1, domain.DeliverySent))
 }
 
 // assertBroadcast compares broadcasts, times by instant.
-func assertBroadcast(t *testing.T, want, got storage.Broadcast, msgAndArgs ...any) {
+func assertBroadcast(t *testing.T, want, got domain.Broadcast, msgAndArgs ...any) {
 	t.Helper()
-	times := func(b *storage.Broadcast) []*time.Time {
+	times := func(b *domain.Broadcast) []*time.Time {
 		return []*time.Time{&b.ScheduledAt, &b.CreatedAt, &b.StartedAt, &b.FinishedAt}
 	}
 	wt, gt := times(&want), times(&got)

@@ -4,10 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/hotroso/hotroso/storage"
 )
 
 func (s suite) testFunnel(t *testing.T) {
@@ -21,36 +20,36 @@ func (s suite) testFunnel(t *testing.T) {
 	t.Run("OrderAndBounds", func(t *testing.T) {
 		st, clock := s.store(t)
 		t0 := clock.Now()
-		ev := func(at time.Duration, kind storage.FunnelKind, step string) storage.FunnelEvent {
-			return storage.FunnelEvent{At: t0.Add(at), Kind: kind, FlowID: "report", FlowVersion: 2, Step: step}
+		ev := func(at time.Duration, kind domain.FunnelKind, step string) domain.FunnelEvent {
+			return domain.FunnelEvent{At: t0.Add(at), Kind: kind, FlowID: "report", FlowVersion: 2, Step: step}
 		}
-		e1 := ev(0, storage.FlowStarted, "")
-		e2 := ev(time.Second, storage.StepEntered, "where")
-		e3 := ev(time.Second, storage.StepEntered, "what") // same instant as e2, recorded later
-		e4 := ev(time.Second+time.Nanosecond, storage.StepEntered, "photo")
-		e5 := ev(time.Minute, storage.FlowFinished, "")
+		e1 := ev(0, domain.FlowStarted, "")
+		e2 := ev(time.Second, domain.StepEntered, "where")
+		e3 := ev(time.Second, domain.StepEntered, "what") // same instant as e2, recorded later
+		e4 := ev(time.Second+time.Nanosecond, domain.StepEntered, "photo")
+		e5 := ev(time.Minute, domain.FlowFinished, "")
 		e5.Outcome = "sent"
-		e6 := ev(-time.Minute, storage.FlowAbandoned, "where")
+		e6 := ev(-time.Minute, domain.FlowAbandoned, "where")
 		// Recorded out of time order.
-		for _, e := range []storage.FunnelEvent{e5, e2, e1, e6, e3, e4} {
+		for _, e := range []domain.FunnelEvent{e5, e2, e1, e6, e3, e4} {
 			require.NoError(t, st.RecordFunnel(ctx(t), e))
 		}
 
-		events := func(from, to time.Time) []storage.FunnelEvent {
+		events := func(from, to time.Time) []domain.FunnelEvent {
 			t.Helper()
 			got, err := st.FunnelEvents(ctx(t), from, to)
 			require.NoError(t, err)
 			return got
 		}
-		all := []storage.FunnelEvent{e6, e1, e2, e3, e4, e5}
+		all := []domain.FunnelEvent{e6, e1, e2, e3, e4, e5}
 		assertEvents(t, all, events(t0.Add(-time.Hour), t0.Add(time.Hour)))
 		assertEvents(t, all, events(time.Time{}, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)))
 
 		// from is inclusive, to exclusive, to the nanosecond.
-		assertEvents(t, []storage.FunnelEvent{e2, e3}, events(e2.At, e4.At))
-		assertEvents(t, []storage.FunnelEvent{e4, e5}, events(e2.At.Add(time.Nanosecond), e5.At.Add(time.Nanosecond)))
-		assertEvents(t, []storage.FunnelEvent{e1, e2, e3, e4}, events(t0, e5.At))
-		assertEvents(t, []storage.FunnelEvent{e6}, events(e6.At, t0))
+		assertEvents(t, []domain.FunnelEvent{e2, e3}, events(e2.At, e4.At))
+		assertEvents(t, []domain.FunnelEvent{e4, e5}, events(e2.At.Add(time.Nanosecond), e5.At.Add(time.Nanosecond)))
+		assertEvents(t, []domain.FunnelEvent{e1, e2, e3, e4}, events(t0, e5.At))
+		assertEvents(t, []domain.FunnelEvent{e6}, events(e6.At, t0))
 		assert.Empty(t, events(e1.At.Add(time.Nanosecond), e2.At))
 		assert.Empty(t, events(e5.At, e2.At), "from after to")
 		assert.Empty(t, events(e2.At, e2.At), "from equal to to")
@@ -61,20 +60,20 @@ func (s suite) testFunnel(t *testing.T) {
 		at := clock.Now()
 		require.NoError(t, st.RecordFunnel(ctx(t)), "no events: nothing to do")
 		require.NoError(t, st.RecordFunnel(ctx(t),
-			storage.FunnelEvent{At: at, Kind: storage.FlowStarted, FlowID: "vneid"},
-			storage.FunnelEvent{At: at, Kind: storage.StepEntered, FlowID: "vneid", Step: "welcome"},
-			storage.FunnelEvent{At: at, Kind: storage.FlowFinished, FlowID: "vneid", Step: "done", Outcome: "done"}))
+			domain.FunnelEvent{At: at, Kind: domain.FlowStarted, FlowID: "vneid"},
+			domain.FunnelEvent{At: at, Kind: domain.StepEntered, FlowID: "vneid", Step: "welcome"},
+			domain.FunnelEvent{At: at, Kind: domain.FlowFinished, FlowID: "vneid", Step: "done", Outcome: "done"}))
 		got, err := st.FunnelEvents(ctx(t), at, at.Add(time.Second))
 		require.NoError(t, err)
 		require.Len(t, got, 3)
-		for i, kind := range []storage.FunnelKind{storage.FlowStarted, storage.StepEntered, storage.FlowFinished} {
+		for i, kind := range []domain.FunnelKind{domain.FlowStarted, domain.StepEntered, domain.FlowFinished} {
 			assert.Equal(t, kind, got[i].Kind, "recorded in order, same At")
 		}
 	})
 
 	t.Run("ZeroAtUsesClock", func(t *testing.T) {
 		st, clock := s.store(t)
-		require.NoError(t, st.RecordFunnel(ctx(t), storage.FunnelEvent{Kind: storage.FlowStarted, FlowID: "f"}))
+		require.NoError(t, st.RecordFunnel(ctx(t), domain.FunnelEvent{Kind: domain.FlowStarted, FlowID: "f"}))
 		got, err := st.FunnelEvents(ctx(t), clock.Now(), clock.Now().Add(time.Nanosecond))
 		require.NoError(t, err)
 		require.Len(t, got, 1)
@@ -82,7 +81,7 @@ func (s suite) testFunnel(t *testing.T) {
 	})
 }
 
-func assertEvents(t *testing.T, want, got []storage.FunnelEvent) {
+func assertEvents(t *testing.T, want, got []domain.FunnelEvent) {
 	t.Helper()
 	require.Lenf(t, got, len(want), "got %v", got)
 	for i := range want {

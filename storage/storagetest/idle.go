@@ -5,39 +5,38 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/hotroso/hotroso/storage"
 )
 
 func (s suite) testIdleSessions(t *testing.T) {
 	t.Run("Filter", func(t *testing.T) {
 		st, clock := s.store(t)
 		t0 := clock.Now()
-		save := func(at time.Duration, in storage.Session) storage.Session {
+		save := func(at time.Duration, in domain.Session) domain.Session {
 			t.Helper()
 			clock.Set(t0.Add(at))
 			out, err := st.SaveSession(ctx(t), in)
 			require.NoError(t, err)
 			return out
 		}
-		a := save(0, storage.Session{ChatID: 1, FlowID: "f", Step: "s"})
-		b := save(1*time.Minute, storage.Session{ChatID: -2, FlowID: "f", Step: "s"})
-		save(2*time.Minute, storage.Session{ChatID: 3})              // not in a flow
-		save(3*time.Minute, storage.Session{ChatID: 4, FlowID: "f"}) // flow without step: not in flow
-		save(4*time.Minute, storage.Session{ChatID: 5, FlowID: "f", Step: "s", Abandoned: true})
-		e := save(5*time.Minute, storage.Session{ChatID: 6, FlowID: "f", Step: "s", Answers: map[string]string{"k": "v"}})
-		save(20*time.Minute, storage.Session{ChatID: 7, FlowID: "f", Step: "s"}) // too recent
+		a := save(0, domain.Session{ChatID: 1, FlowID: "f", Step: "s"})
+		b := save(1*time.Minute, domain.Session{ChatID: -2, FlowID: "f", Step: "s"})
+		save(2*time.Minute, domain.Session{ChatID: 3})              // not in a flow
+		save(3*time.Minute, domain.Session{ChatID: 4, FlowID: "f"}) // flow without step: not in flow
+		save(4*time.Minute, domain.Session{ChatID: 5, FlowID: "f", Step: "s", Abandoned: true})
+		e := save(5*time.Minute, domain.Session{ChatID: 6, FlowID: "f", Step: "s", Answers: map[string]string{"k": "v"}})
+		save(20*time.Minute, domain.Session{ChatID: 7, FlowID: "f", Step: "s"}) // too recent
 		cutoff := t0.Add(10 * time.Minute)
 
 		got, err := st.IdleSessions(ctx(t), cutoff, 10)
 		require.NoError(t, err)
-		assertSessions(t, []storage.Session{a, b, e}, got)
+		assertSessions(t, []domain.Session{a, b, e}, got)
 
 		got, err = st.IdleSessions(ctx(t), cutoff, 2)
 		require.NoError(t, err)
-		assertSessions(t, []storage.Session{a, b}, got)
+		assertSessions(t, []domain.Session{a, b}, got)
 
 		got, err = st.IdleSessions(ctx(t), cutoff, 0)
 		require.NoError(t, err)
@@ -46,11 +45,11 @@ func (s suite) testIdleSessions(t *testing.T) {
 		// "before" is strict: b was updated exactly at t0+1m.
 		got, err = st.IdleSessions(ctx(t), b.UpdatedAt, 10)
 		require.NoError(t, err)
-		assertSessions(t, []storage.Session{a}, got)
+		assertSessions(t, []domain.Session{a}, got)
 
 		got, err = st.IdleSessions(ctx(t), b.UpdatedAt.Add(time.Nanosecond), 10)
 		require.NoError(t, err)
-		assertSessions(t, []storage.Session{a, b}, got)
+		assertSessions(t, []domain.Session{a, b}, got)
 
 		got, err = st.IdleSessions(ctx(t), t0, 10)
 		require.NoError(t, err)
@@ -60,16 +59,16 @@ func (s suite) testIdleSessions(t *testing.T) {
 	t.Run("UpdatesMoveSessions", func(t *testing.T) {
 		st, clock := s.store(t)
 		t0 := clock.Now()
-		var ss []storage.Session
+		var ss []domain.Session
 		for i := range 5 {
 			clock.Set(t0.Add(time.Duration(i) * time.Minute))
-			out, err := st.SaveSession(ctx(t), storage.Session{ChatID: int64(100 + i), FlowID: "f", Step: "s"})
+			out, err := st.SaveSession(ctx(t), domain.Session{ChatID: int64(100 + i), FlowID: "f", Step: "s"})
 			require.NoError(t, err)
 			ss = append(ss, out)
 		}
 		clock.Set(t0.Add(time.Hour))
 		cutoff := t0.Add(30 * time.Minute)
-		update := func(in storage.Session) {
+		update := func(in domain.Session) {
 			t.Helper()
 			_, err := st.SaveSession(ctx(t), in)
 			require.NoError(t, err)
@@ -91,12 +90,12 @@ func (s suite) testIdleSessions(t *testing.T) {
 
 		got, err := st.IdleSessions(ctx(t), cutoff, 10)
 		require.NoError(t, err)
-		assertSessions(t, []storage.Session{ss[4]}, got)
+		assertSessions(t, []domain.Session{ss[4]}, got)
 
 		// The sessions that left the index do not use up the limit.
 		got, err = st.IdleSessions(ctx(t), cutoff, 1)
 		require.NoError(t, err)
-		assertSessions(t, []storage.Session{ss[4]}, got)
+		assertSessions(t, []domain.Session{ss[4]}, got)
 
 		// All but the abandoned and the one out of a flow come back later.
 		got, err = st.IdleSessions(ctx(t), t0.Add(2*time.Hour), 10)
@@ -115,7 +114,7 @@ func (s suite) testIdleSessions(t *testing.T) {
 		for i, id := range ids {
 			chatID := int64(id*7919 - 200) // spread, some negative
 			clock.Set(t0.Add(time.Duration(i) * time.Second))
-			_, err := st.SaveSession(ctx(t), storage.Session{ChatID: chatID, FlowID: "f", Step: "s"})
+			_, err := st.SaveSession(ctx(t), domain.Session{ChatID: chatID, FlowID: "f", Step: "s"})
 			require.NoError(t, err)
 			want = append(want, chatID)
 		}
@@ -146,7 +145,7 @@ func (s suite) testIdleSessions(t *testing.T) {
 	})
 }
 
-func chatIDs(ss []storage.Session) []int64 {
+func chatIDs(ss []domain.Session) []int64 {
 	ids := make([]int64, len(ss))
 	for i, s := range ss {
 		ids[i] = s.ChatID
@@ -154,7 +153,7 @@ func chatIDs(ss []storage.Session) []int64 {
 	return ids
 }
 
-func assertSessions(t *testing.T, want, got []storage.Session) {
+func assertSessions(t *testing.T, want, got []domain.Session) {
 	t.Helper()
 	require.Equal(t, chatIDs(want), chatIDs(got))
 	for i := range want {

@@ -10,14 +10,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
 func (s suite) testInvites(t *testing.T) {
 	t.Run("UseOnce", func(t *testing.T) {
 		st, clock := s.store(t)
-		inv := storage.Invite{Code: "k3Jx9-QpZ", CreatedBy: 42, ExpiresAt: clock.Now().Add(time.Hour)}
-		other := storage.Invite{Code: "other", CreatedBy: 42, ExpiresAt: clock.Now().Add(time.Hour)}
+		inv := domain.Invite{Code: "k3Jx9-QpZ", CreatedBy: 42, ExpiresAt: clock.Now().Add(time.Hour)}
+		other := domain.Invite{Code: "other", CreatedBy: 42, ExpiresAt: clock.Now().Add(time.Hour)}
 		require.NoError(t, st.CreateInvite(ctx(t), inv))
 		require.NoError(t, st.CreateInvite(ctx(t), other))
 
@@ -41,7 +42,7 @@ func (s suite) testInvites(t *testing.T) {
 		st, clock := s.store(t)
 		expires := clock.Now().Add(time.Hour)
 		for _, code := range []string{"a", "b"} {
-			require.NoError(t, st.CreateInvite(ctx(t), storage.Invite{Code: code, CreatedBy: 1, ExpiresAt: expires}))
+			require.NoError(t, st.CreateInvite(ctx(t), domain.Invite{Code: code, CreatedBy: 1, ExpiresAt: expires}))
 		}
 		got, err := st.UseInvite(ctx(t), "a", expires.Add(-time.Nanosecond))
 		require.NoError(t, err, "usable until ExpiresAt")
@@ -55,7 +56,7 @@ func (s suite) testInvites(t *testing.T) {
 	t.Run("Concurrent", func(t *testing.T) {
 		const users = 64
 		st, clock := s.store(t)
-		inv := storage.Invite{Code: "race", CreatedBy: 7, ExpiresAt: clock.Now().Add(time.Hour)}
+		inv := domain.Invite{Code: "race", CreatedBy: 7, ExpiresAt: clock.Now().Add(time.Hour)}
 		require.NoError(t, st.CreateInvite(ctx(t), inv))
 		var (
 			wg              sync.WaitGroup
@@ -142,7 +143,7 @@ func (s suite) testSalt(t *testing.T) {
 	})
 }
 
-func assertInvite(t *testing.T, want, got storage.Invite) {
+func assertInvite(t *testing.T, want, got domain.Invite) {
 	t.Helper()
 	assert.Truef(t, want.ExpiresAt.Equal(got.ExpiresAt), "ExpiresAt: want %v, got %v", want.ExpiresAt, got.ExpiresAt)
 	want.ExpiresAt, got.ExpiresAt = time.Time{}, time.Time{}

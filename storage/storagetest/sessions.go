@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -21,7 +22,7 @@ func (s suite) testSessions(t *testing.T) {
 
 	t.Run("CreateAndUpdate", func(t *testing.T) {
 		st, clock := s.store(t)
-		in := storage.Session{ChatID: 42, FlowID: "report", FlowVersion: 3, Step: "where"}
+		in := domain.Session{ChatID: 42, FlowID: "report", FlowVersion: 3, Step: "where"}
 		saved, err := st.SaveSession(ctx(t), in)
 		require.NoError(t, err)
 		assert.Equal(t, int64(1), saved.Version)
@@ -50,16 +51,16 @@ func (s suite) testSessions(t *testing.T) {
 
 	t.Run("StaleVersionConflicts", func(t *testing.T) {
 		st, clock := s.store(t)
-		v1, err := st.SaveSession(ctx(t), storage.Session{ChatID: 1, FlowID: "f", Step: "a"})
+		v1, err := st.SaveSession(ctx(t), domain.Session{ChatID: 1, FlowID: "f", Step: "a"})
 		require.NoError(t, err)
 		clock.Advance(time.Second)
-		v2, err := st.SaveSession(ctx(t), storage.Session{ChatID: 1, FlowID: "f", Step: "b", Version: v1.Version})
+		v2, err := st.SaveSession(ctx(t), domain.Session{ChatID: 1, FlowID: "f", Step: "b", Version: v1.Version})
 		require.NoError(t, err)
 		require.Equal(t, int64(2), v2.Version)
 
 		clock.Advance(time.Second)
 		for _, version := range []int64{0, 1, 3, 99} {
-			_, err := st.SaveSession(ctx(t), storage.Session{ChatID: 1, FlowID: "f", Step: "stale", Version: version})
+			_, err := st.SaveSession(ctx(t), domain.Session{ChatID: 1, FlowID: "f", Step: "stale", Version: version})
 			require.ErrorIsf(t, err, storage.ErrConflict, "saving over version 2 with version %d", version)
 		}
 		got, err := st.GetSession(ctx(t), 1)
@@ -69,7 +70,7 @@ func (s suite) testSessions(t *testing.T) {
 
 	t.Run("NonZeroVersionWithoutStored", func(t *testing.T) {
 		st, _ := s.store(t)
-		_, err := st.SaveSession(ctx(t), storage.Session{ChatID: 3, FlowID: "f", Step: "a", Version: 1})
+		_, err := st.SaveSession(ctx(t), domain.Session{ChatID: 3, FlowID: "f", Step: "a", Version: 1})
 		require.ErrorIs(t, err, storage.ErrConflict)
 		_, err = st.GetSession(ctx(t), 3)
 		require.ErrorIs(t, err, storage.ErrNotFound, "a lost save must store nothing")
@@ -78,9 +79,9 @@ func (s suite) testSessions(t *testing.T) {
 	t.Run("Delete", func(t *testing.T) {
 		st, _ := s.store(t)
 		require.NoError(t, st.DeleteSession(ctx(t), 8), "deleting a missing session")
-		_, err := st.SaveSession(ctx(t), storage.Session{ChatID: 8, FlowID: "f", Step: "a"})
+		_, err := st.SaveSession(ctx(t), domain.Session{ChatID: 8, FlowID: "f", Step: "a"})
 		require.NoError(t, err)
-		_, err = st.SaveSession(ctx(t), storage.Session{ChatID: 9, FlowID: "f", Step: "a"})
+		_, err = st.SaveSession(ctx(t), domain.Session{ChatID: 9, FlowID: "f", Step: "a"})
 		require.NoError(t, err)
 
 		require.NoError(t, st.DeleteSession(ctx(t), 8))
@@ -91,14 +92,14 @@ func (s suite) testSessions(t *testing.T) {
 		require.NoError(t, err, "other chats are untouched")
 
 		// After a delete the chat starts again from version 0.
-		saved, err := st.SaveSession(ctx(t), storage.Session{ChatID: 8, FlowID: "g", Step: "b"})
+		saved, err := st.SaveSession(ctx(t), domain.Session{ChatID: 8, FlowID: "g", Step: "b"})
 		require.NoError(t, err)
 		assert.Equal(t, int64(1), saved.Version)
 	})
 
 	t.Run("RoundTrip", func(t *testing.T) {
 		st, _ := s.store(t)
-		in := storage.Session{
+		in := domain.Session{
 			ChatID:      -1001234567890, // group chats have negative ids
 			FlowID:      "flood-report",
 			FlowVersion: 12,
@@ -130,11 +131,11 @@ func (s suite) testSessions(t *testing.T) {
 		for id := int64(1); id <= 2500; id++ {
 			ids = append(ids, id)
 		}
-		want := make([]storage.Session, len(ids)/3) // every third chat has one
+		want := make([]domain.Session, len(ids)/3) // every third chat has one
 		var wg sync.WaitGroup
 		for i := range want {
 			wg.Go(func() {
-				saved, err := st.SaveSession(ctx(t), storage.Session{ChatID: int64(3 * (i + 1)), FlowID: "report", Step: fmt.Sprint("s", i)})
+				saved, err := st.SaveSession(ctx(t), domain.Session{ChatID: int64(3 * (i + 1)), FlowID: "report", Step: fmt.Sprint("s", i)})
 				assert.NoError(t, err)
 				want[i] = saved
 			})
@@ -165,13 +166,13 @@ func (s suite) testConcurrentCAS(t *testing.T) {
 		chatID  = 77
 	)
 	st, _ := s.store(t)
-	var base storage.Session // version 0: not stored yet
+	var base domain.Session // version 0: not stored yet
 	base.ChatID = chatID
 	for round := range rounds {
 		var (
 			wg      sync.WaitGroup
 			mu      sync.Mutex
-			winners []storage.Session
+			winners []domain.Session
 			errs    []error
 		)
 		gate := make(chan struct{})
@@ -211,11 +212,11 @@ func (s suite) testConcurrentCAS(t *testing.T) {
 
 // assertSession compares sessions, UpdatedAt by instant. Nil and empty
 // Answers and History are the same thing.
-func assertSession(t *testing.T, want, got storage.Session) {
+func assertSession(t *testing.T, want, got domain.Session) {
 	t.Helper()
 	assert.Truef(t, want.UpdatedAt.Equal(got.UpdatedAt), "UpdatedAt: want %v, got %v", want.UpdatedAt, got.UpdatedAt)
 	want.UpdatedAt, got.UpdatedAt = time.Time{}, time.Time{}
-	for _, s := range []*storage.Session{&want, &got} {
+	for _, s := range []*domain.Session{&want, &got} {
 		if len(s.Answers) == 0 {
 			s.Answers = nil
 		}

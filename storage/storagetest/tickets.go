@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -26,8 +27,8 @@ func (s suite) testTickets(t *testing.T) {
 }
 
 // newTicket is an open ticket of the resident, created at the given time.
-func newTicket(resident int64, created time.Time) storage.Ticket {
-	return storage.Ticket{
+func newTicket(resident int64, created time.Time) domain.Ticket {
+	return domain.Ticket{
 		ResidentID: resident,
 		Language:   "vi",
 		Commune:    "26734",
@@ -35,7 +36,7 @@ func newTicket(resident int64, created time.Time) storage.Ticket {
 		Step:       "ask",
 		Answers:    map[string]string{"need": "nước sạch"},
 		Question:   fmt.Sprintf("question of %d", resident),
-		State:      storage.TicketOpen,
+		State:      domain.TicketOpen,
 		CreatedAt:  created,
 	}
 }
@@ -46,14 +47,14 @@ type ticketStore struct {
 	st storage.Store
 }
 
-func (ts ticketStore) save(in storage.Ticket) storage.Ticket {
+func (ts ticketStore) save(in domain.Ticket) domain.Ticket {
 	ts.t.Helper()
 	out, err := ts.st.SaveTicket(ctx(ts.t), in)
 	require.NoError(ts.t, err)
 	return out
 }
 
-func (ts ticketStore) get(id int64) storage.Ticket {
+func (ts ticketStore) get(id int64) domain.Ticket {
 	ts.t.Helper()
 	got, err := ts.st.GetTicket(ctx(ts.t), id)
 	require.NoError(ts.t, err)
@@ -72,7 +73,7 @@ func (ts ticketStore) claims(volunteer int64) []int64 {
 	got, err := ts.st.ClaimsOf(ctx(ts.t), volunteer)
 	require.NoError(ts.t, err)
 	for _, c := range got {
-		assert.Equal(ts.t, storage.TicketClaimed, c.State)
+		assert.Equal(ts.t, domain.TicketClaimed, c.State)
 		assert.Equal(ts.t, volunteer, c.VolunteerID)
 	}
 	return ticketIDs(got)
@@ -96,7 +97,7 @@ func (ts ticketStore) lapsed(now time.Time, limit int) []int64 {
 	got, err := ts.st.LapsedLeases(ctx(ts.t), now, limit)
 	require.NoError(ts.t, err)
 	for _, l := range got {
-		assert.Equal(ts.t, storage.TicketClaimed, l.State)
+		assert.Equal(ts.t, domain.TicketClaimed, l.State)
 		assert.False(ts.t, l.LeaseUntil.IsZero() || l.LeaseUntil.After(now), "lease of %d until %v", l.ID, l.LeaseUntil)
 	}
 	return ticketIDs(got)
@@ -104,8 +105,8 @@ func (ts ticketStore) lapsed(now time.Time, limit int) []int64 {
 
 // claim returns t claimed by the volunteer at the given time, with a lease
 // (none if lease is 0).
-func claim(t storage.Ticket, volunteer int64, at time.Time, lease time.Duration) storage.Ticket {
-	t.State, t.VolunteerID, t.ClaimedAt = storage.TicketClaimed, volunteer, at
+func claim(t domain.Ticket, volunteer int64, at time.Time, lease time.Duration) domain.Ticket {
+	t.State, t.VolunteerID, t.ClaimedAt = domain.TicketClaimed, volunteer, at
 	t.RepliedAt, t.LeaseUntil = time.Time{}, time.Time{}
 	if lease != 0 {
 		t.LeaseUntil = at.Add(lease)
@@ -114,15 +115,15 @@ func claim(t storage.Ticket, volunteer int64, at time.Time, lease time.Duration)
 }
 
 // release returns t back in the queue, as when a lease lapses.
-func release(t storage.Ticket) storage.Ticket {
-	t.State, t.VolunteerID = storage.TicketOpen, 0
+func release(t domain.Ticket) domain.Ticket {
+	t.State, t.VolunteerID = domain.TicketOpen, 0
 	t.ClaimedAt, t.RepliedAt, t.LeaseUntil = time.Time{}, time.Time{}, time.Time{}
 	return t
 }
 
 // closeTicket returns t closed at the given time with an outcome.
-func closeTicket(t storage.Ticket, at time.Time) storage.Ticket {
-	t.State, t.ClosedAt, t.Outcome, t.LeaseUntil = storage.TicketClosed, at, "answered", time.Time{}
+func closeTicket(t domain.Ticket, at time.Time) domain.Ticket {
+	t.State, t.ClosedAt, t.Outcome, t.LeaseUntil = domain.TicketClosed, at, "answered", time.Time{}
 	return t
 }
 
@@ -134,7 +135,7 @@ func (s suite) testTicketCreateAndGet(t *testing.T) {
 	_, err := st.GetTicket(ctx(t), 1)
 	require.ErrorIs(t, err, storage.ErrNotFound)
 
-	in := storage.Ticket{
+	in := domain.Ticket{
 		ResidentID:    7_000_000_001,
 		Language:      "vi",
 		Commune:       "26734",
@@ -144,7 +145,7 @@ func (s suite) testTicketCreateAndGet(t *testing.T) {
 		Answers:       map[string]string{"need": "nước sạch, thuốc", "note": "line one\nline \"two\""},
 		Question:      "Nhà tôi bị ngập, tôi cần làm gì?",
 		Notes:         []string{"còn đó không?", "***"},
-		State:         storage.TicketOpen,
+		State:         domain.TicketOpen,
 		CreatedAt:     t0,
 		AnnouncedAt:   t0.Add(time.Second),
 		EscalatedAt:   t0.Add(time.Minute),
@@ -160,7 +161,7 @@ func (s suite) testTicketCreateAndGet(t *testing.T) {
 	assertTicket(t, first, ts.get(1))
 
 	// The store assigns ids; one given with a new ticket is ignored.
-	second := ts.save(storage.Ticket{ID: 77, ResidentID: 2, State: storage.TicketOpen, CreatedAt: t0})
+	second := ts.save(domain.Ticket{ID: 77, ResidentID: 2, State: domain.TicketOpen, CreatedAt: t0})
 	assert.Equal(t, int64(2), second.ID)
 	_, err = st.GetTicket(ctx(t), 77)
 	require.ErrorIs(t, err, storage.ErrNotFound)
@@ -207,7 +208,7 @@ func (s suite) testTicketOneActivePerResident(t *testing.T) {
 	assert.NotEqual(t, a.ID, b.ID)
 	assert.Equal(t, []int64{other.ID, b.ID}, ts.open(10))
 
-	b.State = storage.TicketCanceled
+	b.State = domain.TicketCanceled
 	ts.save(b)
 	c := ts.save(newTicket(resident, t0.Add(2*time.Hour)))
 
@@ -219,7 +220,7 @@ func (s suite) testTicketOneActivePerResident(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, c.ID, active.ID)
 	reopened := a
-	reopened.State = storage.TicketOpen
+	reopened.State = domain.TicketOpen
 	_, err = st.SaveTicket(ctx(t), reopened)
 	require.ErrorIs(t, err, storage.ErrConflict, "a resident has one active ticket at most")
 	assertTicket(t, a, ts.get(a.ID))
@@ -243,7 +244,7 @@ func (s suite) testTicketStaleVersion(t *testing.T) {
 		require.ErrorIsf(t, err, storage.ErrConflict, "saving over version 2 with version %d", version)
 	}
 	stale := v2
-	stale.State, stale.Version = storage.TicketCanceled, 1
+	stale.State, stale.Version = domain.TicketCanceled, 1
 	_, err := st.SaveTicket(ctx(t), stale)
 	require.ErrorIs(t, err, storage.ErrConflict)
 
@@ -298,7 +299,7 @@ func (s suite) testTicketQueue(t *testing.T) {
 	ts.notQueued(b.ID)
 	assert.Equal(t, []int64{e.ID, c.ID, d.ID, a.ID}, ts.open(10))
 	assert.Equal(t, 2, ts.position(c.ID))
-	e.State = storage.TicketCanceled
+	e.State = domain.TicketCanceled
 	ts.save(e)
 	ts.notQueued(e.ID)
 	assert.Equal(t, 1, ts.position(c.ID))
@@ -449,8 +450,8 @@ func (s suite) testActiveTicketOf(t *testing.T) {
 	ts := ticketStore{t, st}
 	t0 := clock.Now()
 	const resident = 42
-	active := func() (storage.Ticket, error) { return st.ActiveTicketOf(ctx(t), resident) }
-	is := func(want storage.Ticket) {
+	active := func() (domain.Ticket, error) { return st.ActiveTicketOf(ctx(t), resident) }
+	is := func(want domain.Ticket) {
 		t.Helper()
 		got, err := active()
 		require.NoError(t, err)
@@ -474,7 +475,7 @@ func (s suite) testActiveTicketOf(t *testing.T) {
 	none()
 	b := ts.save(newTicket(resident, t0.Add(time.Hour)))
 	is(b)
-	b.State = storage.TicketCanceled
+	b.State = domain.TicketCanceled
 	ts.save(b)
 	none()
 
@@ -500,7 +501,7 @@ func (s suite) testClaimRace(t *testing.T) {
 	var (
 		wg, read              sync.WaitGroup
 		mu                    sync.Mutex
-		winners               []storage.Ticket
+		winners               []domain.Ticket
 		conflicts, sawClaimed int
 		errs                  []error
 	)
@@ -513,7 +514,7 @@ func (s suite) testClaimRace(t *testing.T) {
 			cur, err := st.GetTicket(ctx(t), open.ID)
 			read.Done()
 			<-allRead
-			if err == nil && cur.State != storage.TicketOpen {
+			if err == nil && cur.State != domain.TicketOpen {
 				mu.Lock()
 				sawClaimed++
 				mu.Unlock()
@@ -550,7 +551,7 @@ func (s suite) testClaimRace(t *testing.T) {
 
 	stored := ts.get(open.ID)
 	assertTicket(t, winner, stored)
-	assert.Equal(t, storage.TicketClaimed, stored.State)
+	assert.Equal(t, domain.TicketClaimed, stored.State)
 	for v := int64(1); v <= volunteers; v++ {
 		if v == winner.VolunteerID {
 			assert.Equalf(t, []int64{open.ID}, ts.claims(v), "the winner, volunteer %d, holds the claim", v)
@@ -563,7 +564,7 @@ func (s suite) testClaimRace(t *testing.T) {
 	assert.Equal(t, []int64{open.ID}, ts.lapsed(now.Add(time.Hour), 10), "one lease, listed once")
 }
 
-func ticketIDs(ts []storage.Ticket) []int64 {
+func ticketIDs(ts []domain.Ticket) []int64 {
 	ids := make([]int64, len(ts))
 	for i, t := range ts {
 		ids[i] = t.ID
@@ -573,9 +574,9 @@ func ticketIDs(ts []storage.Ticket) []int64 {
 
 // assertTicket compares tickets, times by instant. Nil and empty Answers
 // and Notes are the same thing.
-func assertTicket(t *testing.T, want, got storage.Ticket, msgAndArgs ...any) {
+func assertTicket(t *testing.T, want, got domain.Ticket, msgAndArgs ...any) {
 	t.Helper()
-	times := func(tk *storage.Ticket) []*time.Time {
+	times := func(tk *domain.Ticket) []*time.Time {
 		return []*time.Time{&tk.CreatedAt, &tk.ClaimedAt, &tk.RepliedAt, &tk.LeaseUntil,
 			&tk.AnnouncedAt, &tk.EscalatedAt, &tk.ClosedAt}
 	}
@@ -584,7 +585,7 @@ func assertTicket(t *testing.T, want, got storage.Ticket, msgAndArgs ...any) {
 		assert.Truef(t, wt[i].Equal(*gt[i]), "ticket %d time %d: want %v, got %v", want.ID, i, *wt[i], *gt[i])
 		*wt[i], *gt[i] = time.Time{}, time.Time{}
 	}
-	for _, tk := range []*storage.Ticket{&want, &got} {
+	for _, tk := range []*domain.Ticket{&want, &got} {
 		if len(tk.Answers) == 0 {
 			tk.Answers = nil
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -21,9 +22,9 @@ func (s suite) testUsers(t *testing.T) {
 
 	t.Run("PutGet", func(t *testing.T) {
 		st, clock := s.store(t)
-		u := storage.User{
+		u := domain.User{
 			ID:          7_000_000_001,
-			Role:        storage.RoleVolunteer,
+			Role:        domain.RoleVolunteer,
 			Language:    "vi",
 			Commune:     "26734",
 			Blocked:     true,
@@ -42,12 +43,12 @@ func (s suite) testUsers(t *testing.T) {
 
 	t.Run("PutReplaces", func(t *testing.T) {
 		st, clock := s.store(t)
-		u := storage.User{ID: 1, Role: storage.RoleOrganizer, Language: "en", Commune: "00001",
+		u := domain.User{ID: 1, Role: domain.RoleOrganizer, Language: "en", Commune: "00001",
 			DisplayName: "Minh", OnDuty: true, NoAnnouncements: true, CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
 		require.NoError(t, st.PutUser(ctx(t), u))
 
 		clock.Advance(time.Minute)
-		u2 := storage.User{ID: 1, Language: "vi", CreatedAt: u.CreatedAt, UpdatedAt: clock.Now()}
+		u2 := domain.User{ID: 1, Language: "vi", CreatedAt: u.CreatedAt, UpdatedAt: clock.Now()}
 		require.NoError(t, st.PutUser(ctx(t), u2))
 		got, err := st.GetUser(ctx(t), 1)
 		require.NoError(t, err)
@@ -56,8 +57,8 @@ func (s suite) testUsers(t *testing.T) {
 
 	t.Run("UsersAreIndependent", func(t *testing.T) {
 		st, clock := s.store(t)
-		a := storage.User{ID: 1, Language: "vi", CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
-		b := storage.User{ID: 2, Language: "en", CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
+		a := domain.User{ID: 1, Language: "vi", CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
+		b := domain.User{ID: 2, Language: "en", CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
 		require.NoError(t, st.PutUser(ctx(t), a))
 		require.NoError(t, st.PutUser(ctx(t), b))
 		require.NoError(t, st.DeleteUser(ctx(t), 2))
@@ -68,7 +69,7 @@ func (s suite) testUsers(t *testing.T) {
 
 	t.Run("SetBlocked", func(t *testing.T) {
 		st, clock := s.store(t)
-		u := storage.User{ID: 9, Role: storage.RoleResident, Language: "vi", Commune: "123",
+		u := domain.User{ID: 9, Role: domain.RoleResident, Language: "vi", Commune: "123",
 			CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
 		require.NoError(t, st.PutUser(ctx(t), u))
 
@@ -100,7 +101,7 @@ func (s suite) testUsers(t *testing.T) {
 
 	t.Run("SetBlockedKeepsTheRest", func(t *testing.T) {
 		st, clock := s.store(t)
-		u := storage.User{ID: 3, Role: storage.RoleVolunteer, DisplayName: "Lan", OnDuty: true,
+		u := domain.User{ID: 3, Role: domain.RoleVolunteer, DisplayName: "Lan", OnDuty: true,
 			NoAnnouncements: true, CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
 		require.NoError(t, st.PutUser(ctx(t), u))
 		require.NoError(t, st.SetBlocked(ctx(t), 3, true))
@@ -114,7 +115,7 @@ func (s suite) testUsers(t *testing.T) {
 	t.Run("DeleteIdempotent", func(t *testing.T) {
 		st, clock := s.store(t)
 		require.NoError(t, st.DeleteUser(ctx(t), 5), "deleting an unknown user")
-		require.NoError(t, st.PutUser(ctx(t), storage.User{ID: 5, CreatedAt: clock.Now(), UpdatedAt: clock.Now()}))
+		require.NoError(t, st.PutUser(ctx(t), domain.User{ID: 5, CreatedAt: clock.Now(), UpdatedAt: clock.Now()}))
 		require.NoError(t, st.DeleteUser(ctx(t), 5))
 		_, err := st.GetUser(ctx(t), 5)
 		require.ErrorIs(t, err, storage.ErrNotFound)
@@ -123,7 +124,7 @@ func (s suite) testUsers(t *testing.T) {
 }
 
 // assertUser compares users, times by instant rather than representation.
-func assertUser(t *testing.T, want, got storage.User) {
+func assertUser(t *testing.T, want, got domain.User) {
 	t.Helper()
 	assert.Truef(t, want.CreatedAt.Equal(got.CreatedAt), "CreatedAt: want %v, got %v", want.CreatedAt, got.CreatedAt)
 	assert.Truef(t, want.UpdatedAt.Equal(got.UpdatedAt), "UpdatedAt: want %v, got %v", want.UpdatedAt, got.UpdatedAt)
@@ -139,64 +140,64 @@ func (s suite) testUsersWithRole(t *testing.T) {
 
 func (s suite) testRoleLists(t *testing.T) {
 	st, clock := s.store(t)
-	user := func(id int64, role storage.Role) storage.User {
-		return storage.User{ID: id, Role: role, Language: "vi", DisplayName: fmt.Sprintf("user %d", id),
+	user := func(id int64, role domain.Role) domain.User {
+		return domain.User{ID: id, Role: role, Language: "vi", DisplayName: fmt.Sprintf("user %d", id),
 			CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
 	}
-	put := func(u storage.User) storage.User {
+	put := func(u domain.User) domain.User {
 		t.Helper()
 		require.NoError(t, st.PutUser(ctx(t), u))
 		return u
 	}
-	with := func(role storage.Role) []storage.User {
+	with := func(role domain.Role) []domain.User {
 		t.Helper()
 		got, err := st.UsersWithRole(ctx(t), role)
 		require.NoError(t, err)
 		return got
 	}
 
-	assert.Empty(t, with(storage.RoleVolunteer), "no users yet")
+	assert.Empty(t, with(domain.RoleVolunteer), "no users yet")
 
 	// Put out of id order; ids of more than one digit, so that a textual
 	// order would differ from the numeric one.
-	v30 := put(user(30, storage.RoleVolunteer))
-	o4 := put(user(4, storage.RoleOrganizer))
-	r2 := put(user(2, storage.RoleResident))
-	v100 := put(user(100, storage.RoleVolunteer))
-	v9 := put(user(9, storage.RoleVolunteer))
+	v30 := put(user(30, domain.RoleVolunteer))
+	o4 := put(user(4, domain.RoleOrganizer))
+	r2 := put(user(2, domain.RoleResident))
+	v100 := put(user(100, domain.RoleVolunteer))
+	v9 := put(user(9, domain.RoleVolunteer))
 	none := put(user(7, "")) // no role: a resident
 	v9.OnDuty = true
 	put(v9) // replaced, same role: listed once
 
-	assertUsers(t, []storage.User{v9, v30, v100}, with(storage.RoleVolunteer))
-	assertUsers(t, []storage.User{o4}, with(storage.RoleOrganizer))
-	assertUsers(t, []storage.User{r2, none}, with(storage.RoleResident))
-	assertUsers(t, []storage.User{r2, none}, with(""), "no role means resident")
+	assertUsers(t, []domain.User{v9, v30, v100}, with(domain.RoleVolunteer))
+	assertUsers(t, []domain.User{o4}, with(domain.RoleOrganizer))
+	assertUsers(t, []domain.User{r2, none}, with(domain.RoleResident))
+	assertUsers(t, []domain.User{r2, none}, with(""), "no role means resident")
 
 	// Roles change: the lists follow.
-	v30.Role = storage.RoleOrganizer
+	v30.Role = domain.RoleOrganizer
 	o30 := put(v30)
-	none.Role = storage.RoleVolunteer
+	none.Role = domain.RoleVolunteer
 	v7 := put(none)
 	r2.Role = ""
 	r2 = put(r2) // still a resident
-	assertUsers(t, []storage.User{v7, v9, v100}, with(storage.RoleVolunteer))
-	assertUsers(t, []storage.User{o4, o30}, with(storage.RoleOrganizer))
-	assertUsers(t, []storage.User{r2}, with(storage.RoleResident))
+	assertUsers(t, []domain.User{v7, v9, v100}, with(domain.RoleVolunteer))
+	assertUsers(t, []domain.User{o4, o30}, with(domain.RoleOrganizer))
+	assertUsers(t, []domain.User{r2}, with(domain.RoleResident))
 
 	// Blocking keeps the role; deleting removes the user.
 	require.NoError(t, st.SetBlocked(ctx(t), 9, true))
 	v9.Blocked, v9.UpdatedAt = true, clock.Now()
 	require.NoError(t, st.DeleteUser(ctx(t), 100))
-	assertUsers(t, []storage.User{v7, v9}, with(storage.RoleVolunteer))
+	assertUsers(t, []domain.User{v7, v9}, with(domain.RoleVolunteer))
 	require.NoError(t, st.DeleteUser(ctx(t), 7))
 	require.NoError(t, st.DeleteUser(ctx(t), 9))
-	assert.Empty(t, with(storage.RoleVolunteer))
-	assertUsers(t, []storage.User{o4, o30}, with(storage.RoleOrganizer))
+	assert.Empty(t, with(domain.RoleVolunteer))
+	assertUsers(t, []domain.User{o4, o30}, with(domain.RoleOrganizer))
 
 	// A deleted user put again is listed again.
 	put(v100)
-	assertUsers(t, []storage.User{v100}, with(storage.RoleVolunteer))
+	assertUsers(t, []domain.User{v100}, with(domain.RoleVolunteer))
 }
 
 // testConcurrentRoleChanges has writers put the same users with different
@@ -208,7 +209,7 @@ func (s suite) testConcurrentRoleChanges(t *testing.T) {
 		rounds  = 5
 	)
 	st, clock := s.store(t)
-	roles := []storage.Role{storage.RoleResident, storage.RoleVolunteer, storage.RoleOrganizer}
+	roles := []domain.Role{domain.RoleResident, domain.RoleVolunteer, domain.RoleOrganizer}
 	for round := range rounds {
 		var wg sync.WaitGroup
 		errs := make(chan error, users*writers)
@@ -216,7 +217,7 @@ func (s suite) testConcurrentRoleChanges(t *testing.T) {
 		for id := range int64(users) {
 			for w := range writers {
 				wg.Go(func() {
-					u := storage.User{ID: id + 1, Role: roles[(w+round+int(id))%len(roles)],
+					u := domain.User{ID: id + 1, Role: roles[(w+round+int(id))%len(roles)],
 						CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
 					<-gate
 					errs <- st.PutUser(ctx(t), u)
@@ -230,7 +231,7 @@ func (s suite) testConcurrentRoleChanges(t *testing.T) {
 			require.NoError(t, err)
 		}
 
-		listed := map[int64][]storage.Role{}
+		listed := map[int64][]domain.Role{}
 		for _, r := range roles {
 			us, err := st.UsersWithRole(ctx(t), r)
 			require.NoError(t, err)
@@ -241,14 +242,14 @@ func (s suite) testConcurrentRoleChanges(t *testing.T) {
 		for id := range int64(users) {
 			u, err := st.GetUser(ctx(t), id+1)
 			require.NoError(t, err)
-			assert.Equalf(t, []storage.Role{u.Role}, listed[id+1], "round %d: user %d", round, id+1)
+			assert.Equalf(t, []domain.Role{u.Role}, listed[id+1], "round %d: user %d", round, id+1)
 		}
 	}
 }
 
-func assertUsers(t *testing.T, want, got []storage.User, msgAndArgs ...any) {
+func assertUsers(t *testing.T, want, got []domain.User, msgAndArgs ...any) {
 	t.Helper()
-	ids := func(us []storage.User) []int64 {
+	ids := func(us []domain.User) []int64 {
 		out := make([]int64, len(us))
 		for i, u := range us {
 			out[i] = u.ID

@@ -1,0 +1,49 @@
+package domain
+
+import "time"
+
+// Role is what a user may do at the desk.
+type Role string
+
+// Roles. A user with no stored role is a resident.
+const (
+	RoleResident  Role = "resident"
+	RoleVolunteer Role = "volunteer"
+	RoleOrganizer Role = "organizer"
+)
+
+// User is a person who has talked to the bot. ID is the messenger's user id.
+// It holds no name or phone number: the desk does not need them.
+type User struct {
+	ID       int64  `json:"id"`
+	Role     Role   `json:"role,omitempty"`
+	Language string `json:"lang,omitempty"`    // "vi" or "en"; empty: not chosen yet
+	Commune  string `json:"commune,omitempty"` // statistics-office code, optional
+	// Blocked is true when the user blocked the bot (Telegram answered 403);
+	// such users are skipped by broadcasts until they write again.
+	Blocked bool `json:"blocked,omitempty"`
+	// DisplayName is what residents see of a volunteer, e.g.
+	// "Lan - Đoàn xã Thọ Xuân". Volunteers and organizers only.
+	DisplayName string `json:"name,omitempty"`
+	// OnDuty is true while a volunteer takes questions (/on, /off).
+	OnDuty bool `json:"on_duty,omitempty"`
+	// NoAnnouncements is true when the user asked for no broadcasts.
+	NoAnnouncements bool      `json:"no_announcements,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
+}
+
+// Permissions. A button or a command is a request, never a permission:
+// every action asks one of these on the server.
+
+// CanVolunteer reports whether u may take and answer questions.
+func (u User) CanVolunteer() bool { return u.Role == RoleVolunteer || u.Role == RoleOrganizer }
+
+// CanOrganize reports whether u may invite and remove volunteers,
+// broadcast, and read reports.
+func (u User) CanOrganize() bool { return u.Role == RoleOrganizer }
+
+// Holds reports whether u is the volunteer who has the claimed ticket t.
+func (u User) Holds(t Ticket) bool {
+	return t.State == TicketClaimed && t.VolunteerID == u.ID && u.CanVolunteer()
+}
