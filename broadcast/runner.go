@@ -112,8 +112,10 @@ func (r *Runner) Step(ctx context.Context) error {
 	for _, b := range active {
 		now := r.cfg.Now()
 		if b.State == domain.BroadcastScheduled && !now.Before(b.ScheduledAt) && (b.Force || !r.cfg.Quiet.Contains(now)) {
-			b.State, b.StartedAt = domain.BroadcastRunning, now
-			if b, err = r.cfg.Store.SaveBroadcast(ctx, b); err != nil {
+			if err := b.Start(now); err != nil {
+				return fmt.Errorf("broadcast %d: start: %w", b.ID, err)
+			}
+			if b, err = r.cfg.Store.StartBroadcast(ctx, b); err != nil {
 				if errors.Is(err, storage.ErrConflict) {
 					continue // another instance started it
 				}
@@ -184,8 +186,10 @@ func (r *Runner) finish(ctx context.Context, b domain.Broadcast) error {
 	if counts.InFlight > 0 {
 		return nil
 	}
-	b.State, b.FinishedAt = domain.BroadcastDone, r.cfg.Now()
-	saved, err := r.cfg.Store.SaveBroadcast(ctx, b)
+	if err := b.Finish(r.cfg.Now()); err != nil {
+		return nil // paused or canceled meanwhile: not done
+	}
+	saved, err := r.cfg.Store.FinishBroadcast(ctx, b)
 	if errors.Is(err, storage.ErrConflict) {
 		return nil // another instance finished it, or it was canceled
 	}

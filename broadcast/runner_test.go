@@ -86,8 +86,7 @@ func newFixture(t testing.TB, start time.Time, workers int, quiet broadcast.Quie
 func (f *fixture) create(t testing.TB, n int, state domain.BroadcastState, at time.Time, force bool) domain.Broadcast {
 	t.Helper()
 	ctx := context.Background()
-	b, err := f.store.SaveBroadcast(ctx, domain.Broadcast{State: state, ScheduledAt: at, Force: force, CreatedAt: f.clock.Now(), SourceChatID: 9, SourceMessageID: 1})
-	require.NoError(t, err)
+	b := storagetest.BroadcastIn(t, f.store, domain.Broadcast{ScheduledAt: at, Force: force, CreatedAt: f.clock.Now(), SourceChatID: 9, SourceMessageID: 1}, state)
 	ids := make([]int64, n)
 	for i := range ids {
 		ids[i] = int64(i + 1)
@@ -148,8 +147,7 @@ func TestQuietHoursHoldABroadcastUnlessForced(t *testing.T) {
 	require.NoError(t, f.runner.Step(context.Background()))
 	assert.Empty(t, f.deliver.got, "nothing is sent at 22:30")
 
-	forced, err := f.store.SaveBroadcast(context.Background(), domain.Broadcast{State: domain.BroadcastRunning, Force: true, CreatedAt: f.clock.Now(), SourceChatID: 9, SourceMessageID: 2})
-	require.NoError(t, err)
+	forced := storagetest.BroadcastIn(t, f.store, domain.Broadcast{Force: true, CreatedAt: f.clock.Now(), SourceChatID: 9, SourceMessageID: 2}, domain.BroadcastRunning)
 	require.NoError(t, f.store.AddRecipients(context.Background(), forced.ID, []int64{100}))
 	require.NoError(t, f.runner.Step(context.Background()))
 	assert.Equal(t, 1, f.deliver.got[100], "a forced broadcast goes out in quiet hours")
@@ -178,8 +176,8 @@ func TestPausedAndCanceledBroadcastsStop(t *testing.T) {
 	b := f.create(t, 3, domain.BroadcastPaused, time.Time{}, false)
 	require.NoError(t, f.runner.Step(context.Background()))
 	assert.Empty(t, f.deliver.got)
-	b.State = domain.BroadcastCanceled
-	_, err := f.store.SaveBroadcast(context.Background(), b)
+	require.NoError(t, b.Cancel(storagetest.BroadcastOrganizer, f.clock.Now()))
+	_, err := f.store.CancelBroadcast(context.Background(), b)
 	require.NoError(t, err)
 	require.NoError(t, f.runner.Step(context.Background()))
 	assert.Empty(t, f.deliver.got)

@@ -32,7 +32,7 @@ type Audience struct {
 // Broadcast is an announcement to many users: a copy of the organizer's
 // message (text, or a photo with a caption) sent to each recipient.
 type Broadcast struct {
-	ID        int64          `json:"id"` // assigned by SaveBroadcast on creation
+	ID        int64          `json:"id"` // assigned by the store (CreateBroadcast)
 	CreatedBy int64          `json:"created_by"`
 	Audience  Audience       `json:"audience"`
 	State     BroadcastState `json:"state"`

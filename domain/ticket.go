@@ -20,7 +20,7 @@ const (
 // Ticket is a resident's question to the volunteers, with where they were.
 // Every text in it is already masked (package privacy).
 type Ticket struct {
-	ID          int64             `json:"id"` // assigned by SaveTicket on creation
+	ID          int64             `json:"id"` // assigned by the store (OpenTicket)
 	ResidentID  int64             `json:"resident"`
 	Language    string            `json:"lang,omitempty"`
 	Commune     string            `json:"commune,omitempty"`

@@ -12,9 +12,6 @@ import (
 	"github.com/hotroso/hotroso/storage"
 )
 
-// maxNotes bounds the messages kept on a ticket while nobody has it.
-const maxNotes = 20
-
 // ask opens a question for the resident with where they are in a flow, or
 // tells them where their open question stands. An urgent ask (SOS) goes to
 // the head of the queue, and makes an open question urgent.
@@ -34,13 +31,12 @@ func (d *Desk) ask(ctx context.Context, r *request, urgent bool) (Response, erro
 	if f, _, err := d.flows.Locate(s); err == nil && f.Urgent {
 		urgent = true // asked from the SOS flow, by any button or /ask
 	}
-	now := d.now()
-	t := domain.Ticket{ResidentID: r.UserID, Language: r.lang, Commune: r.user.Commune, Question: s.Draft, Urgent: urgent,
-		State: domain.TicketOpen, CreatedAt: now, AnnouncedAt: now}
+	t := domain.NewTicket(r.UserID, d.now())
+	t.Language, t.Commune, t.Question, t.Urgent = r.lang, r.user.Commune, s.Draft, urgent
 	if _, step, err := d.flows.Locate(s); err == nil {
 		t.FlowID, t.FlowVersion, t.Step, t.Answers = s.FlowID, s.FlowVersion, step.ID, s.Answers
 	}
-	t, err = d.store.SaveTicket(ctx, t)
+	t, err = d.store.OpenTicket(ctx, t)
 	if errors.Is(err, storage.ErrConflict) {
 		// Opened meanwhile (another instance, a double tap).
 		active, findErr := d.store.ActiveTicketOf(ctx, r.UserID)
@@ -78,8 +74,10 @@ func (d *Desk) ask(ctx context.Context, r *request, urgent bool) (Response, erro
 // (or, when a volunteer has it, tells them it is urgent), and marks its
 // card.
 func (d *Desk) makeUrgent(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
-	t.Urgent = true
-	saved, err := d.store.SaveTicket(ctx, t)
+	if _, err := t.MakeUrgent(); err != nil {
+		return d.ask(ctx, r, false) // it ended meanwhile
+	}
+	saved, err := d.store.UpdateTicket(ctx, t)
 	if errors.Is(err, storage.ErrConflict) {
 		return d.ask(ctx, r, true) // it changed meanwhile: look again
 	}
@@ -117,8 +115,10 @@ func (d *Desk) cancel(ctx context.Context, r *request) (Response, error) {
 		return Response{}, fmt.Errorf("handlers: find active ticket: %w", err)
 	}
 	before := t
-	t.State, t.ClosedAt, t.LeaseUntil = domain.TicketCanceled, d.now(), timeZero
-	if _, err := d.store.SaveTicket(ctx, t); err != nil {
+	if err := t.Cancel(d.now()); err != nil {
+		return d.menu(ctx, r, "cancel.none")
+	}
+	if _, err := d.store.CloseTicket(ctx, t); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
 			return d.cancel(ctx, r) // it changed hands meanwhile: try on the new state
 		}
@@ -165,15 +165,8 @@ func (d *Desk) fromResident(ctx context.Context, r *request, t domain.Ticket) (R
 // question, later ones notes.
 func (d *Desk) addNote(ctx context.Context, t domain.Ticket, text string) error {
 	for range 3 {
-		if t.Question == "" {
-			t.Question = text
-		} else {
-			t.Notes = append(t.Notes, text)
-			if len(t.Notes) > maxNotes {
-				t.Notes = t.Notes[len(t.Notes)-maxNotes:]
-			}
-		}
-		saved, err := d.store.SaveTicket(ctx, t)
+		t.AddNote(text)
+		saved, err := d.store.UpdateTicket(ctx, t)
 		if err == nil {
 			if saved.State == domain.TicketOpen {
 				d.editCard(ctx, saved, d.cardTextIn(d.defaultLang, saved))
@@ -292,7 +285,7 @@ func (d *Desk) relayKeptMedia(ctx context.Context, t domain.Ticket) []Reply {
 func (d *Desk) changeTicket(ctx context.Context, t domain.Ticket, change func(*domain.Ticket)) (domain.Ticket, error) {
 	for range 3 {
 		change(&t)
-		saved, err := d.store.SaveTicket(ctx, t)
+		saved, err := d.store.UpdateTicket(ctx, t)
 		if err == nil {
 			return saved, nil
 		}

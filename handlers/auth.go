@@ -1,22 +1,7 @@
 package handlers
 
-import "github.com/hotroso/hotroso/domain"
-
 // Permission checks: a button or a command is a request, never a
-// permission; each action asks one of these on the server.
-
-// canVolunteer reports whether u may take and answer questions.
-func canVolunteer(u domain.User) bool {
-	return u.Role == domain.RoleVolunteer || u.Role == domain.RoleOrganizer
-}
-
-// canOrganize reports whether u may invite and remove volunteers.
-func canOrganize(u domain.User) bool { return u.Role == domain.RoleOrganizer }
-
-// holds reports whether volunteer u holds the claimed ticket t.
-func holds(u domain.User, t domain.Ticket) bool {
-	return t.State == domain.TicketClaimed && t.VolunteerID == u.ID && canVolunteer(u)
-}
+// permission; each action asks domain.User on the server.
 
 // volunteerCommands are the commands only volunteers (and organizers) use.
 var volunteerCommands = map[string]bool{"queue": true, "next": true, "done": true, "release": true, "on": true, "off": true}

@@ -36,7 +36,7 @@ const recipientBatch = 1000
 
 // broadcastStart asks an organizer for the announcement's content.
 func (d *Desk) broadcastStart(ctx context.Context, r *request) (Response, error) {
-	if !canOrganize(r.user) {
+	if !r.user.CanOrganize() {
 		return d.refuse(r, "/broadcast"), nil
 	}
 	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = awaitingBroadcast }); err != nil {
@@ -51,7 +51,7 @@ func (d *Desk) broadcastContent(ctx context.Context, r *request) (Response, erro
 	if r.Kind == EventMedia && r.Media != MediaPhoto {
 		return d.reply(r, d.t(r, "bc.text_or_photo"), nil), nil
 	}
-	b, err := d.store.SaveBroadcast(ctx, domain.Broadcast{CreatedBy: r.UserID, State: domain.BroadcastDraft,
+	b, err := d.store.CreateBroadcast(ctx, domain.Broadcast{CreatedBy: r.UserID, State: domain.BroadcastDraft,
 		SourceChatID: r.ChatID, SourceMessageID: r.MessageID, Preview: firstLine(r.Text, 200), CreatedAt: d.now()})
 	if err != nil {
 		return Response{}, fmt.Errorf("handlers: save broadcast draft: %w", err)
@@ -78,7 +78,7 @@ func (d *Desk) draftFor(ctx context.Context, r *request, id int64) (domain.Broad
 	if err != nil {
 		return b, false, fmt.Errorf("handlers: load broadcast: %w", err)
 	}
-	return b, b.State == domain.BroadcastDraft && canOrganize(r.user), nil
+	return b, b.State == domain.BroadcastDraft && r.user.CanOrganize(), nil
 }
 
 // broadcastButton routes the broadcast buttons; ok is false for other data.
@@ -88,7 +88,7 @@ func (d *Desk) broadcastButton(ctx context.Context, r *request) (resp Response, 
 		if !match {
 			continue
 		}
-		if !canOrganize(r.user) {
+		if !r.user.CanOrganize() {
 			return d.refuse(r, "broadcast"), true, nil
 		}
 		switch prefix {
@@ -168,7 +168,7 @@ func (d *Desk) broadcastPreview(ctx context.Context, r *request, id int64, a dom
 		}
 	}
 	b.Audience = a
-	if b, err = d.store.SaveBroadcast(ctx, b); err != nil {
+	if b, err = d.store.UpdateBroadcast(ctx, b); err != nil {
 		return Response{}, fmt.Errorf("handlers: save audience: %w", err)
 	}
 	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = "" }); err != nil {
@@ -248,8 +248,10 @@ func (d *Desk) broadcastGo(ctx context.Context, r *request, id int64, at time.Ti
 		return d.notice(r, d.t(r, "button.already")), err
 	}
 	// Leave the draft first, so a second tap cannot add the recipients twice.
-	b.State = domain.BroadcastPaused
-	if b, err = d.store.SaveBroadcast(ctx, b); err != nil {
+	if err := b.Prepare(r.user); err != nil {
+		return d.refuse(r, "broadcast"), nil
+	}
+	if b, err = d.store.PrepareBroadcast(ctx, b); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
 			return d.notice(r, d.t(r, "button.already")), nil
 		}
@@ -264,17 +266,15 @@ func (d *Desk) broadcastGo(ctx context.Context, r *request, id int64, at time.Ti
 			return Response{}, fmt.Errorf("handlers: add recipients: %w", err)
 		}
 	}
-	now := d.now()
-	b.Force, b.ScheduledAt, b.State = force, at, domain.BroadcastScheduled
-	if at.IsZero() {
-		b.ScheduledAt = now
+	if err := b.Confirm(r.user, force, at, d.now()); err != nil {
+		return Response{}, fmt.Errorf("handlers: confirm broadcast: %w", err)
 	}
 	msgID, err := d.messenger.Send(ctx, Reply{ChatID: r.ChatID, Text: d.progressText(r.lang, b, domain.BroadcastCounts{Total: len(recipients)})})
 	if err != nil {
 		d.log.Warn("broadcast progress message not sent", "err", err)
 	}
 	b.ProgressChatID, b.ProgressMessageID = r.ChatID, msgID
-	if b, err = d.store.SaveBroadcast(ctx, b); err != nil {
+	if b, err = d.store.ConfirmBroadcast(ctx, b); err != nil {
 		return Response{}, fmt.Errorf("handlers: start broadcast: %w", err)
 	}
 	d.BroadcastProgress(ctx, b, domain.BroadcastCounts{Total: len(recipients)}, false)
@@ -292,17 +292,10 @@ func (d *Desk) broadcastControl(ctx context.Context, r *request, id int64, actio
 		if err != nil {
 			return Response{}, fmt.Errorf("handlers: load broadcast: %w", err)
 		}
-		switch {
-		case action == dataBcCancel && (b.Active() || b.State == domain.BroadcastDraft):
-			b.State, b.FinishedAt = domain.BroadcastCanceled, d.now()
-		case action == dataBcPause && (b.State == domain.BroadcastRunning || b.State == domain.BroadcastScheduled):
-			b.State = domain.BroadcastPaused
-		case action == dataBcResume && b.State == domain.BroadcastPaused:
-			b.State = domain.BroadcastRunning
-		default:
+		saved, err := d.moveBroadcast(ctx, r.user, b, action)
+		if errors.Is(err, domain.ErrIllegal) || errors.Is(err, domain.ErrNotAllowed) {
 			return d.notice(r, d.t(r, "button.stale")), nil
 		}
-		saved, err := d.store.SaveBroadcast(ctx, b)
 		if errors.Is(err, storage.ErrConflict) {
 			continue
 		}
@@ -325,6 +318,26 @@ func (d *Desk) broadcastControl(ctx context.Context, r *request, id int64, actio
 		return Response{Notice: d.t(r, "bc.state_"+string(saved.State))}, nil
 	}
 	return d.notice(r, d.t(r, "button.stale")), nil
+}
+
+// moveBroadcast pauses, resumes or cancels b, and stores the move.
+func (d *Desk) moveBroadcast(ctx context.Context, by domain.User, b domain.Broadcast, action string) (domain.Broadcast, error) {
+	switch action {
+	case dataBcPause:
+		if err := b.Pause(by); err != nil {
+			return b, err
+		}
+		return d.store.PauseBroadcast(ctx, b)
+	case dataBcResume:
+		if err := b.Resume(by); err != nil {
+			return b, err
+		}
+		return d.store.ResumeBroadcast(ctx, b)
+	}
+	if err := b.Cancel(by, d.now()); err != nil {
+		return b, err
+	}
+	return d.store.CancelBroadcast(ctx, b)
 }
 
 // BroadcastProgress edits the organizer's progress message: counts, state,

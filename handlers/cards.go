@@ -69,7 +69,7 @@ func (d *Desk) saveCard(ctx context.Context, id, chatID int64, messageID int) {
 			return
 		}
 		t.CardChatID, t.CardMessageID = chatID, messageID
-		if _, err = d.store.SaveTicket(ctx, t); !errors.Is(err, storage.ErrConflict) {
+		if _, err = d.store.UpdateTicket(ctx, t); !errors.Is(err, storage.ErrConflict) {
 			if err != nil {
 				d.log.Warn("card not remembered", "ticket", id, "err", err)
 			}

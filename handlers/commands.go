@@ -55,7 +55,7 @@ func (d *Desk) CommandDescriptions(lang string) map[string]string {
 }
 
 func (d *Desk) command(ctx context.Context, r *request) (Response, error) {
-	if (volunteerCommands[r.Command] && !canVolunteer(r.user)) || (organizerCommands[r.Command] && !canOrganize(r.user)) {
+	if (volunteerCommands[r.Command] && !r.user.CanVolunteer()) || (organizerCommands[r.Command] && !r.user.CanOrganize()) {
 		return d.refuse(r, "/"+r.Command), nil
 	}
 	switch r.Command {
@@ -93,10 +93,10 @@ func (d *Desk) command(ctx context.Context, r *request) (Response, error) {
 	case "menu":
 		return d.menu(ctx, r, "menu.title")
 	case "help":
-		if canVolunteer(r.user) {
+		if r.user.CanVolunteer() {
 			resp, err := d.menu(ctx, r, "help")
 			resp.Replies = append(resp.Replies, Reply{ChatID: r.ChatID, Text: d.t(r, "help.volunteer")})
-			if canOrganize(r.user) {
+			if r.user.CanOrganize() {
 				resp.Replies = append(resp.Replies, Reply{ChatID: r.ChatID, Text: d.t(r, "help.organizer")})
 			}
 			return resp, err
@@ -176,16 +176,16 @@ func (d *Desk) text(ctx context.Context, r *request) (Response, error) {
 		return Response{}, err
 	}
 	switch {
-	case s.Awaiting == awaitingName && canVolunteer(r.user):
+	case s.Awaiting == awaitingName && r.user.CanVolunteer():
 		return d.setName(ctx, r)
 	case s.Awaiting == awaitingCommune:
 		return d.communeSearch(r), nil
-	case s.Awaiting == awaitingBroadcast && canOrganize(r.user):
+	case s.Awaiting == awaitingBroadcast && r.user.CanOrganize():
 		return d.broadcastContent(ctx, r)
-	case strings.HasPrefix(s.Awaiting, awaitingBcCommune) && canOrganize(r.user):
+	case strings.HasPrefix(s.Awaiting, awaitingBcCommune) && r.user.CanOrganize():
 		id, _ := strconv.ParseInt(strings.TrimPrefix(s.Awaiting, awaitingBcCommune), 10, 64)
 		return d.broadcastCommuneSearch(r, id), nil
-	case strings.HasPrefix(s.Awaiting, awaitingBcTime) && canOrganize(r.user):
+	case strings.HasPrefix(s.Awaiting, awaitingBcTime) && r.user.CanOrganize():
 		id, _ := strconv.ParseInt(strings.TrimPrefix(s.Awaiting, awaitingBcTime), 10, 64)
 		return d.broadcastTime(ctx, r, id)
 	}
@@ -231,12 +231,12 @@ func (d *Desk) unplaced(ctx context.Context, r *request, s domain.Session) (Resp
 // media handles photos, voice notes, stickers and files: relayed between a
 // volunteer and the resident they help, else a kind hint.
 func (d *Desk) media(ctx context.Context, r *request) (Response, error) {
-	if canVolunteer(r.user) {
+	if r.user.CanVolunteer() {
 		s, err := d.session(ctx, r.ChatID)
 		if err != nil {
 			return Response{}, err
 		}
-		if s.Awaiting == awaitingBroadcast && canOrganize(r.user) {
+		if s.Awaiting == awaitingBroadcast && r.user.CanOrganize() {
 			return d.broadcastContent(ctx, r)
 		}
 		if t, ok, err := d.heldTicket(ctx, r, s); err != nil {

@@ -25,7 +25,7 @@ const awaitingName = "name"
 // invite makes a single-use link that turns whoever opens it into a
 // volunteer.
 func (d *Desk) invite(ctx context.Context, r *request) (Response, error) {
-	if !canOrganize(r.user) {
+	if !r.user.CanOrganize() {
 		return d.refuse(r, "invite"), nil
 	}
 	var raw [10]byte
@@ -84,7 +84,7 @@ func (d *Desk) setName(ctx context.Context, r *request) (Response, error) {
 
 // volunteers lists the volunteers for an organizer, with remove buttons.
 func (d *Desk) volunteers(ctx context.Context, r *request) (Response, error) {
-	if !canOrganize(r.user) {
+	if !r.user.CanOrganize() {
 		return d.refuse(r, "volunteers"), nil
 	}
 	list, err := d.store.UsersWithRole(ctx, domain.RoleVolunteer)
@@ -111,7 +111,7 @@ func (d *Desk) volunteers(ctx context.Context, r *request) (Response, error) {
 // removeVolunteer makes a volunteer a resident again and hands their
 // tickets back to the queue.
 func (d *Desk) removeVolunteer(ctx context.Context, r *request, id int64) (Response, error) {
-	if !canOrganize(r.user) {
+	if !r.user.CanOrganize() {
 		return d.refuse(r, "remove volunteer"), nil
 	}
 	v, err := d.store.GetUser(ctx, id)

@@ -40,11 +40,10 @@ func (d *Desk) Tick(ctx context.Context) (lapsed, escalated int, err error) {
 		return lapsed, escalated, fmt.Errorf("handlers: read queue: %w", err)
 	}
 	for _, t := range open {
-		if !t.EscalatedAt.IsZero() || now.Sub(t.AnnouncedAt) < d.cfg.EscalateAfter {
-			continue
+		if now.Sub(t.AnnouncedAt) < d.cfg.EscalateAfter || t.Escalate(now) != nil {
+			continue // not yet, or escalated already
 		}
-		t.EscalatedAt, t.AnnouncedAt = now, now
-		saved, err := d.store.SaveTicket(ctx, t)
+		saved, err := d.store.EscalateTicket(ctx, t)
 		if errors.Is(err, storage.ErrConflict) {
 			continue // claimed or changed meanwhile
 		}

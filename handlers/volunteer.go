@@ -13,9 +13,6 @@ import (
 	"github.com/hotroso/hotroso/storage"
 )
 
-// timeZero clears a time field.
-var timeZero time.Time
-
 // Callback data of the desk's ticket buttons; each carries a ticket id.
 const (
 	dataClaim   = "tc:" // tc:<id>: claim
@@ -25,9 +22,6 @@ const (
 	dataWorked  = "rw:" // rw:<id>:yes|no: whether it worked
 	dataRemoveV = "vr:" // vr:<user id>: remove a volunteer
 )
-
-// Ticket outcomes a volunteer closes with.
-var ticketOutcomes = []string{"solved", "in_person", "unsolved"}
 
 // ticketButton splits "prefix<id>[:rest]" data.
 func ticketButton(data, prefix string) (id int64, rest string, ok bool) {
@@ -46,7 +40,7 @@ func ticketButton(data, prefix string) (id int64, rest string, ok bool) {
 // claim gives the ticket to the volunteer if it is still open. Exactly one
 // of many volunteers pressing at once wins: the store's compare-and-set.
 func (d *Desk) claim(ctx context.Context, r *request, id int64) (Response, error) {
-	if !canVolunteer(r.user) {
+	if !r.user.CanVolunteer() {
 		return d.refuse(r, "claim"), nil
 	}
 	claims, err := d.store.ClaimsOf(ctx, r.UserID)
@@ -63,12 +57,10 @@ func (d *Desk) claim(ctx context.Context, r *request, id int64) (Response, error
 	if err != nil {
 		return Response{}, fmt.Errorf("handlers: load ticket: %w", err)
 	}
-	if t.State != domain.TicketOpen {
+	if err := t.Claim(r.user, d.now(), d.cfg.ClaimTimeout); err != nil {
 		return d.claimLost(ctx, r, t), nil
 	}
-	now := d.now()
-	t.State, t.VolunteerID, t.ClaimedAt, t.RepliedAt, t.LeaseUntil = domain.TicketClaimed, r.UserID, now, timeZero, now.Add(d.cfg.ClaimTimeout)
-	t, err = d.store.SaveTicket(ctx, t)
+	t, err = d.store.ClaimTicket(ctx, t)
 	if errors.Is(err, storage.ErrConflict) {
 		current, loadErr := d.store.GetTicket(ctx, id)
 		if loadErr != nil {
@@ -153,7 +145,7 @@ func (d *Desk) switchTo(ctx context.Context, r *request, id int64) (Response, er
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return Response{}, fmt.Errorf("handlers: load ticket: %w", err)
 	}
-	if err != nil || !holds(r.user, t) {
+	if err != nil || !r.user.Holds(t) {
 		return d.refuse(r, "switch"), nil
 	}
 	if err := d.setCurrent(ctx, r.UserID, id); err != nil {
@@ -165,7 +157,7 @@ func (d *Desk) switchTo(ctx context.Context, r *request, id int64) (Response, er
 // currentTicket returns the claimed ticket a volunteer's messages go to,
 // loading the volunteer's session.
 func (d *Desk) currentTicket(ctx context.Context, r *request) (domain.Ticket, bool, error) {
-	if !canVolunteer(r.user) {
+	if !r.user.CanVolunteer() {
 		return domain.Ticket{}, false, nil
 	}
 	s, err := d.session(ctx, r.ChatID)
@@ -177,7 +169,7 @@ func (d *Desk) currentTicket(ctx context.Context, r *request) (domain.Ticket, bo
 
 // heldTicket is currentTicket for a session the caller already loaded.
 func (d *Desk) heldTicket(ctx context.Context, r *request, s domain.Session) (domain.Ticket, bool, error) {
-	if !canVolunteer(r.user) || s.CurrentTicket == 0 {
+	if !r.user.CanVolunteer() || s.CurrentTicket == 0 {
 		return domain.Ticket{}, false, nil
 	}
 	t, err := d.store.GetTicket(ctx, s.CurrentTicket)
@@ -187,7 +179,7 @@ func (d *Desk) heldTicket(ctx context.Context, r *request, s domain.Session) (do
 	if err != nil {
 		return t, false, fmt.Errorf("handlers: load ticket: %w", err)
 	}
-	return t, holds(r.user, t), nil
+	return t, r.user.Holds(t), nil
 }
 
 // fromVolunteer relays a volunteer's text to the resident. Links outside the
@@ -197,7 +189,7 @@ func (d *Desk) fromVolunteer(ctx context.Context, r *request, t domain.Ticket) (
 		d.log.Warn("volunteer link held back", "ticket", t.ID, "links", len(bad))
 		return d.reply(r, d.t(r, "relay.link_held", "links", strings.Join(bad, " "), "allowed", strings.Join(d.cfg.LinkAllowlist, ", ")), nil), nil
 	}
-	if err := d.markReplied(ctx, t); err != nil {
+	if err := d.markReplied(ctx, r.user, t); err != nil {
 		return Response{}, err
 	}
 	text := d.userText(ctx, t.ResidentID, "relay.from_volunteer", "name", d.displayName(r.user), "text", r.Text)
@@ -210,7 +202,7 @@ func (d *Desk) mediaFromVolunteer(ctx context.Context, r *request, t domain.Tick
 	if bad := disallowedLinks(r.Text, d.cfg.LinkAllowlist); len(bad) > 0 {
 		return d.reply(r, d.t(r, "relay.link_held", "links", strings.Join(bad, " "), "allowed", strings.Join(d.cfg.LinkAllowlist, ", ")), nil), nil
 	}
-	if err := d.markReplied(ctx, t); err != nil {
+	if err := d.markReplied(ctx, r.user, t); err != nil {
 		return Response{}, err
 	}
 	caption := d.userText(ctx, t.ResidentID, "relay.from_volunteer", "name", d.displayName(r.user), "text", r.Text)
@@ -222,12 +214,11 @@ func (d *Desk) mediaFromVolunteer(ctx context.Context, r *request, t domain.Tick
 
 // markReplied ends the lease on the volunteer's first reply: from then on
 // the claim holds until /done or /release.
-func (d *Desk) markReplied(ctx context.Context, t domain.Ticket) error {
-	if !t.RepliedAt.IsZero() {
+func (d *Desk) markReplied(ctx context.Context, v domain.User, t domain.Ticket) error {
+	if first, err := t.Reply(v, d.now()); err != nil || !first {
 		return nil
 	}
-	t.RepliedAt, t.LeaseUntil = d.now(), timeZero
-	if _, err := d.store.SaveTicket(ctx, t); err != nil && !errors.Is(err, storage.ErrConflict) {
+	if _, err := d.store.ReplyTicket(ctx, t); err != nil && !errors.Is(err, storage.ErrConflict) {
 		return fmt.Errorf("handlers: mark replied: %w", err)
 	}
 	return nil
@@ -244,7 +235,7 @@ func (d *Desk) doneAsk(ctx context.Context, r *request) (Response, error) {
 	}
 	id := strconv.FormatInt(t.ID, 10)
 	var rows [][]Button
-	for _, o := range ticketOutcomes {
+	for _, o := range domain.TicketOutcomes {
 		rows = append(rows, []Button{{Label: d.t(r, "outcome."+o), Data: dataDone + id + ":" + o}})
 	}
 	return d.reply(r, d.t(r, "done.ask", "id", id), rows), nil
@@ -253,22 +244,24 @@ func (d *Desk) doneAsk(ctx context.Context, r *request) (Response, error) {
 // close closes a ticket with an outcome, logs the assist, and asks the
 // resident to rate it.
 func (d *Desk) close(ctx context.Context, r *request, id int64, outcome string) (Response, error) {
-	if !slices.Contains(ticketOutcomes, outcome) {
+	if !slices.Contains(domain.TicketOutcomes, outcome) {
 		return d.refuse(r, "close"), nil
 	}
 	t, err := d.store.GetTicket(ctx, id)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return Response{}, fmt.Errorf("handlers: load ticket: %w", err)
 	}
-	if err != nil || !holds(r.user, t) {
+	if err != nil || !r.user.Holds(t) {
 		if err == nil && t.State == domain.TicketClosed && t.VolunteerID == r.UserID {
 			return d.notice(r, d.t(r, "button.already")), nil
 		}
 		return d.refuse(r, "close"), nil
 	}
 	now := d.now()
-	t.State, t.Outcome, t.ClosedAt, t.LeaseUntil = domain.TicketClosed, outcome, now, timeZero
-	if t, err = d.store.SaveTicket(ctx, t); err != nil {
+	if err := t.Close(r.user, outcome, now); err != nil {
+		return d.refuse(r, "close"), nil
+	}
+	if t, err = d.store.CloseTicket(ctx, t); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
 			return d.notice(r, d.t(r, "button.stale")), nil
 		}
@@ -302,9 +295,11 @@ func (d *Desk) release(ctx context.Context, r *request) (Response, error) {
 // requeue returns a claimed ticket to the queue, announces it again and
 // tells the resident (with residentKey).
 func (d *Desk) requeue(ctx context.Context, t domain.Ticket, residentKey string) error {
-	now := d.now()
-	t.State, t.VolunteerID, t.ClaimedAt, t.RepliedAt, t.LeaseUntil, t.AnnouncedAt = domain.TicketOpen, 0, timeZero, timeZero, timeZero, now
-	saved, err := d.store.SaveTicket(ctx, t)
+	volunteer := t.VolunteerID
+	if err := t.Requeue(d.now()); err != nil {
+		return fmt.Errorf("handlers: requeue: %w", err)
+	}
+	saved, err := d.store.RequeueTicket(ctx, t, volunteer)
 	if err != nil {
 		return fmt.Errorf("handlers: requeue ticket: %w", err)
 	}

@@ -82,18 +82,45 @@ type Funnel interface {
 	FunnelEvents(ctx context.Context, from, to time.Time) ([]domain.FunnelEvent, error)
 }
 
-// Tickets keeps the question queue. Every change is a compare-and-set of
-// the whole ticket, and the store keeps its indexes in the same atomic step.
+// Tickets keeps the question queue. Each move of a ticket (its method in
+// package domain) is stored by one named operation here, which writes the
+// moved ticket and keeps exactly the indexes that move touches, in one
+// atomic step: active tickets by resident, open tickets by QueueRank (the
+// queue: urgent first, then by CreatedAt), claimed tickets by volunteer,
+// and claims with a LeaseUntil by that time.
+//
+// Every operation but OpenTicket is a compare-and-set: it stores t only if
+// the stored version still equals t.Version (the version the caller read
+// before the move) and returns t with Version incremented; otherwise it
+// stores nothing and returns ErrConflict. Among concurrent movers of one
+// version exactly one wins: that is how a claim is atomic.
 type Tickets interface {
-	// SaveTicket stores t if the stored version equals t.Version (0: a new
-	// ticket, whose ID the store assigns) and returns it with Version
-	// incremented; otherwise ErrConflict. Creating a ticket for a resident
-	// who has an active one also gives ErrConflict. Among concurrent savers
-	// of one version exactly one wins: that is how a claim is atomic. The
-	// store indexes active tickets by resident, open tickets by QueueRank
-	// (the queue: urgent first, then by CreatedAt), claimed tickets by
-	// volunteer, and claims with a LeaseUntil by that time.
-	SaveTicket(ctx context.Context, t domain.Ticket) (domain.Ticket, error)
+	// OpenTicket stores a new open ticket (domain.NewTicket), assigns its ID
+	// (1, 2, ...) and queues it. ErrConflict when the resident has an
+	// active ticket.
+	OpenTicket(ctx context.Context, t domain.Ticket) (domain.Ticket, error)
+	// ClaimTicket stores a ticket its volunteer claimed (Ticket.Claim): out
+	// of the queue, into the volunteer's claims and, with a LeaseUntil, the
+	// leases.
+	ClaimTicket(ctx context.Context, t domain.Ticket) (domain.Ticket, error)
+	// ReplyTicket stores the volunteer's first reply (Ticket.Reply): the
+	// lease ends.
+	ReplyTicket(ctx context.Context, t domain.Ticket) (domain.Ticket, error)
+	// RequeueTicket stores a claimed ticket back in the queue
+	// (Ticket.Release, Ticket.Requeue): out of the claims of volunteerID,
+	// who had it, and of the leases.
+	RequeueTicket(ctx context.Context, t domain.Ticket, volunteerID int64) (domain.Ticket, error)
+	// CloseTicket stores a ticket that ended (Ticket.Close, Ticket.Cancel):
+	// out of every index; the resident may open another.
+	CloseTicket(ctx context.Context, t domain.Ticket) (domain.Ticket, error)
+	// EscalateTicket stores an open ticket announced again
+	// (Ticket.Escalate).
+	EscalateTicket(ctx context.Context, t domain.Ticket) (domain.Ticket, error)
+	// UpdateTicket stores what is added to a ticket without moving it:
+	// notes, kept photos, the card's place, urgency (Ticket.MakeUrgent,
+	// which moves an open ticket up the queue). Its state must be the
+	// stored one.
+	UpdateTicket(ctx context.Context, t domain.Ticket) (domain.Ticket, error)
 	// GetTicket returns the ticket, or ErrNotFound.
 	GetTicket(ctx context.Context, id int64) (domain.Ticket, error)
 	// ActiveTicketOf returns the resident's open or claimed ticket, or
@@ -140,9 +167,33 @@ type Invites interface {
 // results, so that a restart resumes where sending stopped and several
 // instances can send one broadcast together without sending twice.
 type Broadcasts interface {
-	// SaveBroadcast stores b with compare-and-set on Version (0: create;
-	// the store assigns the ID); otherwise ErrConflict.
-	SaveBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error)
+	// CreateBroadcast stores a new draft and assigns its ID (1, 2, ...).
+	CreateBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error)
+	// The rest store b with compare-and-set on Version (the version read
+	// before the move) and return it with Version incremented; otherwise
+	// ErrConflict and nothing changes. Scheduled, running and paused
+	// broadcasts are indexed as active.
+	//
+	// UpdateBroadcast stores what changes without a move: a draft's
+	// audience and text, the progress message's place. Its state must be
+	// the stored one.
+	UpdateBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error)
+	// PrepareBroadcast stores a draft closed for its recipients to be added
+	// (Broadcast.Prepare): not yet active.
+	PrepareBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error)
+	// ConfirmBroadcast stores a prepared broadcast scheduled
+	// (Broadcast.Confirm): it becomes active.
+	ConfirmBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error)
+	// StartBroadcast stores a scheduled broadcast running (Broadcast.Start).
+	StartBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error)
+	// PauseBroadcast and ResumeBroadcast store Broadcast.Pause and
+	// Broadcast.Resume: it stays active.
+	PauseBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error)
+	ResumeBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error)
+	// CancelBroadcast and FinishBroadcast store Broadcast.Cancel and
+	// Broadcast.Finish: it is no longer active.
+	CancelBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error)
+	FinishBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error)
 	// GetBroadcast returns the broadcast, or ErrNotFound.
 	GetBroadcast(ctx context.Context, id int64) (domain.Broadcast, error)
 	// ActiveBroadcasts returns the scheduled, running and paused

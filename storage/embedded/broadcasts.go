@@ -15,56 +15,104 @@ import (
 	"github.com/hotroso/hotroso/storage"
 )
 
-// SaveBroadcast stores in if the stored version equals in.Version and
-// returns it with Version incremented; otherwise it stores nothing and
-// returns an error wrapping storage.ErrConflict. Version 0 creates a
-// broadcast and assigns its ID from the broadcasts bucket's sequence (1, 2,
-// ...), whatever in.ID says. The check, the write and the update of the
-// active index are one transaction.
-func (s *Store) SaveBroadcast(ctx context.Context, in domain.Broadcast) (domain.Broadcast, error) {
-	op := fmt.Sprintf("save broadcast %d", in.ID)
-	if in.Version == 0 {
-		op = fmt.Sprintf("create broadcast by %d", in.CreatedBy)
-	}
+// CreateBroadcast stores a new draft with the next id of the broadcasts
+// bucket's sequence (1, 2, ...).
+func (s *Store) CreateBroadcast(ctx context.Context, in domain.Broadcast) (domain.Broadcast, error) {
 	var out domain.Broadcast
-	err := s.update(ctx, op, func(tx *bolt.Tx) error {
-		out = in // afresh: a batched transaction may run fn again
-		out.Version = in.Version + 1
-		broadcasts := tx.Bucket(bucketBroadcasts)
-		active := tx.Bucket(bucketBroadcastActive)
-		if in.Version == 0 {
-			id, err := newID(broadcasts, "broadcast")
-			if err != nil {
-				return err
-			}
-			out.ID = id
-		} else {
-			old, err := getBroadcast(tx, in.ID)
-			if err := checkVersion(old.Version, err, in.Version); err != nil {
-				return err
-			}
-			if old.Active() {
-				if err := active.Delete(activeBroadcastKey(old)); err != nil {
-					return err
-				}
-			}
-		}
-		data, err := json.Marshal(out)
+	err := s.update(ctx, fmt.Sprintf("create a broadcast by %d", in.CreatedBy), func(tx *bolt.Tx) error {
+		id, err := newID(tx.Bucket(bucketBroadcasts), "broadcast")
 		if err != nil {
-			return fmt.Errorf("encode: %w", err)
-		}
-		if err := broadcasts.Put(idKey(out.ID), data); err != nil {
 			return err
 		}
-		if out.Active() {
-			return active.Put(activeBroadcastKey(out), []byte{})
-		}
-		return nil
+		out = in // afresh: a batched transaction may run fn again
+		out.ID, out.Version = id, 1
+		return putBroadcast(tx, out)
 	})
 	if err != nil {
 		return domain.Broadcast{}, err
 	}
 	return out, nil
+}
+
+// UpdateBroadcast stores a broadcast that did not move.
+func (s *Store) UpdateBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error) {
+	return s.moveBroadcast(ctx, "update", b)
+}
+
+// PrepareBroadcast stores a prepared draft, not yet active.
+func (s *Store) PrepareBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error) {
+	return s.moveBroadcast(ctx, "prepare", b)
+}
+
+// ConfirmBroadcast stores a confirmed broadcast, now active.
+func (s *Store) ConfirmBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error) {
+	return s.moveBroadcast(ctx, "confirm", b)
+}
+
+// StartBroadcast stores a started broadcast.
+func (s *Store) StartBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error) {
+	return s.moveBroadcast(ctx, "start", b)
+}
+
+// PauseBroadcast stores a paused broadcast.
+func (s *Store) PauseBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error) {
+	return s.moveBroadcast(ctx, "pause", b)
+}
+
+// ResumeBroadcast stores a resumed broadcast.
+func (s *Store) ResumeBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error) {
+	return s.moveBroadcast(ctx, "resume", b)
+}
+
+// CancelBroadcast stores a canceled broadcast, no longer active.
+func (s *Store) CancelBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error) {
+	return s.moveBroadcast(ctx, "cancel", b)
+}
+
+// FinishBroadcast stores a finished broadcast, no longer active.
+func (s *Store) FinishBroadcast(ctx context.Context, b domain.Broadcast) (domain.Broadcast, error) {
+	return s.moveBroadcast(ctx, "finish", b)
+}
+
+// moveBroadcast is every move's transaction: compare the stored version
+// with in.Version, store in with Version incremented, and keep the active
+// index by its state. Otherwise it stores nothing and returns an error
+// wrapping storage.ErrConflict.
+func (s *Store) moveBroadcast(ctx context.Context, move string, in domain.Broadcast) (domain.Broadcast, error) {
+	var out domain.Broadcast
+	err := s.update(ctx, fmt.Sprintf("%s broadcast %d", move, in.ID), func(tx *bolt.Tx) error {
+		old, err := getBroadcast(tx, in.ID)
+		if err := checkVersion(old.Version, err, in.Version); err != nil {
+			return err
+		}
+		if old.Active() {
+			if err := tx.Bucket(bucketBroadcastActive).Delete(activeBroadcastKey(old)); err != nil {
+				return err
+			}
+		}
+		out = in
+		out.Version = in.Version + 1
+		return putBroadcast(tx, out)
+	})
+	if err != nil {
+		return domain.Broadcast{}, err
+	}
+	return out, nil
+}
+
+// putBroadcast writes b and indexes it when it is active.
+func putBroadcast(tx *bolt.Tx, b domain.Broadcast) error {
+	data, err := json.Marshal(b)
+	if err != nil {
+		return fmt.Errorf("encode: %w", err)
+	}
+	if err := tx.Bucket(bucketBroadcasts).Put(idKey(b.ID), data); err != nil {
+		return err
+	}
+	if b.Active() {
+		return tx.Bucket(bucketBroadcastActive).Put(activeBroadcastKey(b), []byte{})
+	}
+	return nil
 }
 
 // GetBroadcast returns the broadcast, or an error wrapping

@@ -34,8 +34,9 @@ var (
 	// as bucketUsers. Since schema version 2.
 	bucketRoles = []byte("roles")
 
-	// Tickets and their indexes, all written in one transaction by
-	// SaveTicket. The tickets bucket's sequence is the last id assigned.
+	// Tickets and their indexes, each move of a ticket written in one
+	// transaction (OpenTicket, ClaimTicket, ...). The tickets bucket's
+	// sequence is the last id assigned.
 	//
 	// bucketTickets: ticket id -> Ticket JSON.
 	bucketTickets = []byte("tickets")
@@ -61,7 +62,8 @@ var (
 	bucketInvites = []byte("invites")
 
 	// Broadcasts and their recipients. A broadcast and its active index
-	// are written in one transaction by SaveBroadcast; each recipient
+	// are written in one transaction by each move (CreateBroadcast,
+	// ConfirmBroadcast, ...); each recipient
 	// operation is one transaction over the recipient buckets. Recipient
 	// keys start with the broadcast id (see idKey), so that one
 	// broadcast's entries are contiguous. Since schema version 3.

@@ -72,7 +72,7 @@ func TestSchemaUpgrade(t *testing.T) {
 	assert.Equal(t, []int64{5}, ids(domain.RoleOrganizer))
 
 	// The new buckets work.
-	tk, err := s.SaveTicket(ctx, domain.Ticket{ResidentID: 2, State: domain.TicketOpen, CreatedAt: now})
+	tk, err := s.OpenTicket(ctx, domain.Ticket{ResidentID: 2, State: domain.TicketOpen, CreatedAt: now})
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), tk.ID)
 }
@@ -103,7 +103,7 @@ func TestSchemaUpgradeFrom2(t *testing.T) {
 		assert.Equal(t, int64(schemaVersion), getInt(tx.Bucket(bucketMeta).Get(metaSchema)))
 		return nil
 	}))
-	b, err := s.SaveBroadcast(ctx, domain.Broadcast{State: domain.BroadcastScheduled, CreatedAt: now})
+	b, err := s.CreateBroadcast(ctx, domain.Broadcast{State: domain.BroadcastDraft, CreatedAt: now})
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), b.ID)
 	require.NoError(t, s.AddRecipients(ctx, b.ID, []int64{1}))

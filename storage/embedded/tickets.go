@@ -13,58 +13,103 @@ import (
 	"github.com/hotroso/hotroso/storage"
 )
 
-// SaveTicket stores in if the stored version equals in.Version and returns
-// it with Version incremented; otherwise it stores nothing and returns an
-// error wrapping storage.ErrConflict. Version 0 creates a ticket and assigns
-// its ID from the tickets bucket's sequence (1, 2, ...), whatever in.ID says.
-//
-// A save that would leave the resident with two active tickets (creating
-// one while another is open or claimed, or reactivating an old one) also
-// gives storage.ErrConflict. The check, the write and every index update
-// are one transaction.
-func (s *Store) SaveTicket(ctx context.Context, in domain.Ticket) (domain.Ticket, error) {
-	op := fmt.Sprintf("save ticket %d", in.ID)
-	if in.Version == 0 {
-		op = fmt.Sprintf("create ticket for resident %d", in.ResidentID)
+// OpenTicket stores a new open ticket with the next id of the tickets
+// bucket's sequence (1, 2, ...) and queues it, in one transaction. It
+// returns an error wrapping storage.ErrConflict when the resident has an
+// active ticket.
+func (s *Store) OpenTicket(ctx context.Context, in domain.Ticket) (domain.Ticket, error) {
+	op := fmt.Sprintf("open a ticket for resident %d", in.ResidentID)
+	if in.State != domain.TicketOpen {
+		return domain.Ticket{}, fmt.Errorf("embedded: %s: the ticket is %s, not open", op, in.State)
 	}
 	var out domain.Ticket
 	err := s.update(ctx, op, func(tx *bolt.Tx) error {
-		out = in // afresh: a batched transaction may run fn again
-		out.Version = in.Version + 1
-		tickets := tx.Bucket(bucketTickets)
-		if in.Version == 0 {
-			id, err := newID(tickets, "ticket")
-			if err != nil {
-				return err
-			}
-			out.ID = id
-		} else {
-			old, err := getTicket(tx, in.ID)
-			if err := checkVersion(old.Version, err, in.Version); err != nil {
-				return err
-			}
-			if err := unindexTicket(tx, old); err != nil {
-				return err
-			}
+		if held, ok := activeTicketID(tx, in.ResidentID); ok {
+			return fmt.Errorf("%w: resident %d already has active ticket %d", storage.ErrConflict, in.ResidentID, held)
 		}
-		if out.Active() {
-			if held, ok := activeTicketID(tx, out.ResidentID); ok && held != out.ID {
-				return fmt.Errorf("%w: resident %d already has active ticket %d", storage.ErrConflict, out.ResidentID, held)
-			}
-		}
-		data, err := json.Marshal(out)
+		id, err := newID(tx.Bucket(bucketTickets), "ticket")
 		if err != nil {
-			return fmt.Errorf("encode: %w", err)
-		}
-		if err := tickets.Put(idKey(out.ID), data); err != nil {
 			return err
 		}
-		return indexTicket(tx, out)
+		out = in // afresh: a batched transaction may run fn again
+		out.ID, out.Version = id, 1
+		return putTicket(tx, out)
 	})
 	if err != nil {
 		return domain.Ticket{}, err
 	}
 	return out, nil
+}
+
+// ClaimTicket stores a claimed ticket: out of the queue, into the
+// volunteer's claims and the leases.
+func (s *Store) ClaimTicket(ctx context.Context, t domain.Ticket) (domain.Ticket, error) {
+	return s.moveTicket(ctx, "claim", t)
+}
+
+// ReplyTicket stores the first reply to a claimed ticket: out of the
+// leases.
+func (s *Store) ReplyTicket(ctx context.Context, t domain.Ticket) (domain.Ticket, error) {
+	return s.moveTicket(ctx, "reply to", t)
+}
+
+// RequeueTicket stores a ticket back in the queue, out of the claims of the
+// volunteer who had it (the stored ticket names them) and the leases.
+func (s *Store) RequeueTicket(ctx context.Context, t domain.Ticket, _ int64) (domain.Ticket, error) {
+	return s.moveTicket(ctx, "requeue", t)
+}
+
+// CloseTicket stores an ended ticket out of every index.
+func (s *Store) CloseTicket(ctx context.Context, t domain.Ticket) (domain.Ticket, error) {
+	return s.moveTicket(ctx, "close", t)
+}
+
+// EscalateTicket stores an escalated open ticket.
+func (s *Store) EscalateTicket(ctx context.Context, t domain.Ticket) (domain.Ticket, error) {
+	return s.moveTicket(ctx, "escalate", t)
+}
+
+// UpdateTicket stores a ticket that did not move; an open one takes its
+// place in the queue by its rank.
+func (s *Store) UpdateTicket(ctx context.Context, t domain.Ticket) (domain.Ticket, error) {
+	return s.moveTicket(ctx, "update", t)
+}
+
+// moveTicket is every move's transaction: compare the stored version with
+// in.Version, take the stored ticket out of the indexes it is in, store in
+// with Version incremented, and put it in the indexes it now belongs in.
+// Otherwise it stores nothing and returns an error wrapping
+// storage.ErrConflict.
+func (s *Store) moveTicket(ctx context.Context, move string, in domain.Ticket) (domain.Ticket, error) {
+	var out domain.Ticket
+	err := s.update(ctx, fmt.Sprintf("%s ticket %d", move, in.ID), func(tx *bolt.Tx) error {
+		old, err := getTicket(tx, in.ID)
+		if err := checkVersion(old.Version, err, in.Version); err != nil {
+			return err
+		}
+		if err := unindexTicket(tx, old); err != nil {
+			return err
+		}
+		out = in
+		out.Version = in.Version + 1
+		return putTicket(tx, out)
+	})
+	if err != nil {
+		return domain.Ticket{}, err
+	}
+	return out, nil
+}
+
+// putTicket writes t and puts it in the indexes it belongs in.
+func putTicket(tx *bolt.Tx, t domain.Ticket) error {
+	data, err := json.Marshal(t)
+	if err != nil {
+		return fmt.Errorf("encode: %w", err)
+	}
+	if err := tx.Bucket(bucketTickets).Put(idKey(t.ID), data); err != nil {
+		return err
+	}
+	return indexTicket(tx, t)
 }
 
 // GetTicket returns the ticket, or an error wrapping storage.ErrNotFound.

@@ -1,7 +1,6 @@
 package redis
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -13,7 +12,6 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/hotroso/hotroso/domain"
-	"github.com/hotroso/hotroso/storage"
 )
 
 // Fields of a broadcast's counts hash (p:{b<id>}:counts). The result
@@ -25,57 +23,6 @@ const (
 	countBlocked = string(domain.DeliveryBlocked)
 	countFailed  = string(domain.DeliveryFailed)
 )
-
-// SaveBroadcast stores in if the stored version equals in.Version and
-// returns it with Version incremented; otherwise it stores nothing and
-// returns an error wrapping storage.ErrConflict. Version 0 creates a
-// broadcast and assigns its ID from a counter (1, 2, ...), whatever in.ID
-// says. The check, the write and the update of the index of active
-// broadcasts are one script (saveBroadcastCmd).
-func (s *Store) SaveBroadcast(ctx context.Context, in domain.Broadcast) (domain.Broadcast, error) {
-	op := fmt.Sprintf("save broadcast %d", in.ID)
-	create := in.Version == 0
-	if create {
-		op = fmt.Sprintf("create broadcast by %d", in.CreatedBy)
-	} else if in.ID <= 0 {
-		return domain.Broadcast{}, fmt.Errorf("redis: %s: %w: none stored, want version %d", op, storage.ErrConflict, in.Version)
-	}
-	out := in
-	out.Version = in.Version + 1
-	if create {
-		out.ID = 0 // the script writes the id it assigns over this
-	}
-	data, err := json.Marshal(out)
-	if err != nil {
-		return domain.Broadcast{}, fmt.Errorf("redis: %s: encode: %w", op, err)
-	}
-	if create && !bytes.HasPrefix(data, []byte(newBroadcastPrefix)) {
-		return domain.Broadcast{}, fmt.Errorf("redis: %s: encode: JSON does not start with %s", op, newBroadcastPrefix)
-	}
-	var activeScore string
-	if out.Active() {
-		activeScore = msScore(out.CreatedAt)
-	}
-	id, err := saveBroadcastCmd.Run(ctx, s.client,
-		[]string{s.keys.broadcastSeq(), s.keys.activeBroadcasts()},
-		s.keys.broadcastPrefix(),
-		strconv.FormatInt(out.ID, 10),
-		strconv.FormatInt(in.Version, 10),
-		strconv.FormatInt(out.Version, 10),
-		data,
-		activeScore,
-	).Int64()
-	switch {
-	case err != nil:
-		return domain.Broadcast{}, wrapErr(op, err)
-	case id == 0:
-		return domain.Broadcast{}, fmt.Errorf("redis: %s: %w: stored version is not %d", op, storage.ErrConflict, in.Version)
-	case id < 0:
-		return domain.Broadcast{}, fmt.Errorf("redis: %s: the broadcast id counter %s is behind the stored broadcasts", op, s.keys.broadcastSeq())
-	}
-	out.ID = id
-	return out, nil
-}
 
 // GetBroadcast returns the broadcast, or an error wrapping
 // storage.ErrNotFound.

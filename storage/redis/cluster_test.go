@@ -134,7 +134,7 @@ func TestClusterSpreadsKeys(t *testing.T) {
 
 	// Several broadcasts' recipients, each under its own tag.
 	for range 4 {
-		b, err := s.SaveBroadcast(ctx, domain.Broadcast{CreatedBy: 1, State: domain.BroadcastRunning, CreatedAt: now})
+		b, err := s.CreateBroadcast(ctx, domain.Broadcast{CreatedBy: 1, State: domain.BroadcastDraft, CreatedAt: now})
 		require.NoError(t, err)
 		require.NoError(t, s.AddRecipients(ctx, b.ID, []int64{1, 2, 3}))
 		taken, err := s.TakeRecipients(ctx, b.ID, 2, now)

@@ -155,15 +155,8 @@ func (k keyspace) role(r domain.Role) string {
 	return k.prefix + ":role:" + string(r)
 }
 
-// ticketPrefix is a ticket's key without its id. The ticket-saving script
-// appends the id it assigns; the result shares the {t} tag, and so the slot,
-// of the keys the script declares.
-func (k keyspace) ticketPrefix() string {
-	return k.prefix + ":{t}:ticket:"
-}
-
 func (k keyspace) ticket(id int64) string {
-	return k.ticketPrefix() + strconv.FormatInt(id, 10)
+	return k.prefix + ":{t}:ticket:" + strconv.FormatInt(id, 10)
 }
 
 func (k keyspace) ticketSeq() string {
@@ -186,9 +179,9 @@ func (k keyspace) leases() string {
 	return k.prefix + ":{t}:leases"
 }
 
-// ticketMember is a ticket's member in the ticket sorted sets. The saving
-// script computes the same with string.format("%019d", id).
-func ticketMember(id int64) string {
+// idMember is a ticket's member in the ticket sorted sets, and a
+// broadcast's in the active index: the id zero-padded to 19 digits.
+func idMember(id int64) string {
 	return fmt.Sprintf("%019d", id)
 }
 
@@ -208,15 +201,8 @@ func (k keyspace) salt() string {
 	return k.prefix + ":salt"
 }
 
-// broadcastPrefix is a broadcast record's key without its id. The saving
-// script appends the id it assigns; the result shares the {b} tag, and so
-// the slot, of the keys the script declares.
-func (k keyspace) broadcastPrefix() string {
-	return k.prefix + ":{b}:broadcast:"
-}
-
 func (k keyspace) broadcast(id int64) string {
-	return k.broadcastPrefix() + strconv.FormatInt(id, 10)
+	return k.prefix + ":{b}:broadcast:" + strconv.FormatInt(id, 10)
 }
 
 func (k keyspace) broadcastSeq() string {

@@ -279,9 +279,9 @@ func TestUnreachableIsUnavailable(t *testing.T) {
 	_, err = s.FirstSeen(ctx, 1)
 	require.ErrorIs(t, err, storage.ErrUnavailable)
 
-	_, err = s.SaveTicket(ctx, domain.Ticket{ResidentID: 1, State: domain.TicketOpen})
+	_, err = s.OpenTicket(ctx, domain.Ticket{ResidentID: 1, State: domain.TicketOpen})
 	require.ErrorIs(t, err, storage.ErrUnavailable)
-	_, err = s.SaveTicket(ctx, domain.Ticket{ID: 1, ResidentID: 1, State: domain.TicketOpen, Version: 1})
+	_, err = s.ClaimTicket(ctx, domain.Ticket{ID: 1, ResidentID: 1, State: domain.TicketClaimed, VolunteerID: 9, Version: 1})
 	require.ErrorIs(t, err, storage.ErrUnavailable)
 	assert.NotErrorIs(t, err, storage.ErrConflict, "an outage is not a lost race")
 	_, err = s.ActiveTicketOf(ctx, 1)
@@ -300,7 +300,9 @@ func TestUnreachableIsUnavailable(t *testing.T) {
 	_, err = s.Salt(ctx)
 	require.ErrorIs(t, err, storage.ErrUnavailable)
 
-	_, err = s.SaveBroadcast(ctx, domain.Broadcast{State: domain.BroadcastScheduled})
+	_, err = s.CreateBroadcast(ctx, domain.Broadcast{State: domain.BroadcastDraft})
+	require.ErrorIs(t, err, storage.ErrUnavailable)
+	_, err = s.ConfirmBroadcast(ctx, domain.Broadcast{ID: 1, State: domain.BroadcastScheduled, Version: 2})
 	require.ErrorIs(t, err, storage.ErrUnavailable)
 	assert.NotErrorIs(t, err, storage.ErrConflict)
 	_, err = s.ActiveBroadcasts(ctx)
@@ -420,14 +422,15 @@ func TestTicketKeysShareASlot(t *testing.T) {
 	mr, s := inspectableStore(t)
 	ctx := context.Background()
 	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
-	tk, err := s.SaveTicket(ctx, domain.Ticket{ResidentID: 5, State: domain.TicketOpen, CreatedAt: now})
+	tk, err := s.OpenTicket(ctx, domain.Ticket{ResidentID: 5, State: domain.TicketOpen, CreatedAt: now})
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{
 		"p:{t}:ticket:1", "p:{t}:ticket:seq", "p:{t}:active", "p:{t}:queue",
 	}, mr.Keys())
 
-	tk.State, tk.VolunteerID, tk.ClaimedAt, tk.LeaseUntil = domain.TicketClaimed, 9, now, now.Add(time.Minute)
-	_, err = s.SaveTicket(ctx, tk)
+	volunteer := domain.User{ID: 9, Role: domain.RoleVolunteer}
+	require.NoError(t, tk.Claim(volunteer, now, time.Minute))
+	tk, err = s.ClaimTicket(ctx, tk)
 	require.NoError(t, err)
 	// The queue emptied, so Redis dropped it.
 	assert.ElementsMatch(t, []string{
@@ -439,17 +442,16 @@ func TestTicketKeysShareASlot(t *testing.T) {
 
 	// Released: the claim and the lease go, the queue is back. ClaimsOf and
 	// LapsedLeases would hide stale entries; the keys show them.
-	tk.Version++
-	tk.State, tk.VolunteerID, tk.ClaimedAt, tk.LeaseUntil = domain.TicketOpen, 0, time.Time{}, time.Time{}
-	tk, err = s.SaveTicket(ctx, tk)
+	require.NoError(t, tk.Release(volunteer, now))
+	tk, err = s.RequeueTicket(ctx, tk, volunteer.ID)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{
 		"p:{t}:ticket:1", "p:{t}:ticket:seq", "p:{t}:active", "p:{t}:queue",
 	}, mr.Keys())
 
 	// Closed: only the ticket and the counter are left.
-	tk.State = domain.TicketClosed
-	_, err = s.SaveTicket(ctx, tk)
+	require.NoError(t, tk.Cancel(now))
+	_, err = s.CloseTicket(ctx, tk)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{"p:{t}:ticket:1", "p:{t}:ticket:seq"}, mr.Keys())
 }
@@ -515,10 +517,20 @@ func TestBroadcastKeysShareASlot(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 
-	b, err := s.SaveBroadcast(ctx, domain.Broadcast{CreatedBy: 1, State: domain.BroadcastRunning, CreatedAt: now})
+	organizer := domain.User{ID: 1, Role: domain.RoleOrganizer}
+	b, err := s.CreateBroadcast(ctx, domain.Broadcast{CreatedBy: 1, State: domain.BroadcastDraft, CreatedAt: now})
+	require.NoError(t, err)
+	require.NoError(t, b.Prepare(organizer))
+	b, err = s.PrepareBroadcast(ctx, b)
+	require.NoError(t, err)
+	require.NoError(t, b.Confirm(organizer, false, time.Time{}, now))
+	b, err = s.ConfirmBroadcast(ctx, b)
+	require.NoError(t, err)
+	require.NoError(t, b.Start(now))
+	b, err = s.StartBroadcast(ctx, b)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{"p:{b}:broadcast:1", "p:{b}:broadcast:seq", "p:{b}:active"}, mr.Keys(),
-		"the save script's keys share {b}")
+		"the scripts' keys share {b}")
 	member, err := mr.ZMembers("p:{b}:active")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"0000000000000000001"}, member, "members are zero-padded ids")
@@ -541,8 +553,8 @@ func TestBroadcastKeysShareASlot(t *testing.T) {
 	assert.Equal(t, "1", mr.HGet("p:{b1}:counts", "sent"))
 
 	// Done: out of the active index.
-	b.State = domain.BroadcastDone
-	_, err = s.SaveBroadcast(ctx, b)
+	require.NoError(t, b.Finish(now))
+	_, err = s.FinishBroadcast(ctx, b)
 	require.NoError(t, err)
 	assert.False(t, mr.Exists("p:{b}:active"))
 

@@ -1,11 +1,9 @@
 package redis
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -16,94 +14,6 @@ import (
 	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 )
-
-// SaveTicket stores in if the stored version equals in.Version and returns
-// it with Version incremented; otherwise it stores nothing and returns an
-// error wrapping storage.ErrConflict. Version 0 creates a ticket and assigns
-// its ID from a counter (1, 2, ...), whatever in.ID says.
-//
-// A save that would leave the resident with two active tickets (creating
-// one while another is open or claimed, or reactivating an old one) also
-// gives storage.ErrConflict.
-//
-// An update reads the stored ticket first, for what the index cleanup needs
-// (its resident and volunteer); the check, the write and every index update
-// are then one script (saveTicketCmd), which re-checks the version.
-func (s *Store) SaveTicket(ctx context.Context, in domain.Ticket) (domain.Ticket, error) {
-	op := fmt.Sprintf("save ticket %d", in.ID)
-	create := in.Version == 0
-	if create {
-		op = fmt.Sprintf("create ticket for resident %d", in.ResidentID)
-	}
-	out := in
-	out.Version = in.Version + 1
-	oldResident, oldClaims := "", s.keys.claims(in.VolunteerID)
-	if create {
-		out.ID = 0 // the script writes the id it assigns over this
-	} else {
-		old, err := s.getTicket(ctx, op, in.ID)
-		switch {
-		case errors.Is(err, storage.ErrNotFound):
-			return domain.Ticket{}, fmt.Errorf("redis: %s: %w: none stored, want version %d", op, storage.ErrConflict, in.Version)
-		case err != nil:
-			return domain.Ticket{}, err
-		case old.Version != in.Version:
-			return domain.Ticket{}, fmt.Errorf("redis: %s: %w: stored version %d, want %d", op, storage.ErrConflict, old.Version, in.Version)
-		}
-		oldResident, oldClaims = strconv.FormatInt(old.ResidentID, 10), s.keys.claims(old.VolunteerID)
-	}
-	data, err := json.Marshal(out)
-	if err != nil {
-		return domain.Ticket{}, fmt.Errorf("redis: %s: encode: %w", op, err)
-	}
-	if create && !bytes.HasPrefix(data, []byte(newTicketPrefix)) {
-		return domain.Ticket{}, fmt.Errorf("redis: %s: encode: JSON does not start with %s", op, newTicketPrefix)
-	}
-
-	var queueScore, leaseScore, claimScore string
-	switch out.State {
-	case domain.TicketOpen:
-		queueScore = strconv.FormatInt(out.QueueRank(), 10)
-	case domain.TicketClaimed:
-		claimScore = msScore(out.ClaimedAt)
-		if !out.LeaseUntil.IsZero() {
-			leaseScore = msScore(out.LeaseUntil)
-		}
-	}
-	keys := []string{
-		s.keys.ticketSeq(),
-		s.keys.activeTickets(),
-		s.keys.queue(),
-		s.keys.leases(),
-		oldClaims,
-		s.keys.claims(out.VolunteerID),
-	}
-	id, err := saveTicketCmd.Run(ctx, s.client, keys,
-		s.keys.ticketPrefix(),
-		strconv.FormatInt(out.ID, 10),
-		strconv.FormatInt(in.Version, 10),
-		strconv.FormatInt(out.Version, 10),
-		data,
-		oldResident,
-		strconv.FormatInt(out.ResidentID, 10),
-		boolField(out.Active()),
-		queueScore,
-		leaseScore,
-		claimScore,
-	).Int64()
-	switch {
-	case err != nil:
-		return domain.Ticket{}, wrapErr(op, err)
-	case id == 0:
-		return domain.Ticket{}, fmt.Errorf("redis: %s: %w: stored version is not %d", op, storage.ErrConflict, in.Version)
-	case id == -1:
-		return domain.Ticket{}, fmt.Errorf("redis: %s: %w: resident %d already has an active ticket", op, storage.ErrConflict, out.ResidentID)
-	case id < 0:
-		return domain.Ticket{}, fmt.Errorf("redis: %s: the ticket id counter %s is behind the stored tickets", op, s.keys.ticketSeq())
-	}
-	out.ID = id
-	return out, nil
-}
 
 // GetTicket returns the ticket, or an error wrapping storage.ErrNotFound.
 func (s *Store) GetTicket(ctx context.Context, id int64) (domain.Ticket, error) {
@@ -167,7 +77,7 @@ func (s *Store) OpenTickets(ctx context.Context, limit int) ([]domain.Ticket, er
 // error wrapping storage.ErrNotFound when it is not open: its rank in the
 // queue set.
 func (s *Store) QueuePosition(ctx context.Context, id int64) (int, error) {
-	rank, err := s.client.ZRank(ctx, s.keys.queue(), ticketMember(id)).Result()
+	rank, err := s.client.ZRank(ctx, s.keys.queue(), idMember(id)).Result()
 	if err != nil {
 		return 0, wrapErr(fmt.Sprintf("queue position of ticket %d", id), err)
 	}

@@ -17,7 +17,7 @@ import (
 func Bench(b *testing.B, open func(testing.TB) storage.Store) {
 	b.Run("SaveSession", func(b *testing.B) { benchSaveSession(b, open) })
 	b.Run("FirstSeen", func(b *testing.B) { benchFirstSeen(b, open) })
-	b.Run("SaveTicket", func(b *testing.B) { benchSaveTicket(b, open) })
+	b.Run("Ticket", func(b *testing.B) { benchTicket(b, open) })
 	b.Run("TakeRecordRecipient", func(b *testing.B) { benchTakeRecordRecipient(b, open) })
 	b.Run("LimiterReserve", func(b *testing.B) { benchLimiterReserve(b, open) })
 }
@@ -51,10 +51,11 @@ func benchFirstSeen(b *testing.B, open func(testing.TB) storage.Store) {
 	})
 }
 
-// BenchmarkSaveTicket measures the ticket compare-and-set with its index
-// updates: Claim alternates one ticket between claimed (with a lease) and
-// open; Create makes a new ticket for a new resident each time.
-func benchSaveTicket(b *testing.B, open func(testing.TB) storage.Store) {
+// benchTicket measures the ticket moves with their index updates: Claim
+// alternates one ticket between claimed (ClaimTicket, with a lease) and
+// open (RequeueTicket); Create opens a new ticket for a new resident each
+// time (OpenTicket).
+func benchTicket(b *testing.B, open func(testing.TB) storage.Store) {
 	ctx := context.Background()
 	b.Run("Claim", func(b *testing.B) {
 		s := open(b)
@@ -68,19 +69,22 @@ func benchSaveTicket(b *testing.B, open func(testing.TB) storage.Store) {
 
 func benchClaim(ctx context.Context, b *testing.B, s storage.Store) {
 	now := time.Now()
-	t, err := s.SaveTicket(ctx, domain.Ticket{ResidentID: 1, State: domain.TicketOpen, CreatedAt: now,
+	t, err := s.OpenTicket(ctx, domain.Ticket{ResidentID: 1, State: domain.TicketOpen, CreatedAt: now,
 		Question: "Nhà tôi bị ngập, tôi cần làm gì?", Answers: map[string]string{"commune": "26734"}})
 	if err != nil {
 		b.Fatal(err)
 	}
+	volunteer := domain.User{ID: 500, Role: domain.RoleVolunteer}
 	b.ReportAllocs()
 	for b.Loop() {
 		if t.State == domain.TicketOpen {
-			t.State, t.VolunteerID, t.ClaimedAt, t.LeaseUntil = domain.TicketClaimed, 500, now, now.Add(10*time.Minute)
-		} else {
-			t.State, t.VolunteerID, t.ClaimedAt, t.LeaseUntil = domain.TicketOpen, 0, time.Time{}, time.Time{}
+			if err = t.Claim(volunteer, now, 10*time.Minute); err == nil {
+				t, err = s.ClaimTicket(ctx, t)
+			}
+		} else if err = t.Requeue(now); err == nil {
+			t, err = s.RequeueTicket(ctx, t, volunteer.ID)
 		}
-		if t, err = s.SaveTicket(ctx, t); err != nil {
+		if err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -92,7 +96,7 @@ func benchCreate(ctx context.Context, b *testing.B, s storage.Store) {
 	b.ReportAllocs()
 	for b.Loop() {
 		resident++
-		_, err := s.SaveTicket(ctx, domain.Ticket{ResidentID: resident, State: domain.TicketOpen, CreatedAt: now,
+		_, err := s.OpenTicket(ctx, domain.Ticket{ResidentID: resident, State: domain.TicketOpen, CreatedAt: now,
 			Question: "Nhà tôi bị ngập, tôi cần làm gì?", Answers: map[string]string{"commune": "26734"}})
 		if err != nil {
 			b.Fatal(err)
@@ -115,7 +119,7 @@ func benchTakeRecordRecipient(b *testing.B, open func(testing.TB) storage.Store)
 
 func benchTakeRecord(ctx context.Context, b *testing.B, s storage.Store, batch int) {
 	now := time.Now()
-	bc, err := s.SaveBroadcast(ctx, domain.Broadcast{CreatedBy: 1, State: domain.BroadcastRunning, CreatedAt: now})
+	bc, err := s.CreateBroadcast(ctx, domain.Broadcast{CreatedBy: 1, State: domain.BroadcastDraft, CreatedAt: now})
 	if err != nil {
 		b.Fatal(err)
 	}

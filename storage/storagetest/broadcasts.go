@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sync"
@@ -18,6 +19,7 @@ func (s suite) testBroadcasts(t *testing.T) {
 	t.Run("CreateAndGet", s.testBroadcastCreateAndGet)
 	t.Run("StaleVersionConflicts", s.testBroadcastStaleVersion)
 	t.Run("ActiveIndex", s.testBroadcastActiveIndex)
+	t.Run("EachMove", s.testBroadcastMoves)
 	t.Run("Recipients", s.testRecipients)
 	t.Run("RecordOnce", s.testRecordOnce)
 	t.Run("ConcurrentTakes", s.testConcurrentTakes)
@@ -47,11 +49,18 @@ type broadcastStore struct {
 	st storage.Store
 }
 
-func (bs broadcastStore) save(in domain.Broadcast) domain.Broadcast {
+// must fails the test on err and returns out.
+func (bs broadcastStore) must(out domain.Broadcast, err error) domain.Broadcast {
 	bs.t.Helper()
-	out, err := bs.st.SaveBroadcast(ctx(bs.t), in)
 	require.NoError(bs.t, err)
 	return out
+}
+
+// made creates a broadcast (newBroadcast) and moves it into state, as the
+// desk and the senders do (BroadcastIn).
+func (bs broadcastStore) made(state domain.BroadcastState, created time.Time) domain.Broadcast {
+	bs.t.Helper()
+	return BroadcastIn(bs.t, bs.st, newBroadcast(domain.BroadcastDraft, created), state)
 }
 
 func (bs broadcastStore) get(id int64) domain.Broadcast {
@@ -131,17 +140,15 @@ func (s suite) testBroadcastCreateAndGet(t *testing.T) {
 		ID:                77, // ignored: the store assigns ids
 		CreatedBy:         900,
 		Audience:          domain.Audience{Kind: "unfinished", Commune: "26734", FlowID: "flood-report"},
-		State:             domain.BroadcastScheduled,
+		State:             domain.BroadcastDraft,
 		SourceChatID:      -1001234567890,
 		SourceMessageID:   4242,
 		Preview:           "Nước đã rút.\nXin \"cảm ơn\"",
-		Force:             true,
-		ScheduledAt:       t0.Add(time.Hour),
 		CreatedAt:         t0,
 		ProgressChatID:    900,
 		ProgressMessageID: 43,
 	}
-	first := bs.save(in)
+	first := bs.must(st.CreateBroadcast(ctx(t), in))
 	assert.Equal(t, int64(1), first.ID, "ids start at 1")
 	assert.Equal(t, int64(1), first.Version)
 	want := in
@@ -151,23 +158,29 @@ func (s suite) testBroadcastCreateAndGet(t *testing.T) {
 	_, err = st.GetBroadcast(ctx(t), 77)
 	require.ErrorIs(t, err, storage.ErrNotFound)
 
-	second := bs.save(newBroadcast(domain.BroadcastRunning, t0))
+	second := bs.made(domain.BroadcastRunning, t0)
 	assert.Equal(t, int64(2), second.ID)
 
-	// Every field survives an update.
+	// Every field survives the moves.
 	next := first
-	next.State, next.StartedAt = domain.BroadcastRunning, t0.Add(time.Hour)
 	next.Preview = "đã sửa"
-	saved := bs.save(next)
-	assert.Equal(t, int64(1), saved.ID)
+	saved := bs.must(st.UpdateBroadcast(ctx(t), next))
 	assert.Equal(t, int64(2), saved.Version)
+	require.NoError(t, saved.Prepare(BroadcastOrganizer))
+	saved = bs.must(st.PrepareBroadcast(ctx(t), saved))
+	require.NoError(t, saved.Confirm(BroadcastOrganizer, true, t0.Add(time.Hour), t0))
+	saved = bs.must(st.ConfirmBroadcast(ctx(t), saved))
+	require.NoError(t, saved.Start(t0.Add(time.Hour)))
+	saved = bs.must(st.StartBroadcast(ctx(t), saved))
+	assert.Equal(t, int64(1), saved.ID)
+	assert.Equal(t, int64(5), saved.Version)
 	want = next
-	want.Version = 2
+	want.State, want.Force, want.ScheduledAt, want.StartedAt, want.Version = domain.BroadcastRunning, true, t0.Add(time.Hour), t0.Add(time.Hour), 5
 	assertBroadcast(t, want, saved)
 	assertBroadcast(t, saved, bs.get(1))
 
-	saved.State, saved.FinishedAt = domain.BroadcastDone, t0.Add(2*time.Hour)
-	done := bs.save(saved)
+	require.NoError(t, saved.Finish(t0.Add(2*time.Hour)))
+	done := bs.must(st.FinishBroadcast(ctx(t), saved))
 	assertBroadcast(t, done, bs.get(1))
 	assertBroadcast(t, second, bs.get(2), "other broadcasts are untouched")
 }
@@ -176,21 +189,27 @@ func (s suite) testBroadcastStaleVersion(t *testing.T) {
 	st, clock := s.store(t)
 	bs := broadcastStore{t, st}
 	t0 := clock.Now()
-	v1 := bs.save(newBroadcast(domain.BroadcastScheduled, t0))
+	v1 := bs.made(domain.BroadcastScheduled, t0)
 	v2 := v1
 	v2.Preview = "edited"
-	v2 = bs.save(v2)
-	require.Equal(t, int64(2), v2.Version)
+	v2 = bs.must(st.UpdateBroadcast(ctx(t), v2))
+	require.Equal(t, int64(4), v2.Version)
 
-	for _, version := range []int64{1, 3, 99} {
-		stale := v2
-		stale.State, stale.Version = domain.BroadcastCanceled, version
-		_, err := st.SaveBroadcast(ctx(t), stale)
-		require.ErrorIsf(t, err, storage.ErrConflict, "saving over version 2 with version %d", version)
+	stores := map[string]func(context.Context, domain.Broadcast) (domain.Broadcast, error){
+		"update": st.UpdateBroadcast, "prepare": st.PrepareBroadcast, "confirm": st.ConfirmBroadcast, "start": st.StartBroadcast,
+		"pause": st.PauseBroadcast, "resume": st.ResumeBroadcast, "cancel": st.CancelBroadcast, "finish": st.FinishBroadcast,
+	}
+	for name, store := range stores {
+		for _, version := range []int64{1, 3, 99} {
+			stale := v2
+			stale.State, stale.Version = domain.BroadcastCanceled, version
+			_, err := store(ctx(t), stale)
+			require.ErrorIsf(t, err, storage.ErrConflict, "%s over version 4 with version %d", name, version)
+		}
 	}
 	missing := newBroadcast(domain.BroadcastRunning, t0)
 	missing.ID, missing.Version = 99, 1
-	_, err := st.SaveBroadcast(ctx(t), missing)
+	_, err := st.UpdateBroadcast(ctx(t), missing)
 	require.ErrorIs(t, err, storage.ErrConflict, "an update of a broadcast never stored")
 	_, err = st.GetBroadcast(ctx(t), 99)
 	require.ErrorIs(t, err, storage.ErrNotFound, "a lost save stores nothing")
@@ -207,7 +226,7 @@ func (s suite) testBroadcastStaleVersion(t *testing.T) {
 		wg.Go(func() {
 			b := v2
 			b.ProgressMessageID = i + 1
-			_, err := st.SaveBroadcast(ctx(t), b)
+			_, err := st.UpdateBroadcast(ctx(t), b)
 			results <- err
 		})
 	}
@@ -222,7 +241,7 @@ func (s suite) testBroadcastStaleVersion(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, wins)
-	assert.Equal(t, int64(3), bs.get(v1.ID).Version)
+	assert.Equal(t, int64(5), bs.get(v1.ID).Version)
 }
 
 func (s suite) testBroadcastActiveIndex(t *testing.T) {
@@ -233,49 +252,70 @@ func (s suite) testBroadcastActiveIndex(t *testing.T) {
 	assert.Empty(t, bs.active())
 	// Created out of CreatedAt order; a and d at the same instant, d
 	// created later.
-	a := bs.save(newBroadcast(domain.BroadcastScheduled, t0.Add(2*time.Minute)))
-	b := bs.save(newBroadcast(domain.BroadcastRunning, t0.Add(time.Minute)))
-	c := bs.save(newBroadcast(domain.BroadcastDone, t0))
-	d := bs.save(newBroadcast(domain.BroadcastPaused, t0.Add(2*time.Minute)))
-	e := bs.save(newBroadcast(domain.BroadcastCanceled, t0))
-	f := bs.save(newBroadcast(domain.BroadcastScheduled, t0.Add(2*time.Minute+time.Nanosecond)))
-	assert.Equal(t, []int64{b.ID, a.ID, d.ID, f.ID}, bs.active(), "oldest first, exactly")
+	a := bs.made(domain.BroadcastScheduled, t0.Add(2*time.Minute))
+	b := bs.made(domain.BroadcastRunning, t0.Add(time.Minute))
+	c := bs.made(domain.BroadcastDone, t0)
+	d := bs.made(domain.BroadcastPaused, t0.Add(2*time.Minute))
+	e := bs.made(domain.BroadcastCanceled, t0)
+	f := bs.made(domain.BroadcastScheduled, t0.Add(2*time.Minute+time.Nanosecond))
+	draft := bs.made(domain.BroadcastDraft, t0)
+	preparing := bs.made(domain.BroadcastPreparing, t0)
+	assert.Equal(t, []int64{b.ID, a.ID, d.ID, f.ID}, bs.active(), "oldest first, exactly; drafts and prepared ones are not active")
 
 	// Through the states: listed once while active, whole and current.
-	a.State, a.StartedAt = domain.BroadcastRunning, t0.Add(time.Hour)
-	a = bs.save(a)
+	require.NoError(t, a.Start(t0.Add(time.Hour)))
+	a = bs.must(st.StartBroadcast(ctx(t), a))
 	assert.Equal(t, []int64{b.ID, a.ID, d.ID, f.ID}, bs.active())
 	got, err := st.ActiveBroadcasts(ctx(t))
 	require.NoError(t, err)
 	assertBroadcast(t, a, got[1], "ActiveBroadcasts returns whole broadcasts")
-	a.State = domain.BroadcastPaused
-	a = bs.save(a)
-	b.State, b.FinishedAt = domain.BroadcastDone, t0.Add(time.Hour)
-	b = bs.save(b)
+	require.NoError(t, a.Pause(BroadcastOrganizer))
+	a = bs.must(st.PauseBroadcast(ctx(t), a))
+	require.NoError(t, b.Finish(t0.Add(time.Hour)))
+	bs.must(st.FinishBroadcast(ctx(t), b))
 	assert.Equal(t, []int64{a.ID, d.ID, f.ID}, bs.active())
-	d.State = domain.BroadcastCanceled
-	bs.save(d)
+	require.NoError(t, d.Cancel(BroadcastOrganizer, t0))
+	bs.must(st.CancelBroadcast(ctx(t), d))
 	assert.Equal(t, []int64{a.ID, f.ID}, bs.active())
+	require.NoError(t, a.Resume(BroadcastOrganizer))
+	a = bs.must(st.ResumeBroadcast(ctx(t), a))
+	assert.Equal(t, []int64{a.ID, f.ID}, bs.active(), "resumed, listed once")
 
-	// An inactive broadcast made active again is listed again, in its place.
-	c.State = domain.BroadcastScheduled
-	c = bs.save(c)
-	assert.Equal(t, []int64{c.ID, a.ID, f.ID}, bs.active())
+	// A prepared broadcast confirmed is listed, in its place.
+	require.NoError(t, preparing.Confirm(BroadcastOrganizer, false, time.Time{}, t0))
+	preparing = bs.must(st.ConfirmBroadcast(ctx(t), preparing))
+	assert.Equal(t, []int64{preparing.ID, a.ID, f.ID}, bs.active())
 
-	for _, x := range []domain.Broadcast{a, c, f} {
-		x.State = domain.BroadcastDone
-		bs.save(x)
+	for _, x := range []domain.Broadcast{a, preparing, f, draft} {
+		require.NoError(t, x.Cancel(BroadcastOrganizer, t0))
+		bs.must(st.CancelBroadcast(ctx(t), x))
 	}
 	assert.Empty(t, bs.active())
 	assert.Equal(t, domain.BroadcastCanceled, bs.get(e.ID).State)
+	assert.Equal(t, domain.BroadcastDone, bs.get(c.ID).State)
+}
+
+// Each named operation stores its move and nothing else: the state and
+// times the move set, the version up by one, the active index as the
+// state says.
+func (s suite) testBroadcastMoves(t *testing.T) {
+	st, clock := s.store(t)
+	bs := broadcastStore{t, st}
+	for _, state := range []domain.BroadcastState{domain.BroadcastDraft, domain.BroadcastPreparing, domain.BroadcastScheduled,
+		domain.BroadcastRunning, domain.BroadcastPaused, domain.BroadcastCanceled, domain.BroadcastDone} {
+		b := bs.made(state, clock.Now())
+		stored := bs.get(b.ID)
+		assertBroadcast(t, b, stored, string(state))
+		assert.Equal(t, b.Active(), slices.Contains(bs.active(), b.ID), "%s: in the active index exactly when active", state)
+	}
 }
 
 func (s suite) testRecipients(t *testing.T) {
 	st, clock := s.store(t)
 	bs := broadcastStore{t, st}
 	now := clock.Now()
-	b := bs.save(newBroadcast(domain.BroadcastRunning, now))
-	other := bs.save(newBroadcast(domain.BroadcastRunning, now))
+	b := bs.made(domain.BroadcastRunning, now)
+	other := bs.made(domain.BroadcastRunning, now)
 
 	assert.Equal(t, domain.BroadcastCounts{}, bs.counts(b.ID), "no recipients yet")
 	assert.Empty(t, bs.take(b.ID, 10, now))
@@ -355,7 +395,7 @@ func (s suite) testRecipients(t *testing.T) {
 func (s suite) testRecordOnce(t *testing.T) {
 	st, clock := s.store(t)
 	bs := broadcastStore{t, st}
-	b := bs.save(newBroadcast(domain.BroadcastRunning, clock.Now()))
+	b := bs.made(domain.BroadcastRunning, clock.Now())
 	bs.add(b.ID, []int64{10, 20, 30})
 	require.Equal(t, []int64{10, 20}, bs.take(b.ID, 2, clock.Now()))
 
@@ -388,7 +428,7 @@ func (s suite) testConcurrentTakes(t *testing.T) {
 	)
 	a, b, clock := s.pair(t)
 	bs := broadcastStore{t, a}
-	bc := bs.save(newBroadcast(domain.BroadcastRunning, clock.Now()))
+	bc := bs.made(domain.BroadcastRunning, clock.Now())
 	users := recipients(total)
 	for chunk := range slices.Chunk(users, 250) {
 		bs.add(bc.ID, chunk)
@@ -445,7 +485,7 @@ func (s suite) testConcurrentTakes(t *testing.T) {
 func (s suite) testReclaim(t *testing.T) {
 	st, clock := s.store(t)
 	bs := broadcastStore{t, st}
-	b := bs.save(newBroadcast(domain.BroadcastRunning, clock.Now()))
+	b := bs.made(domain.BroadcastRunning, clock.Now())
 	users := recipients(30)
 	bs.add(b.ID, users)
 
@@ -476,7 +516,7 @@ func (s suite) testReclaim(t *testing.T) {
 
 	// Two takes, reclaimed together, return in the order they were taken,
 	// ahead of what is still pending.
-	c := bs.save(newBroadcast(domain.BroadcastRunning, clock.Now()))
+	c := bs.made(domain.BroadcastRunning, clock.Now())
 	more := recipients(12)
 	bs.add(c.ID, more)
 	t2 := clock.Now()
@@ -487,7 +527,7 @@ func (s suite) testReclaim(t *testing.T) {
 	assert.Equal(t, more, bs.take(c.ID, 100, t2.Add(time.Minute)))
 
 	// Reclaimed onto an empty list, then more added: in order too.
-	d := bs.save(newBroadcast(domain.BroadcastRunning, clock.Now()))
+	d := bs.made(domain.BroadcastRunning, clock.Now())
 	bs.add(d.ID, []int64{5, 3})
 	require.Equal(t, []int64{5, 3}, bs.take(d.ID, 5, t2))
 	assert.Equal(t, 2, bs.reclaim(d.ID, t2.Add(time.Minute)))
@@ -499,7 +539,7 @@ func (s suite) testReclaim(t *testing.T) {
 func (s suite) testReclaimRecent(t *testing.T) {
 	st, clock := s.store(t)
 	bs := broadcastStore{t, st}
-	b := bs.save(newBroadcast(domain.BroadcastRunning, clock.Now()))
+	b := bs.made(domain.BroadcastRunning, clock.Now())
 	users := recipients(9)
 	bs.add(b.ID, users)
 
@@ -527,7 +567,7 @@ func (s suite) testReclaimRecent(t *testing.T) {
 func (s suite) testLateResult(t *testing.T) {
 	st, clock := s.store(t)
 	bs := broadcastStore{t, st}
-	b := bs.save(newBroadcast(domain.BroadcastRunning, clock.Now()))
+	b := bs.made(domain.BroadcastRunning, clock.Now())
 	bs.add(b.ID, []int64{1, 2, 3})
 	t1 := clock.Now()
 	require.Equal(t, []int64{1, 2}, bs.take(b.ID, 2, t1))
@@ -544,8 +584,8 @@ func (s suite) testLateResult(t *testing.T) {
 func (s suite) testReleaseRecipients(t *testing.T) {
 	st, clock := s.store(t)
 	bs := broadcastStore{t, st}
-	ended := bs.save(newBroadcast(domain.BroadcastRunning, clock.Now()))
-	other := bs.save(newBroadcast(domain.BroadcastRunning, clock.Now()))
+	ended := bs.made(domain.BroadcastRunning, clock.Now())
+	other := bs.made(domain.BroadcastRunning, clock.Now())
 	bs.add(ended.ID, []int64{1, 2, 3, 4, 5})
 	bs.add(other.ID, []int64{1, 2})
 	t1 := clock.Now()

@@ -20,6 +20,7 @@ func (s suite) testTickets(t *testing.T) {
 	t.Run("StaleVersionConflicts", s.testTicketStaleVersion)
 	t.Run("Queue", s.testTicketQueue)
 	t.Run("UrgentFirst", s.testTicketUrgentFirst)
+	t.Run("EscalateKeepsItsPlace", s.testTicketEscalate)
 	t.Run("ClaimsFollowTheVolunteer", s.testTicketClaims)
 	t.Run("LapsedLeases", s.testTicketLeases)
 	t.Run("ActiveTicketOf", s.testActiveTicketOf)
@@ -47,11 +48,44 @@ type ticketStore struct {
 	st storage.Store
 }
 
-func (ts ticketStore) save(in domain.Ticket) domain.Ticket {
+// must fails the test on err and returns out.
+func (ts ticketStore) must(out domain.Ticket, err error) domain.Ticket {
 	ts.t.Helper()
-	out, err := ts.st.SaveTicket(ctx(ts.t), in)
 	require.NoError(ts.t, err)
 	return out
+}
+
+func (ts ticketStore) opened(in domain.Ticket) domain.Ticket {
+	ts.t.Helper()
+	return ts.must(ts.st.OpenTicket(ctx(ts.t), in))
+}
+
+func (ts ticketStore) claimed(in domain.Ticket) domain.Ticket {
+	ts.t.Helper()
+	return ts.must(ts.st.ClaimTicket(ctx(ts.t), in))
+}
+
+// replied stores t answered by its volunteer at the given time.
+func (ts ticketStore) replied(t domain.Ticket, at time.Time) domain.Ticket {
+	ts.t.Helper()
+	t.RepliedAt, t.LeaseUntil = at, time.Time{}
+	return ts.must(ts.st.ReplyTicket(ctx(ts.t), t))
+}
+
+// requeued stores t back in the queue, as when a lease lapses.
+func (ts ticketStore) requeued(t domain.Ticket) domain.Ticket {
+	ts.t.Helper()
+	return ts.must(ts.st.RequeueTicket(ctx(ts.t), release(t), t.VolunteerID))
+}
+
+func (ts ticketStore) closed(in domain.Ticket) domain.Ticket {
+	ts.t.Helper()
+	return ts.must(ts.st.CloseTicket(ctx(ts.t), in))
+}
+
+func (ts ticketStore) updated(in domain.Ticket) domain.Ticket {
+	ts.t.Helper()
+	return ts.must(ts.st.UpdateTicket(ctx(ts.t), in))
 }
 
 func (ts ticketStore) get(id int64) domain.Ticket {
@@ -152,7 +186,7 @@ func (s suite) testTicketCreateAndGet(t *testing.T) {
 		CardChatID:    -1001234567890,
 		CardMessageID: 4242,
 	}
-	first := ts.save(in)
+	first := ts.opened(in)
 	assert.Equal(t, int64(1), first.ID, "ids start at 1")
 	assert.Equal(t, int64(1), first.Version)
 	want := in
@@ -161,26 +195,28 @@ func (s suite) testTicketCreateAndGet(t *testing.T) {
 	assertTicket(t, first, ts.get(1))
 
 	// The store assigns ids; one given with a new ticket is ignored.
-	second := ts.save(domain.Ticket{ID: 77, ResidentID: 2, State: domain.TicketOpen, CreatedAt: t0})
+	second := ts.opened(domain.Ticket{ID: 77, ResidentID: 2, State: domain.TicketOpen, CreatedAt: t0})
 	assert.Equal(t, int64(2), second.ID)
 	_, err = st.GetTicket(ctx(t), 77)
 	require.ErrorIs(t, err, storage.ErrNotFound)
-	third := ts.save(newTicket(3, t0))
+	third := ts.opened(newTicket(3, t0))
 	assert.Equal(t, int64(3), third.ID)
 
-	// Every field survives an update, claimed and closed times included.
+	// Every field survives each move, claimed and closed times included.
 	next := claim(first, 500, t0.Add(2*time.Minute), 10*time.Minute)
-	next.RepliedAt = t0.Add(3 * time.Minute)
 	next.Notes = append(next.Notes, "ba")
-	saved := ts.save(next)
+	saved := ts.claimed(next)
 	assert.Equal(t, int64(2), saved.Version)
 	assert.Equal(t, int64(1), saved.ID)
 	want = next
 	want.Version = 2
 	assertTicket(t, want, saved)
 	assertTicket(t, saved, ts.get(1))
+	saved = ts.replied(saved, t0.Add(3*time.Minute))
+	assert.Equal(t, int64(3), saved.Version)
+	assertTicket(t, saved, ts.get(1))
 
-	done := ts.save(closeTicket(saved, t0.Add(time.Hour)))
+	done := ts.closed(closeTicket(saved, t0.Add(time.Hour)))
 	assertTicket(t, done, ts.get(1))
 	assertTicket(t, second, ts.get(2), "other tickets are untouched")
 }
@@ -191,38 +227,34 @@ func (s suite) testTicketOneActivePerResident(t *testing.T) {
 	t0 := clock.Now()
 	const resident = 10
 
-	a := ts.save(newTicket(resident, t0))
-	_, err := st.SaveTicket(ctx(t), newTicket(resident, t0.Add(time.Second)))
+	a := ts.opened(newTicket(resident, t0))
+	_, err := st.OpenTicket(ctx(t), newTicket(resident, t0.Add(time.Second)))
 	require.ErrorIs(t, err, storage.ErrConflict, "a second open ticket")
 	assert.Equal(t, []int64{a.ID}, ts.open(10), "the refused ticket was not stored")
 
-	a = ts.save(claim(a, 500, t0.Add(time.Minute), time.Minute))
-	_, err = st.SaveTicket(ctx(t), newTicket(resident, t0.Add(2*time.Second)))
+	a = ts.claimed(claim(a, 500, t0.Add(time.Minute), time.Minute))
+	_, err = st.OpenTicket(ctx(t), newTicket(resident, t0.Add(2*time.Second)))
 	require.ErrorIs(t, err, storage.ErrConflict, "a new ticket while one is claimed")
 	assert.Empty(t, ts.open(10))
 
-	other := ts.save(newTicket(resident+1, t0)) // another resident is not affected
+	other := ts.opened(newTicket(resident+1, t0)) // another resident is not affected
 
-	a = ts.save(closeTicket(a, t0.Add(time.Hour)))
-	b := ts.save(newTicket(resident, t0.Add(time.Hour)))
+	a = ts.closed(closeTicket(a, t0.Add(time.Hour)))
+	b := ts.opened(newTicket(resident, t0.Add(time.Hour)))
 	assert.NotEqual(t, a.ID, b.ID)
 	assert.Equal(t, []int64{other.ID, b.ID}, ts.open(10))
 
 	b.State = domain.TicketCanceled
-	ts.save(b)
-	c := ts.save(newTicket(resident, t0.Add(2*time.Hour)))
+	ts.closed(b)
+	c := ts.opened(newTicket(resident, t0.Add(2*time.Hour)))
 
-	// Saving an old, closed ticket of the resident leaves the active one
-	// alone; reopening it while another is active is refused.
+	// Updating an old, closed ticket of the resident leaves the active one
+	// alone.
 	a.Outcome = "answered, thanked"
-	a = ts.save(a)
+	a = ts.updated(a)
 	active, err := st.ActiveTicketOf(ctx(t), resident)
 	require.NoError(t, err)
 	assert.Equal(t, c.ID, active.ID)
-	reopened := a
-	reopened.State = domain.TicketOpen
-	_, err = st.SaveTicket(ctx(t), reopened)
-	require.ErrorIs(t, err, storage.ErrConflict, "a resident has one active ticket at most")
 	assertTicket(t, a, ts.get(a.ID))
 }
 
@@ -230,27 +262,51 @@ func (s suite) testTicketStaleVersion(t *testing.T) {
 	st, clock := s.store(t)
 	ts := ticketStore{t, st}
 	t0 := clock.Now()
-	v1 := ts.save(newTicket(1, t0))
-	other := ts.save(newTicket(2, t0.Add(time.Second)))
+	v1 := ts.opened(newTicket(1, t0))
+	other := ts.opened(newTicket(2, t0.Add(time.Second)))
 	edited := v1
 	edited.Notes = []string{"more"}
-	v2 := ts.save(edited)
+	v2 := ts.updated(edited)
 	require.Equal(t, int64(2), v2.Version)
 
-	for _, version := range []int64{1, 3, 99} {
-		stale := claim(v2, 500, t0.Add(time.Minute), time.Minute)
-		stale.Version = version
-		_, err := st.SaveTicket(ctx(t), stale)
-		require.ErrorIsf(t, err, storage.ErrConflict, "saving over version 2 with version %d", version)
+	// Every move over a version other than the stored one is refused.
+	claimed := claim(v2, 500, t0.Add(time.Minute), time.Minute)
+	replied := claimed
+	replied.RepliedAt = t0.Add(2 * time.Minute)
+	canceled := v2
+	canceled.State = domain.TicketCanceled
+	escalated := v2
+	escalated.EscalatedAt = t0.Add(time.Hour)
+	moves := map[string]func(domain.Ticket) (domain.Ticket, error){
+		"claim": func(tk domain.Ticket) (domain.Ticket, error) {
+			return st.ClaimTicket(ctx(t), withVersion(claimed, tk.Version))
+		},
+		"reply": func(tk domain.Ticket) (domain.Ticket, error) {
+			return st.ReplyTicket(ctx(t), withVersion(replied, tk.Version))
+		},
+		"requeue": func(tk domain.Ticket) (domain.Ticket, error) {
+			return st.RequeueTicket(ctx(t), withVersion(v2, tk.Version), 500)
+		},
+		"close": func(tk domain.Ticket) (domain.Ticket, error) {
+			return st.CloseTicket(ctx(t), withVersion(canceled, tk.Version))
+		},
+		"escalate": func(tk domain.Ticket) (domain.Ticket, error) {
+			return st.EscalateTicket(ctx(t), withVersion(escalated, tk.Version))
+		},
+		"update": func(tk domain.Ticket) (domain.Ticket, error) {
+			return st.UpdateTicket(ctx(t), withVersion(escalated, tk.Version))
+		},
 	}
-	stale := v2
-	stale.State, stale.Version = domain.TicketCanceled, 1
-	_, err := st.SaveTicket(ctx(t), stale)
-	require.ErrorIs(t, err, storage.ErrConflict)
+	for name, move := range moves {
+		for _, version := range []int64{1, 3, 99} {
+			_, err := move(domain.Ticket{Version: version})
+			require.ErrorIsf(t, err, storage.ErrConflict, "%s over version 2 with version %d", name, version)
+		}
+	}
 
 	missing := newTicket(3, t0)
 	missing.ID, missing.Version = 99, 1
-	_, err = st.SaveTicket(ctx(t), missing)
+	_, err := st.UpdateTicket(ctx(t), missing)
 	require.ErrorIs(t, err, storage.ErrConflict, "an update of a ticket never stored")
 	_, err = st.GetTicket(ctx(t), 99)
 	require.ErrorIs(t, err, storage.ErrNotFound, "a lost save stores nothing")
@@ -277,11 +333,11 @@ func (s suite) testTicketQueue(t *testing.T) {
 	ts.notQueued(1)
 
 	// Created out of order; c and d at the same instant, d created later.
-	a := ts.save(newTicket(1, t0.Add(3*time.Minute)))
-	b := ts.save(newTicket(2, t0.Add(1*time.Minute)))
-	c := ts.save(newTicket(3, t0.Add(2*time.Minute)))
-	d := ts.save(newTicket(4, t0.Add(2*time.Minute)))
-	e := ts.save(newTicket(5, t0.Add(-time.Hour)))
+	a := ts.opened(newTicket(1, t0.Add(3*time.Minute)))
+	b := ts.opened(newTicket(2, t0.Add(1*time.Minute)))
+	c := ts.opened(newTicket(3, t0.Add(2*time.Minute)))
+	d := ts.opened(newTicket(4, t0.Add(2*time.Minute)))
+	e := ts.opened(newTicket(5, t0.Add(-time.Hour)))
 	order := []int64{e.ID, b.ID, c.ID, d.ID, a.ID}
 
 	assert.Equal(t, order, ts.open(10))
@@ -295,25 +351,25 @@ func (s suite) testTicketQueue(t *testing.T) {
 	assertTicket(t, e, got[0], "OpenTickets returns whole tickets")
 
 	// Claimed and closed tickets leave the queue; those behind move up.
-	b = ts.save(claim(b, 500, t0.Add(5*time.Minute), time.Minute))
+	b = ts.claimed(claim(b, 500, t0.Add(5*time.Minute), time.Minute))
 	ts.notQueued(b.ID)
 	assert.Equal(t, []int64{e.ID, c.ID, d.ID, a.ID}, ts.open(10))
 	assert.Equal(t, 2, ts.position(c.ID))
 	e.State = domain.TicketCanceled
-	ts.save(e)
+	ts.closed(e)
 	ts.notQueued(e.ID)
 	assert.Equal(t, 1, ts.position(c.ID))
 	assert.Equal(t, 3, ts.position(a.ID))
 
 	// A released ticket goes back to its place, by CreatedAt.
-	ts.save(release(b))
+	ts.requeued(b)
 	assert.Equal(t, []int64{b.ID, c.ID, d.ID, a.ID}, ts.open(10))
 	assert.Equal(t, 1, ts.position(b.ID))
 	assert.Equal(t, 4, ts.position(a.ID))
 
 	// Updating an open ticket keeps it queued once.
 	c.Notes = []string{"still there?"}
-	c = ts.save(c)
+	c = ts.updated(c)
 	assert.Equal(t, []int64{b.ID, c.ID, d.ID, a.ID}, ts.open(10))
 	got, err = st.OpenTickets(ctx(t), 10)
 	require.NoError(t, err)
@@ -330,27 +386,42 @@ func (s suite) testTicketUrgentFirst(t *testing.T) {
 	ts := ticketStore{t, st}
 	t0 := clock.Now()
 
-	old := ts.save(newTicket(1, t0.Add(-48*time.Hour)))
-	plain := ts.save(newTicket(2, t0))
+	old := ts.opened(newTicket(1, t0.Add(-48*time.Hour)))
+	plain := ts.opened(newTicket(2, t0))
 	sos := newTicket(3, t0.Add(time.Minute))
 	sos.Urgent = true
-	sos = ts.save(sos)
+	sos = ts.opened(sos)
 	assert.Equal(t, []int64{sos.ID, old.ID, plain.ID}, ts.open(10))
 	assert.Equal(t, 1, ts.position(sos.ID))
 
 	later := newTicket(4, t0.Add(-time.Hour))
-	later = ts.save(later)
+	later = ts.opened(later)
 	later.Urgent = true
-	later = ts.save(later)
+	later = ts.updated(later)
 	assert.Equal(t, []int64{later.ID, sos.ID, old.ID, plain.ID}, ts.open(10), "made urgent: by creation among the urgent")
 
-	claimed := ts.save(claim(sos, 500, t0.Add(2*time.Minute), time.Minute))
+	claimed := ts.claimed(claim(sos, 500, t0.Add(2*time.Minute), time.Minute))
 	assert.Equal(t, []int64{later.ID, old.ID, plain.ID}, ts.open(10))
-	ts.save(release(claimed))
+	ts.requeued(claimed)
 	assert.Equal(t, []int64{later.ID, sos.ID, old.ID, plain.ID}, ts.open(10))
 	got, err := st.GetTicket(ctx(t), sos.ID)
 	require.NoError(t, err)
 	assert.True(t, got.Urgent, "urgent is kept")
+}
+
+// An escalated ticket stays where it was in the queue, with its new times.
+func (s suite) testTicketEscalate(t *testing.T) {
+	st, clock := s.store(t)
+	ts := ticketStore{t, st}
+	t0 := clock.Now()
+	a := ts.opened(newTicket(1, t0))
+	b := ts.opened(newTicket(2, t0.Add(time.Second)))
+	b.EscalatedAt, b.AnnouncedAt = t0.Add(30*time.Minute), t0.Add(30*time.Minute)
+	b = ts.must(st.EscalateTicket(ctx(t), b))
+	assert.Equal(t, int64(2), b.Version)
+	assertTicket(t, b, ts.get(b.ID))
+	assert.Equal(t, []int64{a.ID, b.ID}, ts.open(10))
+	assert.Equal(t, 2, ts.position(b.ID))
 }
 
 func (s suite) testTicketClaims(t *testing.T) {
@@ -359,13 +430,13 @@ func (s suite) testTicketClaims(t *testing.T) {
 	t0 := clock.Now()
 	const lan, minh = 100, 200
 
-	a := ts.save(newTicket(1, t0))
-	b := ts.save(newTicket(2, t0.Add(time.Second)))
+	a := ts.opened(newTicket(1, t0))
+	b := ts.opened(newTicket(2, t0.Add(time.Second)))
 	assert.Empty(t, ts.claims(lan))
 
 	// Claimed later, b is claimed earlier: oldest claim first.
-	b = ts.save(claim(b, lan, t0.Add(1*time.Minute), 10*time.Minute))
-	a = ts.save(claim(a, lan, t0.Add(2*time.Minute), 10*time.Minute))
+	b = ts.claimed(claim(b, lan, t0.Add(1*time.Minute), 10*time.Minute))
+	a = ts.claimed(claim(a, lan, t0.Add(2*time.Minute), 10*time.Minute))
 	assert.Equal(t, []int64{b.ID, a.ID}, ts.claims(lan))
 	assert.Empty(t, ts.open(10))
 	got, err := st.ClaimsOf(ctx(t), lan)
@@ -373,32 +444,31 @@ func (s suite) testTicketClaims(t *testing.T) {
 	assertTicket(t, b, got[0], "ClaimsOf returns whole tickets")
 
 	// A reply clears the lease; the ticket stays claimed, listed once.
-	b.RepliedAt, b.LeaseUntil = t0.Add(3*time.Minute), time.Time{}
-	b = ts.save(b)
+	b = ts.replied(b, t0.Add(3*time.Minute))
 	assert.Equal(t, []int64{b.ID, a.ID}, ts.claims(lan))
 
 	// Released back to the queue.
-	a = ts.save(release(a))
+	a = ts.requeued(a)
 	assert.Equal(t, []int64{b.ID}, ts.claims(lan))
 	assert.Equal(t, []int64{a.ID}, ts.open(10))
 	assert.Equal(t, 1, ts.position(a.ID))
 
 	// Re-claimed by someone else.
-	a = ts.save(claim(a, minh, t0.Add(4*time.Minute), 10*time.Minute))
+	a = ts.claimed(claim(a, minh, t0.Add(4*time.Minute), 10*time.Minute))
 	assert.Equal(t, []int64{b.ID}, ts.claims(lan))
 	assert.Equal(t, []int64{a.ID}, ts.claims(minh))
 	assert.Empty(t, ts.open(10))
 
 	// Handed over directly from one volunteer to the other.
-	b = ts.save(claim(b, minh, t0.Add(5*time.Minute), 0))
+	b = ts.claimed(claim(b, minh, t0.Add(5*time.Minute), 0))
 	assert.Empty(t, ts.claims(lan))
 	assert.Equal(t, []int64{a.ID, b.ID}, ts.claims(minh))
 
 	// Closed: nobody's claim any more, though VolunteerID stays.
-	a = ts.save(closeTicket(a, t0.Add(time.Hour)))
+	a = ts.closed(closeTicket(a, t0.Add(time.Hour)))
 	assert.Equal(t, int64(minh), a.VolunteerID)
 	assert.Equal(t, []int64{b.ID}, ts.claims(minh))
-	ts.save(closeTicket(b, t0.Add(time.Hour)))
+	ts.closed(closeTicket(b, t0.Add(time.Hour)))
 	assert.Empty(t, ts.claims(minh))
 	assert.Empty(t, ts.claims(lan))
 	assert.Empty(t, ts.open(10))
@@ -409,15 +479,13 @@ func (s suite) testTicketLeases(t *testing.T) {
 	ts := ticketStore{t, st}
 	t0 := clock.Now() // has a sub-millisecond part
 
-	a := ts.save(claim(ts.save(newTicket(1, t0)), 100, t0, 10*time.Minute))
-	b := ts.save(claim(ts.save(newTicket(2, t0)), 100, t0, 5*time.Minute))
-	c := ts.save(claim(ts.save(newTicket(3, t0)), 200, t0, 20*time.Minute))
-	replied := claim(ts.save(newTicket(4, t0)), 200, t0, 0) // answered: no lease
-	replied.RepliedAt = t0
-	ts.save(replied)
+	a := ts.claimed(claim(ts.opened(newTicket(1, t0)), 100, t0, 10*time.Minute))
+	b := ts.claimed(claim(ts.opened(newTicket(2, t0)), 100, t0, 5*time.Minute))
+	c := ts.claimed(claim(ts.opened(newTicket(3, t0)), 200, t0, 20*time.Minute))
+	ts.replied(ts.claimed(claim(ts.opened(newTicket(4, t0)), 200, t0, time.Minute)), t0) // answered: no lease
 	open := newTicket(5, t0)
 	open.LeaseUntil = t0 // not claimed: not a lease, whatever the field says
-	ts.save(open)
+	ts.opened(open)
 
 	assert.Empty(t, ts.lapsed(clock.Now(), 10))
 	assert.Empty(t, ts.lapsed(b.LeaseUntil.Add(-time.Nanosecond), 10), "to the nanosecond")
@@ -431,17 +499,16 @@ func (s suite) testTicketLeases(t *testing.T) {
 	assert.Empty(t, ts.lapsed(clock.Now(), 0))
 
 	// A reply clears LeaseUntil: no longer lapsing.
-	b.RepliedAt, b.LeaseUntil = clock.Now(), time.Time{}
-	b = ts.save(b)
+	ts.replied(b, clock.Now())
 	assert.Equal(t, []int64{a.ID}, ts.lapsed(clock.Now(), 10))
 
 	// The sweeper releases a: gone from the leases.
-	ts.save(release(a))
+	ts.requeued(a)
 	assert.Empty(t, ts.lapsed(clock.Now(), 10))
 
 	clock.Advance(time.Hour)
 	assert.Equal(t, []int64{c.ID}, ts.lapsed(clock.Now(), 10))
-	ts.save(closeTicket(c, clock.Now()))
+	ts.closed(closeTicket(c, clock.Now()))
 	assert.Empty(t, ts.lapsed(clock.Now(), 10))
 }
 
@@ -464,19 +531,19 @@ func (s suite) testActiveTicketOf(t *testing.T) {
 	}
 
 	none()
-	a := ts.save(newTicket(resident, t0))
-	other := ts.save(newTicket(resident+1, t0))
+	a := ts.opened(newTicket(resident, t0))
+	other := ts.opened(newTicket(resident+1, t0))
 	is(a)
-	a = ts.save(claim(a, 100, t0.Add(time.Minute), time.Minute))
+	a = ts.claimed(claim(a, 100, t0.Add(time.Minute), time.Minute))
 	is(a)
-	a = ts.save(release(a))
+	a = ts.requeued(a)
 	is(a)
-	ts.save(closeTicket(a, t0.Add(time.Hour)))
+	ts.closed(closeTicket(a, t0.Add(time.Hour)))
 	none()
-	b := ts.save(newTicket(resident, t0.Add(time.Hour)))
+	b := ts.opened(newTicket(resident, t0.Add(time.Hour)))
 	is(b)
 	b.State = domain.TicketCanceled
-	ts.save(b)
+	ts.closed(b)
 	none()
 
 	got, err := st.ActiveTicketOf(ctx(t), resident+1)
@@ -495,7 +562,7 @@ func (s suite) testClaimRace(t *testing.T) {
 	)
 	st, clock := s.store(t)
 	ts := ticketStore{t, st}
-	open := ts.save(newTicket(1, clock.Now()))
+	open := ts.opened(newTicket(1, clock.Now()))
 	now := clock.Now().Add(time.Minute)
 
 	var (
@@ -521,7 +588,7 @@ func (s suite) testClaimRace(t *testing.T) {
 				return
 			}
 			if err == nil {
-				cur, err = st.SaveTicket(ctx(t), claim(cur, volunteer, now, 10*time.Minute))
+				cur, err = st.ClaimTicket(ctx(t), claim(cur, volunteer, now, 10*time.Minute))
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -562,6 +629,12 @@ func (s suite) testClaimRace(t *testing.T) {
 	assert.Empty(t, ts.open(10))
 	ts.notQueued(open.ID)
 	assert.Equal(t, []int64{open.ID}, ts.lapsed(now.Add(time.Hour), 10), "one lease, listed once")
+}
+
+// withVersion is t as if read at version v.
+func withVersion(t domain.Ticket, v int64) domain.Ticket {
+	t.Version = v
+	return t
 }
 
 func ticketIDs(ts []domain.Ticket) []int64 {
