@@ -1,21 +1,23 @@
 package domain
 
-import "time"
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
 
-// Session is where one chat stands in a guided flow. Version is the
-// compare-and-set token: 0 for a session never stored.
+	"github.com/hotroso/hotroso/flows"
+)
+
+// Session is one chat's state: where it stands in a guided flow, and the
+// desk's own (what typed text is awaited, a draft, a volunteer's current
+// ticket). Version is the compare-and-set token: 0 for a session never
+// stored.
 type Session struct {
-	ChatID      int64             `json:"chat_id"`
-	FlowID      string            `json:"flow,omitempty"` // empty: not in a flow
-	FlowVersion int               `json:"flow_version,omitempty"`
-	Step        string            `json:"step,omitempty"`
-	Answers     map[string]string `json:"answers,omitempty"`
-	History     []string          `json:"history,omitempty"` // previous steps, newest last, bounded
-	// Abandoned is set once the session was reported abandoned (idle too long).
-	Abandoned bool `json:"abandoned,omitempty"`
-	// Awaiting names what the chat's next typed text is for (e.g. a new
-	// volunteer's display name); empty when nothing is awaited.
-	Awaiting string `json:"awaiting,omitempty"`
+	ChatID int64 `json:"chat_id"`
+	flows.Position
+	// Awaiting is what the chat's next typed text is for, if anything.
+	Awaiting Awaiting `json:"awaiting,omitzero"`
 	// Draft is a text the desk could not place (already masked), kept so
 	// the resident can send it to a volunteer with one tap.
 	Draft string `json:"draft,omitempty"`
@@ -26,5 +28,47 @@ type Session struct {
 	Version       int64     `json:"version"`
 }
 
-// InFlow reports whether the session is somewhere inside a flow.
-func (s Session) InFlow() bool { return s.FlowID != "" && s.Step != "" }
+// AwaitKind names what typed text the desk awaits from a chat.
+type AwaitKind string
+
+// What the desk may await.
+const (
+	AwaitName             AwaitKind = "name"              // a new volunteer's display name
+	AwaitCommune          AwaitKind = "commune"           // a commune's name, to search
+	AwaitBroadcast        AwaitKind = "broadcast"         // an announcement's text or photo
+	AwaitBroadcastCommune AwaitKind = "broadcast_commune" // the commune a broadcast goes to
+	AwaitBroadcastTime    AwaitKind = "broadcast_time"    // when a broadcast goes out
+)
+
+// Awaiting is what a chat's next typed text is for: its kind, and the
+// broadcast it concerns. The zero Awaiting awaits nothing.
+type Awaiting struct {
+	Kind      AwaitKind `json:"kind"`
+	Broadcast int64     `json:"broadcast,omitempty"`
+}
+
+// Await is Awaiting of the kind, for a broadcast (0: none).
+func Await(kind AwaitKind, broadcast int64) Awaiting {
+	return Awaiting{Kind: kind, Broadcast: broadcast}
+}
+
+// Is reports whether the chat awaits text of the kind.
+func (a Awaiting) Is(kind AwaitKind) bool { return a.Kind == kind }
+
+// UnmarshalJSON reads an Awaiting, or the string that sessions stored
+// before it was typed ("name", "commune", "bc", "bcc:<id>", "bct:<id>"),
+// so that a chat part-way through a step keeps it across the upgrade.
+func (a *Awaiting) UnmarshalJSON(data []byte) error {
+	var legacy string
+	if err := json.Unmarshal(data, &legacy); err != nil {
+		type plain Awaiting
+		return json.Unmarshal(data, (*plain)(a))
+	}
+	kinds := map[string]AwaitKind{"name": AwaitName, "commune": AwaitCommune, "bc": AwaitBroadcast, "bcc": AwaitBroadcastCommune, "bct": AwaitBroadcastTime}
+	name, id, _ := strings.Cut(legacy, ":")
+	*a = Awaiting{Kind: kinds[name]}
+	if n, err := strconv.ParseInt(id, 10, 64); err == nil && a.Kind != "" {
+		a.Broadcast = n
+	}
+	return nil
+}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/hotroso/hotroso/domain"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -29,12 +28,12 @@ var (
 	ErrNotInFlow = errors.New("flows: not in a flow")
 )
 
-// Progress is the outcome of one move through a flow: the session to store
+// Progress is the outcome of one move through a flow: the position to store
 // (with compare-and-set) and the step to show.
 type Progress struct {
-	Session domain.Session
-	Flow    *Flow
-	Step    *Step
+	Position Position
+	Flow     *Flow
+	Step     *Step
 	// Started is true when the move began the flow (Begin or Restart).
 	Started bool
 	// Invalid is true when a typed answer did not validate; the step is
@@ -43,20 +42,20 @@ type Progress struct {
 }
 
 // Begin starts the flow from its first step, forgetting any earlier progress.
-func (l *Library) Begin(s domain.Session, flowID string) (Progress, error) {
+func (l *Library) Begin(s Position, flowID string) (Progress, error) {
 	f, ok := l.byID[flowID]
 	if !ok {
 		return Progress{}, fmt.Errorf("%w: %q", ErrUnknownFlow, flowID)
 	}
 	s.FlowID, s.FlowVersion, s.Step = f.ID, f.Version, f.Start
 	s.Answers, s.History, s.Abandoned = nil, nil, false
-	return Progress{Session: s, Flow: f, Step: f.Steps[f.Start], Started: true}, nil
+	return Progress{Position: s, Flow: f, Step: f.Steps[f.Start], Started: true}, nil
 }
 
 // Locate returns the session's flow and step. ErrNotInFlow when the session
 // is in none; ErrUnknownFlow or ErrStepGone when the flow was removed or
 // edited so that the step no longer exists.
-func (l *Library) Locate(s domain.Session) (*Flow, *Step, error) {
+func (l *Library) Locate(s Position) (*Flow, *Step, error) {
 	if !s.InFlow() {
 		return nil, nil, ErrNotInFlow
 	}
@@ -72,7 +71,7 @@ func (l *Library) Locate(s domain.Session) (*Flow, *Step, error) {
 }
 
 // current checks that button b was pressed on the session's current step.
-func (l *Library) current(s domain.Session, b Button) (*Flow, *Step, error) {
+func (l *Library) current(s Position, b Button) (*Flow, *Step, error) {
 	f, step, err := l.Locate(s)
 	if err != nil {
 		return f, step, err
@@ -84,7 +83,7 @@ func (l *Library) current(s domain.Session, b Button) (*Flow, *Step, error) {
 }
 
 // Choose follows choice b.Choice of the session's current step.
-func (l *Library) Choose(ctx context.Context, s domain.Session, b Button) (Progress, error) {
+func (l *Library) Choose(ctx context.Context, s Position, b Button) (Progress, error) {
 	f, step, err := l.current(s, b)
 	if err != nil {
 		return Progress{}, err
@@ -98,7 +97,7 @@ func (l *Library) Choose(ctx context.Context, s domain.Session, b Button) (Progr
 // Pick follows the answer button b.Choice of the session's current step:
 // for yes/no, 0 is yes and 1 is no; for one-of, the option's index. It is
 // the same move as typing the answer.
-func (l *Library) Pick(ctx context.Context, s domain.Session, b Button) (Progress, error) {
+func (l *Library) Pick(ctx context.Context, s Position, b Button) (Progress, error) {
 	f, step, err := l.current(s, b)
 	if err != nil {
 		return Progress{}, err
@@ -121,7 +120,7 @@ func (l *Library) Pick(ctx context.Context, s domain.Session, b Button) (Progres
 // answer the step expects, or the label of one of its buttons. Text that
 // is neither gives a Progress with Invalid set and the session unchanged;
 // a step that expects no typing (only buttons, or an end) gives ErrStale.
-func (l *Library) Answer(ctx context.Context, s domain.Session, text string) (Progress, error) {
+func (l *Library) Answer(ctx context.Context, s Position, text string) (Progress, error) {
 	f, step, err := l.Locate(s)
 	if err != nil {
 		return Progress{}, err
@@ -136,19 +135,19 @@ func (l *Library) Answer(ctx context.Context, s domain.Session, text string) (Pr
 	}
 	event, value, ok := l.validate(step.Answer, text)
 	if !ok {
-		return Progress{Session: s, Flow: f, Step: step, Invalid: true}, nil
+		return Progress{Position: s, Flow: f, Step: step, Invalid: true}, nil
 	}
 	return l.move(ctx, s, f, step, event, step.Answer.SaveAs, value)
 }
 
 // Expects reports whether the session's current step reads typed text:
 // an answer, or buttons whose labels may be typed.
-func (l *Library) Expects(s domain.Session) bool {
+func (l *Library) Expects(s Position) bool {
 	_, step, err := l.Locate(s)
 	return err == nil && (step.Answer != nil || len(step.Choices) > 0)
 }
 
-func (l *Library) move(ctx context.Context, s domain.Session, f *Flow, from *Step, event, saveAs, value string) (Progress, error) {
+func (l *Library) move(ctx context.Context, s Position, f *Flow, from *Step, event, saveAs, value string) (Progress, error) {
 	to, err := f.fire(ctx, from.ID, event)
 	if err != nil {
 		return Progress{}, err
@@ -164,7 +163,7 @@ func (l *Library) move(ctx context.Context, s domain.Session, f *Flow, from *Ste
 	if !external {
 		s.History = pushBounded(s.History, from.ID)
 		s.Step, s.FlowVersion = to, f.Version
-		return Progress{Session: s, Flow: f, Step: f.Steps[to]}, nil
+		return Progress{Position: s, Flow: f, Step: f.Steps[to]}, nil
 	}
 	// Into another flow: Back returns to this step of this flow.
 	g, ok := l.byID[flowID]
@@ -173,12 +172,12 @@ func (l *Library) move(ctx context.Context, s domain.Session, f *Flow, from *Ste
 	}
 	s.History = pushBounded(s.History, f.ID+"/"+from.ID)
 	s.FlowID, s.Step, s.FlowVersion = g.ID, stepID, g.Version
-	return Progress{Session: s, Flow: g, Step: g.Steps[stepID], Started: true}, nil
+	return Progress{Position: s, Flow: g, Step: g.Steps[stepID], Started: true}, nil
 }
 
 // Back returns to the step before the current one, also across flows (or
 // stays at the start).
-func (l *Library) Back(s domain.Session, b Button) (Progress, error) {
+func (l *Library) Back(s Position, b Button) (Progress, error) {
 	f, _, err := l.current(s, b)
 	if err != nil {
 		return Progress{}, err
@@ -195,16 +194,16 @@ func (l *Library) Back(s domain.Session, b Button) (Progress, error) {
 		}
 		if step, ok := g.Steps[stepID]; ok {
 			s.FlowID, s.Step, s.FlowVersion, s.Abandoned = g.ID, stepID, g.Version, false
-			return Progress{Session: s, Flow: g, Step: step}, nil
+			return Progress{Position: s, Flow: g, Step: step}, nil
 		}
 	}
 	s.Step = f.Start
-	return Progress{Session: s, Flow: f, Step: f.Steps[f.Start]}, nil
+	return Progress{Position: s, Flow: f, Step: f.Steps[f.Start]}, nil
 }
 
 // Restart sends the session to the flow's start through the machine's
 // restart event, keeping nothing of the earlier progress.
-func (l *Library) Restart(ctx context.Context, s domain.Session, b Button) (Progress, error) {
+func (l *Library) Restart(ctx context.Context, s Position, b Button) (Progress, error) {
 	f, step, err := l.current(s, b)
 	if err != nil {
 		return Progress{}, err
@@ -214,7 +213,7 @@ func (l *Library) Restart(ctx context.Context, s domain.Session, b Button) (Prog
 		return Progress{}, err
 	}
 	s.Step, s.FlowVersion, s.Answers, s.History, s.Abandoned = to, f.Version, nil, nil, false
-	return Progress{Session: s, Flow: f, Step: f.Steps[to], Started: true}, nil
+	return Progress{Position: s, Flow: f, Step: f.Steps[to], Started: true}, nil
 }
 
 func pushBounded(history []string, step string) []string {

@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/locales"
 )
 
@@ -31,82 +30,82 @@ func loadBase(t *testing.T, yaml string) *Library {
 func TestEngineWalksChoicesAndAnswers(t *testing.T) {
 	ctx := context.Background()
 	lib := loadBase(t, baseFlow)
-	p, err := lib.Begin(domain.Session{ChatID: 7}, "demo")
+	p, err := lib.Begin(Position{}, "demo")
 	require.NoError(t, err)
 	assert.True(t, p.Started)
 	assert.Equal(t, "a", p.Step.ID)
 
-	p, err = lib.Choose(ctx, p.Session, Button{Kind: ButtonChoice, Flow: "demo", Step: "a", Choice: 0})
+	p, err = lib.Choose(ctx, p.Position, Button{Kind: ButtonChoice, Flow: "demo", Step: "a", Choice: 0})
 	require.NoError(t, err)
 	assert.Equal(t, "b", p.Step.ID)
-	assert.Equal(t, []string{"a"}, p.Session.History)
+	assert.Equal(t, []string{"a"}, p.Position.History)
 
 	for _, unsure := range []string{"maybe", "có lẽ", "không biết", "yes and no"} {
-		bad, err := lib.Answer(ctx, p.Session, unsure)
+		bad, err := lib.Answer(ctx, p.Position, unsure)
 		require.NoError(t, err)
 		assert.True(t, bad.Invalid, unsure)
 	}
-	bad, _ := lib.Answer(ctx, p.Session, "maybe")
-	assert.Equal(t, "b", bad.Session.Step)
+	bad, _ := lib.Answer(ctx, p.Position, "maybe")
+	assert.Equal(t, "b", bad.Position.Step)
 
-	no, err := lib.Answer(ctx, p.Session, "Không ạ")
+	no, err := lib.Answer(ctx, p.Position, "Không ạ")
 	require.NoError(t, err)
 	assert.Equal(t, "a", no.Step.ID)
-	assert.Equal(t, "no", no.Session.Answers["ok"])
+	assert.Equal(t, "no", no.Position.Answers["ok"])
 
-	yes, err := lib.Answer(ctx, p.Session, "có")
+	yes, err := lib.Answer(ctx, p.Position, "có")
 	require.NoError(t, err)
 	assert.Equal(t, "c", yes.Step.ID)
 	assert.True(t, yes.Step.Final())
 	assert.Equal(t, OutcomeDone, yes.Step.Outcome)
-	assert.Equal(t, "yes", yes.Session.Answers["ok"])
-	assert.Nil(t, p.Session.Answers, "the earlier session is not mutated")
+	assert.Equal(t, "yes", yes.Position.Answers["ok"])
+	assert.Nil(t, p.Position.Answers, "the earlier session is not mutated")
 }
 
 func TestEngineBackAndRestart(t *testing.T) {
 	ctx := context.Background()
 	lib := loadBase(t, baseFlow)
-	p, _ := lib.Begin(domain.Session{ChatID: 7}, "demo")
-	p, _ = lib.Choose(ctx, p.Session, Button{Kind: ButtonChoice, Flow: "demo", Step: "a"})
-	p, err := lib.Answer(ctx, p.Session, "yes")
+	p, _ := lib.Begin(Position{}, "demo")
+	p, _ = lib.Choose(ctx, p.Position, Button{Kind: ButtonChoice, Flow: "demo", Step: "a"})
+	p, err := lib.Answer(ctx, p.Position, "yes")
 	require.NoError(t, err)
 	require.Equal(t, "c", p.Step.ID)
 
-	back, err := lib.Back(p.Session, Button{Kind: ButtonBack, Flow: "demo", Step: "c"})
+	back, err := lib.Back(p.Position, Button{Kind: ButtonBack, Flow: "demo", Step: "c"})
 	require.NoError(t, err)
 	assert.Equal(t, "b", back.Step.ID)
-	back, err = lib.Back(back.Session, Button{Kind: ButtonBack, Flow: "demo", Step: "b"})
+	back, err = lib.Back(back.Position, Button{Kind: ButtonBack, Flow: "demo", Step: "b"})
 	require.NoError(t, err)
 	assert.Equal(t, "a", back.Step.ID)
-	assert.Empty(t, back.Session.History)
+	assert.Empty(t, back.Position.History)
 
-	again, err := lib.Restart(ctx, p.Session, Button{Kind: ButtonRestart, Flow: "demo", Step: "c"})
+	again, err := lib.Restart(ctx, p.Position, Button{Kind: ButtonRestart, Flow: "demo", Step: "c"})
 	require.NoError(t, err)
 	assert.Equal(t, "a", again.Step.ID)
 	assert.True(t, again.Started)
-	assert.Empty(t, again.Session.Answers)
+	assert.Empty(t, again.Position.Answers)
 }
 
 func TestEngineRefusesStaleButtons(t *testing.T) {
 	ctx := context.Background()
 	lib := loadBase(t, baseFlow)
-	p, _ := lib.Begin(domain.Session{ChatID: 7}, "demo")
-	p, _ = lib.Choose(ctx, p.Session, Button{Kind: ButtonChoice, Flow: "demo", Step: "a"})
+	p, _ := lib.Begin(Position{}, "demo")
+	p, _ = lib.Choose(ctx, p.Position, Button{Kind: ButtonChoice, Flow: "demo", Step: "a"})
 
-	_, err := lib.Choose(ctx, p.Session, Button{Kind: ButtonChoice, Flow: "demo", Step: "a"})
+	_, err := lib.Choose(ctx, p.Position, Button{Kind: ButtonChoice, Flow: "demo", Step: "a"})
 	assert.ErrorIs(t, err, ErrStale, "a second tap of the button on step a")
-	_, err = lib.Choose(ctx, p.Session, Button{Kind: ButtonChoice, Flow: "demo", Step: "b", Choice: 5})
+	_, err = lib.Choose(ctx, p.Position, Button{Kind: ButtonChoice, Flow: "demo", Step: "b", Choice: 5})
 	assert.ErrorIs(t, err, ErrStale, "a choice the step does not have")
-	_, err = lib.Back(p.Session, Button{Kind: ButtonBack, Flow: "other", Step: "b"})
+	_, err = lib.Back(p.Position, Button{Kind: ButtonBack, Flow: "other", Step: "b"})
 	assert.ErrorIs(t, err, ErrStale)
 }
 
 func TestEngineEditedFlowNeverStrands(t *testing.T) {
 	lib := loadBase(t, baseFlow)
-	s := domain.Session{ChatID: 7, FlowID: "demo", FlowVersion: 1, Step: "removed_step"}
+	s := Position{FlowID: "demo", FlowVersion: 1, Step: "removed_step"}
 	_, _, err := lib.Locate(s)
 	assert.ErrorIs(t, err, ErrStepGone)
-	_, _, err = lib.Locate(domain.Session{ChatID: 7, FlowID: "gone", Step: "a"})
+	_, _, err = lib.Locate(Position{FlowID: "gone", Step: "a"})
 	assert.ErrorIs(t, err, ErrUnknownFlow)
 }
 
@@ -114,15 +113,15 @@ func TestEngineHistoryIsBounded(t *testing.T) {
 	loop := strings.Replace(baseFlow, "no: a", "no: b", 1)
 	lib := loadBase(t, loop)
 	ctx := context.Background()
-	p, _ := lib.Begin(domain.Session{}, "demo")
-	p, _ = lib.Choose(ctx, p.Session, Button{Kind: ButtonChoice, Flow: "demo", Step: "a"})
+	p, _ := lib.Begin(Position{}, "demo")
+	p, _ = lib.Choose(ctx, p.Position, Button{Kind: ButtonChoice, Flow: "demo", Step: "a"})
 	for range 3 * MaxHistory {
 		var err error
-		p, err = lib.Answer(ctx, p.Session, "no")
+		p, err = lib.Answer(ctx, p.Position, "no")
 		require.NoError(t, err)
 		require.Equal(t, "b", p.Step.ID, "answering no loops on b")
 	}
-	assert.Len(t, p.Session.History, MaxHistory)
+	assert.Len(t, p.Position.History, MaxHistory)
 }
 
 func TestAnswerValidators(t *testing.T) {
@@ -176,11 +175,11 @@ func TestTypedButtonLabelsAreTheirAnswer(t *testing.T) {
 		`labels: {yes: {vi: "Có chỗ sai", en: "Something is wrong"}, no: {vi: "Đúng hết rồi", en: "All correct"}}`, 1)
 	lib := loadBase(t, flow)
 	ctx := context.Background()
-	p, _ := lib.Begin(domain.Session{}, "demo")
-	p, err := lib.Choose(ctx, p.Session, Button{Kind: ButtonChoice, Flow: "demo", Step: "a"})
+	p, _ := lib.Begin(Position{}, "demo")
+	p, err := lib.Choose(ctx, p.Position, Button{Kind: ButtonChoice, Flow: "demo", Step: "a"})
 	require.NoError(t, err)
 	for typed, want := range map[string]string{"có chỗ sai": "c", "Co cho sai!": "c", "đúng hết rồi": "a", "Sang B": ""} {
-		got, err := lib.Answer(ctx, p.Session, typed)
+		got, err := lib.Answer(ctx, p.Position, typed)
 		require.NoError(t, err, typed)
 		if want == "" {
 			assert.True(t, got.Invalid, typed)
@@ -189,10 +188,10 @@ func TestTypedButtonLabelsAreTheirAnswer(t *testing.T) {
 		assert.Equal(t, want, got.Step.ID, typed)
 	}
 	// On a step of buttons, a typed label is that button.
-	p, _ = lib.Begin(domain.Session{}, "demo")
-	got, err := lib.Answer(ctx, p.Session, "sang b")
+	p, _ = lib.Begin(Position{}, "demo")
+	got, err := lib.Answer(ctx, p.Position, "sang b")
 	require.NoError(t, err)
 	assert.Equal(t, "b", got.Step.ID)
-	_, err = lib.Answer(ctx, p.Session, "something else")
+	_, err = lib.Answer(ctx, p.Position, "something else")
 	assert.ErrorIs(t, err, ErrStale, "text that is no label is for a volunteer")
 }

@@ -28,12 +28,12 @@ func (d *Desk) ask(ctx context.Context, r *request, urgent bool) (Response, erro
 	if err != nil {
 		return Response{}, err
 	}
-	if f, _, err := d.flows.Locate(s); err == nil && f.Urgent {
+	if f, _, err := d.flows.Locate(s.Position); err == nil && f.Urgent {
 		urgent = true // asked from the SOS flow, by any button or /ask
 	}
 	t := domain.NewTicket(r.UserID, d.now())
 	t.Language, t.Commune, t.Question, t.Urgent = r.lang, r.user.Commune, s.Draft, urgent
-	if _, step, err := d.flows.Locate(s); err == nil {
+	if _, step, err := d.flows.Locate(s.Position); err == nil {
 		t.FlowID, t.FlowVersion, t.Step, t.Answers = s.FlowID, s.FlowVersion, step.ID, s.Answers
 	}
 	t, err = d.store.OpenTicket(ctx, t)

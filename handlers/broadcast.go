@@ -15,20 +15,17 @@ import (
 
 // The organizer's broadcast conversation: /broadcast, the content, the
 // audience, a preview with the count, then send now, schedule, or cancel.
-// Session Awaiting values and button data prefixes (each with the id):
+// Button data prefixes (each with the broadcast id):
 const (
-	awaitingBroadcast = "bc"   // the content
-	awaitingBcCommune = "bcc:" // bcc:<id>: a commune name for the audience
-	awaitingBcTime    = "bct:" // bct:<id>: when to send
-	dataBcAudience    = "ba:"  // ba:<id>:all|vol|com|unf
-	dataBcFlow        = "bf:"  // bf:<id>:<flow>
-	dataBcCommune     = "bm:"  // bm:<id>:<code>
-	dataBcGo          = "bg:"  // send now (waits out quiet hours)
-	dataBcForce       = "bq:"  // send now, quiet hours too
-	dataBcSchedule    = "bs:"  // ask for a time
-	dataBcCancel      = "bx:"
-	dataBcPause       = "bp:"
-	dataBcResume      = "br:"
+	dataBcAudience = "ba:" // ba:<id>:all|vol|com|unf
+	dataBcFlow     = "bf:" // bf:<id>:<flow>
+	dataBcCommune  = "bm:" // bm:<id>:<code>
+	dataBcGo       = "bg:" // send now (waits out quiet hours)
+	dataBcForce    = "bq:" // send now, quiet hours too
+	dataBcSchedule = "bs:" // ask for a time
+	dataBcCancel   = "bx:"
+	dataBcPause    = "bp:"
+	dataBcResume   = "br:"
 )
 
 // recipientBatch is how many recipients are stored at once.
@@ -39,7 +36,7 @@ func (d *Desk) broadcastStart(ctx context.Context, r *request) (Response, error)
 	if !r.user.CanOrganize() {
 		return d.refuse(r, "/broadcast"), nil
 	}
-	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = awaitingBroadcast }); err != nil {
+	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = domain.Await(domain.AwaitBroadcast, 0) }); err != nil {
 		return Response{}, err
 	}
 	return d.reply(r, d.t(r, "bc.ask_content"), nil), nil
@@ -56,7 +53,7 @@ func (d *Desk) broadcastContent(ctx context.Context, r *request) (Response, erro
 	if err != nil {
 		return Response{}, fmt.Errorf("handlers: save broadcast draft: %w", err)
 	}
-	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = "" }); err != nil {
+	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = domain.Awaiting{} }); err != nil {
 		return Response{}, err
 	}
 	id := strconv.FormatInt(b.ID, 10)
@@ -123,7 +120,7 @@ func (d *Desk) broadcastAudience(ctx context.Context, r *request, id int64, kind
 	case "vol":
 		return d.broadcastPreview(ctx, r, id, domain.Audience{Kind: "volunteers"})
 	case "com":
-		if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = awaitingBcCommune + idText }); err != nil {
+		if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = domain.Await(domain.AwaitBroadcastCommune, id) }); err != nil {
 			return Response{}, err
 		}
 		return d.reply(r, d.t(r, "bc.ask_commune"), nil), nil
@@ -171,7 +168,7 @@ func (d *Desk) broadcastPreview(ctx context.Context, r *request, id int64, a dom
 	if b, err = d.store.UpdateBroadcast(ctx, b); err != nil {
 		return Response{}, fmt.Errorf("handlers: save audience: %w", err)
 	}
-	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = "" }); err != nil {
+	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = domain.Awaiting{} }); err != nil {
 		return Response{}, err
 	}
 	recipients, err := d.recipients(ctx, a)
@@ -198,7 +195,7 @@ func (d *Desk) broadcastAskTime(ctx context.Context, r *request, id int64) (Resp
 	if _, ok, err := d.draftFor(ctx, r, id); err != nil || !ok {
 		return d.notice(r, d.t(r, "button.stale")), err
 	}
-	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = awaitingBcTime + strconv.FormatInt(id, 10) }); err != nil {
+	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = domain.Await(domain.AwaitBroadcastTime, id) }); err != nil {
 		return Response{}, err
 	}
 	return d.reply(r, d.t(r, "bc.ask_time"), nil), nil
@@ -210,7 +207,7 @@ func (d *Desk) broadcastTime(ctx context.Context, r *request, id int64) (Respons
 	if !ok {
 		return d.reply(r, d.t(r, "bc.bad_time"), nil), nil
 	}
-	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = "" }); err != nil {
+	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = domain.Awaiting{} }); err != nil {
 		return Response{}, err
 	}
 	return d.broadcastGo(ctx, r, id, at, false)
@@ -436,7 +433,7 @@ func (d *Desk) inFlow(ctx context.Context, chats []int64, flowID string) ([]int6
 	}
 	out := chats[:0]
 	for _, s := range sessions {
-		if f, step, err := d.flows.Locate(s); err == nil && f.ID == flowID && !step.Final() {
+		if f, step, err := d.flows.Locate(s.Position); err == nil && f.ID == flowID && !step.Final() {
 			out = append(out, s.ChatID)
 		}
 	}

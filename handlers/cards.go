@@ -158,7 +158,7 @@ func (d *Desk) askRating(ctx context.Context, t domain.Ticket, volunteer string)
 		stars,
 	}
 	if s, err := d.session(ctx, t.ResidentID); err == nil {
-		if f, step, err := d.flows.Locate(s); err == nil && f.ID == t.FlowID && !step.Final() {
+		if f, step, err := d.flows.Locate(s.Position); err == nil && f.ID == t.FlowID && !step.Final() {
 			rows = append(rows, []Button{{Label: d.texts.T(lang, "flow.continue_named", "title", f.Title.In(lang, d.defaultLang)), Data: flows.ContinueData(f.ID)}})
 		}
 	}

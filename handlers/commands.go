@@ -176,18 +176,16 @@ func (d *Desk) text(ctx context.Context, r *request) (Response, error) {
 		return Response{}, err
 	}
 	switch {
-	case s.Awaiting == awaitingName && r.user.CanVolunteer():
+	case s.Awaiting.Is(domain.AwaitName) && r.user.CanVolunteer():
 		return d.setName(ctx, r)
-	case s.Awaiting == awaitingCommune:
+	case s.Awaiting.Is(domain.AwaitCommune):
 		return d.communeSearch(r), nil
-	case s.Awaiting == awaitingBroadcast && r.user.CanOrganize():
+	case s.Awaiting.Is(domain.AwaitBroadcast) && r.user.CanOrganize():
 		return d.broadcastContent(ctx, r)
-	case strings.HasPrefix(s.Awaiting, awaitingBcCommune) && r.user.CanOrganize():
-		id, _ := strconv.ParseInt(strings.TrimPrefix(s.Awaiting, awaitingBcCommune), 10, 64)
-		return d.broadcastCommuneSearch(r, id), nil
-	case strings.HasPrefix(s.Awaiting, awaitingBcTime) && r.user.CanOrganize():
-		id, _ := strconv.ParseInt(strings.TrimPrefix(s.Awaiting, awaitingBcTime), 10, 64)
-		return d.broadcastTime(ctx, r, id)
+	case s.Awaiting.Is(domain.AwaitBroadcastCommune) && r.user.CanOrganize():
+		return d.broadcastCommuneSearch(r, s.Awaiting.Broadcast), nil
+	case s.Awaiting.Is(domain.AwaitBroadcastTime) && r.user.CanOrganize():
+		return d.broadcastTime(ctx, r, s.Awaiting.Broadcast)
 	}
 	if t, ok, err := d.heldTicket(ctx, r, s); err != nil {
 		return Response{}, err
@@ -201,9 +199,9 @@ func (d *Desk) text(ctx context.Context, r *request) (Response, error) {
 	case !errors.Is(err, storage.ErrNotFound):
 		return Response{}, fmt.Errorf("handlers: find active ticket: %w", err)
 	}
-	_, _, err = d.flows.Locate(s)
+	_, _, err = d.flows.Locate(s.Position)
 	switch {
-	case err == nil && d.flows.Expects(s):
+	case err == nil && d.flows.Expects(s.Position):
 		return d.answer(ctx, r, s)
 	case errors.Is(err, flows.ErrStepGone):
 		return d.flowTrouble(ctx, r, s, flows.Button{}, err)
@@ -236,7 +234,7 @@ func (d *Desk) media(ctx context.Context, r *request) (Response, error) {
 		if err != nil {
 			return Response{}, err
 		}
-		if s.Awaiting == awaitingBroadcast && r.user.CanOrganize() {
+		if s.Awaiting.Is(domain.AwaitBroadcast) && r.user.CanOrganize() {
 			return d.broadcastContent(ctx, r)
 		}
 		if t, ok, err := d.heldTicket(ctx, r, s); err != nil {

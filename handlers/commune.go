@@ -7,20 +7,18 @@ import (
 	"github.com/hotroso/hotroso/domain"
 )
 
-// Commune buttons and the session's Awaiting value while a resident types
-// their commune's name.
+// Commune buttons, and how many communes a search offers.
 const (
 	dataCommuneAsk  = "cm"  // ask for the commune
 	dataCommuneSkip = "cm-" // do not say
 	dataCommunePick = "cm:" // cm:<code>: this one
-	awaitingCommune = "commune"
 	communeChoices  = 8
 )
 
 // communeAsk asks the resident for their commune's name; saying it is
 // optional.
 func (d *Desk) communeAsk(ctx context.Context, r *request) (Response, error) {
-	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = awaitingCommune }); err != nil {
+	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = domain.Await(domain.AwaitCommune, 0) }); err != nil {
 		return Response{}, err
 	}
 	text := d.t(r, "commune.ask")
@@ -54,7 +52,7 @@ func (d *Desk) communePick(ctx context.Context, r *request, code string) (Respon
 	if err := d.store.PutUser(ctx, r.user); err != nil {
 		return Response{}, fmt.Errorf("handlers: save commune: %w", err)
 	}
-	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = "" }); err != nil {
+	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = domain.Awaiting{} }); err != nil {
 		return Response{}, err
 	}
 	return d.menu(ctx, r, "commune.saved", "commune", c.Label())
@@ -62,7 +60,7 @@ func (d *Desk) communePick(ctx context.Context, r *request, code string) (Respon
 
 // communeSkip stops asking.
 func (d *Desk) communeSkip(ctx context.Context, r *request) (Response, error) {
-	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = "" }); err != nil {
+	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = domain.Awaiting{} }); err != nil {
 		return Response{}, err
 	}
 	return d.menu(ctx, r, "menu.title")

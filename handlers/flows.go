@@ -14,7 +14,7 @@ import (
 // one button per flow, ask a volunteer, language.
 func (d *Desk) menuButtons(r *request, s domain.Session) [][]Button {
 	var rows [][]Button
-	if f, step, err := d.flows.Locate(s); err == nil && !step.Final() && step.ID != f.Start {
+	if f, step, err := d.flows.Locate(s.Position); err == nil && !step.Final() && step.ID != f.Start {
 		rows = append(rows, []Button{{Label: d.t(r, "flow.continue_named", "title", f.Title.In(r.lang, d.defaultLang)), Data: flows.ContinueData(f.ID)}})
 	}
 	for _, f := range d.flows.Flows() {
@@ -54,39 +54,39 @@ func (d *Desk) flowButton(ctx context.Context, r *request) (Response, error) {
 	var p flows.Progress
 	switch b.Kind {
 	case flows.ButtonChoice:
-		p, err = d.flows.Choose(ctx, s, b)
+		p, err = d.flows.Choose(ctx, s.Position, b)
 	case flows.ButtonAnswer:
-		p, err = d.flows.Pick(ctx, s, b)
+		p, err = d.flows.Pick(ctx, s.Position, b)
 	case flows.ButtonBack:
-		p, err = d.flows.Back(s, b)
+		p, err = d.flows.Back(s.Position, b)
 	case flows.ButtonRestart:
-		p, err = d.flows.Restart(ctx, s, b)
+		p, err = d.flows.Restart(ctx, s.Position, b)
 	}
 	if err != nil {
 		return d.flowTrouble(ctx, r, s, b, err)
 	}
-	return d.advance(ctx, r, p)
+	return d.advance(ctx, r, s, p)
 }
 
 // startFlow begins a flow, or, when the chat is part-way through it, offers
 // to continue or start again.
 func (d *Desk) startFlow(ctx context.Context, r *request, s domain.Session, flowID string) (Response, error) {
-	if f, step, err := d.flows.Locate(s); err == nil && f.ID == flowID && !step.Final() && step.ID != f.Start {
+	if f, step, err := d.flows.Locate(s.Position); err == nil && f.ID == flowID && !step.Final() && step.ID != f.Start {
 		return d.reply(r, d.t(r, "flow.resume", "title", f.Title.In(r.lang, d.defaultLang)), [][]Button{
 			{{Label: d.t(r, "flow.continue"), Data: flows.ContinueData(f.ID)}},
 			{{Label: d.t(r, "flow.start_again"), Data: flows.RestartData(f.ID, step.ID)}},
 		}), nil
 	}
-	p, err := d.flows.Begin(s, flowID)
+	p, err := d.flows.Begin(s.Position, flowID)
 	if err != nil {
 		return d.stale(ctx, r)
 	}
-	return d.advance(ctx, r, p)
+	return d.advance(ctx, r, s, p)
 }
 
 // continueFlow shows the chat's current step again.
 func (d *Desk) continueFlow(ctx context.Context, r *request, s domain.Session, flowID string) (Response, error) {
-	f, step, err := d.flows.Locate(s)
+	f, step, err := d.flows.Locate(s.Position)
 	if err != nil || f.ID != flowID {
 		return d.flowTrouble(ctx, r, s, flows.Button{Kind: flows.ButtonContinue, Flow: flowID}, err)
 	}
@@ -97,7 +97,7 @@ func (d *Desk) continueFlow(ctx context.Context, r *request, s domain.Session, f
 // or a button's label. Other text on a step with buttons only is kept for
 // a volunteer, as anywhere else.
 func (d *Desk) answer(ctx context.Context, r *request, s domain.Session) (Response, error) {
-	p, err := d.flows.Answer(ctx, s, r.Text)
+	p, err := d.flows.Answer(ctx, s.Position, r.Text)
 	if errors.Is(err, flows.ErrStale) {
 		return d.unplaced(ctx, r, s)
 	}
@@ -108,7 +108,7 @@ func (d *Desk) answer(ctx context.Context, r *request, s domain.Session) (Respon
 		hint := p.Step.Answer.Hint.In(r.lang, d.defaultLang)
 		return d.reply(r, hint, d.stepButtons(r, p.Flow, p.Step, s)), nil
 	}
-	return d.advance(ctx, r, p)
+	return d.advance(ctx, r, s, p)
 }
 
 // flowTrouble answers a flow button or answer that cannot be followed.
@@ -116,17 +116,17 @@ func (d *Desk) flowTrouble(ctx context.Context, r *request, s domain.Session, b 
 	switch {
 	case errors.Is(err, flows.ErrStepGone):
 		// The flow was edited under the resident: apologise and start it over.
-		p, beginErr := d.flows.Begin(s, s.FlowID)
+		p, beginErr := d.flows.Begin(s.Position, s.FlowID)
 		if beginErr != nil {
 			return d.stale(ctx, r)
 		}
-		resp, err := d.advance(ctx, r, p)
+		resp, err := d.advance(ctx, r, s, p)
 		if err == nil {
 			resp.Replies = append([]Reply{{ChatID: r.ChatID, Text: d.t(r, "flow.changed")}}, resp.Replies...)
 		}
 		return resp, err
 	case errors.Is(err, flows.ErrStale):
-		f, step, locErr := d.flows.Locate(s)
+		f, step, locErr := d.flows.Locate(s.Position)
 		if locErr != nil {
 			return d.stale(ctx, r)
 		}
@@ -141,17 +141,19 @@ func (d *Desk) flowTrouble(ctx context.Context, r *request, s domain.Session, b 
 	return Response{}, err
 }
 
-// advance stores the session with compare-and-set, records the funnel
-// events, and only then shows the step. If another instance moved the
-// session meanwhile, the move is not applied and the current step is shown.
-func (d *Desk) advance(ctx context.Context, r *request, p flows.Progress) (Response, error) {
-	saved, err := d.store.SaveSession(ctx, p.Session)
+// advance stores the session at the move's new position with compare-and-set,
+// records the funnel events, and only then shows the step. If another
+// instance moved the session meanwhile, the move is not applied and the
+// current step is shown.
+func (d *Desk) advance(ctx context.Context, r *request, s domain.Session, p flows.Progress) (Response, error) {
+	s.Position = p.Position
+	saved, err := d.store.SaveSession(ctx, s)
 	if errors.Is(err, storage.ErrConflict) {
 		current, loadErr := d.session(ctx, r.ChatID)
 		if loadErr != nil {
 			return Response{}, loadErr
 		}
-		f, step, locErr := d.flows.Locate(current)
+		f, step, locErr := d.flows.Locate(current.Position)
 		if locErr != nil {
 			return d.stale(ctx, r)
 		}

@@ -18,10 +18,6 @@ import (
 // invitePrefix marks a /start payload that is a volunteer invite.
 const invitePrefix = "v_"
 
-// awaitingName is the session's Awaiting value while a new volunteer picks
-// their display name.
-const awaitingName = "name"
-
 // invite makes a single-use link that turns whoever opens it into a
 // volunteer.
 func (d *Desk) invite(ctx context.Context, r *request) (Response, error) {
@@ -59,7 +55,7 @@ func (d *Desk) join(ctx context.Context, r *request, code string) (Response, err
 	if err := d.store.PutUser(ctx, r.user); err != nil {
 		return Response{}, fmt.Errorf("handlers: make volunteer: %w", err)
 	}
-	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = awaitingName }); err != nil {
+	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = domain.Await(domain.AwaitName, 0) }); err != nil {
 		return Response{}, err
 	}
 	d.log.Info("volunteer joined by invite")
@@ -76,7 +72,7 @@ func (d *Desk) setName(ctx context.Context, r *request) (Response, error) {
 	if err := d.store.PutUser(ctx, r.user); err != nil {
 		return Response{}, fmt.Errorf("handlers: save display name: %w", err)
 	}
-	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = "" }); err != nil {
+	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = domain.Awaiting{} }); err != nil {
 		return Response{}, err
 	}
 	return d.reply(r, d.t(r, "name.saved", "name", name), nil), nil

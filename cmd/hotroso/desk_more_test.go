@@ -11,6 +11,7 @@ import (
 
 	"github.com/hotroso/hotroso/bot/telegramtest"
 	"github.com/hotroso/hotroso/domain"
+	"github.com/hotroso/hotroso/flows"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -174,13 +175,13 @@ func TestBroadcastToResidentsPartWayThroughAFlow(t *testing.T) {
 		api := newFakeAPI(t)
 		env["TELEGRAM_BOT_TOKEN"], env["TELEGRAM_API_URL"] = api.Token(), api.URL()
 		sessions := map[int64]domain.Session{
-			61: {FlowID: "vneid", FlowVersion: 1, Step: "prep"},         // part-way: gets it
-			62: {FlowID: "vneid", FlowVersion: 1, Step: "install"},      // part-way: gets it
-			63: {FlowID: "vneid", FlowVersion: 1, Step: "kids"},         // finished
-			64: {FlowID: "safety", FlowVersion: 1, Step: "call_menu"},   // another flow
-			65: {},                                                      // never started
-			66: {FlowID: "vneid", FlowVersion: 1, Step: "no_such_step"}, // a step since removed
-			67: {FlowID: "vneid", FlowVersion: 1, Step: "prep"},         // asked for no announcements
+			61: {Position: flows.Position{FlowID: "vneid", FlowVersion: 1, Step: "prep"}},         // part-way: gets it
+			62: {Position: flows.Position{FlowID: "vneid", FlowVersion: 1, Step: "install"}},      // part-way: gets it
+			63: {Position: flows.Position{FlowID: "vneid", FlowVersion: 1, Step: "kids"}},         // finished
+			64: {Position: flows.Position{FlowID: "safety", FlowVersion: 1, Step: "call_menu"}},   // another flow
+			65: {},                                                                                // never started
+			66: {Position: flows.Position{FlowID: "vneid", FlowVersion: 1, Step: "no_such_step"}}, // a step since removed
+			67: {Position: flows.Position{FlowID: "vneid", FlowVersion: 1, Step: "prep"}},         // asked for no announcements
 		}
 		seedStore(t, env, func(s storage.Store) {
 			ctx := context.Background()

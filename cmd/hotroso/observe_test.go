@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -46,10 +47,17 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 		assert.Contains(t, body, `"store":"ok"`)
 		assert.Contains(t, body, `"telegram":"ok"`)
 
-		code, body = get(t, base+"/metrics")
-		assert.Equal(t, 200, code)
-		for _, want := range []string{`hotroso_updates_total{kind="message",outcome="handled"}`, "hotroso_update_seconds_bucket", `hotroso_sends_total{outcome="ok"}`, "hotroso_queue_length 0", "hotroso_broadcast_pending 0"} {
-			assert.True(t, strings.Contains(body, want), "metrics have %s", want)
-		}
+		// The reply reaches the fake Telegram a moment before the bot counts
+		// it: poll until the counters have caught up.
+		wants := []string{`hotroso_updates_total{kind="message",outcome="handled"}`, "hotroso_update_seconds_bucket", `hotroso_sends_total{outcome="ok"}`, "hotroso_queue_length 0", "hotroso_broadcast_pending 0"}
+		require.Eventually(t, func() bool {
+			code, body = get(t, base+"/metrics")
+			for _, want := range wants {
+				if !strings.Contains(body, want) {
+					return false
+				}
+			}
+			return code == 200
+		}, wait, 10*time.Millisecond, "metrics have %v; last:\n%s", wants, body)
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotroso/hotroso/domain"
+	"github.com/hotroso/hotroso/flows"
 	"github.com/hotroso/hotroso/storage"
 	"github.com/hotroso/hotroso/storage/embedded"
 	"github.com/hotroso/hotroso/storage/storagetest"
@@ -46,7 +47,7 @@ func TestPersistence(t *testing.T) {
 	require.NoError(t, err)
 	u := domain.User{ID: 1, Language: "vi", CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
 	require.NoError(t, s.PutUser(ctx, u))
-	saved, err := s.SaveSession(ctx, domain.Session{ChatID: 2, FlowID: "f", Step: "s"})
+	saved, err := s.SaveSession(ctx, domain.Session{ChatID: 2, Position: flows.Position{FlowID: "f", Step: "s"}})
 	require.NoError(t, err)
 	first, err := s.FirstSeen(ctx, 3)
 	require.NoError(t, err)

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotroso/hotroso/domain"
+	"github.com/hotroso/hotroso/flows"
 	"github.com/hotroso/hotroso/storage"
 	"github.com/hotroso/hotroso/storage/redis"
 )
@@ -110,7 +111,7 @@ func TestClusterSpreadsKeys(t *testing.T) {
 	var want []int64
 	for i := range int64(40) {
 		chatID := i - 20
-		_, err := s.SaveSession(ctx, domain.Session{ChatID: chatID, FlowID: "f", Step: "s"})
+		_, err := s.SaveSession(ctx, domain.Session{ChatID: chatID, Position: flows.Position{FlowID: "f", Step: "s"}})
 		require.NoError(t, err)
 		want = append(want, chatID)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotroso/hotroso/domain"
+	"github.com/hotroso/hotroso/flows"
 	"github.com/hotroso/hotroso/storage"
 	"github.com/hotroso/hotroso/storage/redis"
 	"github.com/hotroso/hotroso/storage/storagetest"
@@ -381,7 +382,7 @@ func inspectableStore(t *testing.T, opts ...redis.Option) (*miniredis.Miniredis,
 func TestKeysOfAScriptShareASlot(t *testing.T) {
 	mr, s := inspectableStore(t)
 	ctx := context.Background()
-	_, err := s.SaveSession(ctx, domain.Session{ChatID: -17, FlowID: "f", Step: "s"})
+	_, err := s.SaveSession(ctx, domain.Session{ChatID: -17, Position: flows.Position{FlowID: "f", Step: "s"}})
 	require.NoError(t, err)
 	require.NoError(t, s.RecordFunnel(ctx, domain.FunnelEvent{Kind: domain.FlowStarted, FlowID: "f"}))
 	// -17 is 15 modulo 16 as an unsigned number.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hotroso/hotroso/domain"
+	"github.com/hotroso/hotroso/flows"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -25,8 +26,8 @@ func Bench(b *testing.B, open func(testing.TB) storage.Store) {
 func benchSaveSession(b *testing.B, open func(testing.TB) storage.Store) {
 	ctx := context.Background()
 	s := open(b)
-	sess := domain.Session{ChatID: 1, FlowID: "report", Step: "where",
-		Answers: map[string]string{"commune": "26734"}, History: []string{"start"}}
+	sess := domain.Session{ChatID: 1, Position: flows.Position{FlowID: "report", Step: "where",
+		Answers: map[string]string{"commune": "26734"}, History: []string{"start"}}}
 	b.ReportAllocs()
 	for b.Loop() {
 		var err error

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hotroso/hotroso/domain"
+	"github.com/hotroso/hotroso/flows"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -21,13 +22,13 @@ func (s suite) testIdleSessions(t *testing.T) {
 			require.NoError(t, err)
 			return out
 		}
-		a := save(0, domain.Session{ChatID: 1, FlowID: "f", Step: "s"})
-		b := save(1*time.Minute, domain.Session{ChatID: -2, FlowID: "f", Step: "s"})
-		save(2*time.Minute, domain.Session{ChatID: 3})              // not in a flow
-		save(3*time.Minute, domain.Session{ChatID: 4, FlowID: "f"}) // flow without step: not in flow
-		save(4*time.Minute, domain.Session{ChatID: 5, FlowID: "f", Step: "s", Abandoned: true})
-		e := save(5*time.Minute, domain.Session{ChatID: 6, FlowID: "f", Step: "s", Answers: map[string]string{"k": "v"}})
-		save(20*time.Minute, domain.Session{ChatID: 7, FlowID: "f", Step: "s"}) // too recent
+		a := save(0, domain.Session{ChatID: 1, Position: flows.Position{FlowID: "f", Step: "s"}})
+		b := save(1*time.Minute, domain.Session{ChatID: -2, Position: flows.Position{FlowID: "f", Step: "s"}})
+		save(2*time.Minute, domain.Session{ChatID: 3})                                        // not in a flow
+		save(3*time.Minute, domain.Session{ChatID: 4, Position: flows.Position{FlowID: "f"}}) // flow without step: not in flow
+		save(4*time.Minute, domain.Session{ChatID: 5, Position: flows.Position{FlowID: "f", Step: "s", Abandoned: true}})
+		e := save(5*time.Minute, domain.Session{ChatID: 6, Position: flows.Position{FlowID: "f", Step: "s", Answers: map[string]string{"k": "v"}}})
+		save(20*time.Minute, domain.Session{ChatID: 7, Position: flows.Position{FlowID: "f", Step: "s"}}) // too recent
 		cutoff := t0.Add(10 * time.Minute)
 
 		got, err := st.IdleSessions(ctx(t), cutoff, 10)
@@ -62,7 +63,7 @@ func (s suite) testIdleSessions(t *testing.T) {
 		var ss []domain.Session
 		for i := range 5 {
 			clock.Set(t0.Add(time.Duration(i) * time.Minute))
-			out, err := st.SaveSession(ctx(t), domain.Session{ChatID: int64(100 + i), FlowID: "f", Step: "s"})
+			out, err := st.SaveSession(ctx(t), domain.Session{ChatID: int64(100 + i), Position: flows.Position{FlowID: "f", Step: "s"}})
 			require.NoError(t, err)
 			ss = append(ss, out)
 		}
@@ -114,7 +115,7 @@ func (s suite) testIdleSessions(t *testing.T) {
 		for i, id := range ids {
 			chatID := int64(id*7919 - 200) // spread, some negative
 			clock.Set(t0.Add(time.Duration(i) * time.Second))
-			_, err := st.SaveSession(ctx(t), domain.Session{ChatID: chatID, FlowID: "f", Step: "s"})
+			_, err := st.SaveSession(ctx(t), domain.Session{ChatID: chatID, Position: flows.Position{FlowID: "f", Step: "s"}})
 			require.NoError(t, err)
 			want = append(want, chatID)
 		}

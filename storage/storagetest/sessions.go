@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotroso/hotroso/domain"
+	"github.com/hotroso/hotroso/flows"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -22,7 +23,7 @@ func (s suite) testSessions(t *testing.T) {
 
 	t.Run("CreateAndUpdate", func(t *testing.T) {
 		st, clock := s.store(t)
-		in := domain.Session{ChatID: 42, FlowID: "report", FlowVersion: 3, Step: "where"}
+		in := domain.Session{ChatID: 42, Position: flows.Position{FlowID: "report", FlowVersion: 3, Step: "where"}}
 		saved, err := st.SaveSession(ctx(t), in)
 		require.NoError(t, err)
 		assert.Equal(t, int64(1), saved.Version)
@@ -51,16 +52,16 @@ func (s suite) testSessions(t *testing.T) {
 
 	t.Run("StaleVersionConflicts", func(t *testing.T) {
 		st, clock := s.store(t)
-		v1, err := st.SaveSession(ctx(t), domain.Session{ChatID: 1, FlowID: "f", Step: "a"})
+		v1, err := st.SaveSession(ctx(t), domain.Session{ChatID: 1, Position: flows.Position{FlowID: "f", Step: "a"}})
 		require.NoError(t, err)
 		clock.Advance(time.Second)
-		v2, err := st.SaveSession(ctx(t), domain.Session{ChatID: 1, FlowID: "f", Step: "b", Version: v1.Version})
+		v2, err := st.SaveSession(ctx(t), domain.Session{ChatID: 1, Version: v1.Version, Position: flows.Position{FlowID: "f", Step: "b"}})
 		require.NoError(t, err)
 		require.Equal(t, int64(2), v2.Version)
 
 		clock.Advance(time.Second)
 		for _, version := range []int64{0, 1, 3, 99} {
-			_, err := st.SaveSession(ctx(t), domain.Session{ChatID: 1, FlowID: "f", Step: "stale", Version: version})
+			_, err := st.SaveSession(ctx(t), domain.Session{ChatID: 1, Version: version, Position: flows.Position{FlowID: "f", Step: "stale"}})
 			require.ErrorIsf(t, err, storage.ErrConflict, "saving over version 2 with version %d", version)
 		}
 		got, err := st.GetSession(ctx(t), 1)
@@ -70,7 +71,7 @@ func (s suite) testSessions(t *testing.T) {
 
 	t.Run("NonZeroVersionWithoutStored", func(t *testing.T) {
 		st, _ := s.store(t)
-		_, err := st.SaveSession(ctx(t), domain.Session{ChatID: 3, FlowID: "f", Step: "a", Version: 1})
+		_, err := st.SaveSession(ctx(t), domain.Session{ChatID: 3, Version: 1, Position: flows.Position{FlowID: "f", Step: "a"}})
 		require.ErrorIs(t, err, storage.ErrConflict)
 		_, err = st.GetSession(ctx(t), 3)
 		require.ErrorIs(t, err, storage.ErrNotFound, "a lost save must store nothing")
@@ -79,9 +80,9 @@ func (s suite) testSessions(t *testing.T) {
 	t.Run("Delete", func(t *testing.T) {
 		st, _ := s.store(t)
 		require.NoError(t, st.DeleteSession(ctx(t), 8), "deleting a missing session")
-		_, err := st.SaveSession(ctx(t), domain.Session{ChatID: 8, FlowID: "f", Step: "a"})
+		_, err := st.SaveSession(ctx(t), domain.Session{ChatID: 8, Position: flows.Position{FlowID: "f", Step: "a"}})
 		require.NoError(t, err)
-		_, err = st.SaveSession(ctx(t), domain.Session{ChatID: 9, FlowID: "f", Step: "a"})
+		_, err = st.SaveSession(ctx(t), domain.Session{ChatID: 9, Position: flows.Position{FlowID: "f", Step: "a"}})
 		require.NoError(t, err)
 
 		require.NoError(t, st.DeleteSession(ctx(t), 8))
@@ -92,7 +93,7 @@ func (s suite) testSessions(t *testing.T) {
 		require.NoError(t, err, "other chats are untouched")
 
 		// After a delete the chat starts again from version 0.
-		saved, err := st.SaveSession(ctx(t), domain.Session{ChatID: 8, FlowID: "g", Step: "b"})
+		saved, err := st.SaveSession(ctx(t), domain.Session{ChatID: 8, Position: flows.Position{FlowID: "g", Step: "b"}})
 		require.NoError(t, err)
 		assert.Equal(t, int64(1), saved.Version)
 	})
@@ -100,18 +101,20 @@ func (s suite) testSessions(t *testing.T) {
 	t.Run("RoundTrip", func(t *testing.T) {
 		st, _ := s.store(t)
 		in := domain.Session{
-			ChatID:      -1001234567890, // group chats have negative ids
-			FlowID:      "flood-report",
-			FlowVersion: 12,
-			Step:        "photo",
-			Answers: map[string]string{
-				"commune": "26734",
-				"need":    "nước sạch, thuốc", // non-ASCII survives
-				"note":    "line one\nline \"two\"",
+			ChatID: -1001234567890, // group chats have negative ids
+			Position: flows.Position{
+				FlowID:      "flood-report",
+				FlowVersion: 12,
+				Step:        "photo",
+				Answers: map[string]string{
+					"commune": "26734",
+					"need":    "nước sạch, thuốc", // non-ASCII survives
+					"note":    "line one\nline \"two\"",
+				},
+				History:   []string{"start", "commune", "need"},
+				Abandoned: true,
 			},
-			History:       []string{"start", "commune", "need"},
-			Abandoned:     true,
-			Awaiting:      "display_name",
+			Awaiting:      domain.Await(domain.AwaitBroadcastTime, 42),
 			Draft:         "nhà tôi bị ngập, số điện thoại ***",
 			CurrentTicket: 9_000_000_001,
 		}
@@ -135,7 +138,7 @@ func (s suite) testSessions(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range want {
 			wg.Go(func() {
-				saved, err := st.SaveSession(ctx(t), domain.Session{ChatID: int64(3 * (i + 1)), FlowID: "report", Step: fmt.Sprint("s", i)})
+				saved, err := st.SaveSession(ctx(t), domain.Session{ChatID: int64(3 * (i + 1)), Position: flows.Position{FlowID: "report", Step: fmt.Sprint("s", i)}})
 				assert.NoError(t, err)
 				want[i] = saved
 			})
