@@ -104,3 +104,19 @@ func ParseButton(data string) (b Button, ok bool) {
 	}
 	return b, true
 }
+
+// Data is the callback data of the button: what ParseButton reads back.
+func (b Button) Data() string {
+	switch b.Kind.parts() {
+	case 2:
+		return string(b.Kind) + ":" + b.Flow
+	case 3:
+		return string(b.Kind) + ":" + b.Flow + ":" + b.Step
+	case 4:
+		return string(b.Kind) + ":" + b.Flow + ":" + b.Step + ":" + strconv.Itoa(b.Choice)
+	}
+	return ""
+}
+
+// ButtonKinds lists every kind of flow button.
+var ButtonKinds = []ButtonKind{ButtonStart, ButtonChoice, ButtonBack, ButtonRestart, ButtonContinue, ButtonAsk, ButtonUrgent, ButtonAnswer}

@@ -15,7 +15,7 @@ import (
 // ask opens a question for the resident with where they are in a flow, or
 // tells them where their open question stands. An urgent ask (SOS) goes to
 // the head of the queue, and makes an open question urgent.
-func (d *Desk) ask(ctx context.Context, r *request, urgent bool) (Response, error) {
+func (d *residentDesk) ask(ctx context.Context, r *request, urgent bool) (Response, error) {
 	if t, err := d.store.ActiveTicketOf(ctx, r.UserID); err == nil {
 		if urgent && !t.Urgent {
 			return d.makeUrgent(ctx, r, t)
@@ -73,7 +73,7 @@ func (d *Desk) ask(ctx context.Context, r *request, urgent bool) (Response, erro
 // makeUrgent moves the resident's active question to the head of the queue
 // (or, when a volunteer has it, tells them it is urgent), and marks its
 // card.
-func (d *Desk) makeUrgent(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
+func (d *residentDesk) makeUrgent(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
 	if _, err := t.MakeUrgent(); err != nil {
 		return d.ask(ctx, r, false) // it ended meanwhile
 	}
@@ -94,7 +94,7 @@ func (d *Desk) makeUrgent(ctx context.Context, r *request, t domain.Ticket) (Res
 }
 
 // ticketStatus tells a resident where their active ticket stands.
-func (d *Desk) ticketStatus(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
+func (d *residentDesk) ticketStatus(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
 	if t.State == domain.TicketClaimed {
 		return d.reply(r, d.t(r, "ask.claimed_already", "name", d.volunteerName(ctx, t.VolunteerID)), nil), nil
 	}
@@ -106,7 +106,7 @@ func (d *Desk) ticketStatus(ctx context.Context, r *request, t domain.Ticket) (R
 }
 
 // cancel withdraws the resident's active ticket.
-func (d *Desk) cancel(ctx context.Context, r *request) (Response, error) {
+func (d *residentDesk) cancel(ctx context.Context, r *request) (Response, error) {
 	t, err := d.store.ActiveTicketOf(ctx, r.UserID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return d.menu(ctx, r, "cancel.none")
@@ -136,7 +136,7 @@ func (d *Desk) cancel(ctx context.Context, r *request) (Response, error) {
 // fromResident handles a resident's typed text while they have an active
 // ticket: it joins the ticket, masked; a claimed ticket's volunteer gets it
 // at once.
-func (d *Desk) fromResident(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
+func (d *residentDesk) fromResident(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
 	masked, kinds := privacy.Mask(r.Text)
 	var replies []Reply
 	if len(kinds) > 0 {
@@ -163,7 +163,7 @@ func (d *Desk) fromResident(ctx context.Context, r *request, t domain.Ticket) (R
 
 // addNote adds a message to a waiting ticket: the first becomes the
 // question, later ones notes.
-func (d *Desk) addNote(ctx context.Context, t domain.Ticket, text string) error {
+func (d *residentDesk) addNote(ctx context.Context, t domain.Ticket, text string) error {
 	for range 3 {
 		t.AddNote(text)
 		saved, err := d.store.UpdateTicket(ctx, t)
@@ -183,13 +183,6 @@ func (d *Desk) addNote(ctx context.Context, t domain.Ticket, text string) error 
 	return fmt.Errorf("handlers: add to ticket %d: %w", t.ID, storage.ErrConflict)
 }
 
-// Buttons of the reminder before a resident's first photo goes to a
-// volunteer.
-const (
-	dataPhotoSend = "ps:" // ps:<message id>: send this photo
-	dataPhotoSkip = "px"  // do not send it
-)
-
 // maxMedia bounds the photos and voice notes kept on a waiting ticket.
 const maxMedia = 10
 
@@ -197,7 +190,7 @@ const maxMedia = 10
 // with an active question. Before the first photo or file of a question
 // goes to a volunteer, the resident is reminded what never to photograph
 // and confirms with one tap. A caption joins the question as text, masked.
-func (d *Desk) mediaFromResident(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
+func (d *residentDesk) mediaFromResident(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
 	var replies []Reply
 	if strings.TrimSpace(r.Text) != "" {
 		resp, err := d.fromResident(ctx, r, t)
@@ -211,8 +204,8 @@ func (d *Desk) mediaFromResident(ctx context.Context, r *request, t domain.Ticke
 	}
 	if (r.Media == MediaPhoto || r.Media == MediaDocument) && !t.PhotosOK {
 		buttons := [][]Button{
-			{{Label: d.t(r, "photo.send"), Data: dataPhotoSend + strconv.Itoa(r.MessageID)}},
-			{{Label: d.t(r, "photo.skip"), Data: dataPhotoSkip}},
+			{{Label: d.t(r, "photo.send"), Data: photoSendButton.data(int64(r.MessageID))}},
+			{{Label: d.t(r, "photo.skip"), Data: photoSkipButton.data(struct{}{})}},
 		}
 		return Response{Replies: append(replies, Reply{ChatID: r.ChatID, Text: d.t(r, "photo.confirm"), Buttons: buttons})}, nil
 	}
@@ -223,7 +216,7 @@ func (d *Desk) mediaFromResident(ctx context.Context, r *request, t domain.Ticke
 
 // photoSend is the resident's go-ahead for a photo after the reminder: it
 // and later photos of the question go to the volunteer.
-func (d *Desk) photoSend(ctx context.Context, r *request, messageID int) (Response, error) {
+func (d *residentDesk) photoSend(ctx context.Context, r *request, messageID int64) (Response, error) {
 	t, err := d.store.ActiveTicketOf(ctx, r.UserID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return d.stale(ctx, r)
@@ -236,13 +229,13 @@ func (d *Desk) photoSend(ctx context.Context, r *request, messageID int) (Respon
 			return Response{}, err
 		}
 	}
-	return d.relayMedia(ctx, r, t, messageID)
+	return d.relayMedia(ctx, r, t, int(messageID))
 }
 
 // relayMedia copies a message of the resident's chat to the volunteer who
 // has the question, with a warning that it may hold personal data; while
 // nobody has it, the message id is kept and relayed on the claim.
-func (d *Desk) relayMedia(ctx context.Context, r *request, t domain.Ticket, messageID int) (Response, error) {
+func (d *residentDesk) relayMedia(ctx context.Context, r *request, t domain.Ticket, messageID int) (Response, error) {
 	if t.State != domain.TicketClaimed {
 		if len(t.Media) >= maxMedia {
 			return d.reply(r, d.t(r, "photo.too_many", "max", strconv.Itoa(maxMedia)), nil), nil
@@ -258,7 +251,7 @@ func (d *Desk) relayMedia(ctx context.Context, r *request, t domain.Ticket, mess
 // copyToVolunteer is a copy of one of the resident's messages for the
 // volunteer who has the ticket, labelled and with the personal-data
 // warning.
-func (d *Desk) copyToVolunteer(ctx context.Context, t domain.Ticket, messageID int) Reply {
+func (d *base) copyToVolunteer(ctx context.Context, t domain.Ticket, messageID int) Reply {
 	label := d.userText(ctx, t.VolunteerID, "relay.from_resident", "id", strconv.FormatInt(t.ID, 10), "text", d.userText(ctx, t.VolunteerID, "relay.media_warning"))
 	return Reply{ChatID: t.VolunteerID, Text: strings.TrimSpace(label), Copy: &MessageRef{ChatID: t.ResidentID, MessageID: messageID}}
 }
@@ -266,7 +259,7 @@ func (d *Desk) copyToVolunteer(ctx context.Context, t domain.Ticket, messageID i
 // relayKeptMedia gives the volunteer who just took a ticket copies of the
 // photos and voice notes the resident sent while it waited, and forgets
 // them.
-func (d *Desk) relayKeptMedia(ctx context.Context, t domain.Ticket) []Reply {
+func (d *base) relayKeptMedia(ctx context.Context, t domain.Ticket) []Reply {
 	if len(t.Media) == 0 {
 		return nil
 	}
@@ -282,7 +275,7 @@ func (d *Desk) relayKeptMedia(ctx context.Context, t domain.Ticket) []Reply {
 
 // changeTicket applies change to the ticket and saves it, reloading and
 // trying again when it moved meanwhile.
-func (d *Desk) changeTicket(ctx context.Context, t domain.Ticket, change func(*domain.Ticket)) (domain.Ticket, error) {
+func (d *base) changeTicket(ctx context.Context, t domain.Ticket, change func(*domain.Ticket)) (domain.Ticket, error) {
 	for range 3 {
 		change(&t)
 		saved, err := d.store.UpdateTicket(ctx, t)

@@ -21,7 +21,7 @@ type saltCache struct {
 // residentHash is the resident as the assist log knows them: an HMAC of
 // their id with the store's secret salt, so records of one resident can be
 // counted together but not traced back without the salt.
-func (d *Desk) residentHash(ctx context.Context, residentID int64) (string, error) {
+func (d *base) residentHash(ctx context.Context, residentID int64) (string, error) {
 	d.salt.mu.Lock()
 	defer d.salt.mu.Unlock()
 	if d.salt.salt == nil {
@@ -39,7 +39,7 @@ func (d *Desk) residentHash(ctx context.Context, residentID int64) (string, erro
 // recordAssist appends an assist record for the resident. The log is the
 // desk's report of its work: a failure is logged, and the resident's
 // conversation goes on.
-func (d *Desk) recordAssist(ctx context.Context, residentID int64, a domain.Assist) {
+func (d *base) recordAssist(ctx context.Context, residentID int64, a domain.Assist) {
 	hash, err := d.residentHash(ctx, residentID)
 	if err == nil {
 		a.Resident = hash

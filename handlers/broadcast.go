@@ -14,28 +14,88 @@ import (
 )
 
 // The organizer's broadcast conversation: /broadcast, the content, the
-// audience, a preview with the count, then send now, schedule, or cancel.
-// Button data prefixes (each with the broadcast id):
-const (
-	dataBcAudience = "ba:" // ba:<id>:all|vol|com|unf
-	dataBcFlow     = "bf:" // bf:<id>:<flow>
-	dataBcCommune  = "bm:" // bm:<id>:<code>
-	dataBcGo       = "bg:" // send now (waits out quiet hours)
-	dataBcForce    = "bq:" // send now, quiet hours too
-	dataBcSchedule = "bs:" // ask for a time
-	dataBcCancel   = "bx:"
-	dataBcPause    = "bp:"
-	dataBcResume   = "br:"
+// audience, a preview with the count, then send now, schedule, or cancel;
+// then pause, resume or cancel it as it goes. Its buttons, each with the
+// broadcast's id:
+var (
+	bcAudienceButton = idWordCodec("ba:", oneOf(audienceAll, audienceCommune, audienceVolunteers, audienceUnfinished))
+	bcFlowButton     = idWordCodec("bf:", anyWord) // a flow id; broadcastPreview checks it
+	bcCommuneButton  = idWordCodec("bm:", anyWord) // a commune code; broadcastPreview checks it
+	bcGoButton       = idCodec("bg:")              // send now (waits out quiet hours)
+	bcForceButton    = idCodec("bq:")              // send now, quiet hours too
+	bcScheduleButton = idCodec("bs:")              // ask for a time
+	bcCancelButton   = idCodec("bx:")
+	bcPauseButton    = idCodec("bp:")
+	bcResumeButton   = idCodec("br:")
 )
+
+// Audiences an organizer picks from, as the audience buttons write them.
+const (
+	audienceAll        = "all"
+	audienceCommune    = "com"
+	audienceVolunteers = "vol"
+	audienceUnfinished = "unf"
+)
+
+// What the progress message's buttons do to a broadcast.
+type broadcastAction int
+
+const (
+	actionPause broadcastAction = iota
+	actionResume
+	actionCancel
+)
+
+// routes are the broadcast commands, buttons and awaited inputs: for
+// organizers only.
+func (d *broadcastDesk) routes() routes {
+	control := func(action broadcastAction) func(ctx context.Context, r *request, id int64) (Response, error) {
+		return func(ctx context.Context, r *request, id int64) (Response, error) {
+			return d.broadcastControl(ctx, r, id, action)
+		}
+	}
+	return routes{
+		commands: map[string]commandRoute{"broadcast": {who: organizersOnly, handle: d.broadcastStart}},
+		buttons: []buttonRoute{
+			on(bcAudienceButton, "broadcast", organizersOnly, func(ctx context.Context, r *request, v idWord) (Response, error) {
+				return d.broadcastAudience(ctx, r, v.ID, v.Word)
+			}),
+			on(bcFlowButton, "broadcast", organizersOnly, func(ctx context.Context, r *request, v idWord) (Response, error) {
+				return d.broadcastPreview(ctx, r, v.ID, domain.Audience{Kind: "unfinished", FlowID: v.Word})
+			}),
+			on(bcCommuneButton, "broadcast", organizersOnly, func(ctx context.Context, r *request, v idWord) (Response, error) {
+				return d.broadcastPreview(ctx, r, v.ID, domain.Audience{Kind: "commune", Commune: v.Word})
+			}),
+			on(bcGoButton, "broadcast", organizersOnly, func(ctx context.Context, r *request, id int64) (Response, error) {
+				return d.broadcastGo(ctx, r, id, time.Time{}, false)
+			}),
+			on(bcForceButton, "broadcast", organizersOnly, func(ctx context.Context, r *request, id int64) (Response, error) {
+				return d.broadcastGo(ctx, r, id, time.Time{}, true)
+			}),
+			on(bcScheduleButton, "broadcast", organizersOnly, d.broadcastAskTime),
+			on(bcCancelButton, "broadcast", organizersOnly, control(actionCancel)),
+			on(bcPauseButton, "broadcast", organizersOnly, control(actionPause)),
+			on(bcResumeButton, "broadcast", organizersOnly, control(actionResume)),
+		},
+		awaits: map[domain.AwaitKind]awaitRoute{
+			domain.AwaitBroadcast: {who: organizersOnly, media: true, handle: func(ctx context.Context, r *request, _ domain.Awaiting) (Response, error) {
+				return d.broadcastContent(ctx, r)
+			}},
+			domain.AwaitBroadcastCommune: {who: organizersOnly, handle: func(_ context.Context, r *request, a domain.Awaiting) (Response, error) {
+				return d.broadcastCommuneSearch(r, a.Broadcast), nil
+			}},
+			domain.AwaitBroadcastTime: {who: organizersOnly, handle: func(ctx context.Context, r *request, a domain.Awaiting) (Response, error) {
+				return d.broadcastTime(ctx, r, a.Broadcast)
+			}},
+		},
+	}
+}
 
 // recipientBatch is how many recipients are stored at once.
 const recipientBatch = 1000
 
 // broadcastStart asks an organizer for the announcement's content.
-func (d *Desk) broadcastStart(ctx context.Context, r *request) (Response, error) {
-	if !r.user.CanOrganize() {
-		return d.refuse(r, "/broadcast"), nil
-	}
+func (d *broadcastDesk) broadcastStart(ctx context.Context, r *request) (Response, error) {
 	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = domain.Await(domain.AwaitBroadcast, 0) }); err != nil {
 		return Response{}, err
 	}
@@ -44,7 +104,7 @@ func (d *Desk) broadcastStart(ctx context.Context, r *request) (Response, error)
 
 // broadcastContent keeps the organizer's message as a draft and asks who
 // should get it.
-func (d *Desk) broadcastContent(ctx context.Context, r *request) (Response, error) {
+func (d *broadcastDesk) broadcastContent(ctx context.Context, r *request) (Response, error) {
 	if r.Kind == EventMedia && r.Media != MediaPhoto {
 		return d.reply(r, d.t(r, "bc.text_or_photo"), nil), nil
 	}
@@ -56,18 +116,17 @@ func (d *Desk) broadcastContent(ctx context.Context, r *request) (Response, erro
 	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = domain.Awaiting{} }); err != nil {
 		return Response{}, err
 	}
-	id := strconv.FormatInt(b.ID, 10)
 	return d.reply(r, d.t(r, "bc.ask_audience"), [][]Button{
-		{{Label: d.t(r, "bc.audience_all"), Data: dataBcAudience + id + ":all"}},
-		{{Label: d.t(r, "bc.audience_commune"), Data: dataBcAudience + id + ":com"}},
-		{{Label: d.t(r, "bc.audience_volunteers"), Data: dataBcAudience + id + ":vol"}},
-		{{Label: d.t(r, "bc.audience_unfinished"), Data: dataBcAudience + id + ":unf"}},
-		{{Label: d.t(r, "bc.cancel"), Data: dataBcCancel + id}},
+		{{Label: d.t(r, "bc.audience_all"), Data: bcAudienceButton.data(idWord{b.ID, audienceAll})}},
+		{{Label: d.t(r, "bc.audience_commune"), Data: bcAudienceButton.data(idWord{b.ID, audienceCommune})}},
+		{{Label: d.t(r, "bc.audience_volunteers"), Data: bcAudienceButton.data(idWord{b.ID, audienceVolunteers})}},
+		{{Label: d.t(r, "bc.audience_unfinished"), Data: bcAudienceButton.data(idWord{b.ID, audienceUnfinished})}},
+		{{Label: d.t(r, "bc.cancel"), Data: bcCancelButton.data(b.ID)}},
 	}), nil
 }
 
 // draftFor loads a draft broadcast the organizer may change.
-func (d *Desk) draftFor(ctx context.Context, r *request, id int64) (domain.Broadcast, bool, error) {
+func (d *broadcastDesk) draftFor(ctx context.Context, r *request, id int64) (domain.Broadcast, bool, error) {
 	b, err := d.store.GetBroadcast(ctx, id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return b, false, nil
@@ -78,56 +137,26 @@ func (d *Desk) draftFor(ctx context.Context, r *request, id int64) (domain.Broad
 	return b, b.State == domain.BroadcastDraft && r.user.CanOrganize(), nil
 }
 
-// broadcastButton routes the broadcast buttons; ok is false for other data.
-func (d *Desk) broadcastButton(ctx context.Context, r *request) (resp Response, ok bool, err error) {
-	for _, prefix := range []string{dataBcAudience, dataBcFlow, dataBcCommune, dataBcGo, dataBcForce, dataBcSchedule, dataBcCancel, dataBcPause, dataBcResume} {
-		id, rest, match := ticketButton(r.Data, prefix)
-		if !match {
-			continue
-		}
-		if !r.user.CanOrganize() {
-			return d.refuse(r, "broadcast"), true, nil
-		}
-		switch prefix {
-		case dataBcAudience:
-			resp, err = d.broadcastAudience(ctx, r, id, rest)
-		case dataBcFlow:
-			resp, err = d.broadcastPreview(ctx, r, id, domain.Audience{Kind: "unfinished", FlowID: rest})
-		case dataBcCommune:
-			resp, err = d.broadcastPreview(ctx, r, id, domain.Audience{Kind: "commune", Commune: rest})
-		case dataBcGo, dataBcForce:
-			resp, err = d.broadcastGo(ctx, r, id, time.Time{}, prefix == dataBcForce)
-		case dataBcSchedule:
-			resp, err = d.broadcastAskTime(ctx, r, id)
-		default:
-			resp, err = d.broadcastControl(ctx, r, id, prefix)
-		}
-		return resp, true, err
-	}
-	return Response{}, false, nil
-}
-
 // broadcastAudience takes the audience kind; a commune or a flow needs one
 // more choice.
-func (d *Desk) broadcastAudience(ctx context.Context, r *request, id int64, kind string) (Response, error) {
+func (d *broadcastDesk) broadcastAudience(ctx context.Context, r *request, id int64, kind string) (Response, error) {
 	if _, ok, err := d.draftFor(ctx, r, id); err != nil || !ok {
 		return d.notice(r, d.t(r, "button.stale")), err
 	}
-	idText := strconv.FormatInt(id, 10)
 	switch kind {
-	case "all":
+	case audienceAll:
 		return d.broadcastPreview(ctx, r, id, domain.Audience{Kind: "all"})
-	case "vol":
+	case audienceVolunteers:
 		return d.broadcastPreview(ctx, r, id, domain.Audience{Kind: "volunteers"})
-	case "com":
+	case audienceCommune:
 		if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = domain.Await(domain.AwaitBroadcastCommune, id) }); err != nil {
 			return Response{}, err
 		}
 		return d.reply(r, d.t(r, "bc.ask_commune"), nil), nil
-	case "unf":
+	case audienceUnfinished:
 		var rows [][]Button
 		for _, f := range d.flows.Flows() {
-			rows = append(rows, []Button{{Label: f.Title.In(r.lang, d.defaultLang), Data: dataBcFlow + idText + ":" + f.ID}})
+			rows = append(rows, []Button{{Label: f.Title.In(r.lang, d.defaultLang), Data: bcFlowButton.data(idWord{id, f.ID})}})
 		}
 		return d.reply(r, d.t(r, "bc.ask_flow"), rows), nil
 	}
@@ -135,21 +164,21 @@ func (d *Desk) broadcastAudience(ctx context.Context, r *request, id int64, kind
 }
 
 // broadcastCommuneSearch offers the communes matching the typed name.
-func (d *Desk) broadcastCommuneSearch(r *request, id int64) Response {
+func (d *broadcastDesk) broadcastCommuneSearch(r *request, id int64) Response {
 	hits := d.places.Search(r.Text, communeChoices)
 	if len(hits) == 0 {
 		return d.reply(r, d.t(r, "commune.none"), nil)
 	}
 	var rows [][]Button
 	for _, c := range hits {
-		rows = append(rows, []Button{{Label: c.Label(), Data: dataBcCommune + strconv.FormatInt(id, 10) + ":" + c.Code}})
+		rows = append(rows, []Button{{Label: c.Label(), Data: bcCommuneButton.data(idWord{id, c.Code})}})
 	}
 	return d.reply(r, d.t(r, "commune.pick"), rows)
 }
 
 // broadcastPreview stores the audience, shows the message as recipients
 // will see it and how many will get it, and asks to confirm.
-func (d *Desk) broadcastPreview(ctx context.Context, r *request, id int64, a domain.Audience) (Response, error) {
+func (d *broadcastDesk) broadcastPreview(ctx context.Context, r *request, id int64, a domain.Audience) (Response, error) {
 	b, ok, err := d.draftFor(ctx, r, id)
 	if err != nil || !ok {
 		return d.notice(r, d.t(r, "button.stale")), err
@@ -178,20 +207,19 @@ func (d *Desk) broadcastPreview(ctx context.Context, r *request, id int64, a dom
 	if err := d.messenger.Copy(ctx, r.ChatID, b.SourceChatID, b.SourceMessageID, ""); err != nil {
 		d.log.Warn("broadcast preview not shown", "err", err)
 	}
-	idText := strconv.FormatInt(id, 10)
 	minutes := int(math.Ceil(float64(len(recipients)) / math.Max(d.cfg.BroadcastRate, 0.1) / 60))
 	text := d.t(r, "bc.preview", "n", strconv.Itoa(len(recipients)), "audience", d.audienceName(r.lang, a), "min", strconv.Itoa(minutes))
-	rows := [][]Button{{{Label: d.t(r, "bc.send_now"), Data: dataBcGo + idText}}}
+	rows := [][]Button{{{Label: d.t(r, "bc.send_now"), Data: bcGoButton.data(id)}}}
 	if d.cfg.Quiet.Contains(d.now()) {
 		text += "\n" + d.t(r, "bc.quiet_now", "hour", strconv.Itoa(d.cfg.Quiet.End))
-		rows = append(rows, []Button{{Label: d.t(r, "bc.send_force"), Data: dataBcForce + idText}})
+		rows = append(rows, []Button{{Label: d.t(r, "bc.send_force"), Data: bcForceButton.data(id)}})
 	}
-	rows = append(rows, []Button{{Label: d.t(r, "bc.schedule"), Data: dataBcSchedule + idText}}, []Button{{Label: d.t(r, "bc.cancel"), Data: dataBcCancel + idText}})
+	rows = append(rows, []Button{{Label: d.t(r, "bc.schedule"), Data: bcScheduleButton.data(id)}}, []Button{{Label: d.t(r, "bc.cancel"), Data: bcCancelButton.data(id)}})
 	return d.reply(r, text, rows), nil
 }
 
 // broadcastAskTime asks when to send.
-func (d *Desk) broadcastAskTime(ctx context.Context, r *request, id int64) (Response, error) {
+func (d *broadcastDesk) broadcastAskTime(ctx context.Context, r *request, id int64) (Response, error) {
 	if _, ok, err := d.draftFor(ctx, r, id); err != nil || !ok {
 		return d.notice(r, d.t(r, "button.stale")), err
 	}
@@ -202,7 +230,7 @@ func (d *Desk) broadcastAskTime(ctx context.Context, r *request, id int64) (Resp
 }
 
 // broadcastTime takes a typed time ("19:30", "10/10 08:00", local time).
-func (d *Desk) broadcastTime(ctx context.Context, r *request, id int64) (Response, error) {
+func (d *broadcastDesk) broadcastTime(ctx context.Context, r *request, id int64) (Response, error) {
 	at, ok := parseWhen(strings.TrimSpace(r.Text), d.now(), d.cfg.Quiet.Location)
 	if !ok {
 		return d.reply(r, d.t(r, "bc.bad_time"), nil), nil
@@ -239,7 +267,7 @@ func parseWhen(text string, now time.Time, loc *time.Location) (time.Time, bool)
 
 // broadcastGo fixes the recipients and hands the broadcast to the senders:
 // now (waiting out quiet hours unless forced) or at a time.
-func (d *Desk) broadcastGo(ctx context.Context, r *request, id int64, at time.Time, force bool) (Response, error) {
+func (d *broadcastDesk) broadcastGo(ctx context.Context, r *request, id int64, at time.Time, force bool) (Response, error) {
 	b, ok, err := d.draftFor(ctx, r, id)
 	if err != nil || !ok {
 		return d.notice(r, d.t(r, "button.already")), err
@@ -274,13 +302,13 @@ func (d *Desk) broadcastGo(ctx context.Context, r *request, id int64, at time.Ti
 	if b, err = d.store.ConfirmBroadcast(ctx, b); err != nil {
 		return Response{}, fmt.Errorf("handlers: start broadcast: %w", err)
 	}
-	d.BroadcastProgress(ctx, b, domain.BroadcastCounts{Total: len(recipients)}, false)
+	d.progress(ctx, b, domain.BroadcastCounts{Total: len(recipients)}, false)
 	d.log.Info("broadcast confirmed", "broadcast", b.ID, "recipients", len(recipients))
 	return Response{Notice: d.t(r, "bc.confirmed")}, nil
 }
 
 // broadcastControl pauses, resumes or cancels a broadcast.
-func (d *Desk) broadcastControl(ctx context.Context, r *request, id int64, action string) (Response, error) {
+func (d *broadcastDesk) broadcastControl(ctx context.Context, r *request, id int64, action broadcastAction) (Response, error) {
 	for range 3 {
 		b, err := d.store.GetBroadcast(ctx, id)
 		if errors.Is(err, storage.ErrNotFound) {
@@ -303,7 +331,7 @@ func (d *Desk) broadcastControl(ctx context.Context, r *request, id int64, actio
 		if err != nil {
 			return Response{}, fmt.Errorf("handlers: broadcast counts: %w", err)
 		}
-		d.BroadcastProgress(ctx, saved, counts, saved.State == domain.BroadcastCanceled)
+		d.progress(ctx, saved, counts, saved.State == domain.BroadcastCanceled)
 		if saved.State == domain.BroadcastCanceled {
 			if err := d.store.ReleaseRecipients(ctx, id); err != nil {
 				d.log.Warn("recipients of a canceled broadcast not released", "broadcast", id, "err", err)
@@ -318,14 +346,14 @@ func (d *Desk) broadcastControl(ctx context.Context, r *request, id int64, actio
 }
 
 // moveBroadcast pauses, resumes or cancels b, and stores the move.
-func (d *Desk) moveBroadcast(ctx context.Context, by domain.User, b domain.Broadcast, action string) (domain.Broadcast, error) {
+func (d *broadcastDesk) moveBroadcast(ctx context.Context, by domain.User, b domain.Broadcast, action broadcastAction) (domain.Broadcast, error) {
 	switch action {
-	case dataBcPause:
+	case actionPause:
 		if err := b.Pause(by); err != nil {
 			return b, err
 		}
 		return d.store.PauseBroadcast(ctx, b)
-	case dataBcResume:
+	case actionResume:
 		if err := b.Resume(by); err != nil {
 			return b, err
 		}
@@ -341,17 +369,20 @@ func (d *Desk) moveBroadcast(ctx context.Context, by domain.User, b domain.Broad
 // and the buttons that fit the state. The broadcast runner calls it as it
 // sends.
 func (d *Desk) BroadcastProgress(ctx context.Context, b domain.Broadcast, c domain.BroadcastCounts, final bool) {
+	d.broadcasts.progress(ctx, b, c, final)
+}
+
+func (d *broadcastDesk) progress(ctx context.Context, b domain.Broadcast, c domain.BroadcastCounts, final bool) {
 	if b.ProgressMessageID == 0 {
 		return
 	}
 	lang := d.langOf(ctx, b.CreatedBy)
-	id := strconv.FormatInt(b.ID, 10)
 	var buttons [][]Button
 	switch b.State {
 	case domain.BroadcastRunning, domain.BroadcastScheduled:
-		buttons = [][]Button{{{Label: d.texts.T(lang, "bc.pause"), Data: dataBcPause + id}, {Label: d.texts.T(lang, "bc.cancel"), Data: dataBcCancel + id}}}
+		buttons = [][]Button{{{Label: d.texts.T(lang, "bc.pause"), Data: bcPauseButton.data(b.ID)}, {Label: d.texts.T(lang, "bc.cancel"), Data: bcCancelButton.data(b.ID)}}}
 	case domain.BroadcastPaused:
-		buttons = [][]Button{{{Label: d.texts.T(lang, "bc.resume"), Data: dataBcResume + id}, {Label: d.texts.T(lang, "bc.cancel"), Data: dataBcCancel + id}}}
+		buttons = [][]Button{{{Label: d.texts.T(lang, "bc.resume"), Data: bcResumeButton.data(b.ID)}, {Label: d.texts.T(lang, "bc.cancel"), Data: bcCancelButton.data(b.ID)}}}
 	}
 	if final {
 		buttons = nil
@@ -361,7 +392,7 @@ func (d *Desk) BroadcastProgress(ctx context.Context, b domain.Broadcast, c doma
 	}
 }
 
-func (d *Desk) progressText(lang string, b domain.Broadcast, c domain.BroadcastCounts) string {
+func (d *broadcastDesk) progressText(lang string, b domain.Broadcast, c domain.BroadcastCounts) string {
 	text := d.texts.T(lang, "bc.progress", "id", strconv.FormatInt(b.ID, 10), "done", strconv.Itoa(c.Done()), "total", strconv.Itoa(c.Total),
 		"sent", strconv.Itoa(c.Sent), "blocked", strconv.Itoa(c.Blocked), "failed", strconv.Itoa(c.Failed))
 	state := d.texts.T(lang, "bc.state_"+string(b.State))
@@ -373,7 +404,7 @@ func (d *Desk) progressText(lang string, b domain.Broadcast, c domain.BroadcastC
 	return text + "\n" + state
 }
 
-func (d *Desk) location() *time.Location {
+func (d *base) location() *time.Location {
 	if d.cfg.Quiet.Location != nil {
 		return d.cfg.Quiet.Location
 	}
@@ -381,7 +412,7 @@ func (d *Desk) location() *time.Location {
 }
 
 // audienceName describes an audience in lang.
-func (d *Desk) audienceName(lang string, a domain.Audience) string {
+func (d *broadcastDesk) audienceName(lang string, a domain.Audience) string {
 	switch a.Kind {
 	case "commune":
 		c, _ := d.places.Get(a.Commune)
@@ -397,7 +428,7 @@ func (d *Desk) audienceName(lang string, a domain.Audience) string {
 
 // recipients lists the users an audience reaches now: never users who
 // blocked the bot or asked for no announcements.
-func (d *Desk) recipients(ctx context.Context, a domain.Audience) ([]int64, error) {
+func (d *broadcastDesk) recipients(ctx context.Context, a domain.Audience) ([]int64, error) {
 	roles := []domain.Role{domain.RoleResident, domain.RoleVolunteer, domain.RoleOrganizer}
 	switch a.Kind {
 	case "volunteers":
@@ -426,7 +457,7 @@ func (d *Desk) recipients(ctx context.Context, a domain.Audience) ([]int64, erro
 
 // inFlow keeps the chats that are part-way through the flow: their session
 // is at a step of it that is not a final one.
-func (d *Desk) inFlow(ctx context.Context, chats []int64, flowID string) ([]int64, error) {
+func (d *broadcastDesk) inFlow(ctx context.Context, chats []int64, flowID string) ([]int64, error) {
 	sessions, err := d.store.GetSessions(ctx, chats)
 	if err != nil {
 		return nil, fmt.Errorf("handlers: read sessions: %w", err)
@@ -443,5 +474,5 @@ func (d *Desk) inFlow(ctx context.Context, chats []int64, flowID string) ([]int6
 // BroadcastButtons are the buttons under every announcement: the way to
 // stop them.
 func (d *Desk) BroadcastButtons() [][]Button {
-	return [][]Button{{{Label: d.texts.T(d.defaultLang, "announce.stop"), Data: dataAnnounceOff}}}
+	return [][]Button{{{Label: d.texts.T(d.defaultLang, "announce.stop"), Data: announceOffButton.data(struct{}{})}}}
 }

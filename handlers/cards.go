@@ -16,12 +16,12 @@ import (
 // announce posts a ticket's card with a claim button: in the volunteer
 // group, or to each volunteer on duty when there is no group. An escalated
 // ticket's card says how long it has waited.
-func (d *Desk) announce(ctx context.Context, t domain.Ticket, escalated bool) {
+func (d *base) announce(ctx context.Context, t domain.Ticket, escalated bool) {
 	text := d.cardTextIn(d.defaultLang, t)
 	if escalated {
 		text = d.texts.T(d.defaultLang, "card.escalated", "min", strconv.Itoa(int(d.now().Sub(t.CreatedAt).Minutes()))) + "\n" + text
 	}
-	buttons := [][]Button{{{Label: d.texts.T(d.defaultLang, "card.claim"), Data: dataClaim + strconv.FormatInt(t.ID, 10)}}}
+	buttons := [][]Button{{{Label: d.texts.T(d.defaultLang, "card.claim"), Data: claimButton.data(t.ID)}}}
 	if d.cfg.VolunteerChatID != 0 {
 		id, err := d.messenger.Send(ctx, Reply{ChatID: d.cfg.VolunteerChatID, Text: text, Buttons: buttons})
 		if err != nil {
@@ -44,7 +44,7 @@ func (d *Desk) announce(ctx context.Context, t domain.Ticket, escalated bool) {
 }
 
 // onDuty lists the volunteers and organizers on duty.
-func (d *Desk) onDuty(ctx context.Context) ([]domain.User, error) {
+func (d *base) onDuty(ctx context.Context) ([]domain.User, error) {
 	var out []domain.User
 	for _, role := range []domain.Role{domain.RoleVolunteer, domain.RoleOrganizer} {
 		users, err := d.store.UsersWithRole(ctx, role)
@@ -61,7 +61,7 @@ func (d *Desk) onDuty(ctx context.Context) ([]domain.User, error) {
 }
 
 // saveCard remembers where a ticket's card is, to edit it later.
-func (d *Desk) saveCard(ctx context.Context, id, chatID int64, messageID int) {
+func (d *base) saveCard(ctx context.Context, id, chatID int64, messageID int) {
 	for range 3 {
 		t, err := d.store.GetTicket(ctx, id)
 		if err != nil {
@@ -80,13 +80,13 @@ func (d *Desk) saveCard(ctx context.Context, id, chatID int64, messageID int) {
 
 // editCard rewrites a ticket's card in the volunteer group, without buttons
 // unless the ticket is open.
-func (d *Desk) editCard(ctx context.Context, t domain.Ticket, text string) {
+func (d *base) editCard(ctx context.Context, t domain.Ticket, text string) {
 	if t.CardMessageID == 0 {
 		return
 	}
 	var buttons [][]Button
 	if t.State == domain.TicketOpen {
-		buttons = [][]Button{{{Label: d.texts.T(d.defaultLang, "card.claim"), Data: dataClaim + strconv.FormatInt(t.ID, 10)}}}
+		buttons = [][]Button{{{Label: d.texts.T(d.defaultLang, "card.claim"), Data: claimButton.data(t.ID)}}}
 	}
 	if err := d.messenger.Edit(ctx, t.CardChatID, t.CardMessageID, text, buttons); err != nil {
 		d.log.Warn("card not updated", "ticket", t.ID, "err", err)
@@ -95,7 +95,7 @@ func (d *Desk) editCard(ctx context.Context, t domain.Ticket, text string) {
 
 // cardTextIn describes a waiting ticket for volunteers: where the resident
 // is stuck and what they wrote, masked. No name, no phone number.
-func (d *Desk) cardTextIn(lang string, t domain.Ticket) string {
+func (d *base) cardTextIn(lang string, t domain.Ticket) string {
 	var b strings.Builder
 	if t.Urgent {
 		b.WriteString(d.texts.T(lang, "card.urgent") + "\n")
@@ -114,7 +114,7 @@ func (d *Desk) cardTextIn(lang string, t domain.Ticket) string {
 }
 
 // where names the flow and step of a ticket, or says it came from the menu.
-func (d *Desk) where(lang string, t domain.Ticket) string {
+func (d *base) where(lang string, t domain.Ticket) string {
 	f, ok := d.flows.Flow(t.FlowID)
 	if !ok {
 		return d.texts.T(lang, "card.no_flow")
@@ -128,7 +128,7 @@ func (d *Desk) where(lang string, t domain.Ticket) string {
 
 // ticketBrief is what a volunteer sees on taking a ticket: everything the
 // resident said, where they are, with their answers, and what to do next.
-func (d *Desk) ticketBrief(lang string, t domain.Ticket, lease time.Duration) string {
+func (d *base) ticketBrief(lang string, t domain.Ticket, lease time.Duration) string {
 	var b strings.Builder
 	b.WriteString(d.cardTextIn(lang, t))
 	if len(t.Answers) > 0 {
@@ -146,15 +146,14 @@ func (d *Desk) ticketBrief(lang string, t domain.Ticket, lease time.Duration) st
 
 // askRating tells the resident the question was closed, asks how it went,
 // and offers the flow they were in, at the step they left.
-func (d *Desk) askRating(ctx context.Context, t domain.Ticket, volunteer string) {
+func (d *base) askRating(ctx context.Context, t domain.Ticket, volunteer string) {
 	lang := d.langOf(ctx, t.ResidentID)
-	id := strconv.FormatInt(t.ID, 10)
 	var stars []Button
 	for n := 1; n <= 5; n++ {
-		stars = append(stars, Button{Label: strconv.Itoa(n) + "⭐", Data: dataRate + id + ":" + strconv.Itoa(n)})
+		stars = append(stars, Button{Label: strconv.Itoa(n) + "⭐", Data: rateButton.data(idWord{t.ID, strconv.Itoa(n)})})
 	}
 	rows := [][]Button{
-		{{Label: d.texts.T(lang, "rate.worked"), Data: dataWorked + id + ":yes"}, {Label: d.texts.T(lang, "rate.not_worked"), Data: dataWorked + id + ":no"}},
+		{{Label: d.texts.T(lang, "rate.worked"), Data: workedButton.data(idWord{t.ID, "yes"})}, {Label: d.texts.T(lang, "rate.not_worked"), Data: workedButton.data(idWord{t.ID, "no"})}},
 		stars,
 	}
 	if s, err := d.session(ctx, t.ResidentID); err == nil {
@@ -162,14 +161,14 @@ func (d *Desk) askRating(ctx context.Context, t domain.Ticket, volunteer string)
 			rows = append(rows, []Button{{Label: d.texts.T(lang, "flow.continue_named", "title", f.Title.In(lang, d.defaultLang)), Data: flows.ContinueData(f.ID)}})
 		}
 	}
-	rows = append(rows, []Button{{Label: d.texts.T(lang, "button.menu"), Data: dataMenu}})
+	rows = append(rows, []Button{{Label: d.texts.T(lang, "button.menu"), Data: menuButton.data(struct{}{})}})
 	if _, err := d.messenger.Send(ctx, Reply{ChatID: t.ResidentID, Text: d.texts.T(lang, "rate.ask", "name", volunteer), Buttons: rows}); err != nil {
 		d.log.Warn("rating not asked", "ticket", t.ID, "err", err)
 	}
 }
 
 // rate records a resident's rating of their own closed ticket.
-func (d *Desk) rate(ctx context.Context, r *request, id int64, rating int, worked string) (Response, error) {
+func (d *residentDesk) rate(ctx context.Context, r *request, id int64, rating int, worked string) (Response, error) {
 	t, err := d.store.GetTicket(ctx, id)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return Response{}, fmt.Errorf("handlers: load ticket: %w", err)
@@ -184,7 +183,7 @@ func (d *Desk) rate(ctx context.Context, r *request, id int64, rating int, worke
 }
 
 // displayName is how residents see a volunteer.
-func (d *Desk) displayName(u domain.User) string {
+func (d *base) displayName(u domain.User) string {
 	if u.DisplayName != "" {
 		return u.DisplayName
 	}
@@ -192,7 +191,7 @@ func (d *Desk) displayName(u domain.User) string {
 }
 
 // volunteerName looks up a volunteer's display name.
-func (d *Desk) volunteerName(ctx context.Context, id int64) string {
+func (d *base) volunteerName(ctx context.Context, id int64) string {
 	u, err := d.store.GetUser(ctx, id)
 	if err != nil {
 		return d.texts.T(d.defaultLang, "volunteer.anonymous")
@@ -201,7 +200,7 @@ func (d *Desk) volunteerName(ctx context.Context, id int64) string {
 }
 
 // langOf is a user's language, or the default.
-func (d *Desk) langOf(ctx context.Context, id int64) string {
+func (d *base) langOf(ctx context.Context, id int64) string {
 	if u, err := d.store.GetUser(ctx, id); err == nil && u.Language != "" {
 		return u.Language
 	}
@@ -209,12 +208,12 @@ func (d *Desk) langOf(ctx context.Context, id int64) string {
 }
 
 // userText is a text in the language of another user.
-func (d *Desk) userText(ctx context.Context, userID int64, key string, args ...string) string {
+func (d *base) userText(ctx context.Context, userID int64, key string, args ...string) string {
 	return d.texts.T(d.langOf(ctx, userID), key, args...)
 }
 
 // notifyUser sends another user a text in their language.
-func (d *Desk) notifyUser(ctx context.Context, userID int64, key string, args ...string) {
+func (d *base) notifyUser(ctx context.Context, userID int64, key string, args ...string) {
 	if _, err := d.messenger.Send(ctx, Reply{ChatID: userID, Text: d.userText(ctx, userID, key, args...)}); err != nil {
 		d.log.Warn("notice not delivered", "key", key, "err", err)
 	}

@@ -7,17 +7,12 @@ import (
 	"github.com/hotroso/hotroso/domain"
 )
 
-// Commune buttons, and how many communes a search offers.
-const (
-	dataCommuneAsk  = "cm"  // ask for the commune
-	dataCommuneSkip = "cm-" // do not say
-	dataCommunePick = "cm:" // cm:<code>: this one
-	communeChoices  = 8
-)
+// communeChoices is how many communes a search offers.
+const communeChoices = 8
 
 // communeAsk asks the resident for their commune's name; saying it is
 // optional.
-func (d *Desk) communeAsk(ctx context.Context, r *request) (Response, error) {
+func (d *residentDesk) communeAsk(ctx context.Context, r *request) (Response, error) {
 	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = domain.Await(domain.AwaitCommune, 0) }); err != nil {
 		return Response{}, err
 	}
@@ -25,25 +20,25 @@ func (d *Desk) communeAsk(ctx context.Context, r *request) (Response, error) {
 	if c, ok := d.places.Get(r.user.Commune); ok {
 		text = d.t(r, "commune.current", "commune", c.Label()) + "\n" + text
 	}
-	return d.reply(r, text, [][]Button{{{Label: d.t(r, "commune.skip"), Data: dataCommuneSkip}}}), nil
+	return d.reply(r, text, [][]Button{{{Label: d.t(r, "commune.skip"), Data: communeSkipButton.data(struct{}{})}}}), nil
 }
 
 // communeSearch shows the communes whose name matches what was typed.
-func (d *Desk) communeSearch(r *request) Response {
+func (d *residentDesk) communeSearch(r *request) Response {
 	hits := d.places.Search(r.Text, communeChoices)
 	if len(hits) == 0 {
-		return d.reply(r, d.t(r, "commune.none"), [][]Button{{{Label: d.t(r, "commune.skip"), Data: dataCommuneSkip}}})
+		return d.reply(r, d.t(r, "commune.none"), [][]Button{{{Label: d.t(r, "commune.skip"), Data: communeSkipButton.data(struct{}{})}}})
 	}
 	rows := make([][]Button, 0, len(hits)+1)
 	for _, c := range hits {
-		rows = append(rows, []Button{{Label: c.Label(), Data: dataCommunePick + c.Code}})
+		rows = append(rows, []Button{{Label: c.Label(), Data: communePickButton.data(c.Code)}})
 	}
-	rows = append(rows, []Button{{Label: d.t(r, "commune.skip"), Data: dataCommuneSkip}})
+	rows = append(rows, []Button{{Label: d.t(r, "commune.skip"), Data: communeSkipButton.data(struct{}{})}})
 	return d.reply(r, d.t(r, "commune.pick"), rows)
 }
 
 // communePick saves the chosen commune.
-func (d *Desk) communePick(ctx context.Context, r *request, code string) (Response, error) {
+func (d *residentDesk) communePick(ctx context.Context, r *request, code string) (Response, error) {
 	c, ok := d.places.Get(code)
 	if !ok {
 		return d.stale(ctx, r)
@@ -59,7 +54,7 @@ func (d *Desk) communePick(ctx context.Context, r *request, code string) (Respon
 }
 
 // communeSkip stops asking.
-func (d *Desk) communeSkip(ctx context.Context, r *request) (Response, error) {
+func (d *residentDesk) communeSkip(ctx context.Context, r *request) (Response, error) {
 	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = domain.Awaiting{} }); err != nil {
 		return Response{}, err
 	}
@@ -67,7 +62,7 @@ func (d *Desk) communeSkip(ctx context.Context, r *request) (Response, error) {
 }
 
 // setAnnouncements turns broadcasts to the user off or back on.
-func (d *Desk) setAnnouncements(ctx context.Context, r *request, on bool) (Response, error) {
+func (d *residentDesk) setAnnouncements(ctx context.Context, r *request, on bool) (Response, error) {
 	r.user.NoAnnouncements, r.user.UpdatedAt = !on, d.now()
 	if err := d.store.PutUser(ctx, r.user); err != nil {
 		return Response{}, fmt.Errorf("handlers: save announcements choice: %w", err)
@@ -76,11 +71,5 @@ func (d *Desk) setAnnouncements(ctx context.Context, r *request, on bool) (Respo
 		return Response{Notice: d.t(r, "announce.on"), Replies: []Reply{{ChatID: r.ChatID, Text: d.t(r, "announce.on")}}}, nil
 	}
 	return Response{Notice: d.t(r, "announce.off"), Replies: []Reply{{ChatID: r.ChatID, Text: d.t(r, "announce.off"),
-		Buttons: [][]Button{{{Label: d.t(r, "announce.turn_on"), Data: dataAnnounceOn}}}}}}, nil
+		Buttons: [][]Button{{{Label: d.t(r, "announce.turn_on"), Data: announceOnButton.data(struct{}{})}}}}}}, nil
 }
-
-// Buttons that turn announcements off (under every broadcast) and on.
-const (
-	dataAnnounceOff = "an:off"
-	dataAnnounceOn  = "an:on"
-)

@@ -59,11 +59,25 @@ type Config struct {
 // DefaultLinkAllowlist are the official domains volunteers may link to.
 var DefaultLinkAllowlist = []string{"gov.vn", "play.google.com", "apps.apple.com"}
 
-// Desk handles every event of every chat. It holds no per-chat state in
-// memory: all of it is in the store, so several instances can share one.
-// Handle is safe for concurrent use across chats; the caller serialises the
-// events of one chat.
+// Desk handles every event of every chat: a router in front of the desk's
+// roles (resident, volunteer, organizer, broadcasts), each of which
+// declares its own commands, buttons and awaited inputs. It holds no
+// per-chat state in memory: all of it is in the store, so several
+// instances can share one. Handle is safe for concurrent use across chats;
+// the caller serialises the events of one chat.
 type Desk struct {
+	*base
+	resident   *residentDesk
+	volunteer  *volunteerDesk
+	organizer  *organizerDesk
+	broadcasts *broadcastDesk
+	routes     *router
+}
+
+// base is what every role's handlers share: the store, the texts, the
+// flows, the clock and the messenger, and the helpers over them (replies,
+// sessions, ticket cards, notices to other chats).
+type base struct {
 	store       storage.Store
 	texts       *locales.Catalog
 	flows       *flows.Library
@@ -100,7 +114,7 @@ func New(cfg Config) *Desk {
 	if cfg.BroadcastRate <= 0 {
 		cfg.BroadcastRate = 25
 	}
-	d := &Desk{store: cfg.Store, texts: cfg.Texts, flows: cfg.Flows, defaultLang: cfg.DefaultLanguage, now: cfg.Now, log: cfg.Logger,
+	d := &base{store: cfg.Store, texts: cfg.Texts, flows: cfg.Flows, defaultLang: cfg.DefaultLanguage, now: cfg.Now, log: cfg.Logger,
 		cfg: cfg, organizers: map[int64]bool{}, places: cfg.Places}
 	for _, id := range cfg.Organizers {
 		d.organizers[id] = true
@@ -114,8 +128,25 @@ func New(cfg Config) *Desk {
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
-	return d
+	desk := &Desk{base: d, resident: &residentDesk{d}, volunteer: &volunteerDesk{d}, organizer: &organizerDesk{d}, broadcasts: &broadcastDesk{d}}
+	desk.routes = desk.newRouter()
+	return desk
 }
+
+// The desk's roles, each a set of handlers over the shared base.
+type (
+	// residentDesk is what residents do: the menu, flows, questions,
+	// ratings, their commune and language, erasing their data.
+	residentDesk struct{ *base }
+	// volunteerDesk is what volunteers do: join, take and answer
+	// questions, close or release them, go on and off duty.
+	volunteerDesk struct{ *base }
+	// organizerDesk is what organizers do besides broadcasts: invite and
+	// remove volunteers, read reports.
+	organizerDesk struct{ *base }
+	// broadcastDesk prepares, confirms and controls announcements.
+	broadcastDesk struct{ *base }
+)
 
 // SetMessenger gives the desk its way to reach other chats. It must be
 // called once, before the first event.
@@ -166,7 +197,7 @@ func (d *Desk) volunteerGroup(ctx context.Context, r *request) (Response, error)
 	switch {
 	case r.Kind == EventButton:
 		return d.button(ctx, r)
-	case r.Kind == EventCommand && isVolunteerCommand(r.Command):
+	case r.Kind == EventCommand:
 		return d.command(ctx, r)
 	}
 	return Response{}, nil
@@ -220,7 +251,7 @@ func (d *Desk) userFor(ctx context.Context, ev Event) (domain.User, error) {
 
 // languageFor picks the language of a new user: English when the messenger
 // reports an English-speaking user, else the default.
-func (d *Desk) languageFor(code string) string {
+func (d *base) languageFor(code string) string {
 	if lang := d.texts.Match(code); lang != "" && lang != locales.Default {
 		return lang
 	}
@@ -238,16 +269,16 @@ func (d *Desk) Busy(ev Event) Reply {
 	return Reply{ChatID: ev.ChatID, Text: d.texts.T(d.languageFor(ev.LanguageCode), "error.busy")}
 }
 
-func (d *Desk) t(r *request, key string, args ...string) string {
+func (d *base) t(r *request, key string, args ...string) string {
 	return d.texts.T(r.lang, key, args...)
 }
 
-func (d *Desk) reply(r *request, text string, buttons [][]Button) Response {
+func (d *base) reply(r *request, text string, buttons [][]Button) Response {
 	return Response{Replies: []Reply{{ChatID: r.ChatID, Text: text, Buttons: buttons}}}
 }
 
 // session loads the chat's session; a chat without one gets an empty one.
-func (d *Desk) session(ctx context.Context, chatID int64) (domain.Session, error) {
+func (d *base) session(ctx context.Context, chatID int64) (domain.Session, error) {
 	s, err := d.store.GetSession(ctx, chatID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return domain.Session{ChatID: chatID}, nil
@@ -269,4 +300,21 @@ func (d *Desk) handleGroup(ev Event) Response {
 		return Response{Notice: d.texts.T(lang, "button.stale")}
 	}
 	return Response{}
+}
+
+// menu shows a text and the main menu; a chat part-way through a flow gets
+// a "continue" button first.
+func (d *base) menu(ctx context.Context, r *request, key string, args ...string) (Response, error) {
+	s, err := d.session(ctx, r.ChatID)
+	if err != nil {
+		return Response{}, err
+	}
+	return d.reply(r, d.t(r, key, args...), d.menuButtons(r, s)), nil
+}
+
+// stale answers a button the desk cannot act on, and shows the menu.
+func (d *base) stale(ctx context.Context, r *request) (Response, error) {
+	resp, err := d.menu(ctx, r, "button.stale_menu")
+	resp.Notice = d.t(r, "button.stale")
+	return resp, err
 }

@@ -12,7 +12,7 @@ import (
 
 // menuButtons is the main menu: continue (when part-way through a flow),
 // one button per flow, ask a volunteer, language.
-func (d *Desk) menuButtons(r *request, s domain.Session) [][]Button {
+func (d *base) menuButtons(r *request, s domain.Session) [][]Button {
 	var rows [][]Button
 	if f, step, err := d.flows.Locate(s.Position); err == nil && !step.Final() && step.ID != f.Start {
 		rows = append(rows, []Button{{Label: d.t(r, "flow.continue_named", "title", f.Title.In(r.lang, d.defaultLang)), Data: flows.ContinueData(f.ID)}})
@@ -21,8 +21,8 @@ func (d *Desk) menuButtons(r *request, s domain.Session) [][]Button {
 		rows = append(rows, []Button{{Label: f.Title.In(r.lang, d.defaultLang), Data: flows.StartData(f.ID)}})
 	}
 	rows = append(rows,
-		[]Button{{Label: d.t(r, "button.ask"), Data: dataAsk}},
-		[]Button{{Label: d.t(r, "button.commune"), Data: dataCommuneAsk}, {Label: d.t(r, "button.language"), Data: dataLangPicker}},
+		[]Button{{Label: d.t(r, "button.ask"), Data: askButton.data(struct{}{})}},
+		[]Button{{Label: d.t(r, "button.commune"), Data: communeAskButton.data(struct{}{})}, {Label: d.t(r, "button.language"), Data: langPickerButton.data(struct{}{})}},
 	)
 	return rows
 }
@@ -31,12 +31,7 @@ func (d *Desk) menuButtons(r *request, s domain.Session) [][]Button {
 // restart and ask. A button from a step the chat has left is answered
 // kindly and the current step is shown again; a second quick tap of the
 // button that was just followed is acknowledged silently.
-func (d *Desk) flowButton(ctx context.Context, r *request) (Response, error) {
-	b, ok := flows.ParseButton(r.Data)
-	if !ok {
-		d.log.Warn("unknown button data", "len", len(r.Data))
-		return d.stale(ctx, r)
-	}
+func (d *residentDesk) flowButton(ctx context.Context, r *request, b flows.Button) (Response, error) {
 	s, err := d.session(ctx, r.ChatID)
 	if err != nil {
 		return Response{}, err
@@ -70,7 +65,7 @@ func (d *Desk) flowButton(ctx context.Context, r *request) (Response, error) {
 
 // startFlow begins a flow, or, when the chat is part-way through it, offers
 // to continue or start again.
-func (d *Desk) startFlow(ctx context.Context, r *request, s domain.Session, flowID string) (Response, error) {
+func (d *residentDesk) startFlow(ctx context.Context, r *request, s domain.Session, flowID string) (Response, error) {
 	if f, step, err := d.flows.Locate(s.Position); err == nil && f.ID == flowID && !step.Final() && step.ID != f.Start {
 		return d.reply(r, d.t(r, "flow.resume", "title", f.Title.In(r.lang, d.defaultLang)), [][]Button{
 			{{Label: d.t(r, "flow.continue"), Data: flows.ContinueData(f.ID)}},
@@ -85,7 +80,7 @@ func (d *Desk) startFlow(ctx context.Context, r *request, s domain.Session, flow
 }
 
 // continueFlow shows the chat's current step again.
-func (d *Desk) continueFlow(ctx context.Context, r *request, s domain.Session, flowID string) (Response, error) {
+func (d *residentDesk) continueFlow(ctx context.Context, r *request, s domain.Session, flowID string) (Response, error) {
 	f, step, err := d.flows.Locate(s.Position)
 	if err != nil || f.ID != flowID {
 		return d.flowTrouble(ctx, r, s, flows.Button{Kind: flows.ButtonContinue, Flow: flowID}, err)
@@ -96,7 +91,7 @@ func (d *Desk) continueFlow(ctx context.Context, r *request, s domain.Session, f
 // answer handles text typed at a step with an answer or buttons: an answer,
 // or a button's label. Other text on a step with buttons only is kept for
 // a volunteer, as anywhere else.
-func (d *Desk) answer(ctx context.Context, r *request, s domain.Session) (Response, error) {
+func (d *residentDesk) answer(ctx context.Context, r *request, s domain.Session) (Response, error) {
 	p, err := d.flows.Answer(ctx, s.Position, r.Text)
 	if errors.Is(err, flows.ErrStale) {
 		return d.unplaced(ctx, r, s)
@@ -112,7 +107,7 @@ func (d *Desk) answer(ctx context.Context, r *request, s domain.Session) (Respon
 }
 
 // flowTrouble answers a flow button or answer that cannot be followed.
-func (d *Desk) flowTrouble(ctx context.Context, r *request, s domain.Session, b flows.Button, err error) (Response, error) {
+func (d *residentDesk) flowTrouble(ctx context.Context, r *request, s domain.Session, b flows.Button, err error) (Response, error) {
 	switch {
 	case errors.Is(err, flows.ErrStepGone):
 		// The flow was edited under the resident: apologise and start it over.
@@ -145,7 +140,7 @@ func (d *Desk) flowTrouble(ctx context.Context, r *request, s domain.Session, b 
 // records the funnel events, and only then shows the step. If another
 // instance moved the session meanwhile, the move is not applied and the
 // current step is shown.
-func (d *Desk) advance(ctx context.Context, r *request, s domain.Session, p flows.Progress) (Response, error) {
+func (d *residentDesk) advance(ctx context.Context, r *request, s domain.Session, p flows.Progress) (Response, error) {
 	s.Position = p.Position
 	saved, err := d.store.SaveSession(ctx, s)
 	if errors.Is(err, storage.ErrConflict) {
@@ -172,7 +167,7 @@ func (d *Desk) advance(ctx context.Context, r *request, s domain.Session, p flow
 
 // recordFunnel appends the anonymous events of a move. Reports lose a
 // count if this fails, residents lose nothing, so a failure is only logged.
-func (d *Desk) recordFunnel(ctx context.Context, p flows.Progress) {
+func (d *residentDesk) recordFunnel(ctx context.Context, p flows.Progress) {
 	now := d.now()
 	events := make([]domain.FunnelEvent, 0, 3)
 	if p.Started {
@@ -199,7 +194,7 @@ func justLeft(s domain.Session, b flows.Button) bool {
 
 // stepReply renders a step: its text (as a photo caption when it has an
 // image), a number answer's example, and its buttons.
-func (d *Desk) stepReply(r *request, f *flows.Flow, step *flows.Step, s domain.Session) Reply {
+func (d *residentDesk) stepReply(r *request, f *flows.Flow, step *flows.Step, s domain.Session) Reply {
 	text := step.Text.In(r.lang, d.defaultLang)
 	if a := step.Answer; a != nil && len(a.Example) > 0 {
 		text += "\n" + a.Example.In(r.lang, d.defaultLang)
@@ -214,7 +209,7 @@ func (d *Desk) stepReply(r *request, f *flows.Flow, step *flows.Step, s domain.S
 // stepButtons: the step's choices or answer buttons; then back (on every
 // step but the first, end steps included) and menu; start again on end
 // steps; and ask a volunteer, which is urgent in urgent flows.
-func (d *Desk) stepButtons(r *request, f *flows.Flow, step *flows.Step, s domain.Session) [][]Button {
+func (d *residentDesk) stepButtons(r *request, f *flows.Flow, step *flows.Step, s domain.Session) [][]Button {
 	rows := make([][]Button, 0, len(step.Choices)+4)
 	for i, c := range step.Choices {
 		rows = append(rows, []Button{{Label: c.Label.In(r.lang, d.defaultLang), Data: flows.ChoiceData(f.ID, step.ID, i)}})
@@ -228,7 +223,7 @@ func (d *Desk) stepButtons(r *request, f *flows.Flow, step *flows.Step, s domain
 	if step.ID != f.Start || len(s.History) > 0 {
 		nav = append(nav, Button{Label: d.t(r, "button.back"), Data: flows.BackData(f.ID, step.ID)})
 	}
-	nav = append(nav, Button{Label: d.t(r, "button.menu"), Data: dataMenu})
+	nav = append(nav, Button{Label: d.t(r, "button.menu"), Data: menuButton.data(struct{}{})})
 	rows = append(rows, nav)
 	if step.Final() {
 		rows = append(rows, []Button{{Label: d.t(r, "button.restart"), Data: flows.RestartData(f.ID, step.ID)}})

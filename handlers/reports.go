@@ -16,7 +16,7 @@ const chartDays = 14
 
 // stats sends an organizer the desk's figures, and the same as a chart of
 // assists per day by kind.
-func (d *Desk) stats(ctx context.Context, r *request) (Response, error) {
+func (d *organizerDesk) stats(ctx context.Context, r *request) (Response, error) {
 	now := d.now()
 	assists, err := d.store.AssistsBetween(ctx, time.Time{}, now.Add(time.Second))
 	if err != nil {
@@ -53,7 +53,7 @@ func (d *Desk) stats(ctx context.Context, r *request) (Response, error) {
 // export sends the assist log for a date range as a CSV file: "/export"
 // for the last 30 days, "/export 2026-10-01 2026-10-31", or with dd/mm/yyyy
 // dates; the end day is included.
-func (d *Desk) export(ctx context.Context, r *request) (Response, error) {
+func (d *organizerDesk) export(ctx context.Context, r *request) (Response, error) {
 	loc := d.location()
 	now := d.now().In(loc)
 	to := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc).AddDate(0, 0, 1)

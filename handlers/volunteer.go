@@ -4,45 +4,58 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hotroso/hotroso/domain"
+	"github.com/hotroso/hotroso/privacy"
 	"github.com/hotroso/hotroso/storage"
 )
 
-// Callback data of the desk's ticket buttons; each carries a ticket id.
-const (
-	dataClaim   = "tc:" // tc:<id>: claim
-	dataSwitch  = "tw:" // tw:<id>: relay to this claimed ticket
-	dataDone    = "td:" // td:<id>:<outcome>: close
-	dataRate    = "rt:" // rt:<id>:<1..5>: the resident's rating
-	dataWorked  = "rw:" // rw:<id>:yes|no: whether it worked
-	dataRemoveV = "vr:" // vr:<user id>: remove a volunteer
+// The volunteer's buttons; each carries a ticket id.
+var (
+	claimButton  = idCodec("tc:")                                      // take the question
+	switchButton = idCodec("tw:")                                      // relay to this claimed question
+	doneButton   = idWordCodec("td:", oneOf(domain.TicketOutcomes...)) // close with an outcome
 )
 
-// ticketButton splits "prefix<id>[:rest]" data.
-func ticketButton(data, prefix string) (id int64, rest string, ok bool) {
-	body, found := strings.CutPrefix(data, prefix)
-	if !found {
-		return 0, "", false
+// routes are the volunteer's commands, buttons and awaited input: for
+// volunteers (organizers are volunteers too). Commands typed in the
+// volunteer group, and the claim buttons on its cards, are answered in
+// private.
+func (d *volunteerDesk) routes() routes {
+	inGroup := func(h handler) commandRoute { return commandRoute{who: volunteersOnly, inGroup: true, handle: h} }
+	claim := on(claimButton, "claim", volunteersOnly, d.claim)
+	claim.inGroup = true
+	return routes{
+		commands: map[string]commandRoute{
+			"queue":   inGroup(d.queue),
+			"next":    inGroup(d.next),
+			"done":    inGroup(d.doneAsk),
+			"release": inGroup(d.release),
+			"on":      inGroup(func(ctx context.Context, r *request) (Response, error) { return d.setDuty(ctx, r, true) }),
+			"off":     inGroup(func(ctx context.Context, r *request) (Response, error) { return d.setDuty(ctx, r, false) }),
+		},
+		buttons: []buttonRoute{
+			claim,
+			on(switchButton, "switch", volunteersOnly, d.switchTo),
+			on(doneButton, "close", volunteersOnly, func(ctx context.Context, r *request, v idWord) (Response, error) {
+				return d.close(ctx, r, v.ID, v.Word)
+			}),
+		},
+		awaits: map[domain.AwaitKind]awaitRoute{
+			domain.AwaitName: {who: volunteersOnly, handle: func(ctx context.Context, r *request, _ domain.Awaiting) (Response, error) {
+				return d.setName(ctx, r)
+			}},
+		},
 	}
-	idText, rest, _ := strings.Cut(body, ":")
-	id, err := strconv.ParseInt(idText, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, "", false
-	}
-	return id, rest, true
 }
 
 // claim gives the ticket to the volunteer if it is still open. Exactly one
 // of many volunteers pressing at once wins: the store's compare-and-set.
-func (d *Desk) claim(ctx context.Context, r *request, id int64) (Response, error) {
-	if !r.user.CanVolunteer() {
-		return d.refuse(r, "claim"), nil
-	}
+func (d *volunteerDesk) claim(ctx context.Context, r *request, id int64) (Response, error) {
 	claims, err := d.store.ClaimsOf(ctx, r.UserID)
 	if err != nil {
 		return Response{}, fmt.Errorf("handlers: list claims: %w", err)
@@ -83,7 +96,7 @@ func (d *Desk) claim(ctx context.Context, r *request, id int64) (Response, error
 }
 
 // claimLost answers a volunteer whose claim came too late.
-func (d *Desk) claimLost(ctx context.Context, r *request, t domain.Ticket) Response {
+func (d *volunteerDesk) claimLost(ctx context.Context, r *request, t domain.Ticket) Response {
 	switch t.State {
 	case domain.TicketClaimed:
 		if t.VolunteerID == r.UserID {
@@ -96,7 +109,7 @@ func (d *Desk) claimLost(ctx context.Context, r *request, t domain.Ticket) Respo
 }
 
 // next claims the oldest open ticket.
-func (d *Desk) next(ctx context.Context, r *request) (Response, error) {
+func (d *volunteerDesk) next(ctx context.Context, r *request) (Response, error) {
 	open, err := d.store.OpenTickets(ctx, 1)
 	if err != nil {
 		return Response{}, fmt.Errorf("handlers: read queue: %w", err)
@@ -108,7 +121,7 @@ func (d *Desk) next(ctx context.Context, r *request) (Response, error) {
 }
 
 // queue lists the open tickets with claim buttons, and the volunteer's own.
-func (d *Desk) queue(ctx context.Context, r *request) (Response, error) {
+func (d *volunteerDesk) queue(ctx context.Context, r *request) (Response, error) {
 	open, err := d.store.OpenTickets(ctx, 10)
 	if err != nil {
 		return Response{}, fmt.Errorf("handlers: read queue: %w", err)
@@ -127,20 +140,20 @@ func (d *Desk) queue(ctx context.Context, r *request) (Response, error) {
 	now := d.now()
 	for _, t := range open {
 		fmt.Fprintf(&b, "\n#%d · %s · %s", t.ID, d.where(r.lang, t), waited(now.Sub(t.CreatedAt)))
-		rows = append(rows, []Button{{Label: d.t(r, "queue.claim", "id", strconv.FormatInt(t.ID, 10)), Data: dataClaim + strconv.FormatInt(t.ID, 10)}})
+		rows = append(rows, []Button{{Label: d.t(r, "queue.claim", "id", strconv.FormatInt(t.ID, 10)), Data: claimButton.data(t.ID)}})
 	}
 	if len(claims) > 0 {
 		b.WriteString("\n\n" + d.t(r, "queue.yours"))
 		for _, t := range claims {
 			fmt.Fprintf(&b, "\n#%d · %s", t.ID, d.where(r.lang, t))
-			rows = append(rows, []Button{{Label: d.t(r, "queue.switch", "id", strconv.FormatInt(t.ID, 10)), Data: dataSwitch + strconv.FormatInt(t.ID, 10)}})
+			rows = append(rows, []Button{{Label: d.t(r, "queue.switch", "id", strconv.FormatInt(t.ID, 10)), Data: switchButton.data(t.ID)}})
 		}
 	}
 	return d.reply(r, b.String(), rows), nil
 }
 
 // switchTo makes a claimed ticket the one the volunteer's messages go to.
-func (d *Desk) switchTo(ctx context.Context, r *request, id int64) (Response, error) {
+func (d *volunteerDesk) switchTo(ctx context.Context, r *request, id int64) (Response, error) {
 	t, err := d.store.GetTicket(ctx, id)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return Response{}, fmt.Errorf("handlers: load ticket: %w", err)
@@ -156,7 +169,7 @@ func (d *Desk) switchTo(ctx context.Context, r *request, id int64) (Response, er
 
 // currentTicket returns the claimed ticket a volunteer's messages go to,
 // loading the volunteer's session.
-func (d *Desk) currentTicket(ctx context.Context, r *request) (domain.Ticket, bool, error) {
+func (d *volunteerDesk) currentTicket(ctx context.Context, r *request) (domain.Ticket, bool, error) {
 	if !r.user.CanVolunteer() {
 		return domain.Ticket{}, false, nil
 	}
@@ -168,7 +181,7 @@ func (d *Desk) currentTicket(ctx context.Context, r *request) (domain.Ticket, bo
 }
 
 // heldTicket is currentTicket for a session the caller already loaded.
-func (d *Desk) heldTicket(ctx context.Context, r *request, s domain.Session) (domain.Ticket, bool, error) {
+func (d *volunteerDesk) heldTicket(ctx context.Context, r *request, s domain.Session) (domain.Ticket, bool, error) {
 	if !r.user.CanVolunteer() || s.CurrentTicket == 0 {
 		return domain.Ticket{}, false, nil
 	}
@@ -184,7 +197,7 @@ func (d *Desk) heldTicket(ctx context.Context, r *request, s domain.Session) (do
 
 // fromVolunteer relays a volunteer's text to the resident. Links outside the
 // allow-list are held back, with a note to the volunteer.
-func (d *Desk) fromVolunteer(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
+func (d *volunteerDesk) fromVolunteer(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
 	if bad := disallowedLinks(r.Text, d.cfg.LinkAllowlist); len(bad) > 0 {
 		d.log.Warn("volunteer link held back", "ticket", t.ID, "links", len(bad))
 		return d.reply(r, d.t(r, "relay.link_held", "links", strings.Join(bad, " "), "allowed", strings.Join(d.cfg.LinkAllowlist, ", ")), nil), nil
@@ -198,7 +211,7 @@ func (d *Desk) fromVolunteer(ctx context.Context, r *request, t domain.Ticket) (
 
 // mediaFromVolunteer copies a volunteer's photo or voice note to the
 // resident, under the volunteer's display name.
-func (d *Desk) mediaFromVolunteer(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
+func (d *volunteerDesk) mediaFromVolunteer(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
 	if bad := disallowedLinks(r.Text, d.cfg.LinkAllowlist); len(bad) > 0 {
 		return d.reply(r, d.t(r, "relay.link_held", "links", strings.Join(bad, " "), "allowed", strings.Join(d.cfg.LinkAllowlist, ", ")), nil), nil
 	}
@@ -214,7 +227,7 @@ func (d *Desk) mediaFromVolunteer(ctx context.Context, r *request, t domain.Tick
 
 // markReplied ends the lease on the volunteer's first reply: from then on
 // the claim holds until /done or /release.
-func (d *Desk) markReplied(ctx context.Context, v domain.User, t domain.Ticket) error {
+func (d *volunteerDesk) markReplied(ctx context.Context, v domain.User, t domain.Ticket) error {
 	if first, err := t.Reply(v, d.now()); err != nil || !first {
 		return nil
 	}
@@ -225,7 +238,7 @@ func (d *Desk) markReplied(ctx context.Context, v domain.User, t domain.Ticket) 
 }
 
 // doneAsk shows the outcome buttons for the volunteer's current ticket.
-func (d *Desk) doneAsk(ctx context.Context, r *request) (Response, error) {
+func (d *volunteerDesk) doneAsk(ctx context.Context, r *request) (Response, error) {
 	t, ok, err := d.currentTicket(ctx, r)
 	if err != nil {
 		return Response{}, err
@@ -233,20 +246,16 @@ func (d *Desk) doneAsk(ctx context.Context, r *request) (Response, error) {
 	if !ok {
 		return d.reply(r, d.t(r, "volunteer.no_current"), nil), nil
 	}
-	id := strconv.FormatInt(t.ID, 10)
 	var rows [][]Button
 	for _, o := range domain.TicketOutcomes {
-		rows = append(rows, []Button{{Label: d.t(r, "outcome."+o), Data: dataDone + id + ":" + o}})
+		rows = append(rows, []Button{{Label: d.t(r, "outcome."+o), Data: doneButton.data(idWord{t.ID, o})}})
 	}
-	return d.reply(r, d.t(r, "done.ask", "id", id), rows), nil
+	return d.reply(r, d.t(r, "done.ask", "id", strconv.FormatInt(t.ID, 10)), rows), nil
 }
 
 // close closes a ticket with an outcome, logs the assist, and asks the
 // resident to rate it.
-func (d *Desk) close(ctx context.Context, r *request, id int64, outcome string) (Response, error) {
-	if !slices.Contains(domain.TicketOutcomes, outcome) {
-		return d.refuse(r, "close"), nil
-	}
+func (d *volunteerDesk) close(ctx context.Context, r *request, id int64, outcome string) (Response, error) {
 	t, err := d.store.GetTicket(ctx, id)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return Response{}, fmt.Errorf("handlers: load ticket: %w", err)
@@ -277,7 +286,7 @@ func (d *Desk) close(ctx context.Context, r *request, id int64, outcome string) 
 }
 
 // release hands the volunteer's current ticket back to the queue.
-func (d *Desk) release(ctx context.Context, r *request) (Response, error) {
+func (d *volunteerDesk) release(ctx context.Context, r *request) (Response, error) {
 	t, ok, err := d.currentTicket(ctx, r)
 	if err != nil {
 		return Response{}, err
@@ -294,7 +303,7 @@ func (d *Desk) release(ctx context.Context, r *request) (Response, error) {
 
 // requeue returns a claimed ticket to the queue, announces it again and
 // tells the resident (with residentKey).
-func (d *Desk) requeue(ctx context.Context, t domain.Ticket, residentKey string) error {
+func (d *base) requeue(ctx context.Context, t domain.Ticket, residentKey string) error {
 	volunteer := t.VolunteerID
 	if err := t.Requeue(d.now()); err != nil {
 		return fmt.Errorf("handlers: requeue: %w", err)
@@ -310,7 +319,7 @@ func (d *Desk) requeue(ctx context.Context, t domain.Ticket, residentKey string)
 }
 
 // setDuty turns a volunteer's duty on or off.
-func (d *Desk) setDuty(ctx context.Context, r *request, on bool) (Response, error) {
+func (d *volunteerDesk) setDuty(ctx context.Context, r *request, on bool) (Response, error) {
 	r.user.OnDuty, r.user.UpdatedAt = on, d.now()
 	if err := d.store.PutUser(ctx, r.user); err != nil {
 		return Response{}, fmt.Errorf("handlers: set duty: %w", err)
@@ -322,13 +331,13 @@ func (d *Desk) setDuty(ctx context.Context, r *request, on bool) (Response, erro
 }
 
 // setCurrent makes ticket id the volunteer's current one.
-func (d *Desk) setCurrent(ctx context.Context, volunteerID, id int64) error {
+func (d *base) setCurrent(ctx context.Context, volunteerID, id int64) error {
 	return d.updateSession(ctx, volunteerID, func(s *domain.Session) { s.CurrentTicket = id })
 }
 
 // dropCurrent clears the volunteer's current ticket if it is id, moving to
 // another claim they hold, if any.
-func (d *Desk) dropCurrent(ctx context.Context, volunteerID, id int64) {
+func (d *base) dropCurrent(ctx context.Context, volunteerID, id int64) {
 	var next int64
 	if claims, err := d.store.ClaimsOf(ctx, volunteerID); err == nil {
 		for _, c := range claims {
@@ -349,7 +358,7 @@ func (d *Desk) dropCurrent(ctx context.Context, volunteerID, id int64) {
 
 // updateSession applies change to a chat's session with compare-and-set,
 // retrying on conflicts.
-func (d *Desk) updateSession(ctx context.Context, chatID int64, change func(*domain.Session)) error {
+func (d *base) updateSession(ctx context.Context, chatID int64, change func(*domain.Session)) error {
 	for range 5 {
 		s, err := d.session(ctx, chatID)
 		if err != nil {
@@ -365,7 +374,7 @@ func (d *Desk) updateSession(ctx context.Context, chatID int64, change func(*dom
 	return fmt.Errorf("handlers: save session %d: %w", chatID, storage.ErrConflict)
 }
 
-func (d *Desk) notice(r *request, text string) Response {
+func (d *base) notice(r *request, text string) Response {
 	if r.Kind == EventButton {
 		return Response{Notice: text}
 	}
@@ -378,4 +387,44 @@ func waited(d time.Duration) string {
 		return strconv.Itoa(int(d.Minutes())) + "′"
 	}
 	return strconv.Itoa(int(d.Hours())) + "h"
+}
+
+// join uses an invite code from a deep link: the user becomes a volunteer
+// and is asked for a display name.
+func (d *volunteerDesk) join(ctx context.Context, r *request, code string) (Response, error) {
+	if _, err := d.store.UseInvite(ctx, code, d.now()); err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			d.log.Warn("invite refused: unknown, used or expired")
+			return d.menu(ctx, r, "invite.invalid")
+		}
+		return Response{}, fmt.Errorf("handlers: use invite: %w", err)
+	}
+	if r.user.Role != domain.RoleOrganizer {
+		r.user.Role = domain.RoleVolunteer
+	}
+	r.user.UpdatedAt = d.now()
+	if err := d.store.PutUser(ctx, r.user); err != nil {
+		return Response{}, fmt.Errorf("handlers: make volunteer: %w", err)
+	}
+	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = domain.Await(domain.AwaitName, 0) }); err != nil {
+		return Response{}, err
+	}
+	d.log.Info("volunteer joined by invite")
+	return d.reply(r, d.t(r, "invite.welcome"), nil), nil
+}
+
+// setName takes a new volunteer's display name.
+func (d *volunteerDesk) setName(ctx context.Context, r *request) (Response, error) {
+	name := strings.Join(strings.Fields(r.Text), " ")
+	if _, kinds := privacy.Mask(name); len(kinds) > 0 || utf8.RuneCountInString(name) < 3 || utf8.RuneCountInString(name) > 48 {
+		return d.reply(r, d.t(r, "name.invalid"), nil), nil
+	}
+	r.user.DisplayName, r.user.OnDuty, r.user.UpdatedAt = name, true, d.now()
+	if err := d.store.PutUser(ctx, r.user); err != nil {
+		return Response{}, fmt.Errorf("handlers: save display name: %w", err)
+	}
+	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = domain.Awaiting{} }); err != nil {
+		return Response{}, err
+	}
+	return d.reply(r, d.t(r, "name.saved", "name", name), nil), nil
 }
