@@ -49,7 +49,6 @@ const DefaultWorkers = 64
 type Config struct {
 	Token     string
 	ServerURL string // Telegram Bot API base URL
-	Handler   Handler
 	Store     Store
 	Logger    *slog.Logger
 	// Workers bounds how many chats are handled at once. Default
@@ -67,6 +66,7 @@ type Config struct {
 // Bot is a running Telegram adapter.
 type Bot struct {
 	cfg      Config
+	handler  Handler // given to Run or RunWebhook
 	api      *tgbot.Bot
 	sender   *Sender
 	log      *slog.Logger
@@ -183,9 +183,10 @@ func (b *Bot) SetCommands(ctx context.Context, names []string, descriptions map[
 	return register("", descriptions[defaultLang])
 }
 
-// Run polls for updates and handles them until ctx ends, then lets the
-// updates in flight finish (within ShutdownTimeout) and returns.
-func (b *Bot) Run(ctx context.Context) error {
+// Run polls for updates and has h handle them until ctx ends, then lets
+// the updates in flight finish (within ShutdownTimeout) and returns.
+func (b *Bot) Run(ctx context.Context, h Handler) error {
+	b.handler = h
 	if _, err := b.api.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
 		return fmt.Errorf("bot: delete webhook before polling: %w", err)
 	}
@@ -297,19 +298,19 @@ func (b *Bot) callDesk(ctx context.Context, ev handlers.Event) (resp handlers.Re
 	defer func() {
 		if p := recover(); p != nil {
 			b.log.Error("handler panicked", "update_id", ev.UpdateID, "kind", ev.Kind, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			resp = handlers.Response{Replies: []handlers.Reply{b.cfg.Handler.Apology(ev)}}
+			resp = handlers.Response{Replies: []handlers.Reply{b.handler.Apology(ev)}}
 		}
 	}()
-	resp, err := b.cfg.Handler.Handle(ctx, ev)
+	resp, err := b.handler.Handle(ctx, ev)
 	switch {
 	case err == nil:
 		return resp
 	case errors.Is(err, storage.ErrUnavailable):
 		b.log.Warn("store unavailable", "update_id", ev.UpdateID, "err", err)
-		return handlers.Response{Replies: []handlers.Reply{b.cfg.Handler.Busy(ev)}}
+		return handlers.Response{Replies: []handlers.Reply{b.handler.Busy(ev)}}
 	default:
 		b.log.Error("handler failed", "update_id", ev.UpdateID, "kind", ev.Kind, "err", err)
-		return handlers.Response{Replies: []handlers.Reply{b.cfg.Handler.Apology(ev)}}
+		return handlers.Response{Replies: []handlers.Reply{b.handler.Apology(ev)}}
 	}
 }
 

@@ -62,10 +62,10 @@ func startBot(t *testing.T) *running {
 	store, err := embedded.Open(filepath.Join(t.TempDir(), "bot.db"))
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
-	b, err := New(ctx, Config{Token: testToken, ServerURL: api.URL(), Handler: scriptedDesk{}, Store: store, Workers: 4})
+	b, err := New(ctx, Config{Token: testToken, ServerURL: api.URL(), Store: store, Workers: 4})
 	require.NoError(t, err)
 	done := make(chan error, 1)
-	go func() { done <- b.Run(ctx) }()
+	go func() { done <- b.Run(ctx, scriptedDesk{}) }()
 	t.Cleanup(func() {
 		cancel()
 		require.NoError(t, <-done)

@@ -42,7 +42,8 @@ type WebhookConfig struct {
 	Queue  UpdateQueue
 	Shards int // how many shards the queue has
 	// Lease is how long an instance holds a shard without renewing it;
-	// a dead instance's shards move on after at most this. Default 10s.
+	// a dead instance's shards move on after at most this: the program's
+	// WEBHOOK_LEASE.
 	Lease time.Duration
 }
 
@@ -90,13 +91,11 @@ func (b *Bot) WebhookHandler(cfg WebhookConfig) http.Handler {
 	})
 }
 
-// RunWebhook registers the webhook with Telegram and consumes the shards
-// this instance holds until ctx ends; then it lets the updates in flight
-// finish and gives its shards up.
-func (b *Bot) RunWebhook(ctx context.Context, cfg WebhookConfig) error {
-	if cfg.Lease <= 0 {
-		cfg.Lease = 10 * time.Second
-	}
+// RunWebhook registers the webhook with Telegram and has h handle the
+// updates of the shards this instance holds until ctx ends; then it lets
+// the updates in flight finish and gives its shards up.
+func (b *Bot) RunWebhook(ctx context.Context, cfg WebhookConfig, h Handler) error {
+	b.handler = h
 	if _, err := b.api.SetWebhook(ctx, &tgbot.SetWebhookParams{URL: cfg.URL, SecretToken: cfg.Secret, AllowedUpdates: allowedUpdates,
 		MaxConnections: 40}); err != nil {
 		return fmt.Errorf("bot: set webhook: %w", err)

@@ -28,7 +28,8 @@ type Config struct {
 	Workers int
 	Quiet   QuietHours
 	// Lease is how long a recipient may be in flight before another
-	// instance takes it back (its sender died). Default 1 minute.
+	// instance takes it back (its sender died): the program's
+	// BROADCAST_LEASE, which has its default there.
 	Lease time.Duration
 	// ProgressEvery is how often Progress is told while sending. Default 3s.
 	ProgressEvery time.Duration
@@ -53,9 +54,6 @@ const maxAttempts = 3
 func NewRunner(cfg Config) *Runner {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 4
-	}
-	if cfg.Lease <= 0 {
-		cfg.Lease = time.Minute
 	}
 	if cfg.ProgressEvery <= 0 {
 		cfg.ProgressEvery = 3 * time.Second

@@ -72,7 +72,7 @@ func newFixture(t testing.TB, start time.Time, workers int, quiet broadcast.Quie
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
 	f := &fixture{store: store, clock: clock, deliver: &fakeDeliverer{got: map[int64]int{}, blocked: map[int64]bool{}, failures: map[int64]int{}, now: clock.Now}}
-	f.runner = broadcast.NewRunner(broadcast.Config{Store: store, Deliver: f.deliver, Rate: 25, Workers: workers, Quiet: quiet,
+	f.runner = broadcast.NewRunner(broadcast.Config{Store: store, Deliver: f.deliver, Rate: 25, Workers: workers, Quiet: quiet, Lease: time.Minute,
 		Now: clock.Now, Sleep: clock.sleep,
 		Progress: func(_ context.Context, _ domain.Broadcast, c domain.BroadcastCounts, final bool) {
 			if final {

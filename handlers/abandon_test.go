@@ -38,6 +38,26 @@ func newDeskWith(t *testing.T, cfg handlers.Config) (*handlers.Desk, storage.Sto
 	lib, err := flows.Load(flows.Embedded(), texts.Languages(), flows.WordsFrom(texts))
 	require.NoError(t, err)
 	cfg.Store, cfg.Texts, cfg.Flows, cfg.Now = store, texts, lib, clock.Now
+	// The program's defaults (cmd/hotroso/settings.go), unless a test
+	// sets its own.
+	if cfg.ClaimTimeout == 0 {
+		cfg.ClaimTimeout = 15 * time.Minute
+	}
+	if cfg.MaxOpenClaims == 0 {
+		cfg.MaxOpenClaims = 3
+	}
+	if cfg.EscalateAfter == 0 {
+		cfg.EscalateAfter = 30 * time.Minute
+	}
+	if cfg.InviteTTL == 0 {
+		cfg.InviteTTL = 48 * time.Hour
+	}
+	if cfg.LinkAllowlist == nil {
+		cfg.LinkAllowlist = []string{"gov.vn", "play.google.com", "apps.apple.com"}
+	}
+	if cfg.BroadcastRate == 0 {
+		cfg.BroadcastRate = 25
+	}
 	return handlers.New(cfg), store, clock
 }
 

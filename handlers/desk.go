@@ -18,6 +18,9 @@ import (
 // Config is what a Desk needs.
 type Config struct {
 	Store storage.Store
+	// Messenger reaches chats other than the one an event came from: the
+	// channel's (bot.Bot's, the terminal's).
+	Messenger Messenger
 	Texts *locales.Catalog
 	Flows *flows.Library
 	// DefaultLanguage is used for users whose messenger reports no language
@@ -31,33 +34,32 @@ type Config struct {
 	// VolunteerChatID is the group where question cards are posted; 0:
 	// cards go to each volunteer on duty.
 	VolunteerChatID int64
+	// The settings below have no defaults here: the program's settings
+	// (cmd/hotroso) declare them once, and pass them all.
+	//
 	// ClaimTimeout is how long a claim lasts without a reply to the
-	// resident. Default 15 minutes.
+	// resident.
 	ClaimTimeout time.Duration
-	// MaxOpenClaims bounds the tickets one volunteer holds. Default 3.
+	// MaxOpenClaims bounds the tickets one volunteer holds.
 	MaxOpenClaims int
 	// EscalateAfter is how long a ticket may wait unclaimed before it is
-	// announced again and organizers are told. Default 30 minutes.
+	// announced again and organizers are told.
 	EscalateAfter time.Duration
-	// InviteTTL is how long a volunteer invite link works. Default 48 hours.
+	// InviteTTL is how long a volunteer invite link works.
 	InviteTTL time.Duration
 	// LinkAllowlist are the domains whose links a volunteer may send to a
-	// resident (a domain allows its subdomains). Default: gov.vn and the
-	// official app stores.
+	// resident (a domain allows its subdomains); none when empty.
 	LinkAllowlist []string
+	// BroadcastRate is the broadcast rate in messages per second, for the
+	// organizer's time estimate.
+	BroadcastRate float64
 	// Places are the communes residents choose from. Default: the built-in
 	// list.
 	Places *places.List
-	// BroadcastRate is the broadcast rate in messages per second, for the
-	// organizer's time estimate. Default 25.
-	BroadcastRate float64
 	// Quiet are the quiet hours, when broadcasts wait unless forced; its
 	// Location is also the time zone organizers type times in.
 	Quiet broadcast.QuietHours
 }
-
-// DefaultLinkAllowlist are the official domains volunteers may link to.
-var DefaultLinkAllowlist = []string{"gov.vn", "play.google.com", "apps.apple.com"}
 
 // Desk handles every event of every chat: a router in front of the desk's
 // roles (resident, volunteer, organizer, broadcasts), each of which
@@ -93,29 +95,11 @@ type base struct {
 
 // New builds a Desk.
 func New(cfg Config) *Desk {
-	if cfg.ClaimTimeout <= 0 {
-		cfg.ClaimTimeout = 15 * time.Minute
-	}
-	if cfg.MaxOpenClaims <= 0 {
-		cfg.MaxOpenClaims = 3
-	}
-	if cfg.EscalateAfter <= 0 {
-		cfg.EscalateAfter = 30 * time.Minute
-	}
-	if cfg.InviteTTL <= 0 {
-		cfg.InviteTTL = 48 * time.Hour
-	}
-	if cfg.LinkAllowlist == nil {
-		cfg.LinkAllowlist = DefaultLinkAllowlist
-	}
 	if cfg.Places == nil {
 		cfg.Places = places.Default()
 	}
-	if cfg.BroadcastRate <= 0 {
-		cfg.BroadcastRate = 25
-	}
 	d := &base{store: cfg.Store, texts: cfg.Texts, flows: cfg.Flows, defaultLang: cfg.DefaultLanguage, now: cfg.Now, log: cfg.Logger,
-		cfg: cfg, organizers: map[int64]bool{}, places: cfg.Places}
+		cfg: cfg, organizers: map[int64]bool{}, places: cfg.Places, messenger: cfg.Messenger}
 	for _, id := range cfg.Organizers {
 		d.organizers[id] = true
 	}
@@ -147,10 +131,6 @@ type (
 	// broadcastDesk prepares, confirms and controls announcements.
 	broadcastDesk struct{ *base }
 )
-
-// SetMessenger gives the desk its way to reach other chats. It must be
-// called once, before the first event.
-func (d *Desk) SetMessenger(m Messenger) { d.messenger = m }
 
 // request is one event being handled, with what the desk knows of its user.
 // ChatID is where replies go: the user's private chat, also for what a

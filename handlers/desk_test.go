@@ -81,9 +81,8 @@ const (
 
 func deskWithVolunteer(t *testing.T) (*handlers.Desk, storage.Store, clockAdvancer, *recorder) {
 	t.Helper()
-	d, store, clock := newDeskWith(t, handlers.Config{VolunteerChatID: group, Organizers: []int64{organizer}})
 	m := &recorder{}
-	d.SetMessenger(m)
+	d, store, clock := newDeskWith(t, handlers.Config{VolunteerChatID: group, Organizers: []int64{organizer}, Messenger: m})
 	ctx := context.Background()
 	require.NoError(t, store.PutUser(ctx, domain.User{ID: volunteer, Role: domain.RoleVolunteer, Language: "vi", DisplayName: "Lan - Đoàn xã Thọ Xuân", OnDuty: true}))
 	return d, store, clock, m

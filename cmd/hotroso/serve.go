@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"os"
 	"path"
@@ -22,23 +23,23 @@ import (
 	"github.com/hotroso/hotroso/storage/redis"
 )
 
-// core is the desk with what it needs (store, texts, flows), whatever
-// channel it speaks through: Telegram (serve) or the terminal (try).
+// core is what the desk needs (settings, texts, flows, communes, the
+// store), whatever channel it speaks through: Telegram (serve) or the
+// terminal (try).
 type core struct {
 	cfg       config
+	now       func() time.Time
 	log       *slog.Logger
 	texts     *locales.Catalog
 	flows     *flows.Library
+	communes  *places.List
 	store     storage.Store
 	storeName string
-	desk      *handlers.Desk
-	quiet     broadcast.QuietHours
 }
 
-// openDesk loads the texts, flows and communes, opens the store and makes
-// the desk. The caller closes the store.
-func openDesk(ctx context.Context, cfg config, sys system) (*core, error) {
-	log := newLogger(sys.Stderr, cfg.LogLevel)
+// openCore loads the texts, flows and communes and opens the store. The
+// caller closes the store.
+func openCore(ctx context.Context, cfg config, sys system) (*core, error) {
 	texts, err := locales.Load()
 	if err != nil {
 		return nil, err
@@ -56,89 +57,68 @@ func openDesk(ctx context.Context, cfg config, sys system) (*core, error) {
 	if err != nil {
 		return nil, err
 	}
-	quiet := broadcast.QuietHours{Start: cfg.QuietStart, End: cfg.QuietEnd, Location: cfg.Location}
-	desk := handlers.New(handlers.Config{Store: store, Texts: texts, Flows: lib, DefaultLanguage: cfg.DefaultLanguage, Logger: log,
-		Organizers: cfg.OrganizerIDs, VolunteerChatID: cfg.VolunteerChatID, ClaimTimeout: cfg.ClaimTimeout, MaxOpenClaims: cfg.MaxOpenClaims,
-		EscalateAfter: cfg.EscalateAfter, InviteTTL: cfg.InviteTTL, LinkAllowlist: cfg.LinkAllowlist, Places: communes,
-		BroadcastRate: cfg.BroadcastRate, Quiet: quiet, Now: sys.Now})
-	return &core{cfg: cfg, log: log, texts: texts, flows: lib, store: store, storeName: storeName, desk: desk, quiet: quiet}, nil
+	return &core{cfg: cfg, now: sys.Now, log: newLogger(sys.Stderr, cfg.LogLevel), texts: texts, flows: lib, communes: communes,
+		store: store, storeName: storeName}, nil
 }
 
-// loadCommunes reads COMMUNES_FILE, or gives the built-in list.
-func loadCommunes(path string) (*places.List, error) {
-	if path == "" {
-		return places.Default(), nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("COMMUNES_FILE: %v", err)
-	}
-	defer f.Close()
-	communes, err := places.Load(f)
-	if err != nil {
-		return nil, fmt.Errorf("COMMUNES_FILE: %v", err)
-	}
-	return communes, nil
+// quiet are the quiet hours in the settings' time zone.
+func (c *core) quiet() broadcast.QuietHours {
+	return broadcast.QuietHours{Start: c.cfg.QuietStart, End: c.cfg.QuietEnd, Location: c.cfg.Location}
+}
+
+// desk is the desk, speaking to other chats through m.
+func (c *core) desk(m handlers.Messenger) *handlers.Desk {
+	return handlers.New(handlers.Config{Store: c.store, Messenger: m, Texts: c.texts, Flows: c.flows, DefaultLanguage: c.cfg.DefaultLanguage,
+		Logger: c.log, Now: c.now, Organizers: c.cfg.OrganizerIDs, VolunteerChatID: c.cfg.VolunteerChatID, ClaimTimeout: c.cfg.ClaimTimeout,
+		MaxOpenClaims: c.cfg.MaxOpenClaims, EscalateAfter: c.cfg.EscalateAfter, InviteTTL: c.cfg.InviteTTL, LinkAllowlist: c.cfg.LinkAllowlist,
+		Places: c.communes, BroadcastRate: c.cfg.BroadcastRate, Quiet: c.quiet()})
 }
 
 // runJobs starts the desk's background work until ctx ends: marking
 // abandoned flows, lapsing leases and escalating, and sending broadcasts
 // through deliver.
-func (a *core) runJobs(ctx context.Context, deliver broadcast.Deliverer, m *metrics.Metrics, now func() time.Time) {
+func (c *core) runJobs(ctx context.Context, desk *handlers.Desk, deliver broadcast.Deliverer, m *metrics.Metrics) {
 	go every(ctx, time.Minute, func() {
-		if n, err := a.desk.SweepAbandoned(ctx, a.cfg.FlowAbandonAfter); err != nil {
-			a.log.Warn("abandoned-flow sweep failed", "err", err)
+		if n, err := desk.SweepAbandoned(ctx, c.cfg.FlowAbandonAfter); err != nil {
+			c.log.Warn("abandoned-flow sweep failed", "err", err)
 		} else if n > 0 {
-			a.log.Info("flows marked abandoned", "count", n)
+			c.log.Info("flows marked abandoned", "count", n)
 		}
 	})
 	go every(ctx, 30*time.Second, func() {
-		if lapsed, escalated, err := a.desk.Tick(ctx); err != nil {
-			a.log.Warn("desk tick failed", "err", err)
+		if lapsed, escalated, err := desk.Tick(ctx); err != nil {
+			c.log.Warn("desk tick failed", "err", err)
 		} else if lapsed+escalated > 0 {
-			a.log.Info("desk tick", "leases_lapsed", lapsed, "escalated", escalated)
+			c.log.Info("desk tick", "leases_lapsed", lapsed, "escalated", escalated)
 		}
 	})
-	runner := broadcast.NewRunner(broadcast.Config{Store: a.store, Deliver: deliver, Rate: a.cfg.BroadcastRate,
-		Quiet: a.quiet, Lease: a.cfg.BroadcastLease, Progress: a.desk.BroadcastProgress, Log: a.log, Metrics: m, Now: now})
+	runner := broadcast.NewRunner(broadcast.Config{Store: c.store, Deliver: deliver, Rate: c.cfg.BroadcastRate,
+		Quiet: c.quiet(), Lease: c.cfg.BroadcastLease, Progress: desk.BroadcastProgress, Log: c.log, Metrics: m, Now: c.now})
 	go runner.Run(ctx, time.Second)
 }
 
-// serve runs the bot until ctx ends.
+// serve runs the bot on Telegram until ctx ends: the core, the bot, the
+// desk speaking through it, the jobs, the HTTP listener, then updates.
 func serve(ctx context.Context, cfg config, sys system) error {
-	app, err := openDesk(ctx, cfg, sys)
+	app, err := openCore(ctx, cfg, sys)
 	if err != nil {
 		return err
 	}
 	defer app.store.Close()
 	m := metrics.New()
-	b, err := bot.New(ctx, bot.Config{Token: cfg.Token, ServerURL: cfg.APIURL, Handler: app.desk, Store: app.store, Logger: app.log, Metrics: m})
+	b, err := bot.New(ctx, bot.Config{Token: cfg.Token, ServerURL: cfg.APIURL, Store: app.store, Logger: app.log, Metrics: m})
 	if err != nil {
 		return err
 	}
-	app.desk.SetMessenger(b.Messenger())
-	descriptions := map[string]map[string]string{}
-	for _, lang := range app.texts.Languages() {
-		descriptions[lang] = app.desk.CommandDescriptions(lang)
-	}
-	names := make([]string, 0, len(handlers.ResidentCommands))
-	for _, c := range handlers.ResidentCommands {
-		names = append(names, c.Name)
-	}
-	if err := b.SetCommands(ctx, names, descriptions, cfg.DefaultLanguage); err != nil {
+	desk := app.desk(b.Messenger())
+	if err := registerCommands(ctx, b, desk, app.texts, cfg.DefaultLanguage); err != nil {
 		return err
 	}
-	app.runJobs(ctx, b.Deliverer(app.desk.BroadcastButtons()), m, sys.Now)
+	app.runJobs(ctx, desk, b.Deliverer(desk.BroadcastButtons()), m)
 	mux := observability(m, app.store, b)
-	var hook bot.WebhookConfig
-	if cfg.WebhookURL != "" {
-		queue, ok := app.store.(bot.UpdateQueue)
-		if !ok {
-			return fmt.Errorf("WEBHOOK_URL: webhook mode needs the Redis store")
-		}
-		u, _ := url.Parse(cfg.WebhookURL)
-		hook = bot.WebhookConfig{URL: cfg.WebhookURL, Secret: cfg.WebhookSecret, Queue: queue, Shards: redis.UpdateShards, Lease: cfg.WebhookLease}
-		mux.Handle("POST "+path.Clean("/"+u.Path), b.WebhookHandler(hook))
+	hook, err := webhookRoute(cfg, app.store, b, mux)
+	if err != nil {
+		return err
 	}
 	addr, stopHTTP, err := serveHTTP(cfg.HTTPAddr, mux)
 	if err != nil {
@@ -152,9 +132,57 @@ func serve(ctx context.Context, cfg config, sys system) error {
 	fmt.Fprintf(sys.Stdout, "hotroso is running as @%s with %d flows, on the %s, by %s; health and metrics on http://%s. Press Ctrl+C to stop.\n",
 		b.Username(), len(app.flows.Flows()), app.storeName, mode, addr)
 	if hook.Queue != nil {
-		return b.RunWebhook(ctx, hook)
+		return b.RunWebhook(ctx, hook, desk)
 	}
-	return b.Run(ctx)
+	return b.Run(ctx, desk)
+}
+
+// registerCommands sets the resident commands in Telegram's command menu,
+// in every language.
+func registerCommands(ctx context.Context, b *bot.Bot, desk *handlers.Desk, texts *locales.Catalog, defaultLang string) error {
+	descriptions := map[string]map[string]string{}
+	for _, lang := range texts.Languages() {
+		descriptions[lang] = desk.CommandDescriptions(lang)
+	}
+	names := make([]string, 0, len(handlers.ResidentCommands))
+	for _, c := range handlers.ResidentCommands {
+		names = append(names, c.Name)
+	}
+	return b.SetCommands(ctx, names, descriptions, defaultLang)
+}
+
+// webhookRoute, in webhook mode, routes Telegram's POSTs to the bot's
+// webhook handler on mux and returns the webhook's settings; in polling
+// mode, a zero WebhookConfig.
+func webhookRoute(cfg config, store storage.Store, b *bot.Bot, mux *http.ServeMux) (bot.WebhookConfig, error) {
+	if cfg.WebhookURL == "" {
+		return bot.WebhookConfig{}, nil
+	}
+	queue, ok := store.(bot.UpdateQueue)
+	if !ok {
+		return bot.WebhookConfig{}, fmt.Errorf("WEBHOOK_URL: webhook mode needs the Redis store")
+	}
+	u, _ := url.Parse(cfg.WebhookURL)
+	hook := bot.WebhookConfig{URL: cfg.WebhookURL, Secret: cfg.WebhookSecret, Queue: queue, Shards: redis.UpdateShards, Lease: cfg.WebhookLease}
+	mux.Handle("POST "+path.Clean("/"+u.Path), b.WebhookHandler(hook))
+	return hook, nil
+}
+
+// loadCommunes reads COMMUNES_FILE, or gives the built-in list.
+func loadCommunes(file string) (*places.List, error) {
+	if file == "" {
+		return places.Default(), nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("COMMUNES_FILE: %v", err)
+	}
+	defer f.Close()
+	communes, err := places.Load(f)
+	if err != nil {
+		return nil, fmt.Errorf("COMMUNES_FILE: %v", err)
+	}
+	return communes, nil
 }
 
 // redisConnections is how many connections to each Redis server the
@@ -187,12 +215,12 @@ func openStore(ctx context.Context, cfg config, now func() time.Time) (storage.S
 		}
 		return nil, "", fmt.Errorf("REDIS_ADDRS: cannot connect (%v); check the addresses and REDIS_SENTINEL_MASTER", err)
 	}
-	path := filepath.Join(cfg.DataDir, "hotroso.db")
-	s, err := embedded.Open(path, embedded.WithClock(now))
+	file := filepath.Join(cfg.DataDir, "hotroso.db")
+	s, err := embedded.Open(file, embedded.WithClock(now))
 	if err != nil {
-		return nil, "", fmt.Errorf("DATA_DIR: cannot open %s (%v); set DATA_DIR to a writable folder", path, err)
+		return nil, "", fmt.Errorf("DATA_DIR: cannot open %s (%v); set DATA_DIR to a writable folder", file, err)
 	}
-	return s, "embedded store (" + path + ")", nil
+	return s, "embedded store (" + file + ")", nil
 }
 
 // every runs job now and then every period until ctx ends.

@@ -43,7 +43,7 @@ func tryCommand(ctx context.Context, cfg config, dataDirSet bool, args []string,
 	}
 	cfg.RedisURL, cfg.RedisAddrs, cfg.VolunteerChatID = "", "", 0
 	cfg.OrganizerIDs = []int64{people[2].ID}
-	app, err := openDesk(ctx, cfg, sys)
+	app, err := openCore(ctx, cfg, sys)
 	if err != nil {
 		return err
 	}
@@ -52,11 +52,11 @@ func tryCommand(ctx context.Context, cfg config, dataDirSet bool, args []string,
 		return err
 	}
 	term := terminal.New(terminal.Config{People: people, Out: sys.Stdout, Files: dir, BotUsername: "hotroso_try_bot"})
-	app.desk.SetMessenger(term)
+	desk := app.desk(term)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	app.runJobs(ctx, term.Deliverer(app.desk.BroadcastButtons()), metrics.New(), sys.Now)
-	return term.Run(ctx, app.desk, sys.Stdin)
+	app.runJobs(ctx, desk, term.Deliverer(desk.BroadcastButtons()), metrics.New())
+	return term.Run(ctx, desk, sys.Stdin)
 }
 
 // seedVolunteer makes the simulated volunteer a volunteer on duty, so that
