@@ -79,51 +79,73 @@ func (s *Sender) Send(ctx context.Context, chatID int64, r handlers.Reply) (mess
 		chatID = r.ChatID
 	}
 	markup := keyboard(r.Buttons)
-	if r.Copy != nil {
-		params := &tgbot.CopyMessageParams{ChatID: chatID, FromChatID: r.Copy.ChatID, MessageID: r.Copy.MessageID, Caption: truncateRunes(r.Text, MaxCaptionRunes), ReplyMarkup: markup}
-		err := s.call(ctx, chatID, func(ctx context.Context) error {
-			m, err := s.api.CopyMessage(ctx, params)
-			if err == nil {
-				messageID = m.ID
-			}
-			return err
-		})
-		return messageID, err
-	}
-	if r.Document != nil {
-		params := &tgbot.SendDocumentParams{ChatID: chatID, Caption: truncateRunes(r.Text, MaxCaptionRunes), ReplyMarkup: markup}
-		err := s.call(ctx, chatID, func(ctx context.Context) error {
-			params.Document = &models.InputFileUpload{Filename: r.Document.Name, Data: bytes.NewReader(r.Document.Data)}
-			m, err := s.api.SendDocument(ctx, params)
-			if err == nil {
-				messageID = m.ID
-			}
-			return err
-		})
-		return messageID, err
-	}
-	if r.Photo != nil {
+	switch {
+	case r.Copy != nil:
+		return s.sendCopy(ctx, chatID, r, markup)
+	case r.Document != nil:
+		return s.sendDocument(ctx, chatID, r, markup)
+	case r.Photo != nil:
 		caption := r.Text
 		if utf8.RuneCountInString(caption) > MaxCaptionRunes {
 			caption = ""
 		}
-		params := &tgbot.SendPhotoParams{ChatID: chatID, Photo: &models.InputFileUpload{Filename: r.Photo.Name, Data: bytes.NewReader(r.Photo.Data)}, Caption: caption}
-		if caption != "" || r.Text == "" {
-			params.ReplyMarkup = markup
-		}
-		err := s.call(ctx, chatID, func(ctx context.Context) error {
-			params.Photo = &models.InputFileUpload{Filename: r.Photo.Name, Data: bytes.NewReader(r.Photo.Data)}
-			m, err := s.api.SendPhoto(ctx, params)
-			if err == nil {
-				messageID = m.ID
-			}
-			return err
-		})
+		id, err := s.sendPhoto(ctx, chatID, r.Photo, caption, markup, caption != "" || r.Text == "")
 		if err != nil || caption != "" || r.Text == "" {
-			return messageID, err
+			return id, err
 		}
 	}
-	chunks := SplitText(r.Text, MaxTextRunes)
+	return s.sendText(ctx, chatID, r.Text, markup)
+}
+
+// sendCopy copies a message, with the reply's text as its caption.
+func (s *Sender) sendCopy(ctx context.Context, chatID int64, r handlers.Reply, markup models.ReplyMarkup) (messageID int, err error) {
+	params := &tgbot.CopyMessageParams{ChatID: chatID, FromChatID: r.Copy.ChatID, MessageID: r.Copy.MessageID, Caption: truncateRunes(r.Text, MaxCaptionRunes), ReplyMarkup: markup}
+	err = s.call(ctx, chatID, func(ctx context.Context) error {
+		m, err := s.api.CopyMessage(ctx, params)
+		if err == nil {
+			messageID = m.ID
+		}
+		return err
+	})
+	return messageID, err
+}
+
+// sendDocument sends a file, with the reply's text as its caption.
+func (s *Sender) sendDocument(ctx context.Context, chatID int64, r handlers.Reply, markup models.ReplyMarkup) (messageID int, err error) {
+	params := &tgbot.SendDocumentParams{ChatID: chatID, Caption: truncateRunes(r.Text, MaxCaptionRunes), ReplyMarkup: markup}
+	err = s.call(ctx, chatID, func(ctx context.Context) error {
+		params.Document = &models.InputFileUpload{Filename: r.Document.Name, Data: bytes.NewReader(r.Document.Data)}
+		m, err := s.api.SendDocument(ctx, params)
+		if err == nil {
+			messageID = m.ID
+		}
+		return err
+	})
+	return messageID, err
+}
+
+// sendPhoto sends a photo with a caption, and the buttons when withButtons
+// (else they go with the text that follows it).
+func (s *Sender) sendPhoto(ctx context.Context, chatID int64, photo *handlers.Photo, caption string, markup models.ReplyMarkup, withButtons bool) (messageID int, err error) {
+	params := &tgbot.SendPhotoParams{ChatID: chatID, Caption: caption}
+	if withButtons {
+		params.ReplyMarkup = markup
+	}
+	err = s.call(ctx, chatID, func(ctx context.Context) error {
+		params.Photo = &models.InputFileUpload{Filename: photo.Name, Data: bytes.NewReader(photo.Data)}
+		m, err := s.api.SendPhoto(ctx, params)
+		if err == nil {
+			messageID = m.ID
+		}
+		return err
+	})
+	return messageID, err
+}
+
+// sendText sends text in as many messages as Telegram's limit needs, the
+// buttons under the last.
+func (s *Sender) sendText(ctx context.Context, chatID int64, text string, markup models.ReplyMarkup) (messageID int, err error) {
+	chunks := SplitText(text, MaxTextRunes)
 	for i, chunk := range chunks {
 		params := &tgbot.SendMessageParams{ChatID: chatID, Text: chunk, LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tgbot.True()}}
 		if i == len(chunks)-1 && markup != nil {

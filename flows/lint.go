@@ -144,47 +144,11 @@ func (l *linter) answer(s *Step, where string) {
 	l.text(a.Line, where+" answer hint", a.Hint, MaxTextRunes)
 	switch a.Type {
 	case AnswerYesNo:
-		if (a.Yes == "" || a.No == "") && a.Next == "" {
-			l.add(a.Line, "%s answer: a yes/no answer needs next, or both yes and no", where)
-		}
-		if len(a.YesLabel) == 0 || len(a.NoLabel) == 0 {
-			l.add(a.Line, "%s can only be left by typing: give the answer labels (yes: and no:) for its two buttons", where)
-		} else {
-			l.text(a.Line, where+" answer yes label", a.YesLabel, MaxLabelRunes)
-			l.text(a.Line, where+" answer no label", a.NoLabel, MaxLabelRunes)
-		}
+		l.yesNo(a, where)
 	case AnswerNumber:
-		if a.Next == "" {
-			l.add(a.Line, "%s answer: next is missing", where)
-		}
-		if a.Min != nil && a.Max != nil && *a.Min > *a.Max {
-			l.add(a.Line, "%s answer: min is above max", where)
-		}
-		if len(a.Example) == 0 {
-			l.add(a.Line, "%s answer: a number answer is typed; give an example (“Ví dụ: 70”) so the resident knows how", where)
-		} else {
-			l.text(a.Line, where+" answer example", a.Example, MaxLabelRunes*2)
-		}
+		l.number(a, where)
 	case AnswerOneOf:
-		if len(a.Options) == 0 {
-			l.add(a.Line, "%s answer: a one-of answer needs options", where)
-		}
-		if len(a.Options) > MaxChoices {
-			l.add(a.Line, "%s answer has %d options; at most %d fit a phone screen", where, len(a.Options), MaxChoices)
-		}
-		for i, o := range a.Options {
-			if o.Value == "" {
-				l.add(a.Line, "%s answer option %d: value is missing", where, i+1)
-			}
-			if o.Next == "" && a.Next == "" {
-				l.add(a.Line, "%s answer option %d: no next step (give the option or the answer a next)", where, i+1)
-			}
-			if len(o.Label) == 0 {
-				l.add(a.Line, "%s can only be left by typing: give answer option %d a label for its button", where, i+1)
-			} else {
-				l.text(a.Line, fmt.Sprintf("%s answer option %d label", where, i+1), o.Label, MaxLabelRunes)
-			}
-		}
+		l.oneOf(a, where)
 	default:
 		l.add(a.Line, "%s answer: type %q: want yesno, number or oneof", where, a.Type)
 	}
@@ -196,6 +160,57 @@ func (l *linter) answer(s *Step, where string) {
 	for _, o := range a.Options {
 		if o.Next != "" {
 			l.target(a.Line, where+" answer option "+o.Value, o.Next)
+		}
+	}
+}
+
+// yesNo: where yes and no lead, and the two buttons.
+func (l *linter) yesNo(a *Answer, where string) {
+	if (a.Yes == "" || a.No == "") && a.Next == "" {
+		l.add(a.Line, "%s answer: a yes/no answer needs next, or both yes and no", where)
+	}
+	if len(a.YesLabel) == 0 || len(a.NoLabel) == 0 {
+		l.add(a.Line, "%s can only be left by typing: give the answer labels (yes: and no:) for its two buttons", where)
+		return
+	}
+	l.text(a.Line, where+" answer yes label", a.YesLabel, MaxLabelRunes)
+	l.text(a.Line, where+" answer no label", a.NoLabel, MaxLabelRunes)
+}
+
+// number: where it leads, its range, and how to type it.
+func (l *linter) number(a *Answer, where string) {
+	if a.Next == "" {
+		l.add(a.Line, "%s answer: next is missing", where)
+	}
+	if a.Min != nil && a.Max != nil && *a.Min > *a.Max {
+		l.add(a.Line, "%s answer: min is above max", where)
+	}
+	if len(a.Example) == 0 {
+		l.add(a.Line, "%s answer: a number answer is typed; give an example (“Ví dụ: 70”) so the resident knows how", where)
+		return
+	}
+	l.text(a.Line, where+" answer example", a.Example, MaxLabelRunes*2)
+}
+
+// oneOf: the options, each with a value, a way on and a button.
+func (l *linter) oneOf(a *Answer, where string) {
+	if len(a.Options) == 0 {
+		l.add(a.Line, "%s answer: a one-of answer needs options", where)
+	}
+	if len(a.Options) > MaxChoices {
+		l.add(a.Line, "%s answer has %d options; at most %d fit a phone screen", where, len(a.Options), MaxChoices)
+	}
+	for i, o := range a.Options {
+		if o.Value == "" {
+			l.add(a.Line, "%s answer option %d: value is missing", where, i+1)
+		}
+		if o.Next == "" && a.Next == "" {
+			l.add(a.Line, "%s answer option %d: no next step (give the option or the answer a next)", where, i+1)
+		}
+		if len(o.Label) == 0 {
+			l.add(a.Line, "%s can only be left by typing: give answer option %d a label for its button", where, i+1)
+		} else {
+			l.text(a.Line, fmt.Sprintf("%s answer option %d label", where, i+1), o.Label, MaxLabelRunes)
 		}
 	}
 }
@@ -265,9 +280,26 @@ func (l *linter) reachability() {
 	if _, ok := f.Steps[f.Start]; !ok {
 		return
 	}
-	reached := map[string]bool{}
-	queue := []string{f.Start}
-	reached[f.Start] = true
+	reached := f.reachedFrom(f.Start)
+	ends, finals := f.leadingToAnEnd()
+	for _, id := range f.StepIDs {
+		s := f.Steps[id]
+		if !reached[id] {
+			l.add(s.Line, "step %q cannot be reached from the start %q", id, f.Start)
+		} else if !ends[id] && !s.Final() {
+			l.add(s.Line, "step %q never leads to a final step: a resident there could only go round in circles", id)
+		}
+	}
+	if finals == 0 {
+		l.add(1, "the flow has no final step (a step with an outcome)")
+	}
+}
+
+// reachedFrom is the steps of the flow that start leads to, itself
+// included.
+func (f *Flow) reachedFrom(start string) map[string]bool {
+	reached := map[string]bool{start: true}
+	queue := []string{start}
 	for len(queue) > 0 {
 		id := queue[0]
 		queue = queue[1:]
@@ -278,25 +310,25 @@ func (l *linter) reachability() {
 			}
 		}
 	}
-	// Steps that can reach a final step, by walking edges backwards.
+	return reached
+}
+
+// leadingToAnEnd is the steps that lead to a final step, or into another
+// flow (a way out), by walking the edges backwards; and how many final
+// steps the flow has.
+func (f *Flow) leadingToAnEnd() (map[string]bool, int) {
 	incoming := map[string][]string{}
-	var finals []string
+	ends := map[string]bool{}
+	var queue []string
+	finals := 0
 	for _, id := range f.StepIDs {
 		if f.Steps[id].Final() {
-			finals = append(finals, id)
+			finals++
+			ends[id] = true
+			queue = append(queue, id)
 		}
 		for _, next := range f.Steps[id].targets() {
 			incoming[next] = append(incoming[next], id)
-		}
-	}
-	ends := map[string]bool{}
-	for _, id := range finals {
-		ends[id] = true
-	}
-	queue = append([]string(nil), finals...)
-	// A step that leads into another flow can be left that way.
-	for _, id := range f.StepIDs {
-		for _, next := range f.Steps[id].targets() {
 			if _, _, external := SplitTarget(next); external && !ends[id] {
 				ends[id] = true
 				queue = append(queue, id)
@@ -313,17 +345,7 @@ func (l *linter) reachability() {
 			}
 		}
 	}
-	for _, id := range f.StepIDs {
-		s := f.Steps[id]
-		if !reached[id] {
-			l.add(s.Line, "step %q cannot be reached from the start %q", id, f.Start)
-		} else if !ends[id] && !s.Final() {
-			l.add(s.Line, "step %q never leads to a final step: a resident there could only go round in circles", id)
-		}
-	}
-	if len(finals) == 0 {
-		l.add(1, "the flow has no final step (a step with an outcome)")
-	}
+	return ends, finals
 }
 
 // Lint reads and checks every flow file in fsys for the given languages and

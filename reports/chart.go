@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/png"
 	"strconv"
+	"time"
 
 	"github.com/hotroso/hotroso/domain"
 )
@@ -45,10 +46,32 @@ func Chart(in Input, days int) ([]byte, error) {
 	if days < 1 || days > MaxChartDays {
 		return nil, errors.New("reports: chart days must be 1.." + strconv.Itoa(MaxChartDays))
 	}
+	first, counts := dailyCounts(in, days)
+	highest := 0
+	for _, c := range counts {
+		highest = max(highest, c.flow+c.ticket)
+	}
+	p := newPlot(highest)
+	p.grid()
+	p.bars(first, counts)
+	p.axes()
+	p.legend()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, p.img); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// dayCount is one day's assists by kind.
+type dayCount struct{ flow, ticket int }
+
+// dailyCounts counts the assists of each of the last days days, the first
+// of which it returns too.
+func dailyCounts(in Input, days int) (time.Time, []dayCount) {
 	loc := location(in.Location)
 	first := startOfDay(in.Now.In(loc)).AddDate(0, 0, -(days - 1))
-	type day struct{ flow, ticket int }
-	counts := make([]day, days)
+	counts := make([]dayCount, days)
 	index := map[[3]int]int{} // y, m, d -> index in counts
 	for i := range days {
 		y, m, d := first.AddDate(0, 0, i).Date()
@@ -67,83 +90,99 @@ func Chart(in Input, days int) ([]byte, error) {
 			counts[i].ticket++
 		}
 	}
-	highest := 0
-	for _, c := range counts {
-		highest = max(highest, c.flow+c.ticket)
-	}
+	return first, counts
+}
+
+// plot is the chart being drawn: the image, the plot area (x0..x1 across,
+// y0 at the top, y1 the zero line) and the y axis.
+type plot struct {
+	img            *image.RGBA
+	x0, x1, y0, y1 int
+	step, top      int
+}
+
+func newPlot(highest int) *plot {
 	step, top := yScale(highest)
+	p := &plot{img: image.NewRGBA(image.Rect(0, 0, chartW, chartH)), x0: marginLeft, x1: chartW - marginRight,
+		y0: marginTop, y1: chartH - marginBottom, step: step, top: top}
+	fill(p.img, p.img.Bounds(), colorBackground)
+	return p
+}
 
-	img := image.NewRGBA(image.Rect(0, 0, chartW, chartH))
-	fill(img, img.Bounds(), colorBackground)
-	x0, x1 := marginLeft, chartW-marginRight
-	y0, y1 := marginTop, chartH-marginBottom // plot top and bottom (the zero line)
-	plotH := y1 - y0
-	yOf := func(v int) int { return y1 - (v*plotH+top/2)/top }
+// yOf is the pixel row of value v.
+func (p *plot) yOf(v int) int { return p.y1 - (v*(p.y1-p.y0)+p.top/2)/p.top }
 
-	// Grid and y ticks.
-	for v := 0; v <= top; v += step {
-		y := yOf(v)
+// grid draws the grid lines and the y ticks with their labels.
+func (p *plot) grid() {
+	for v := 0; v <= p.top; v += p.step {
+		y := p.yOf(v)
 		if v > 0 {
-			fill(img, image.Rect(x0, y, x1, y+1), colorGrid)
+			fill(p.img, image.Rect(p.x0, y, p.x1, y+1), colorGrid)
 		}
-		fill(img, image.Rect(x0-4, y, x0, y+1), colorAxis)
+		fill(p.img, image.Rect(p.x0-4, y, p.x0, y+1), colorAxis)
 		label := strconv.Itoa(v)
-		drawText(img, x0-8-textWidth(label, textScale), y-glyphH*textScale/2, label, textScale, colorText)
+		drawText(p.img, p.x0-8-textWidth(label, textScale), y-glyphH*textScale/2, label, textScale, colorText)
 	}
+}
 
-	// Bars and day labels.
-	slot := float64(x1-x0) / float64(days)
+// bars draws a stacked bar a day, and a "dd/mm" label every few days
+// (today's always).
+func (p *plot) bars(first time.Time, counts []dayCount) {
+	days := len(counts)
+	slot := float64(p.x1-p.x0) / float64(days)
 	barW := max(1, int(slot*0.7))
 	labelEvery := 1
 	for float64(labelEvery)*slot < float64(textWidth("00/00", textScale)+12) {
 		labelEvery++
 	}
 	for i, c := range counts {
-		center := x0 + int(slot*(float64(i)+0.5))
-		left := center - barW/2
-		bar := image.Rect(left, 0, left+barW, 0)
-		// A nonzero part is at least a pixel high, however tall the axis.
-		flowTop := y1
-		if c.flow > 0 {
-			flowTop = min(yOf(c.flow), y1-1)
-			bar.Min.Y, bar.Max.Y = flowTop, y1
-			fill(img, bar, colorFlow)
-		}
-		if c.ticket > 0 {
-			bar.Min.Y, bar.Max.Y = min(yOf(c.flow+c.ticket), flowTop-1), flowTop
-			fill(img, bar, colorTicket)
-		}
-		if (days-1-i)%labelEvery == 0 { // today always has its label
+		center := p.x0 + int(slot*(float64(i)+0.5))
+		p.bar(center-barW/2, barW, c)
+		if (days-1-i)%labelEvery == 0 {
 			label := first.AddDate(0, 0, i).Format("02/01")
 			w := textWidth(label, textScale)
 			x := min(max(center-w/2, 0), chartW-w)
-			fill(img, image.Rect(center, y1, center+1, y1+4), colorAxis)
-			drawText(img, x, y1+8, label, textScale, colorText)
+			fill(p.img, image.Rect(center, p.y1, center+1, p.y1+4), colorAxis)
+			drawText(p.img, x, p.y1+8, label, textScale, colorText)
 		}
 	}
+}
 
-	// Axes, over the bars' feet.
-	fill(img, image.Rect(x0, y0, x0+1, y1+1), colorAxis)
-	fill(img, image.Rect(x0, y1, x1, y1+1), colorAxis)
+// bar draws one day's bar: flows at the bottom, tickets on top. A nonzero
+// part is at least a pixel high, however tall the axis.
+func (p *plot) bar(left, width int, c dayCount) {
+	bar := image.Rect(left, 0, left+width, 0)
+	flowTop := p.y1
+	if c.flow > 0 {
+		flowTop = min(p.yOf(c.flow), p.y1-1)
+		bar.Min.Y, bar.Max.Y = flowTop, p.y1
+		fill(p.img, bar, colorFlow)
+	}
+	if c.ticket > 0 {
+		bar.Min.Y, bar.Max.Y = min(p.yOf(c.flow+c.ticket), flowTop-1), flowTop
+		fill(p.img, bar, colorTicket)
+	}
+}
 
-	// Legend, top right.
-	x := x1
+// axes draws the axes, over the bars' feet.
+func (p *plot) axes() {
+	fill(p.img, image.Rect(p.x0, p.y0, p.x0+1, p.y1+1), colorAxis)
+	fill(p.img, image.Rect(p.x0, p.y1, p.x1, p.y1+1), colorAxis)
+}
+
+// legend draws the legend at the top right.
+func (p *plot) legend() {
+	x := p.x1
 	for _, item := range []struct {
 		label string
 		c     color.RGBA
 	}{{"ticket", colorTicket}, {"flow", colorFlow}} {
 		x -= textWidth(item.label, textScale)
-		drawText(img, x, 14, item.label, textScale, colorText)
+		drawText(p.img, x, 14, item.label, textScale, colorText)
 		x -= 6 + legendBox
-		fill(img, image.Rect(x, 14, x+legendBox, 14+legendBox), item.c)
+		fill(p.img, image.Rect(x, 14, x+legendBox, 14+legendBox), item.c)
 		x -= 20
 	}
-
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // yScale picks the y axis for a highest bar of highest: a tick step of

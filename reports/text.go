@@ -69,75 +69,106 @@ func (s Stats) Text(lang string) string {
 	if !ok {
 		w = vocab["en"]
 	}
-	var b strings.Builder
-	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	t := &summary{w: w}
+	t.line("%s · %s", w.title, s.Now.Format("15:04 02/01/2006"))
+	t.counts(s)
+	t.quality(s)
+	t.communes(s.Week.Communes())
+	t.flows(s.Flows)
+	t.volunteers(s.TopVolunteers)
+	return limit(strings.TrimRight(t.b.String(), "\n"), MaxTextLen)
+}
 
-	line("%s · %s", w.title, s.Now.Format("15:04 02/01/2006"))
+// summary is the text being written, section by section.
+type summary struct {
+	w words
+	b strings.Builder
+}
+
+func (t *summary) line(format string, args ...any) { fmt.Fprintf(&t.b, format+"\n", args...) }
+
+// counts: today's, this week's and all assists, by kind.
+func (t *summary) counts(s Stats) {
 	count := func(label string, c Count) {
-		line("%s: %d %s (%s %d, %s %d)", label, c.Total, w.assists,
-			w.flow, c.ByKind[domain.AssistFlow], w.ticket, c.ByKind[domain.AssistTicket])
+		t.line("%s: %d %s (%s %d, %s %d)", label, c.Total, t.w.assists,
+			t.w.flow, c.ByKind[domain.AssistFlow], t.w.ticket, c.ByKind[domain.AssistTicket])
 	}
-	count(w.today, s.Today)
-	count(fmt.Sprintf(w.week, s.WeekStart.Format("02/01")), s.Week)
-	count(w.total, s.Total)
+	count(t.w.today, s.Today)
+	count(fmt.Sprintf(t.w.week, s.WeekStart.Format("02/01")), s.Week)
+	count(t.w.total, s.Total)
+}
 
-	b.WriteString("\n")
+// quality: the waiting questions, the times, the ratings.
+func (t *summary) quality(s Stats) {
+	w := t.w
+	t.b.WriteString("\n")
 	if s.Waiting > 0 && s.LongestWait > 0 {
-		line("%s: %d (%s %s)", w.waiting, s.Waiting, w.longest, w.duration(s.LongestWait))
+		t.line("%s: %d (%s %s)", w.waiting, s.Waiting, w.longest, w.duration(s.LongestWait))
 	} else {
-		line("%s: %d", w.waiting, s.Waiting)
+		t.line("%s: %d", w.waiting, s.Waiting)
 	}
 	if s.Timed > 0 {
-		line("%s: %s · %s: %s", w.medWait, w.duration(s.MedianWaiting), w.medHandle, w.duration(s.MedianHandling))
+		t.line("%s: %s · %s: %s", w.medWait, w.duration(s.MedianWaiting), w.medHandle, w.duration(s.MedianHandling))
 	}
 	if s.Rated > 0 {
-		line("%s: %s/5 (%d %s)", w.rating, w.decimalOne(s.RatingAverage), s.Rated, w.ratingOf)
+		t.line("%s: %s/5 (%d %s)", w.rating, w.decimalOne(s.RatingAverage), s.Rated, w.ratingOf)
 	} else {
-		line("%s: %s", w.rating, w.none)
+		t.line("%s: %s", w.rating, w.none)
 	}
 	if s.WorkedAnswers > 0 {
-		line("%s: %d%% (%d %s)", w.worked, int(s.WorkedShare()*100+0.5), s.WorkedAnswers, w.workedOf)
+		t.line("%s: %d%% (%d %s)", w.worked, int(s.WorkedShare()*100+0.5), s.WorkedAnswers, w.workedOf)
 	}
+}
 
-	if communes := s.Week.Communes(); len(communes) > 0 {
-		line("\n%s:", w.communes)
-		for i, c := range communes {
-			if i == textCommunes {
-				line("- "+w.more, len(communes)-textCommunes)
-				break
-			}
-			name := clip(c.Commune, textName)
-			if c.Commune == "" {
-				name = w.unknown
-			}
-			line("- %s: %d", name, c.Count)
-		}
+// communes: this week's assists by commune, the first few.
+func (t *summary) communes(communes []CommuneCount) {
+	if len(communes) == 0 {
+		return
 	}
+	t.line("\n%s:", t.w.communes)
+	for i, c := range communes {
+		if i == textCommunes {
+			t.line("- "+t.w.more, len(communes)-textCommunes)
+			return
+		}
+		name := clip(c.Commune, textName)
+		if c.Commune == "" {
+			name = t.w.unknown
+		}
+		t.line("- %s: %d", name, c.Count)
+	}
+}
 
-	if len(s.Flows) > 0 {
-		line("\n%s:", w.flows)
-		flows := slices.Clone(s.Flows)
-		slices.SortStableFunc(flows, func(a, b FlowStats) int { return b.Started - a.Started })
-		for i, f := range flows {
-			if i == textFlows {
-				line("- "+w.moreFlows, len(flows)-textFlows)
-				break
-			}
-			text := fmt.Sprintf("- %s: %d %s, %d %s", clip(f.FlowID, textName), f.Started, w.started, f.Finished, w.finished)
-			if f.StuckCount > 0 {
-				text += fmt.Sprintf("; %s «%s» (%d)", w.stuck, clip(f.StuckStep, textName), f.StuckCount)
-			}
-			line("%s", text)
-		}
+// flows: the flows most started, with where residents stop.
+func (t *summary) flows(all []FlowStats) {
+	if len(all) == 0 {
+		return
 	}
+	t.line("\n%s:", t.w.flows)
+	flows := slices.Clone(all)
+	slices.SortStableFunc(flows, func(a, b FlowStats) int { return b.Started - a.Started })
+	for i, f := range flows {
+		if i == textFlows {
+			t.line("- "+t.w.moreFlows, len(flows)-textFlows)
+			return
+		}
+		text := fmt.Sprintf("- %s: %d %s, %d %s", clip(f.FlowID, textName), f.Started, t.w.started, f.Finished, t.w.finished)
+		if f.StuckCount > 0 {
+			text += fmt.Sprintf("; %s «%s» (%d)", t.w.stuck, clip(f.StuckStep, textName), f.StuckCount)
+		}
+		t.line("%s", text)
+	}
+}
 
-	if len(s.TopVolunteers) > 0 {
-		line("\n%s:", w.volunteers)
-		for i, v := range s.TopVolunteers {
-			line("%d. %s: %d", i+1, clip(v.Name, textName), v.Closed)
-		}
+// volunteers: the most active volunteers.
+func (t *summary) volunteers(top []VolunteerCount) {
+	if len(top) == 0 {
+		return
 	}
-	return limit(strings.TrimRight(b.String(), "\n"), MaxTextLen)
+	t.line("\n%s:", t.w.volunteers)
+	for i, v := range top {
+		t.line("%d. %s: %d", i+1, clip(v.Name, textName), v.Closed)
+	}
 }
 
 // duration renders d rounded to the minute: "12 phút", "1 giờ 5 phút",

@@ -269,44 +269,18 @@ func (s *Store) TakeRecipients(ctx context.Context, id int64, n int, now time.Ti
 		if err != nil || st.Released != 0 {
 			return err
 		}
-		pending, results, taken := tx.Bucket(bucketPending), tx.Bucket(bucketResults), tx.Bucket(bucketTaken)
-		inflight := tx.Bucket(bucketInFlight)
-		prefix := idKey(id)
 		popped := false
 		for len(out) < n {
-			// Collect first: deleting under a cursor may skip keys.
-			var keys [][]byte
-			var users []int64
-			c := pending.Cursor()
-			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(keys) < n-len(out); k, v = c.Next() {
-				if len(v) != 8 {
-					return fmt.Errorf("corrupt pending recipient %x", k)
+			users, err := popPending(tx, id, n-len(out))
+			if err != nil || len(users) == 0 {
+				if err != nil {
+					return err
 				}
-				keys = append(keys, bytes.Clone(k))
-				users = append(users, getInt(v))
-			}
-			if len(keys) == 0 {
 				break
 			}
 			popped = true
-			for i, k := range keys {
-				if err := pending.Delete(k); err != nil {
-					return err
-				}
-				rk := recipientKey(id, users[i])
-				if results.Get(rk) != nil || taken.Get(rk) != nil {
-					continue
-				}
-				st.Seq++
-				suffix := inFlightSuffix(now, st.Seq)
-				if err := inflight.Put(append(idKey(id), suffix...), idKey(users[i])); err != nil {
-					return err
-				}
-				if err := taken.Put(rk, suffix); err != nil {
-					return err
-				}
-				st.InFlight++
-				out = append(out, users[i])
+			if out, err = takeEach(tx, id, &st, now, users, out); err != nil {
+				return err
 			}
 		}
 		if !popped {
@@ -316,6 +290,53 @@ func (s *Store) TakeRecipients(ctx context.Context, id int64, n int, now time.Ti
 	})
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// popPending takes up to n recipients off the front of the broadcast's
+// pending list.
+func popPending(tx *bolt.Tx, id int64, n int) ([]int64, error) {
+	pending := tx.Bucket(bucketPending)
+	prefix := idKey(id)
+	// Collect first: deleting under a cursor may skip keys.
+	var keys [][]byte
+	var users []int64
+	c := pending.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(keys) < n; k, v = c.Next() {
+		if len(v) != 8 {
+			return nil, fmt.Errorf("corrupt pending recipient %x", k)
+		}
+		keys = append(keys, bytes.Clone(k))
+		users = append(users, getInt(v))
+	}
+	for _, k := range keys {
+		if err := pending.Delete(k); err != nil {
+			return nil, err
+		}
+	}
+	return users, nil
+}
+
+// takeEach puts users in flight, marked with now, and appends them to
+// out; a user who has a result or is in flight already is dropped.
+func takeEach(tx *bolt.Tx, id int64, st *recipientState, now time.Time, users, out []int64) ([]int64, error) {
+	results, taken, inflight := tx.Bucket(bucketResults), tx.Bucket(bucketTaken), tx.Bucket(bucketInFlight)
+	for _, u := range users {
+		rk := recipientKey(id, u)
+		if results.Get(rk) != nil || taken.Get(rk) != nil {
+			continue
+		}
+		st.Seq++
+		suffix := inFlightSuffix(now, st.Seq)
+		if err := inflight.Put(append(idKey(id), suffix...), idKey(u)); err != nil {
+			return out, err
+		}
+		if err := taken.Put(rk, suffix); err != nil {
+			return out, err
+		}
+		st.InFlight++
+		out = append(out, u)
 	}
 	return out, nil
 }
@@ -378,57 +399,20 @@ func (s *Store) ReclaimInFlight(ctx context.Context, id int64, before time.Time)
 	var n int
 	err := s.update(ctx, fmt.Sprintf("reclaim in-flight recipients of broadcast %d", id), func(tx *bolt.Tx) error {
 		n = 0 // afresh: fn may run again
-		type stale struct {
-			key  []byte
-			user int64
-			seq  int64
-		}
-		var found []stale
-		prefix := idKey(id)
-		end := putInt(idKey(id), before.UnixMilli()) // the first key not taken before
-		inflight := tx.Bucket(bucketInFlight)
-		c := inflight.Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.Compare(k, end) < 0; k, v = c.Next() {
-			if len(k) != 24 || len(v) != 8 {
-				return fmt.Errorf("corrupt in-flight recipient %x", k)
-			}
-			found = append(found, stale{key: bytes.Clone(k), user: getInt(v), seq: getInt(k[16:])})
-		}
-		if len(found) == 0 {
-			return nil
+		found, err := inFlightBefore(tx, id, before)
+		if err != nil || len(found) == 0 {
+			return err
 		}
 		st, err := loadRecipientState(tx, id)
 		if err != nil || st.Released != 0 {
 			return err
 		}
-		slices.SortStableFunc(found, func(a, b stale) int { return cmp.Compare(a.seq, b.seq) })
-		results, taken, pending := tx.Bucket(bucketResults), tx.Bucket(bucketTaken), tx.Bucket(bucketPending)
-		back := make([]int64, 0, len(found))
-		for _, f := range found {
-			if err := inflight.Delete(f.key); err != nil {
-				return err
-			}
-			rk := recipientKey(id, f.user)
-			if err := taken.Delete(rk); err != nil {
-				return err
-			}
-			st.InFlight--
-			if results.Get(rk) == nil {
-				back = append(back, f.user)
-			}
+		back, err := dropInFlight(tx, id, &st, found)
+		if err != nil {
+			return err
 		}
-		// To the front: the positions just below the first pending one,
-		// or, with none pending, at the tail.
-		pos := st.Tail
-		if k, _ := pending.Cursor().Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) {
-			pos = getInt(k[8:]) - int64(len(back))
-		} else {
-			st.Tail += int64(len(back))
-		}
-		for i, u := range back {
-			if err := pending.Put(recipientKey(id, pos+int64(i)), idKey(u)); err != nil {
-				return err
-			}
+		if err := pushFront(tx, id, &st, back); err != nil {
+			return err
 		}
 		n = len(back)
 		return st.save(tx, id)
@@ -437,6 +421,71 @@ func (s *Store) ReclaimInFlight(ctx context.Context, id int64, before time.Time)
 		return 0, err
 	}
 	return n, nil
+}
+
+// inFlightEntry is a recipient in flight: its key, who, and the order it
+// was taken in.
+type inFlightEntry struct {
+	key  []byte
+	user int64
+	seq  int64
+}
+
+// inFlightBefore lists the broadcast's recipients taken before the given
+// time, in the order they were taken.
+func inFlightBefore(tx *bolt.Tx, id int64, before time.Time) ([]inFlightEntry, error) {
+	var found []inFlightEntry
+	prefix := idKey(id)
+	end := putInt(idKey(id), before.UnixMilli()) // the first key not taken before
+	c := tx.Bucket(bucketInFlight).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.Compare(k, end) < 0; k, v = c.Next() {
+		if len(k) != 24 || len(v) != 8 {
+			return nil, fmt.Errorf("corrupt in-flight recipient %x", k)
+		}
+		found = append(found, inFlightEntry{key: bytes.Clone(k), user: getInt(v), seq: getInt(k[16:])})
+	}
+	slices.SortStableFunc(found, func(a, b inFlightEntry) int { return cmp.Compare(a.seq, b.seq) })
+	return found, nil
+}
+
+// dropInFlight takes the entries out of flight and returns the recipients
+// among them still without a result.
+func dropInFlight(tx *bolt.Tx, id int64, st *recipientState, found []inFlightEntry) ([]int64, error) {
+	results, taken, inflight := tx.Bucket(bucketResults), tx.Bucket(bucketTaken), tx.Bucket(bucketInFlight)
+	back := make([]int64, 0, len(found))
+	for _, f := range found {
+		if err := inflight.Delete(f.key); err != nil {
+			return nil, err
+		}
+		rk := recipientKey(id, f.user)
+		if err := taken.Delete(rk); err != nil {
+			return nil, err
+		}
+		st.InFlight--
+		if results.Get(rk) == nil {
+			back = append(back, f.user)
+		}
+	}
+	return back, nil
+}
+
+// pushFront puts users at the front of the pending list: the positions
+// just below the first pending one, or, with none pending, at the tail.
+func pushFront(tx *bolt.Tx, id int64, st *recipientState, users []int64) error {
+	pending := tx.Bucket(bucketPending)
+	prefix := idKey(id)
+	pos := st.Tail
+	if k, _ := pending.Cursor().Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) {
+		pos = getInt(k[8:]) - int64(len(users))
+	} else {
+		st.Tail += int64(len(users))
+	}
+	for i, u := range users {
+		if err := pending.Put(recipientKey(id, pos+int64(i)), idKey(u)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // BroadcastCounts returns the broadcast's counts. A broadcast without
