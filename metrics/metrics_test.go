@@ -45,12 +45,27 @@ func TestMetricsAreExposed(t *testing.T) {
 	}
 }
 
+// A nil *Metrics is what parts of the program hold when nobody collects
+// metrics (tests, try): every method must be safe to call on it and do
+// nothing, while a real one counts each call.
 func TestNilMetricsRecordNothing(t *testing.T) {
-	var m *Metrics
-	m.Update("message", "handled", time.Second)
-	m.Send("ok")
-	m.TooManyRequests()
-	m.BroadcastDelivery("sent")
+	calls := map[string]func(*Metrics){
+		"Update":            func(m *Metrics) { m.Update("message", "handled", time.Second) },
+		"Send":              func(m *Metrics) { m.Send("ok") },
+		"TooManyRequests":   func(m *Metrics) { m.TooManyRequests() },
+		"BroadcastDelivery": func(m *Metrics) { m.BroadcastDelivery("sent") },
+	}
+	real := New()
+	for name, call := range calls {
+		assert.NotPanics(t, func() { call(nil) }, "%s on a nil *Metrics", name)
+		call(real)
+	}
+	rec := httptest.NewRecorder()
+	real.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{`hotroso_updates_total{kind="message",outcome="handled"} 1`, `hotroso_sends_total{outcome="ok"} 1`,
+		"hotroso_telegram_429_total 1", `hotroso_broadcast_deliveries_total{result="sent"} 1`} {
+		assert.Contains(t, rec.Body.String(), want, "a real one counts")
+	}
 }
 
 func TestReadiness(t *testing.T) {

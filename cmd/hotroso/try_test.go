@@ -111,6 +111,7 @@ func (p *program) press(label string) {
 }
 
 func TestTryRunsTheWholeDeskInOneTerminal(t *testing.T) {
+	t.Parallel()
 	p := startProgram(t, nil, "try")
 	p.expect("/as resident")
 	p.send("/start")
@@ -161,6 +162,7 @@ func TestTryRunsTheWholeDeskInOneTerminal(t *testing.T) {
 }
 
 func TestTryInEnglish(t *testing.T) {
+	t.Parallel()
 	p := startProgram(t, nil, "try", "--lang", "en")
 	p.send("/start")
 	p.expect("Hello!")
@@ -174,6 +176,7 @@ func TestTryInEnglish(t *testing.T) {
 // desk's answer to the one before, "/ask" is a command and not "/as k",
 // and the last replies print before the program ends at the end of input.
 func TestTryRunsAScriptFromAPipe(t *testing.T) {
+	t.Parallel()
 	script := strings.Join([]string{
 		"/start",
 		"1",    // 🆘 the first menu button

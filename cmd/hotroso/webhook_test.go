@@ -50,6 +50,8 @@ func (p *program) httpBase(t testing.TB) string {
 }
 
 func TestWebhookTwoInstancesExactlyOnceInOrderAndATakeOver(t *testing.T) {
+	t.Parallel()
+	skipLong(t, "two webhook instances and a take-over")
 	const residents, perResident = 500, 6
 	url, prefix := testRedis(t)
 	api := newFakeAPI(t)
@@ -137,6 +139,8 @@ func TestWebhookTwoInstancesExactlyOnceInOrderAndATakeOver(t *testing.T) {
 }
 
 func TestWebhookUpdateInFlightAtAKillIsHandledByTheNextInstance(t *testing.T) {
+	t.Parallel()
+	skipLong(t, "a kill and a lease take-over")
 	url, prefix := testRedis(t)
 	api := newFakeAPI(t)
 	const user = 210000

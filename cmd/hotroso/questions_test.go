@@ -7,61 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/hotroso/hotroso/bot/telegramtest"
 	"github.com/hotroso/hotroso/domain"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
-
-const volunteerGroup = -100123456
-
-// deskApp starts the program with an organizer and a volunteer group.
-func deskApp(t *testing.T, backend string) *app {
-	t.Helper()
-	a := startApp(t, backend, map[string]string{"ORGANIZER_IDS": "900", "VOLUNTEER_CHAT_ID": "-100123456"})
-	a.api.AddChat(volunteerGroup, telegramtest.ChatSupergroup)
-	return a
-}
-
-// chat is one user's private chat with the bot, with a cursor of what the
-// test has read.
-type chat struct {
-	t    *testing.T
-	api  *telegramtest.Server
-	user telegramtest.User
-	seen int
-}
-
-func newChat(t *testing.T, a *app, id int64, lang string) *chat {
-	return &chat{t: t, api: a.api, user: telegramtest.User{ID: id, FirstName: "Nguyễn Văn A", Username: "nva", LanguageCode: lang}}
-}
-
-func (c *chat) say(text string) { c.api.SendText(c.user, text) }
-
-func (c *chat) press(label string) {
-	c.t.Helper()
-	_, err := c.api.PressButton(c.user, label)
-	require.NoError(c.t, err)
-}
-
-// next waits for the chat's next message from the bot.
-func (c *chat) next() telegramtest.Message {
-	c.t.Helper()
-	msgs, err := c.api.WaitMessages(c.user.ID, c.seen+1, wait)
-	require.NoError(c.t, err)
-	c.seen++
-	return msgs[c.seen-1]
-}
-
-// nextText waits for the next message and returns what the user reads.
-func (c *chat) nextText() string {
-	m := c.next()
-	if m.Caption != "" || m.Photo {
-		return m.Caption
-	}
-	return m.Text
-}
 
 func TestResidentAsksAVolunteerAnswersEndToEnd(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
@@ -176,14 +126,6 @@ func TestResidentAsksAVolunteerAnswersEndToEnd(t *testing.T) {
 	})
 }
 
-func firstLineOf(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	if r := []rune(line); len(r) > 60 {
-		return string(r[:59]) + "…"
-	}
-	return line
-}
-
 func TestResidentCancelsAndTheCardSaysSo(t *testing.T) {
 	a := deskApp(t, "embedded")
 	res := newChat(t, a, 42, "en")
@@ -197,4 +139,95 @@ func TestResidentCancelsAndTheCardSaysSo(t *testing.T) {
 		m, _ := s.LastMessage(volunteerGroup)
 		return strings.Contains(m.Text, "✖️") && m.Buttons == nil
 	}))
+}
+
+// Before a resident's first photo in a question goes anywhere, they are
+// reminded what never to photograph and confirm with one tap; "don't
+// send" sends nothing. A confirmed photo waits with the question by
+// reference (no bytes: the bot never downloads a file) and reaches the
+// volunteer who takes it, marked as possibly personal.
+func TestPhotosReachVolunteersOnlyAfterAReminder(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		a := startApp(t, backend, map[string]string{"ORGANIZER_IDS": "900"})
+		org, vol, res := newChat(t, a, 900, "vi"), newChat(t, a, 520, "vi"), newChat(t, a, 81, "vi")
+		joinVolunteer(t, org, vol, "Hà - Đoàn xã Nga Thắng")
+		vol.say("/off")
+		vol.next()
+
+		res.say("/ask")
+		res.next()
+		a.api.SendPhoto(res.user, "")
+		reminder := res.next()
+		assert.Contains(t, reminder.Text, "thẻ căn cước, mã QR của VNeID, thẻ ngân hàng hay màn hình có mã OTP")
+		assert.Equal(t, []string{"✅ Gửi ảnh này", "✖️ Không gửi"}, labels(reminder))
+		res.press("✖️ Không gửi")
+
+		a.api.SendPhoto(res.user, "lỗi ở bước quét thẻ")
+		assert.Contains(t, res.nextText(), "đã ghi thêm", "the caption joins the question as text")
+		res.next() // the reminder again: no photo was confirmed yet
+		res.press("✅ Gửi ảnh này")
+		assert.Contains(t, res.nextText(), "tình nguyện viên nhận câu hỏi sẽ xem được ngay")
+
+		vol.say("/on")
+		vol.next()
+		vol.say("/next")
+		brief := vol.next()
+		assert.Contains(t, brief.Text, "lỗi ở bước quét thẻ")
+		photo := vol.next()
+		require.True(t, photo.Photo, "the kept photo follows the brief")
+		assert.Equal(t, "👤 Người dân (#1): ⚠️ có thể chứa thông tin cá nhân; xem xong đừng lưu, đừng chuyển tiếp.", photo.Caption)
+		assert.Empty(t, a.api.CallsOf("getFile"), "the bot never fetches a photo's bytes")
+		copies := a.api.CallsOf("copyMessage")
+		assert.Len(t, copies, 1, "one photo copied: the one the resident confirmed")
+
+		a.stop(t)
+		tk, err := openStoreOf(t, a).GetTicket(context.Background(), 1)
+		require.NoError(t, err)
+		assert.Empty(t, tk.Media, "a relayed photo is not kept")
+		assert.True(t, tk.PhotosOK)
+	})
+}
+
+func TestVolunteerDutyQueueNextReleaseAndRemoval(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		a := startApp(t, backend, map[string]string{"ORGANIZER_IDS": "900"}) // no group: cards go to volunteers on duty
+		org, vol, res := newChat(t, a, 900, "vi"), newChat(t, a, 510, "vi"), newChat(t, a, 45, "vi")
+		joinVolunteer(t, org, vol, "Minh - Đoàn phường Sầm Sơn")
+
+		vol.say("/off")
+		assert.Contains(t, vol.nextText(), "nghỉ trực")
+		res.say("/ask")
+		res.next()
+		vol.say("/queue")
+		queue := vol.nextText()
+		assert.Contains(t, queue, "Có 1 câu hỏi đang chờ", "off duty: no card, but the queue shows it")
+		vol.say("/on")
+		assert.Contains(t, vol.nextText(), "đang trực")
+
+		vol.say("/next")
+		assert.Contains(t, vol.nextText(), "❓ Câu hỏi #1")
+		assert.Contains(t, res.nextText(), "Minh - Đoàn phường Sầm Sơn đã nhận")
+		vol.say("/release")
+		both := vol.nextText() + "\n" + vol.nextText() // the new card comes before the reply
+		assert.Contains(t, both, "Đã trả câu hỏi #1 về hàng chờ")
+		assert.Contains(t, both, "❓ Câu hỏi #1", "announced again to volunteers on duty")
+		assert.Contains(t, res.nextText(), "trả câu hỏi của bác về hàng chờ")
+
+		vol.say("/next")
+		vol.next()
+		res.next()
+		org.say("/volunteers")
+		list := org.next()
+		assert.Contains(t, list.Text, "Minh - Đoàn phường Sầm Sơn (đang trực)")
+		org.press("Xoá Minh - Đoàn phường …")
+		assert.Contains(t, org.nextText(), "câu hỏi họ đang giữ đã về hàng chờ")
+		assert.Contains(t, res.nextText(), "hàng chờ", "the resident's question is waiting again")
+		require.NoError(t, a.api.WaitFor(wait, func(s *telegramtest.Snapshot) bool {
+			m, _ := s.LastMessage(vol.user.ID)
+			return strings.Contains(m.Text, "đưa bạn ra khỏi đội")
+		}))
+		vol.seen = len(a.api.Messages(vol.user.ID))
+		vol.say("/next")
+		assert.Contains(t, vol.nextText(), "chỉ dành cho tình nguyện viên", "no longer a volunteer")
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotroso/hotroso/bot/telegramtest"
+	"github.com/hotroso/hotroso/flows"
+	"github.com/hotroso/hotroso/locales"
+	"github.com/hotroso/hotroso/storage"
+	"github.com/hotroso/hotroso/storage/embedded"
+	"github.com/hotroso/hotroso/storage/redis"
 )
 
 // wait bounds every wait on the fake API: generous for a loaded CI machine,
@@ -142,6 +148,16 @@ func (a *app) stop(t testing.TB) {
 	}
 }
 
+// skipLong skips, under -short, a test that takes seconds of real time
+// (thousands of sends, kills and restarts, failovers); go test ./... and
+// .ci/run run them all.
+func skipLong(t testing.TB, what string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip(what + ": skipped with -short")
+	}
+}
+
 // testRedis gives a Redis URL and a fresh key prefix: the server in
 // REDIS_TEST_URL when set (keys removed afterwards), else an in-process one.
 func testRedis(t testing.TB) (url, prefix string) {
@@ -189,3 +205,166 @@ func labels(m telegramtest.Message) []string {
 	}
 	return out
 }
+
+// TestMain lets tests run this test binary as the real program: with
+// HOTROSO_TEST_MAIN=1 it runs main() instead of the tests, so a test can
+// drive the program through its standard input and output, or kill it.
+func TestMain(m *testing.M) {
+	if os.Getenv("HOTROSO_TEST_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func forEachBackend(t *testing.T, test func(t *testing.T, backend string)) {
+	for _, backend := range backends {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			test(t, backend)
+		})
+	}
+}
+
+// chat is one user's private chat with the bot, with a cursor of what the
+// test has read.
+type chat struct {
+	t    *testing.T
+	api  *telegramtest.Server
+	user telegramtest.User
+	seen int
+}
+
+func newChat(t *testing.T, a *app, id int64, lang string) *chat {
+	return &chat{t: t, api: a.api, user: telegramtest.User{ID: id, FirstName: "Nguyễn Văn A", Username: "nva", LanguageCode: lang}}
+}
+
+func (c *chat) say(text string) { c.api.SendText(c.user, text) }
+
+func (c *chat) press(label string) {
+	c.t.Helper()
+	_, err := c.api.PressButton(c.user, label)
+	require.NoError(c.t, err)
+}
+
+// next waits for the chat's next message from the bot.
+func (c *chat) next() telegramtest.Message {
+	c.t.Helper()
+	msgs, err := c.api.WaitMessages(c.user.ID, c.seen+1, wait)
+	require.NoError(c.t, err)
+	c.seen++
+	return msgs[c.seen-1]
+}
+
+// nextText waits for the next message and returns what the user reads.
+func (c *chat) nextText() string {
+	m := c.next()
+	if m.Caption != "" || m.Photo {
+		return m.Caption
+	}
+	return m.Text
+}
+
+func firstLineOf(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	if r := []rune(line); len(r) > 60 {
+		return string(r[:59]) + "…"
+	}
+	return line
+}
+
+// seedStore opens the store an app will use (before it starts), lets fill
+// write to it, and closes it. The store's clock reads testEpoch.
+func seedStore(t *testing.T, env map[string]string, fill func(storage.Store)) {
+	t.Helper()
+	var (
+		s   storage.Store
+		err error
+	)
+	epoch := func() time.Time { return testEpoch }
+	if url := env["REDIS_URL"]; url != "" {
+		s, err = redis.Open(context.Background(), url, redis.WithPrefix(env["REDIS_KEY_PREFIX"]), redis.WithClock(epoch))
+	} else {
+		s, err = embedded.Open(filepath.Join(env["DATA_DIR"], "hotroso.db"), embedded.WithClock(epoch))
+	}
+	require.NoError(t, err)
+	fill(s)
+	require.NoError(t, s.Close())
+}
+
+// appEnv is the environment startApp would use, without starting.
+func appEnv(t *testing.T, backend string, extra map[string]string) map[string]string {
+	env := map[string]string{"DATA_DIR": t.TempDir(), "LOG_LEVEL": "warn", "HTTP_ADDR": "127.0.0.1:0"}
+	if backend == "redis" {
+		env["REDIS_URL"], env["REDIS_KEY_PREFIX"] = testRedis(t)
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	return env
+}
+
+// openStoreOf opens the store a stopped app used, to check what it recorded.
+func openStoreOf(t testing.TB, a *app) storage.Store {
+	t.Helper()
+	var (
+		s   storage.Store
+		err error
+	)
+	if url := a.env["REDIS_URL"]; url != "" {
+		s, err = redis.Open(context.Background(), url, redis.WithPrefix(a.env["REDIS_KEY_PREFIX"]))
+	} else {
+		s, err = embedded.Open(filepath.Join(a.env["DATA_DIR"], "hotroso.db"))
+	}
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// shipped loads the built-in flows and texts.
+func shipped(t testing.TB) (*flows.Library, *locales.Catalog) {
+	t.Helper()
+	texts, err := locales.Load()
+	require.NoError(t, err)
+	lib, err := flows.Load(flows.Embedded(), texts.Languages(), flows.WordsFrom(texts))
+	require.NoError(t, err)
+	return lib, texts
+}
+
+// envList turns an environment map into KEY=value lines for a process.
+func envList(env map[string]string) []string {
+	var out []string
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+// waitPolling waits until a (re)started process polls the fake again.
+func waitPolls(t *testing.T, api *telegramtest.Server) {
+	t.Helper()
+	require.NoError(t, api.WaitPolling(wait))
+}
+
+// joinVolunteer makes a volunteer through an organizer's invite.
+func joinVolunteer(t *testing.T, org, vol *chat, name string) {
+	t.Helper()
+	org.say("/invite")
+	text := org.nextText()
+	i := strings.Index(text, "start=")
+	require.Positive(t, i)
+	vol.say("/start " + strings.Fields(text[i+len("start="):])[0])
+	vol.next()
+	vol.say(name)
+	require.Contains(t, vol.nextText(), name)
+}
+
+// deskApp starts the program with an organizer and a volunteer group.
+func deskApp(t *testing.T, backend string) *app {
+	t.Helper()
+	a := startApp(t, backend, map[string]string{"ORGANIZER_IDS": "900", "VOLUNTEER_CHAT_ID": "-100123456"})
+	a.api.AddChat(volunteerGroup, telegramtest.ChatSupergroup)
+	return a
+}
+
+const volunteerGroup = -100123456

@@ -11,13 +11,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
+	"github.com/alicebob/miniredis/v2"
 	"github.com/hotroso/hotroso/bot/telegramtest"
 	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
 	"github.com/hotroso/hotroso/storage/redis"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // restartable runs the program as a process that a test can kill -9 and
@@ -48,6 +48,20 @@ func newRestartable(t *testing.T, backend string, extra map[string]string) *rest
 	r := &restartable{t: t, env: env, api: api}
 	r.start()
 	return r
+}
+
+func waitRedis(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		s, err := redis.Open(context.Background(), url)
+		if err == nil {
+			s.Close()
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "redis-server did not start: %v", err)
+		time.Sleep(20 * time.Millisecond) // polling until the server listens
+	}
 }
 
 func TestKilledMidFlowTheResidentContinues(t *testing.T) {
@@ -166,16 +180,40 @@ func TestRedisRestartWithAOFKeepsEverything(t *testing.T) {
 	assert.Equal(t, domain.TicketOpen, tk.State)
 }
 
-func waitRedis(t *testing.T, url string) {
-	t.Helper()
-	deadline := time.Now().Add(wait)
-	for {
-		s, err := redis.Open(context.Background(), url)
-		if err == nil {
-			s.Close()
-			return
+func TestRedisOutageGetsABusyAnswerAndWorkResumes(t *testing.T) {
+	t.Parallel()
+	skipLong(t, "a Redis outage and its recovery")
+	mr := miniredis.RunT(t)
+	a := startApp(t, "embedded", map[string]string{"REDIS_URL": "redis://" + mr.Addr(), "REDIS_KEY_PREFIX": "outage"})
+	res := newChat(t, a, 3101, "vi")
+	res.say("/start")
+	res.next()
+	res.press("Tài khoản VNeID")
+	step := res.next()
+
+	mr.Close() // Redis goes away
+	res.say("/help")
+	assert.Equal(t, "Hệ thống đang bận. Bác vui lòng thử lại sau một phút nhé.", res.nextText())
+	res.press("Làm tài khoản từ đầu")
+	assert.Contains(t, res.nextText(), "đang bận", "a button during the outage gets the same kind answer")
+	code, body := get(t, a.httpAddr(t)+"/readyz")
+	assert.Equal(t, 503, code)
+	assert.Contains(t, body, `"store":"failing`)
+
+	require.NoError(t, mr.Restart()) // Redis is back, with its data
+	// The client reconnects by itself within a moment; readiness says when.
+	ready := time.After(wait)
+	for code != 200 {
+		select {
+		case <-ready:
+			t.Fatal("the store never became ready again")
+		case <-time.After(100 * time.Millisecond):
 		}
-		require.True(t, time.Now().Before(deadline), "redis-server did not start: %v", err)
-		time.Sleep(20 * time.Millisecond) // polling until the server listens
+		code, _ = get(t, a.httpAddr(t)+"/readyz")
 	}
+	res.press("Làm tài khoản từ đầu")
+	next := res.next()
+	assert.NotEqual(t, step.Text, next.Text, "the step the resident was on was kept: the button moves on")
+	assert.True(t, strings.Contains(next.Text, "Thẻ căn cước"), next.Text)
+	assert.NotContains(t, a.stderr.String(), "panicked")
 }

@@ -55,6 +55,7 @@ const (
 // test runs on the embedded store only; set HOTROSO_STORM_ALL_BACKENDS=1 to
 // run it on Redis too (REDIS_TEST_URL or an in-process server).
 func TestTenThousandRandomAndMalformedUpdates(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("10,000 updates: skipped with -short")
 	}

@@ -9,10 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hotroso/hotroso/bot/telegramtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/hotroso/hotroso/bot/telegramtest"
 )
 
 // demoFlow is a small flow for FLOWS_DIR: a -> b (yes/no typed) -> c, with
@@ -69,6 +68,13 @@ func demoWalker(t *testing.T, a *app, id int64) *walker {
 	w.press("Thử nghiệm")
 	require.Equal(t, "Bước A", w.next().Text)
 	return w
+}
+
+func mustButton(t *testing.T, m telegramtest.Message, label string) telegramtest.Button {
+	t.Helper()
+	b, ok := m.Button(label)
+	require.True(t, ok, "button %q on message %d", label, m.MessageID)
+	return b
 }
 
 func TestFlowsDirPhotoStepAndTypedAnswers(t *testing.T) {
@@ -191,9 +197,47 @@ func TestTwoQuickTapsOnOneButtonAreHandledOnce(t *testing.T) {
 	})
 }
 
-func mustButton(t *testing.T, m telegramtest.Message, label string) telegramtest.Button {
-	t.Helper()
-	b, ok := m.Button(label)
-	require.True(t, ok, "button %q on message %d", label, m.MessageID)
-	return b
+// A number answer stays typed and shows how to type it; a yes/no answer
+// shows its two buttons; typing the words or the labels works too.
+func TestNumberAnswersShowAnExample(t *testing.T) {
+	const ageFlow = `id: age
+version: 1
+order: 1
+title: {vi: "Tuổi", en: "Age"}
+reviewed: 2026-12-01
+sources: ["test fixture"]
+start: intro
+steps:
+  intro:
+    text: {vi: "Mình tính tuổi nhé.", en: "Let's check your age."}
+    choices:
+      - label: {vi: "Bắt đầu", en: "Start"}
+        next: age
+  age:
+    text: {vi: "Bác bao nhiêu tuổi?", en: "How old are you?"}
+    answer:
+      type: number
+      min: 1
+      max: 120
+      next: done
+      example: {vi: "Ví dụ: 70", en: "For example: 70"}
+      hint: {vi: "Bác gõ số tuổi, ví dụ 70.", en: "Type your age, e.g. 70."}
+  done:
+    text: {vi: "Cảm ơn bác.", en: "Thank you."}
+    outcome: done
+`
+	a := startApp(t, "embedded", map[string]string{"FLOWS_DIR": flowsDir(t, map[string]string{"age.yaml": ageFlow})})
+	res := newChat(t, a, 82, "vi")
+	res.say("/start")
+	res.next()
+	res.press("Tuổi")
+	res.next()
+	res.say("bắt đầu") // a button's label, typed
+	step := res.next()
+	assert.Equal(t, "Bác bao nhiêu tuổi?\nVí dụ: 70", step.Text)
+	assert.Equal(t, []string{"⬅️ Quay lại", "🏠 Menu", "🙋 Hỏi tình nguyện viên"}, labels(step), "no button per number")
+	res.say("bảy mươi")
+	assert.Equal(t, "Bác gõ số tuổi, ví dụ 70.", res.nextText())
+	res.say("70 tuổi")
+	assert.Equal(t, "Cảm ơn bác.", res.nextText())
 }

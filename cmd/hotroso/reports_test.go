@@ -5,51 +5,15 @@ import (
 	"context"
 	"encoding/csv"
 	"image"
-	_ "image/png"
-	"path/filepath"
-	"strings"
+	_ "image/png" // the chart
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
-	"github.com/hotroso/hotroso/storage/embedded"
-	"github.com/hotroso/hotroso/storage/redis"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
-
-// seedStore opens the store an app will use (before it starts), lets fill
-// write to it, and closes it. The store's clock reads testEpoch.
-func seedStore(t *testing.T, env map[string]string, fill func(storage.Store)) {
-	t.Helper()
-	var (
-		s   storage.Store
-		err error
-	)
-	epoch := func() time.Time { return testEpoch }
-	if url := env["REDIS_URL"]; url != "" {
-		s, err = redis.Open(context.Background(), url, redis.WithPrefix(env["REDIS_KEY_PREFIX"]), redis.WithClock(epoch))
-	} else {
-		s, err = embedded.Open(filepath.Join(env["DATA_DIR"], "hotroso.db"), embedded.WithClock(epoch))
-	}
-	require.NoError(t, err)
-	fill(s)
-	require.NoError(t, s.Close())
-}
-
-// appEnv is the environment startApp would use, without starting.
-func appEnv(t *testing.T, backend string, extra map[string]string) map[string]string {
-	env := map[string]string{"DATA_DIR": t.TempDir(), "LOG_LEVEL": "warn", "HTTP_ADDR": "127.0.0.1:0"}
-	if backend == "redis" {
-		env["REDIS_URL"], env["REDIS_KEY_PREFIX"] = testRedis(t)
-	}
-	for k, v := range extra {
-		env[k] = v
-	}
-	return env
-}
 
 func TestStatsAndExportMatchASeededAssistLog(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, backend string) {
@@ -108,20 +72,4 @@ func TestStatsAndExportMatchASeededAssistLog(t *testing.T) {
 		res.say("/stats")
 		assert.Contains(t, res.nextText(), "chỉ dành cho", "only organizers")
 	})
-}
-
-func TestResidentChoosesACommune(t *testing.T) {
-	a := startApp(t, "embedded", nil)
-	res := newChat(t, a, 43, "vi")
-	res.say("/commune")
-	assert.Contains(t, res.nextText(), "xã/phường nào")
-	res.say("tho xuan")
-	pick := res.next()
-	assert.Contains(t, labels(pick), "Xã Thọ Xuân")
-	res.press("Xã Thọ Xuân")
-	assert.Contains(t, res.nextText(), "Cháu đã ghi: Xã Thọ Xuân")
-	res.say("/commune")
-	assert.Contains(t, res.nextText(), "Cháu đang ghi bác ở: Xã Thọ Xuân")
-	res.press("Bỏ qua")
-	assert.True(t, strings.Contains(res.nextText(), "Bác muốn làm gì"))
 }
