@@ -21,8 +21,8 @@ type Config struct {
 	// Messenger reaches chats other than the one an event came from: the
 	// channel's (bot.Bot's, the terminal's).
 	Messenger Messenger
-	Texts *locales.Catalog
-	Flows *flows.Library
+	Texts     *locales.Catalog
+	Flows     *flows.Library
 	// DefaultLanguage is used for users whose messenger reports no language
 	// the bot speaks. Default "vi".
 	DefaultLanguage string

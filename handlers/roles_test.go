@@ -66,10 +66,10 @@ var refusedForTheTicket = map[string]bool{"rt:": true, "rw:": true, "td:": true,
 // recordingMessenger takes what the desk sends to other chats.
 type recordingMessenger struct{ sent int }
 
-func (m *recordingMessenger) Send(context.Context, Reply) (int, error) { m.sent++; return m.sent, nil }
+func (m *recordingMessenger) Send(context.Context, Reply) (int, error)                   { m.sent++; return m.sent, nil }
 func (m *recordingMessenger) Edit(context.Context, int64, int, string, [][]Button) error { return nil }
-func (m *recordingMessenger) Copy(context.Context, int64, int64, int, string) error { return nil }
-func (m *recordingMessenger) BotUsername() string                                  { return "hotroso_test_bot" }
+func (m *recordingMessenger) Copy(context.Context, int64, int64, int, string) error      { return nil }
+func (m *recordingMessenger) BotUsername() string                                        { return "hotroso_test_bot" }
 
 // roleDesk is a desk on a fresh embedded store with one user of each role.
 // reset puts the users back as they were (a press of the table may have
