@@ -119,15 +119,7 @@ func TestBroadcastsPersist(t *testing.T) {
 
 	s, err := embedded.Open(path)
 	require.NoError(t, err)
-	organizer := domain.User{ID: 1, Role: domain.RoleOrganizer}
-	b, err := s.CreateBroadcast(ctx, domain.Broadcast{CreatedBy: 1, State: domain.BroadcastDraft, CreatedAt: now})
-	require.NoError(t, err)
-	require.NoError(t, b.Prepare(organizer))
-	b, err = s.PrepareBroadcast(ctx, b)
-	require.NoError(t, err)
-	require.NoError(t, b.Confirm(organizer, false, time.Time{}, now))
-	b, err = s.ConfirmBroadcast(ctx, b)
-	require.NoError(t, err)
+	b := storagetest.BroadcastIn(t, s, domain.Broadcast{CreatedBy: 1, CreatedAt: now}, domain.BroadcastScheduled)
 	require.NoError(t, s.AddRecipients(ctx, b.ID, []int64{5, 4, 3, 2, 1}))
 	taken, err := s.TakeRecipients(ctx, b.ID, 3, now)
 	require.NoError(t, err)

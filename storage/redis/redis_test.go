@@ -518,18 +518,7 @@ func TestBroadcastKeysShareASlot(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 
-	organizer := domain.User{ID: 1, Role: domain.RoleOrganizer}
-	b, err := s.CreateBroadcast(ctx, domain.Broadcast{CreatedBy: 1, State: domain.BroadcastDraft, CreatedAt: now})
-	require.NoError(t, err)
-	require.NoError(t, b.Prepare(organizer))
-	b, err = s.PrepareBroadcast(ctx, b)
-	require.NoError(t, err)
-	require.NoError(t, b.Confirm(organizer, false, time.Time{}, now))
-	b, err = s.ConfirmBroadcast(ctx, b)
-	require.NoError(t, err)
-	require.NoError(t, b.Start(now))
-	b, err = s.StartBroadcast(ctx, b)
-	require.NoError(t, err)
+	b := storagetest.BroadcastIn(t, s, domain.Broadcast{CreatedBy: 1, CreatedAt: now}, domain.BroadcastRunning)
 	assert.ElementsMatch(t, []string{"p:{b}:broadcast:1", "p:{b}:broadcast:seq", "p:{b}:active"}, mr.Keys(),
 		"the scripts' keys share {b}")
 	member, err := mr.ZMembers("p:{b}:active")
