@@ -86,16 +86,10 @@ func (d *organizerDesk) removeVolunteer(ctx context.Context, r *request, id int6
 	if err := d.store.PutUser(ctx, v); err != nil {
 		return Response{}, fmt.Errorf("handlers: remove volunteer: %w", err)
 	}
-	claims, err := d.store.ClaimsOf(ctx, id)
-	if err != nil {
-		return Response{}, fmt.Errorf("handlers: list claims: %w", err)
+	if err := d.releaseClaims(ctx, id, "ask.volunteer_left"); err != nil {
+		return Response{}, err
 	}
-	for _, t := range claims {
-		if err := d.requeue(ctx, t, "ask.released"); err != nil {
-			return Response{}, err
-		}
-	}
-	d.log.Info("volunteer removed", "requeued", len(claims))
+	d.log.Info("volunteer removed")
 	d.notifyUser(ctx, id, "volunteers.you_were_removed")
 	return d.reply(r, d.t(r, "volunteers.removed", "name", name), nil), nil
 }

@@ -151,16 +151,42 @@ func (d *residentDesk) forgetAsk(r *request) Response {
 	})
 }
 
-// forget erases everything stored about the user: their session and their
-// user record. Anonymous funnel events hold nothing that points to them.
+// forget erases everything stored about the user: their questions (an
+// active one is withdrawn and its volunteer told, and every card of theirs
+// in the volunteer group loses its text), the links from the assist log
+// back to them, their session and their user record. A volunteer's claims
+// go back to the queue first, their residents told. Anonymous records stay
+// for the reports; the files are rewritten within SCRUB_EVERY.
 func (d *residentDesk) forget(ctx context.Context, r *request) (Response, error) {
+	if r.user.CanVolunteer() {
+		if err := d.releaseClaims(ctx, r.UserID, "ask.volunteer_left"); err != nil {
+			return Response{}, err
+		}
+	}
+	hash, err := d.residentHash(ctx, r.UserID)
+	if err != nil {
+		return Response{}, err
+	}
+	erased, err := d.store.EraseResident(ctx, r.UserID, hash)
+	if err != nil {
+		return Response{}, fmt.Errorf("handlers: erase questions: %w", err)
+	}
+	for _, t := range erased {
+		id := strconv.FormatInt(t.ID, 10)
+		if t.State == domain.TicketClaimed {
+			d.notifyUser(ctx, t.VolunteerID, "volunteer.resident_erased", "id", id)
+			d.dropCurrent(ctx, t.VolunteerID, t.ID)
+		}
+		t.State = domain.TicketCanceled // no claim button on the card
+		d.editCard(ctx, t, d.texts.T(d.defaultLang, "card.erased", "id", id))
+	}
 	if err := d.store.DeleteSession(ctx, r.ChatID); err != nil {
 		return Response{}, fmt.Errorf("handlers: forget session: %w", err)
 	}
 	if err := d.store.DeleteUser(ctx, r.UserID); err != nil {
 		return Response{}, fmt.Errorf("handlers: forget user: %w", err)
 	}
-	d.log.Info("user data erased")
+	d.log.Info("user data erased", "questions", len(erased))
 	return d.reply(r, d.t(r, "forget.done"), nil), nil
 }
 

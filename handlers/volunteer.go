@@ -318,6 +318,25 @@ func (d *base) requeue(ctx context.Context, t domain.Ticket, residentKey string)
 	return nil
 }
 
+// releaseClaims returns every question a departing volunteer holds to the
+// queue, telling each resident with residentKey. A claim that moved
+// meanwhile (closed, say) is left as it now is.
+func (d *base) releaseClaims(ctx context.Context, volunteerID int64, residentKey string) error {
+	claims, err := d.store.ClaimsOf(ctx, volunteerID)
+	if err != nil {
+		return fmt.Errorf("handlers: list claims of a departing volunteer: %w", err)
+	}
+	for _, t := range claims {
+		if err := d.requeue(ctx, t, residentKey); err != nil && !errors.Is(err, storage.ErrConflict) {
+			return err
+		}
+	}
+	if len(claims) > 0 {
+		d.log.Info("departing volunteer's questions back in the queue", "count", len(claims))
+	}
+	return nil
+}
+
 // setDuty turns a volunteer's duty on or off.
 func (d *volunteerDesk) setDuty(ctx context.Context, r *request, on bool) (Response, error) {
 	r.user.OnDuty, r.user.UpdatedAt = on, d.now()

@@ -236,6 +236,28 @@ type Limiter interface {
 	PauseUntil(ctx context.Context, key string, until time.Time) error
 }
 
+// Erasure removes what the store holds about a resident who asked to be
+// forgotten, down to the disk.
+type Erasure interface {
+	// EraseResident deletes every ticket the resident opened, active or
+	// not, with its indexes and its rating, and strips the resident's
+	// assist records of what links them back (the ticket id, and the
+	// resident hash when it equals residentHash), folding the ticket's
+	// rating into the record first. The anonymous records stay, for the
+	// reports. It returns the deleted tickets, so the desk can withdraw an
+	// active one and clear their cards. A resident with nothing stored is
+	// not an error; erasing twice deletes nothing more. Afterwards
+	// ScrubErased is due.
+	EraseResident(ctx context.Context, residentID int64, residentHash string) ([]domain.Ticket, error)
+	// ScrubErased rewrites the store's files when something was erased
+	// since the last rewrite (Redis: an append-only-file rewrite and, if
+	// snapshots are configured, a snapshot; bbolt: a compaction into a
+	// fresh file), so that deleted records no longer sit in freed pages or
+	// old log entries. It reports whether it rewrote. Among instances of
+	// one store, one does the rewrite.
+	ScrubErased(ctx context.Context) (bool, error)
+}
+
 // QueuedUpdate is a messenger update waiting in a durable queue (webhook
 // mode), as the queue's entry id and the update's raw JSON.
 type QueuedUpdate struct {
@@ -254,6 +276,7 @@ type Store interface {
 	Invites
 	Broadcasts
 	Limiter
+	Erasure
 	// Salt returns the store's secret salt for hashing residents in the
 	// assist log: 32 random bytes, created on first use, then stable.
 	Salt(ctx context.Context) ([]byte, error)

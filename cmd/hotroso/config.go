@@ -39,6 +39,7 @@ type config struct {
 	ClaimTimeout     time.Duration
 	MaxOpenClaims    int
 	EscalateAfter    time.Duration
+	ScrubEvery       time.Duration
 	InviteTTL        time.Duration
 	LinkAllowlist    []string
 	QuietStart       int

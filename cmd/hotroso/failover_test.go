@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -128,8 +129,9 @@ func freePort(t *testing.T) string {
 	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }
 
-// startRedisServer runs redis-server with the arguments, keeping nothing on
-// disk, until the test ends; it waits until the server answers PING.
+// startRedisServer runs redis-server with the arguments until the test
+// ends, keeping nothing on disk unless they set --appendonly; it waits
+// until the server answers PING.
 func startRedisServer(t *testing.T, bin, dir string, args ...string) *exec.Cmd {
 	t.Helper()
 	port := ""
@@ -143,7 +145,10 @@ func startRedisServer(t *testing.T, bin, dir string, args ...string) *exec.Cmd {
 		require.NoError(t, err)
 		port = strings.TrimPrefix(strings.SplitN(string(raw), "\n", 2)[0], "port ")
 	}
-	args = append(args, "--dir", dir, "--save", "", "--appendonly", "no", "--logfile", filepath.Join(dir, "redis-"+port+".log"))
+	if !slices.Contains(args, "--appendonly") {
+		args = append(args, "--save", "", "--appendonly", "no")
+	}
+	args = append(args, "--dir", dir, "--logfile", filepath.Join(dir, "redis-"+port+".log"))
 	cmd := exec.Command(bin, args...)
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {

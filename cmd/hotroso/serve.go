@@ -75,8 +75,8 @@ func (c *core) desk(m handlers.Messenger) *handlers.Desk {
 }
 
 // runJobs starts the desk's background work until ctx ends: marking
-// abandoned flows, lapsing leases and escalating, and sending broadcasts
-// through deliver.
+// abandoned flows, lapsing leases and escalating, rewriting the store's
+// files after an erasure, and sending broadcasts through deliver.
 func (c *core) runJobs(ctx context.Context, desk *handlers.Desk, deliver broadcast.Deliverer, m *metrics.Metrics) {
 	go every(ctx, time.Minute, func() {
 		if n, err := desk.SweepAbandoned(ctx, c.cfg.FlowAbandonAfter); err != nil {
@@ -90,6 +90,13 @@ func (c *core) runJobs(ctx context.Context, desk *handlers.Desk, deliver broadca
 			c.log.Warn("desk tick failed", "err", err)
 		} else if lapsed+escalated > 0 {
 			c.log.Info("desk tick", "leases_lapsed", lapsed, "escalated", escalated)
+		}
+	})
+	go every(ctx, c.cfg.ScrubEvery, func() {
+		if did, err := c.store.ScrubErased(ctx); err != nil {
+			c.log.Warn("erased data not yet rewritten off the disk; will try again", "err", err)
+		} else if did {
+			c.log.Info("store files rewritten after an erasure")
 		}
 	})
 	runner := broadcast.NewRunner(broadcast.Config{Store: c.store, Deliver: deliver, Rate: c.cfg.BroadcastRate,

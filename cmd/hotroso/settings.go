@@ -56,6 +56,7 @@ var settings = []setting{
 	{"MAX_OPEN_CLAIMS", "3", "questions one volunteer may hold at once", setMaxClaims},
 	{"ESCALATE_AFTER", "30m", "an unclaimed question is posted again, and organizers told, after this long", duration(func(c *config) *time.Duration { return &c.EscalateAfter }, time.Second)},
 	{"INVITE_TTL", "48h", "how long a volunteer invite link works", duration(func(c *config) *time.Duration { return &c.InviteTTL }, time.Second)},
+	{"SCRUB_EVERY", "1h", "how often, after a resident erased their data, the store's files are rewritten so that it leaves the disk (Redis AOF rewrite, bbolt compaction)", duration(func(c *config) *time.Duration { return &c.ScrubEvery }, 100*time.Millisecond)},
 	{"LINK_ALLOWLIST", "gov.vn,play.google.com,apps.apple.com", "domains volunteers may link residents to (subdomains included)", setAllowlist},
 	{"LOG_LEVEL", "info", "debug, info, warn, error", setLogLevel},
 }

@@ -52,6 +52,11 @@ var (
 	// bucketTicketLeases: LeaseUntil nanos ‖ ticket id -> nothing, claimed
 	// tickets with a LeaseUntil.
 	bucketTicketLeases = []byte("ticket_leases")
+	// bucketTicketResident: resident id ‖ ticket id -> nothing, every
+	// ticket each resident opened, whatever its state, so that erasing a
+	// resident finds them all. Since schema version 4 (built from the
+	// tickets on upgrade).
+	bucketTicketResident = []byte("ticket_resident")
 
 	// bucketAssists: At nanos ‖ sequence -> Assist JSON, like bucketFunnel.
 	bucketAssists = []byte("assists")
@@ -99,7 +104,7 @@ var (
 var allBuckets = [][]byte{
 	bucketUsers, bucketSessions, bucketIdle, bucketDedup, bucketFunnel, bucketMeta,
 	bucketRoles,
-	bucketTickets, bucketTicketActive, bucketTicketQueue, bucketTicketClaims, bucketTicketLeases,
+	bucketTickets, bucketTicketActive, bucketTicketQueue, bucketTicketClaims, bucketTicketLeases, bucketTicketResident,
 	bucketAssists, bucketRatings, bucketInvites,
 	bucketBroadcasts, bucketBroadcastActive, bucketPending, bucketInFlight, bucketTaken, bucketResults,
 	bucketRecipientState,
@@ -112,6 +117,9 @@ var (
 	metaDedupPruned = []byte("dedup_pruned_at")
 	// metaSalt holds the store's salt (see Store.Salt).
 	metaSalt = []byte("salt")
+	// metaErased is present while something was erased and the file not
+	// yet compacted (see Store.ScrubErased).
+	metaErased = []byte("erased")
 )
 
 // schemaVersion is the layout described above. Bump it, with a migration,
@@ -122,7 +130,8 @@ var (
 //	   their indexes, assists, ratings, invites (new buckets start empty)
 //	3: adds broadcasts, their index and their recipients (new buckets
 //	   start empty)
-const schemaVersion = 3
+//	4: adds the tickets-by-resident index (built from tickets on upgrade)
+const schemaVersion = 4
 
 // initSchema creates the buckets, checks the layout version and upgrades an
 // older file.
@@ -140,13 +149,16 @@ func initSchema(tx *bolt.Tx) error {
 	switch got := getInt(v); got {
 	case schemaVersion:
 		return nil
-	case 1:
-		if err := indexAllRoles(tx); err != nil {
-			return fmt.Errorf("upgrade schema 1 to 2: %w", err)
+	case 1, 2, 3:
+		// Version 3's broadcast buckets, created above, start empty.
+		if got == 1 {
+			if err := indexAllRoles(tx); err != nil {
+				return fmt.Errorf("upgrade schema 1 to 2: %w", err)
+			}
 		}
-		return meta.Put(metaSchema, putInt(nil, schemaVersion))
-	case 2:
-		// The broadcast buckets, created above, are all that is new.
+		if err := indexAllTicketResidents(tx); err != nil {
+			return fmt.Errorf("upgrade schema %d to 4: %w", got, err)
+		}
 		return meta.Put(metaSchema, putInt(nil, schemaVersion))
 	default:
 		return fmt.Errorf("file has schema version %d, this build reads %d", got, schemaVersion)

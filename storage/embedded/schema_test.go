@@ -124,3 +124,31 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 	_, err = Open(path)
 	require.ErrorContains(t, err, "schema version")
 }
+
+// TestSchemaUpgradeFrom3 builds the tickets-by-resident index from the
+// tickets a version 3 file holds, so that erasure finds them.
+func TestSchemaUpgradeFrom3(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "hotroso.db")
+	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	s, err := Open(path)
+	require.NoError(t, err)
+	tk, err := s.OpenTicket(ctx, domain.Ticket{ResidentID: 2, State: domain.TicketOpen, CreatedAt: now})
+	require.NoError(t, err)
+	// Make it a version 3 file: no index.
+	require.NoError(t, s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket(bucketTicketResident); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(metaSchema, putInt(nil, 3))
+	}))
+	require.NoError(t, s.Close())
+
+	s, err = Open(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	erased, err := s.EraseResident(ctx, 2, "")
+	require.NoError(t, err)
+	require.Len(t, erased, 1, "the upgrade indexed the old ticket")
+	assert.Equal(t, tk.ID, erased[0].ID)
+}

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,10 +33,14 @@ import (
 // Store is a storage.Store backed by one bbolt file. It is safe for
 // concurrent use; writes are serialised by bbolt.
 type Store struct {
-	db      *bolt.DB
-	clock   func() time.Time
-	limiter limiter
-	closed  atomic.Bool // Close was called: the limiter refuses too
+	// mu guards db, which ScrubErased replaces: every transaction holds
+	// it for reading.
+	mu          sync.RWMutex
+	db          *bolt.DB
+	lockTimeout time.Duration
+	clock       func() time.Time
+	limiter     limiter
+	closed      atomic.Bool // Close was called: the limiter refuses too
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -70,25 +75,36 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: cfg.lockTimeout})
+	db, err := openFile(path, cfg.lockTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
+	}
+	return &Store{db: db, lockTimeout: cfg.lockTimeout, clock: cfg.clock}, nil
+}
+
+// openFile opens the bbolt file at path and brings its layout up to date.
+func openFile(path string, lockTimeout time.Duration) (*bolt.DB, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("embedded: open %s: %w: file locked by another process: %w", path, storage.ErrUnavailable, err)
+			return nil, fmt.Errorf("%w: file locked by another process: %w", storage.ErrUnavailable, err)
 		}
-		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
+		return nil, err
 	}
 	if err := db.Update(initSchema); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
+		return nil, err
 	}
 	db.MaxBatchDelay = maxBatchDelay
-	return &Store{db: db, clock: cfg.clock}, nil
+	return db, nil
 }
 
 // Close closes the file. The store is unusable afterwards: its methods return
 // errors wrapping storage.ErrUnavailable.
 func (s *Store) Close() error {
 	s.closed.Store(true)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("embedded: close: %w", err)
 	}
@@ -100,10 +116,7 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("embedded: ping: %w", err)
 	}
-	if err := s.db.View(func(*bolt.Tx) error { return nil }); err != nil {
-		return wrap("ping", err)
-	}
-	return nil
+	return s.view(ctx, "ping", func(*bolt.Tx) error { return nil })
 }
 
 // now is the store's clock in UTC, without a monotonic reading, so that what
@@ -118,6 +131,8 @@ func (s *Store) view(ctx context.Context, op string, fn func(*bolt.Tx) error) er
 	if err := ctx.Err(); err != nil {
 		return wrap(op, err)
 	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if err := s.db.View(fn); err != nil {
 		return wrap(op, err)
 	}
@@ -136,6 +151,8 @@ func (s *Store) update(ctx context.Context, op string, fn func(*bolt.Tx) error) 
 	if err := ctx.Err(); err != nil {
 		return wrap(op, err)
 	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if err := s.db.Batch(fn); err != nil {
 		return wrap(op, err)
 	}

@@ -289,6 +289,9 @@ func leased(t domain.Ticket) bool {
 
 // indexTicket adds the stored ticket t to the indexes it belongs in.
 func indexTicket(tx *bolt.Tx, t domain.Ticket) error {
+	if err := tx.Bucket(bucketTicketResident).Put(residentTicketKey(t.ResidentID, t.ID), []byte{}); err != nil {
+		return err
+	}
 	if t.Active() {
 		if err := tx.Bucket(bucketTicketActive).Put(idKey(t.ResidentID), idKey(t.ID)); err != nil {
 			return err

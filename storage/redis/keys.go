@@ -31,6 +31,12 @@ import (
 //	                                      member <id19>, score ClaimedAt unix ms
 //	p:{t}:leases                  zset    claimed tickets with a LeaseUntil:
 //	                                      member <id19>, score LeaseUntil unix ms
+//	p:{t}:resident:<residentID>   set     every ticket the resident opened:
+//	                                      member <id19>
+//	p:{t}:resident:indexed        string  "1" once the sets above hold the
+//	                                      tickets opened before they existed
+//	p:scrub:due                   string  "1" while something was erased and
+//	                                      the files not yet rewritten
 //	p:assists                     stream  the assist log: entries d -> Assist
 //	                                      JSON, capped (see WithAssistCap)
 //	p:assist:ratings              hash    <ticketID>:rating -> 1..5,
@@ -173,6 +179,18 @@ func (k keyspace) queue() string {
 
 func (k keyspace) claims(volunteerID int64) string {
 	return k.prefix + ":{t}:claims:" + strconv.FormatInt(volunteerID, 10)
+}
+
+func (k keyspace) residentTickets(residentID int64) string {
+	return k.prefix + ":{t}:resident:" + strconv.FormatInt(residentID, 10)
+}
+
+func (k keyspace) residentTicketsIndexed() string {
+	return k.prefix + ":{t}:resident:indexed"
+}
+
+func (k keyspace) scrubDue() string {
+	return k.prefix + ":scrub:due"
 }
 
 func (k keyspace) leases() string {

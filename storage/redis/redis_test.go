@@ -426,7 +426,7 @@ func TestTicketKeysShareASlot(t *testing.T) {
 	tk, err := s.OpenTicket(ctx, domain.Ticket{ResidentID: 5, State: domain.TicketOpen, CreatedAt: now})
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{
-		"p:{t}:ticket:1", "p:{t}:ticket:seq", "p:{t}:active", "p:{t}:queue",
+		"p:{t}:ticket:1", "p:{t}:ticket:seq", "p:{t}:active", "p:{t}:queue", "p:{t}:resident:5",
 	}, mr.Keys())
 
 	volunteer := domain.User{ID: 9, Role: domain.RoleVolunteer}
@@ -435,7 +435,7 @@ func TestTicketKeysShareASlot(t *testing.T) {
 	require.NoError(t, err)
 	// The queue emptied, so Redis dropped it.
 	assert.ElementsMatch(t, []string{
-		"p:{t}:ticket:1", "p:{t}:ticket:seq", "p:{t}:active", "p:{t}:claims:9", "p:{t}:leases",
+		"p:{t}:ticket:1", "p:{t}:ticket:seq", "p:{t}:active", "p:{t}:claims:9", "p:{t}:leases", "p:{t}:resident:5",
 	}, mr.Keys())
 	member, err := mr.ZMembers("p:{t}:claims:9")
 	require.NoError(t, err)
@@ -447,14 +447,19 @@ func TestTicketKeysShareASlot(t *testing.T) {
 	tk, err = s.RequeueTicket(ctx, tk, volunteer.ID)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{
-		"p:{t}:ticket:1", "p:{t}:ticket:seq", "p:{t}:active", "p:{t}:queue",
+		"p:{t}:ticket:1", "p:{t}:ticket:seq", "p:{t}:active", "p:{t}:queue", "p:{t}:resident:5",
 	}, mr.Keys())
 
-	// Closed: only the ticket and the counter are left.
+	// Closed: only the ticket, the counter and the resident's list are left.
 	require.NoError(t, tk.Cancel(now))
 	_, err = s.CloseTicket(ctx, tk)
 	require.NoError(t, err)
-	assert.ElementsMatch(t, []string{"p:{t}:ticket:1", "p:{t}:ticket:seq"}, mr.Keys())
+	assert.ElementsMatch(t, []string{"p:{t}:ticket:1", "p:{t}:ticket:seq", "p:{t}:resident:5"}, mr.Keys())
+
+	// Erased: the resident's tickets go, and a scrub is due.
+	_, err = s.EraseResident(ctx, 5, "")
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"p:{t}:ticket:seq", "p:{t}:resident:indexed", "p:scrub:due"}, mr.Keys())
 }
 
 func TestRoleIndex(t *testing.T) {
@@ -593,4 +598,28 @@ func TestNoAnnouncementsField(t *testing.T) {
 	u, err := s.GetUser(ctx, 1)
 	require.NoError(t, err)
 	assert.False(t, u.NoAnnouncements)
+}
+
+// TestEraseFindsTicketsOpenedBeforeTheResidentIndex: tickets stored by an
+// older version, with no tickets-by-resident set, are found by the
+// one-time index that the first erasure builds.
+func TestEraseFindsTicketsOpenedBeforeTheResidentIndex(t *testing.T) {
+	mr, s := inspectableStore(t)
+	ctx := context.Background()
+	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	old, err := s.OpenTicket(ctx, domain.Ticket{ResidentID: 7, State: domain.TicketOpen, CreatedAt: now, Question: "cũ"})
+	require.NoError(t, err)
+	other, err := s.OpenTicket(ctx, domain.Ticket{ResidentID: 8, State: domain.TicketOpen, CreatedAt: now})
+	require.NoError(t, err)
+	mr.Del("p:{t}:resident:7") // as an older version stored it
+	mr.Del("p:{t}:resident:8")
+
+	erased, err := s.EraseResident(ctx, 7, "")
+	require.NoError(t, err)
+	require.Len(t, erased, 1)
+	assert.Equal(t, old.ID, erased[0].ID)
+	assert.False(t, mr.Exists("p:{t}:ticket:1"), "the old ticket is gone")
+	assert.True(t, mr.Exists("p:{t}:resident:8"), "other residents are indexed too")
+	_, err = s.GetTicket(ctx, other.ID)
+	require.NoError(t, err, "another resident's ticket stays")
 }

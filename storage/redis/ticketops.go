@@ -41,6 +41,7 @@ redis.call("HSET", KEYS[1], "v", ARGV[2], "d", ARGV[3])
 // KEYS[1] -> p:{t}:ticket:<id>, the id just taken from p:{t}:ticket:seq
 // KEYS[2] -> p:{t}:active
 // KEYS[3] -> p:{t}:queue
+// KEYS[4] -> p:{t}:resident:<resident id>
 // ARGV[1] -> the ticket's JSON, version 1
 // ARGV[2] -> the resident id, decimal
 // ARGV[3] -> the ticket id, decimal
@@ -59,6 +60,7 @@ end
 redis.call("HSET", KEYS[1], "v", "1", "d", ARGV[1])
 redis.call("HSET", KEYS[2], ARGV[2], ARGV[3])
 redis.call("ZADD", KEYS[3], ARGV[4], ARGV[5])
+redis.call("SADD", KEYS[4], ARGV[5])
 return 1
 `)
 
@@ -159,7 +161,7 @@ func (s *Store) OpenTicket(ctx context.Context, t domain.Ticket) (domain.Ticket,
 		return domain.Ticket{}, fmt.Errorf("redis: %s: encode: %w", op, err)
 	}
 	res, err := openTicketCmd.Run(ctx, s.client,
-		[]string{s.keys.ticket(id), s.keys.activeTickets(), s.keys.queue()},
+		[]string{s.keys.ticket(id), s.keys.activeTickets(), s.keys.queue(), s.keys.residentTickets(t.ResidentID)},
 		data, strconv.FormatInt(t.ResidentID, 10), strconv.FormatInt(id, 10), strconv.FormatInt(t.QueueRank(), 10), idMember(id),
 	).Int64()
 	switch {

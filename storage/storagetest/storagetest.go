@@ -74,6 +74,7 @@ func RunWithOptions(t *testing.T, open OpenFunc, opts Options) {
 	t.Run("Salt", s.testSalt)
 	t.Run("Broadcasts", s.testBroadcasts)
 	t.Run("Limiter", s.testLimiter)
+	t.Run("Erasure", s.testErasure)
 }
 
 type suite struct {
