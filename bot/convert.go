@@ -63,6 +63,11 @@ func messageEvent(ev handlers.Event, m *models.Message, botUsername string) (han
 		ev.Kind, ev.Media = handlers.EventMedia, handlers.MediaSticker
 	case m.Document != nil:
 		ev.Kind, ev.Media, ev.FileID, ev.Text = handlers.EventMedia, handlers.MediaDocument, m.Document.FileID, m.Caption
+	case m.Contact != nil:
+		// Only that a contact was shared: its number and names stay here.
+		ev.Kind, ev.Media = handlers.EventMedia, handlers.MediaContact
+	case m.Location != nil || m.Venue != nil:
+		ev.Kind, ev.Media = handlers.EventMedia, handlers.MediaLocation
 	case m.NewChatMembers != nil || m.LeftChatMember != nil || m.GroupChatCreated || m.MigrateToChatID != 0 || m.PinnedMessage != nil:
 		return ev, false // service messages
 	default:

@@ -45,6 +45,10 @@ type WebhookConfig struct {
 	// a dead instance's shards move on after at most this: the program's
 	// WEBHOOK_LEASE.
 	Lease time.Duration
+	// Staff reports whether a user is a volunteer or an organizer, whose
+	// texts are queued as written; everyone else's are masked before they
+	// are stored (see queuedUpdate). Nil: everyone's are masked.
+	Staff func(ctx context.Context, userID int64) (bool, error)
 }
 
 // maxUpdateBytes bounds a webhook POST body.
@@ -53,8 +57,9 @@ const maxUpdateBytes = 1 << 20
 // shardOf is the queue shard of a chat.
 func shardOf(chat int64, shards int) int { return int(uint64(chat) % uint64(shards)) }
 
-// WebhookHandler answers Telegram's POSTs: a wrong secret gets 401; the
-// update is stored in the queue (once per update id) before the 200, so a
+// WebhookHandler answers Telegram's POSTs: a wrong secret gets 401; what
+// the desk needs of the update (queuedUpdate: no names, a resident's text
+// masked) is stored in the queue (once per update id) before the 200, so a
 // crash after the answer loses nothing; a queue outage gets 503 and
 // Telegram sends the update again later.
 func (b *Bot) WebhookHandler(cfg WebhookConfig) http.Handler {
@@ -82,13 +87,45 @@ func (b *Bot) WebhookHandler(cfg WebhookConfig) http.Handler {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
-		if _, err := cfg.Queue.EnqueueUpdate(r.Context(), upd.ID, shardOf(chatKey(&upd), cfg.Shards), raw); err != nil {
+		minimal, err := minimalJSON(r.Context(), &upd, cfg.Staff)
+		if err != nil {
+			b.log.Warn("webhook update not stored; Telegram will retry", "update_id", upd.ID, "err", err)
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		if _, err := cfg.Queue.EnqueueUpdate(r.Context(), upd.ID, shardOf(chatKey(&upd), cfg.Shards), minimal); err != nil {
 			b.log.Warn("webhook update not stored; Telegram will retry", "update_id", upd.ID, "err", err)
 			http.Error(w, "busy", http.StatusServiceUnavailable)
 			return
 		}
 		w.WriteHeader(http.StatusOK)
 	})
+}
+
+// minimalJSON is the queue entry of upd: its queuedUpdate, with the text
+// masked unless staff says its sender is a volunteer or an organizer.
+func minimalJSON(ctx context.Context, upd *models.Update, staff func(context.Context, int64) (bool, error)) ([]byte, error) {
+	maskText := true
+	if from := senderOf(upd); staff != nil && from != 0 {
+		isStaff, err := staff(ctx, from)
+		if err != nil {
+			return nil, fmt.Errorf("bot: look up the sender's role: %w", err)
+		}
+		maskText = !isStaff
+	}
+	data, err := json.Marshal(minimize(upd, maskText))
+	if err != nil {
+		return nil, fmt.Errorf("bot: encode queued update: %w", err)
+	}
+	return data, nil
+}
+
+// senderOf is the user who sent a message, or 0.
+func senderOf(upd *models.Update) int64 {
+	if m := upd.Message; m != nil && m.From != nil && (m.Text != "" || m.Caption != "") {
+		return m.From.ID
+	}
+	return 0
 }
 
 // RunWebhook registers the webhook with Telegram and has h handle the
@@ -268,12 +305,13 @@ func (c *consumer) dispatch(shard int, batch []storage.QueuedUpdate) {
 				c.bot.log.Warn("update not acknowledged", "shard", shard, "err", err)
 			}
 		}
-		var upd models.Update
-		if err := json.Unmarshal(e.Raw, &upd); err != nil {
+		upd, err := decodeQueued(e.Raw)
+		if err != nil {
+			c.bot.log.Warn("unreadable queued update dropped", "shard", shard, "err", err)
 			ack()
 			continue
 		}
-		c.bot.work.push(chatKey(&upd), received{update: &upd, at: time.Now(), ack: ack})
+		c.bot.work.push(chatKey(upd), received{update: upd, at: time.Now(), ack: ack})
 	}
 }
 

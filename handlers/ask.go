@@ -133,13 +133,21 @@ func (d *residentDesk) cancel(ctx context.Context, r *request) (Response, error)
 	return d.menu(ctx, r, "cancel.done")
 }
 
+// maskSecrets masks the secrets in a resident's text and reports whether
+// it held any, including ones a channel masked before the text reached
+// the desk (webhook mode queues residents' texts masked).
+func maskSecrets(text string) (string, bool) {
+	masked, kinds := privacy.Mask(text)
+	return masked, len(kinds) > 0 || strings.Contains(text, privacy.Masked)
+}
+
 // fromResident handles a resident's typed text while they have an active
 // ticket: it joins the ticket, masked; a claimed ticket's volunteer gets it
 // at once.
 func (d *residentDesk) fromResident(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
-	masked, kinds := privacy.Mask(r.Text)
+	masked, hadSecrets := maskSecrets(r.Text)
 	var replies []Reply
-	if len(kinds) > 0 {
+	if hadSecrets {
 		replies = append(replies, Reply{ChatID: r.ChatID, Text: d.t(r, "privacy.masked")})
 	}
 	if t.State == domain.TicketClaimed {
@@ -191,6 +199,9 @@ const maxMedia = 10
 // goes to a volunteer, the resident is reminded what never to photograph
 // and confirms with one tap. A caption joins the question as text, masked.
 func (d *residentDesk) mediaFromResident(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
+	if r.Media == MediaContact || r.Media == MediaLocation {
+		return d.sharedFromResident(ctx, r, t)
+	}
 	var replies []Reply
 	if strings.TrimSpace(r.Text) != "" {
 		resp, err := d.fromResident(ctx, r, t)
@@ -212,6 +223,27 @@ func (d *residentDesk) mediaFromResident(ctx context.Context, r *request, t doma
 	resp, err := d.relayMedia(ctx, r, t, r.MessageID)
 	resp.Replies = append(replies, resp.Replies...)
 	return resp, err
+}
+
+// sharedFromResident handles a contact card or a location a resident
+// shared with a question: it is never copied on (someone's phone number,
+// where the resident lives); the volunteer only reads that it was
+// shared, and the resident is told so.
+func (d *residentDesk) sharedFromResident(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
+	key := "relay.shared_contact"
+	if r.Media == MediaLocation {
+		key = "relay.shared_location"
+	}
+	told := Reply{ChatID: r.ChatID, Text: d.t(r, "shared.not_forwarded")}
+	if t.State == domain.TicketClaimed {
+		note := d.userText(ctx, t.VolunteerID, key, "masked", privacy.Masked)
+		relay := Reply{ChatID: t.VolunteerID, Text: d.userText(ctx, t.VolunteerID, "relay.from_resident", "id", strconv.FormatInt(t.ID, 10), "text", note)}
+		return Response{Replies: []Reply{relay, told}}, nil
+	}
+	if err := d.addNote(ctx, t, d.texts.T(d.defaultLang, key, "masked", privacy.Masked)); err != nil {
+		return Response{}, err
+	}
+	return Response{Replies: []Reply{told}}, nil
 }
 
 // photoSend is the resident's go-ahead for a photo after the reminder: it

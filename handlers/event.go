@@ -24,6 +24,10 @@ const (
 	MediaVoice    MediaKind = "voice"
 	MediaSticker  MediaKind = "sticker"
 	MediaDocument MediaKind = "document"
+	// A shared contact card or place: the desk never copies them on, as
+	// they are someone's phone number or where the resident is.
+	MediaContact  MediaKind = "contact"
+	MediaLocation MediaKind = "location"
 	MediaOther    MediaKind = "other"
 )
 

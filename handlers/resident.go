@@ -8,7 +8,6 @@ import (
 
 	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/flows"
-	"github.com/hotroso/hotroso/privacy"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -193,14 +192,14 @@ func (d *residentDesk) forget(ctx context.Context, r *request) (Response, error)
 // unplaced answers text the desk cannot place: it keeps it (masked) as a
 // draft and offers the menu and to send it to a volunteer.
 func (d *residentDesk) unplaced(ctx context.Context, r *request, s domain.Session) (Response, error) {
-	masked, kinds := privacy.Mask(r.Text)
+	masked, hadSecrets := maskSecrets(r.Text)
 	s.Draft = firstLine(masked, 1000)
 	if _, err := d.store.SaveSession(ctx, s); err != nil && !errors.Is(err, storage.ErrConflict) {
 		return Response{}, fmt.Errorf("handlers: keep draft: %w", err)
 	}
 	rows := append([][]Button{{{Label: d.t(r, "ask.send_draft"), Data: askButton.data(struct{}{})}}}, d.menuButtons(r, s)...)
 	var replies []Reply
-	if len(kinds) > 0 {
+	if hadSecrets {
 		replies = append(replies, Reply{ChatID: r.ChatID, Text: d.t(r, "privacy.masked")})
 	}
 	replies = append(replies, Reply{ChatID: r.ChatID, Text: d.t(r, "unknown.text"), Buttons: rows})

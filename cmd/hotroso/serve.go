@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/hotroso/hotroso/bot"
@@ -170,9 +172,28 @@ func webhookRoute(cfg config, store storage.Store, b *bot.Bot, mux *http.ServeMu
 		return bot.WebhookConfig{}, fmt.Errorf("WEBHOOK_URL: webhook mode needs the Redis store")
 	}
 	u, _ := url.Parse(cfg.WebhookURL)
-	hook := bot.WebhookConfig{URL: cfg.WebhookURL, Secret: cfg.WebhookSecret, Queue: queue, Shards: redis.UpdateShards, Lease: cfg.WebhookLease}
+	hook := bot.WebhookConfig{URL: cfg.WebhookURL, Secret: cfg.WebhookSecret, Queue: queue, Shards: redis.UpdateShards, Lease: cfg.WebhookLease,
+		Staff: staffOf(store, cfg.OrganizerIDs)}
 	mux.Handle("POST "+path.Clean("/"+u.Path), b.WebhookHandler(hook))
 	return hook, nil
+}
+
+// staffOf reports whether a user is a volunteer or an organizer (a stored
+// role, or ORGANIZER_IDS): their texts reach the webhook queue unmasked.
+func staffOf(store storage.Users, organizers []int64) func(context.Context, int64) (bool, error) {
+	return func(ctx context.Context, id int64) (bool, error) {
+		if slices.Contains(organizers, id) {
+			return true, nil
+		}
+		u, err := store.GetUser(ctx, id)
+		if errors.Is(err, storage.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		return u.CanVolunteer(), nil
+	}
 }
 
 // loadCommunes reads COMMUNES_FILE, or gives the built-in list.
