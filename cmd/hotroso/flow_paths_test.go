@@ -155,6 +155,11 @@ func TestEveryPathOfEveryFlow(t *testing.T) {
 		a := startApp(t, backend, nil)
 		type finish struct{ flow, step, outcome string }
 		var walks sync.WaitGroup
+		// Walks at once: as many as the bot's workers, so that each
+		// walker's wait for a reply measures the bot, not a queue of a
+		// thousand others (under -race on two busy cores that queue
+		// outlasted the wait).
+		walkers := make(chan struct{}, 64)
 		want := map[finish]int{}
 		id, starts, crossings := int64(300000), 0, 0
 		for _, f := range lib.Flows() {
@@ -184,6 +189,8 @@ func TestEveryPathOfEveryFlow(t *testing.T) {
 					walks.Add(1)
 					go func() {
 						defer walks.Done()
+						walkers <- struct{}{}
+						defer func() { <-walkers }()
 						// Each walk is a subtest, so that a failing step
 						// stops only its walk and names it.
 						t.Run(fmt.Sprintf("%s/%s/%d", f.ID, lang, user.ID), func(t *testing.T) {
