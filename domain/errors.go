@@ -12,4 +12,7 @@ var (
 	// does not allow the move: a resident claiming a ticket, a volunteer
 	// closing another volunteer's ticket.
 	ErrNotAllowed = errors.New("domain: not allowed")
+	// ErrTicketFull means a ticket holds as much of the resident's text as
+	// it may (MaxTicketRunes).
+	ErrTicketFull = errors.New("domain: the ticket is full")
 )

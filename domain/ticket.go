@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unicode/utf8"
 )
 
 // TicketState is where a question stands.
@@ -92,8 +93,13 @@ const (
 // order volunteers are offered them.
 var TicketOutcomes = []string{OutcomeSolved, OutcomeInPerson, OutcomeUnsolved}
 
-// MaxNotes bounds the resident's messages kept on a waiting ticket.
+// MaxNotes bounds the notes of a waiting ticket; later messages join the
+// last note.
 const MaxNotes = 20
+
+// MaxTicketRunes bounds the characters of a ticket's question and notes
+// together: about ten full Telegram messages.
+const MaxTicketRunes = 40000
 
 // NewTicket is a resident's question, open in the queue from now.
 func NewTicket(residentID int64, now time.Time) Ticket {
@@ -195,14 +201,31 @@ func (t *Ticket) MakeUrgent() (bool, error) {
 }
 
 // AddNote adds a resident's message to a waiting ticket: the first becomes
-// the question, later ones notes, the newest MaxNotes kept.
-func (t *Ticket) AddNote(text string) {
-	if t.Question == "" {
+// the question, later ones notes. Once there are MaxNotes notes, a new
+// message joins the last one (merged reports it), so none is lost; a
+// message that would take the ticket's text past MaxTicketRunes is refused
+// with ErrTicketFull, for the resident to be told.
+func (t *Ticket) AddNote(text string) (merged bool, err error) {
+	if t.TextRunes()+utf8.RuneCountInString(text) > MaxTicketRunes {
+		return false, fmt.Errorf("%w: ticket %d", ErrTicketFull, t.ID)
+	}
+	switch {
+	case t.Question == "":
 		t.Question = text
-		return
+	case len(t.Notes) < MaxNotes:
+		t.Notes = append(t.Notes, text)
+	default:
+		t.Notes[len(t.Notes)-1] += "\n" + text
+		merged = true
 	}
-	t.Notes = append(t.Notes, text)
-	if len(t.Notes) > MaxNotes {
-		t.Notes = t.Notes[len(t.Notes)-MaxNotes:]
+	return merged, nil
+}
+
+// TextRunes is how many characters the resident's question and notes hold.
+func (t Ticket) TextRunes() int {
+	n := utf8.RuneCountInString(t.Question)
+	for _, note := range t.Notes {
+		n += utf8.RuneCountInString(note)
 	}
+	return n
 }

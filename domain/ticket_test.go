@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -120,12 +121,20 @@ func TestUrgentAndNotes(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, changed)
 
-	for i := range MaxNotes + 5 {
-		tk.AddNote(string(rune('a' + i)))
+	for i := range MaxNotes + 3 {
+		merged, err := tk.AddNote(string(rune('a' + i)))
+		require.NoError(t, err)
+		assert.Equal(t, i > MaxNotes, merged, "note %d", i)
 	}
 	assert.Equal(t, "a", tk.Question)
 	assert.Len(t, tk.Notes, MaxNotes)
-	assert.Equal(t, string(rune('a'+MaxNotes+4)), tk.Notes[MaxNotes-1], "the newest are kept")
+	assert.Equal(t, "b", tk.Notes[0], "nothing is dropped")
+	last := string(rune('a'+MaxNotes)) + "\n" + string(rune('a'+MaxNotes+1)) + "\n" + string(rune('a'+MaxNotes+2))
+	assert.Equal(t, last, tk.Notes[MaxNotes-1], "later messages join the last note")
+
+	_, err = tk.AddNote(strings.Repeat("x", MaxTicketRunes))
+	require.ErrorIs(t, err, ErrTicketFull)
+	assert.Equal(t, last, tk.Notes[MaxNotes-1], "a refused message changes nothing")
 }
 
 func TestPermissions(t *testing.T) {

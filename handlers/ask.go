@@ -158,37 +158,48 @@ func (d *residentDesk) fromResident(ctx context.Context, r *request, t domain.Ti
 		replies = append(replies, Reply{ChatID: t.VolunteerID, Text: d.userText(ctx, t.VolunteerID, "relay.from_resident", "id", strconv.FormatInt(t.ID, 10), "text", text)})
 		return Response{Replies: replies}, nil
 	}
-	if err := d.addNote(ctx, t, masked); err != nil {
+	merged, err := d.addNote(ctx, t, masked)
+	if errors.Is(err, domain.ErrTicketFull) {
+		return Response{Replies: append(replies, Reply{ChatID: r.ChatID, Text: d.t(r, "ask.full")})}, nil
+	}
+	if err != nil {
 		return Response{}, err
 	}
 	pos, err := d.store.QueuePosition(ctx, t.ID)
 	if err != nil {
 		pos = 1
 	}
-	replies = append(replies, Reply{ChatID: r.ChatID, Text: d.t(r, "ask.noted", "pos", strconv.Itoa(pos))})
+	key := "ask.noted"
+	if merged {
+		key = "ask.noted_merged"
+	}
+	replies = append(replies, Reply{ChatID: r.ChatID, Text: d.t(r, key, "pos", strconv.Itoa(pos))})
 	return Response{Replies: replies}, nil
 }
 
-// addNote adds a message to a waiting ticket: the first becomes the
-// question, later ones notes.
-func (d *residentDesk) addNote(ctx context.Context, t domain.Ticket, text string) error {
+// addNote adds a message to a waiting ticket (Ticket.AddNote): the first
+// becomes the question, later ones notes; merged reports that it joined
+// the last note. A full ticket gives domain.ErrTicketFull.
+func (d *residentDesk) addNote(ctx context.Context, t domain.Ticket, text string) (merged bool, err error) {
 	for range 3 {
-		t.AddNote(text)
+		if merged, err = t.AddNote(text); err != nil {
+			return false, err
+		}
 		saved, err := d.store.UpdateTicket(ctx, t)
 		if err == nil {
 			if saved.State == domain.TicketOpen {
 				d.editCard(ctx, saved, d.cardTextIn(d.defaultLang, saved))
 			}
-			return nil
+			return merged, nil
 		}
 		if !errors.Is(err, storage.ErrConflict) {
-			return fmt.Errorf("handlers: add to ticket: %w", err)
+			return false, fmt.Errorf("handlers: add to ticket: %w", err)
 		}
 		if t, err = d.store.GetTicket(ctx, t.ID); err != nil {
-			return fmt.Errorf("handlers: reload ticket: %w", err)
+			return false, fmt.Errorf("handlers: reload ticket: %w", err)
 		}
 	}
-	return fmt.Errorf("handlers: add to ticket %d: %w", t.ID, storage.ErrConflict)
+	return false, fmt.Errorf("handlers: add to ticket %d: %w", t.ID, storage.ErrConflict)
 }
 
 // maxMedia bounds the photos and voice notes kept on a waiting ticket.
@@ -240,7 +251,7 @@ func (d *residentDesk) sharedFromResident(ctx context.Context, r *request, t dom
 		relay := Reply{ChatID: t.VolunteerID, Text: d.userText(ctx, t.VolunteerID, "relay.from_resident", "id", strconv.FormatInt(t.ID, 10), "text", note)}
 		return Response{Replies: []Reply{relay, told}}, nil
 	}
-	if err := d.addNote(ctx, t, d.texts.T(d.defaultLang, key, "masked", privacy.Masked)); err != nil {
+	if _, err := d.addNote(ctx, t, d.texts.T(d.defaultLang, key, "masked", privacy.Masked)); err != nil && !errors.Is(err, domain.ErrTicketFull) {
 		return Response{}, err
 	}
 	return Response{Replies: []Reply{told}}, nil

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/flows"
@@ -21,7 +22,7 @@ func (d *base) announce(ctx context.Context, t domain.Ticket, escalated bool) {
 	if escalated {
 		text = d.texts.T(d.defaultLang, "card.escalated", "min", strconv.Itoa(int(d.now().Sub(t.CreatedAt).Minutes()))) + "\n" + text
 	}
-	buttons := [][]Button{{{Label: d.texts.T(d.defaultLang, "card.claim"), Data: claimButton.data(t.ID)}}}
+	buttons := d.cardButtons(d.defaultLang, t)
 	if d.cfg.VolunteerChatID != 0 {
 		id, err := d.messenger.Send(ctx, Reply{ChatID: d.cfg.VolunteerChatID, Text: text, Buttons: buttons})
 		if err != nil {
@@ -37,7 +38,7 @@ func (d *base) announce(ctx context.Context, t domain.Ticket, escalated bool) {
 		return
 	}
 	for _, v := range volunteers {
-		if _, err := d.messenger.Send(ctx, Reply{ChatID: v.ID, Text: d.cardTextIn(v.Language, t), Buttons: [][]Button{{{Label: d.texts.T(v.Language, "card.claim"), Data: buttons[0][0].Data}}}}); err != nil {
+		if _, err := d.messenger.Send(ctx, Reply{ChatID: v.ID, Text: d.cardTextIn(v.Language, t), Buttons: d.cardButtons(v.Language, t)}); err != nil {
 			d.log.Warn("card not sent to a volunteer", "ticket", t.ID, "err", err)
 		}
 	}
@@ -86,16 +87,55 @@ func (d *base) editCard(ctx context.Context, t domain.Ticket, text string) {
 	}
 	var buttons [][]Button
 	if t.State == domain.TicketOpen {
-		buttons = [][]Button{{{Label: d.texts.T(d.defaultLang, "card.claim"), Data: claimButton.data(t.ID)}}}
+		buttons = d.cardButtons(d.defaultLang, t)
 	}
 	if err := d.messenger.Edit(ctx, t.CardChatID, t.CardMessageID, text, buttons); err != nil {
 		d.log.Warn("card not updated", "ticket", t.ID, "err", err)
 	}
 }
 
+// maxCardRunes keeps a card, which is edited in place and so cannot be
+// split, under Telegram's 4,096 characters, with room for a header.
+const maxCardRunes = 3800
+
 // cardTextIn describes a waiting ticket for volunteers: where the resident
-// is stuck and what they wrote, masked. No name, no phone number.
+// is stuck and what they wrote, masked. No name, no phone number. A card
+// that would be too long for one message keeps the head of the question
+// and the newest notes that fit, and says how many were left out; its
+// "read it all" button (cardButtons) gives the whole text (fullCardText).
 func (d *base) cardTextIn(lang string, t domain.Ticket) string {
+	full := d.fullCardText(lang, t)
+	if utf8.RuneCountInString(full) <= maxCardRunes {
+		return full
+	}
+	head := d.cardHeader(lang, t)
+	budget := maxCardRunes - utf8.RuneCountInString(head) - 200 // the "left out" line
+	question := "\n« " + firstLine(t.Question, 1200) + " »"
+	if strings.Contains(t.Question, "\n") || utf8.RuneCountInString(t.Question) > 1200 {
+		question = "\n« " + truncate(t.Question, 1200) + " »"
+	}
+	budget -= utf8.RuneCountInString(question)
+	var kept []string
+	for i := len(t.Notes) - 1; i >= 0; i-- {
+		line := "\n« " + truncate(t.Notes[i], 1200) + " »"
+		if n := utf8.RuneCountInString(line); n > budget {
+			break
+		} else {
+			budget -= n
+		}
+		kept = append([]string{line}, kept...)
+	}
+	left := len(t.Notes) - len(kept)
+	return head + question + "\n" + d.texts.T(lang, "card.shortened", "n", strconv.Itoa(left)) + strings.Join(kept, "")
+}
+
+// cardShortened reports whether the ticket's card leaves text out.
+func (d *base) cardShortened(t domain.Ticket) bool {
+	return utf8.RuneCountInString(d.fullCardText(d.defaultLang, t)) > maxCardRunes
+}
+
+// cardHeader is a card's first lines: urgency, where, the commune.
+func (d *base) cardHeader(lang string, t domain.Ticket) string {
 	var b strings.Builder
 	if t.Urgent {
 		b.WriteString(d.texts.T(lang, "card.urgent") + "\n")
@@ -104,6 +144,14 @@ func (d *base) cardTextIn(lang string, t domain.Ticket) string {
 	if c, ok := d.places.Get(t.Commune); ok {
 		b.WriteString("\n" + d.texts.T(lang, "card.commune", "commune", c.Label()))
 	}
+	return b.String()
+}
+
+// fullCardText is the card with everything the resident wrote, for a
+// private message (which the messenger splits when it is long).
+func (d *base) fullCardText(lang string, t domain.Ticket) string {
+	var b strings.Builder
+	b.WriteString(d.cardHeader(lang, t))
 	if t.Question != "" {
 		b.WriteString("\n« " + t.Question + " »")
 	}
@@ -111,6 +159,24 @@ func (d *base) cardTextIn(lang string, t domain.Ticket) string {
 		b.WriteString("\n« " + n + " »")
 	}
 	return b.String()
+}
+
+// cardButtons are an open ticket's card buttons: take it, and read it
+// all when the card is shortened.
+func (d *base) cardButtons(lang string, t domain.Ticket) [][]Button {
+	rows := [][]Button{{{Label: d.texts.T(lang, "card.claim"), Data: claimButton.data(t.ID)}}}
+	if d.cardShortened(t) {
+		rows = append(rows, []Button{{Label: d.texts.T(lang, "card.full"), Data: fullButton.data(t.ID)}})
+	}
+	return rows
+}
+
+// truncate cuts s to at most n characters, marking the cut with "…".
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
 }
 
 // where names the flow and step of a ticket, or says it came from the menu.
@@ -130,7 +196,7 @@ func (d *base) where(lang string, t domain.Ticket) string {
 // resident said, where they are, with their answers, and what to do next.
 func (d *base) ticketBrief(lang string, t domain.Ticket, lease time.Duration) string {
 	var b strings.Builder
-	b.WriteString(d.cardTextIn(lang, t))
+	b.WriteString(d.fullCardText(lang, t))
 	if len(t.Answers) > 0 {
 		b.WriteString("\n" + d.texts.T(lang, "brief.answers"))
 		for k, v := range t.Answers {

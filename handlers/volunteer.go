@@ -19,6 +19,7 @@ var (
 	claimButton  = idCodec("tc:")                                      // take the question
 	switchButton = idCodec("tw:")                                      // relay to this claimed question
 	doneButton   = idWordCodec("td:", oneOf(domain.TicketOutcomes...)) // close with an outcome
+	fullButton   = idCodec("tf:")                                      // read a shortened card whole
 )
 
 // routes are the volunteer's commands, buttons and awaited input: for
@@ -29,6 +30,8 @@ func (d *volunteerDesk) routes() routes {
 	inGroup := func(h handler) commandRoute { return commandRoute{who: volunteersOnly, inGroup: true, handle: h} }
 	claim := on(claimButton, "claim", volunteersOnly, d.claim)
 	claim.inGroup = true
+	full := on(fullButton, "read the whole question", volunteersOnly, d.fullText)
+	full.inGroup = true
 	return routes{
 		commands: map[string]commandRoute{
 			"queue":   inGroup(d.queue),
@@ -40,6 +43,7 @@ func (d *volunteerDesk) routes() routes {
 		},
 		buttons: []buttonRoute{
 			claim,
+			full,
 			on(switchButton, "switch", volunteersOnly, d.switchTo),
 			on(doneButton, "close", volunteersOnly, func(ctx context.Context, r *request, v idWord) (Response, error) {
 				return d.close(ctx, r, v.ID, v.Word)
@@ -51,6 +55,22 @@ func (d *volunteerDesk) routes() routes {
 			}},
 		},
 	}
+}
+
+// fullText sends a volunteer, in private, the whole text of a waiting
+// question whose card had to be shortened.
+func (d *volunteerDesk) fullText(ctx context.Context, r *request, id int64) (Response, error) {
+	t, err := d.store.GetTicket(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return d.notice(r, d.t(r, "button.stale")), nil
+	}
+	if err != nil {
+		return Response{}, fmt.Errorf("handlers: load ticket: %w", err)
+	}
+	if t.State != domain.TicketOpen && !r.user.Holds(t) {
+		return d.notice(r, d.t(r, "card.full_taken")), nil
+	}
+	return Response{Notice: d.t(r, "card.full_sent"), Replies: []Reply{{ChatID: r.UserID, Text: d.fullCardText(r.lang, t)}}}, nil
 }
 
 // claim gives the ticket to the volunteer if it is still open. Exactly one

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hotroso/hotroso/bot/telegramtest"
+)
+
+// A resident who writes more messages than a question keeps notes for is
+// told their newest are put together, and the volunteer who takes the
+// question reads every one. Before, notes past the twentieth were dropped
+// while the resident read "đã ghi thêm".
+func TestNotesPastTheCapAreMergedNotDropped(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		a := deskApp(t, backend)
+		org, vol, res := newChat(t, a, 900, "vi"), newChat(t, a, 540, "vi"), newChat(t, a, 52, "vi")
+		joinVolunteer(t, org, vol, "Nga - Đoàn xã Vĩnh Lộc")
+		res.say("/ask")
+		res.next()
+		const messages = 23 // the question, twenty notes, two more
+		for i := 1; i <= messages; i++ {
+			res.say(fmt.Sprintf("tin số %d của bác", i))
+			reply := res.nextText()
+			if i > 21 {
+				assert.Contains(t, reply, "gộp các tin mới", "message %d: the resident is told", i)
+			} else {
+				assert.Contains(t, reply, "đã ghi thêm", "message %d", i)
+			}
+		}
+		vol.say("/next")
+		var brief strings.Builder
+		for !strings.Contains(brief.String(), "/done") {
+			brief.WriteString(vol.nextText())
+		}
+		for i := 1; i <= messages; i++ {
+			assert.Contains(t, brief.String(), fmt.Sprintf("tin số %d của bác", i), "the volunteer reads message %d", i)
+		}
+	})
+}
+
+// A card that grows past what one Telegram message holds is shortened,
+// keeps updating, and offers the whole question on a button, sent in
+// private. Before, the edit was refused ("message is too long") and the
+// card stopped updating.
+func TestLongQuestionsKeepTheirCardAndTheWholeTextOnDemand(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		a := deskApp(t, backend)
+		org, vol, res := newChat(t, a, 900, "vi"), newChat(t, a, 541, "vi"), newChat(t, a, 53, "vi")
+		joinVolunteer(t, org, vol, "Quân - Đoàn xã Yên Định")
+		res.say("/ask")
+		res.next()
+		long := func(i int) string {
+			return fmt.Sprintf("đoạn %d: ", i) + strings.Repeat("bác không biết bấm vào đâu cho đúng ", 25)
+		}
+		const parts = 8
+		for i := 1; i <= parts; i++ {
+			res.say(long(i))
+			res.next()
+		}
+		require.NoError(t, a.api.WaitFor(wait, func(s *telegramtest.Snapshot) bool {
+			m, _ := s.LastMessage(volunteerGroup)
+			return strings.Contains(m.Text, fmt.Sprintf("đoạn %d:", parts))
+		}), "the card shows the newest message")
+		card, _ := a.api.LastMessage(volunteerGroup)
+		assert.LessOrEqual(t, utf8.RuneCountInString(card.Text), 4096)
+		assert.Contains(t, card.Text, "bấm “📄 Đọc hết”")
+		assert.Empty(t, a.api.Refused(), "no edit was refused")
+
+		_, err := a.api.PressButtonIn(volunteerGroup, vol.user, "📄 Đọc hết")
+		require.NoError(t, err)
+		var whole strings.Builder
+		for !strings.Contains(whole.String(), fmt.Sprintf("đoạn %d:", parts)) {
+			whole.WriteString(vol.nextText())
+		}
+		for i := 1; i <= parts; i++ {
+			assert.Contains(t, whole.String(), long(i), "part %d arrives whole", i)
+		}
+	})
+}
