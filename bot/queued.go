@@ -28,8 +28,8 @@ type queuedUpdate struct {
 	Language string          `json:"lang,omitempty"`
 	// Message is the message id (of the message, or of the one whose
 	// button was pressed); Date its send time (0: inaccessible).
-	Message int `json:"msg,omitempty"`
-	Date    int `json:"date,omitempty"`
+	Message int    `json:"msg,omitempty"`
+	Date    int    `json:"date,omitempty"`
 	Text    string `json:"text,omitempty"`
 	Caption string `json:"caption,omitempty"`
 	// Content says what the message carried besides text.
