@@ -56,6 +56,9 @@ type Ticket struct {
 	// EscalatedAt when organizers were told nobody took it.
 	AnnouncedAt time.Time `json:"announced_at,omitzero"`
 	EscalatedAt time.Time `json:"escalated_at,omitzero"`
+	// UnstaffedAt is when organizers were told the ticket waited, in desk
+	// hours, with no volunteer on duty (once per ticket).
+	UnstaffedAt time.Time `json:"unstaffed_at,omitzero"`
 	ClosedAt    time.Time `json:"closed_at,omitzero"`
 	Outcome     string    `json:"outcome,omitempty"`
 	// CardChatID and CardMessageID locate the ticket's card in the
@@ -184,6 +187,16 @@ func (t *Ticket) Escalate(now time.Time) error {
 		return illegal(*t, "escalate")
 	}
 	t.EscalatedAt, t.AnnouncedAt = now, now
+	return nil
+}
+
+// MarkUnstaffed records that organizers are told the open ticket waits
+// with nobody on duty: once per ticket.
+func (t *Ticket) MarkUnstaffed(now time.Time) error {
+	if t.State != TicketOpen || !t.UnstaffedAt.IsZero() {
+		return illegal(*t, "report unstaffed")
+	}
+	t.UnstaffedAt = now
 	return nil
 }
 

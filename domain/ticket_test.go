@@ -65,6 +65,9 @@ func TestTicketIllegalMoves(t *testing.T) {
 	require.NoError(t, canceled.Cancel(t0))
 	escalated := NewTicket(resident.ID, t0)
 	require.NoError(t, escalated.Escalate(t0.Add(time.Hour)))
+	unstaffed := NewTicket(resident.ID, t0)
+	require.NoError(t, unstaffed.MarkUnstaffed(t0.Add(time.Hour)))
+	assert.Equal(t, t0.Add(time.Hour), unstaffed.UnstaffedAt)
 
 	cases := map[string]struct {
 		move func() error
@@ -86,6 +89,8 @@ func TestTicketIllegalMoves(t *testing.T) {
 		"cancel twice":              {func() error { tk := canceled; return tk.Cancel(t0) }, ErrIllegal},
 		"escalate twice":            {func() error { tk := escalated; return tk.Escalate(t0) }, ErrIllegal},
 		"escalate a claimed ticket": {func() error { tk := claimedBy(lan); return tk.Escalate(t0) }, ErrIllegal},
+		"report unstaffed twice":    {func() error { tk := unstaffed; return tk.MarkUnstaffed(t0) }, ErrIllegal},
+		"report a claimed ticket":   {func() error { tk := claimedBy(lan); return tk.MarkUnstaffed(t0) }, ErrIllegal},
 		"urgent after closing":      {func() error { tk := closed; _, err := tk.MakeUrgent(); return err }, ErrIllegal},
 	}
 	for name, c := range cases {

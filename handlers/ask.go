@@ -13,7 +13,8 @@ import (
 )
 
 // ask opens a question for the resident with where they are in a flow, or
-// tells them where their open question stands. An urgent ask (SOS) goes to
+// tells them where their open question stands, and what to expect
+// (queuedReply). An urgent ask (SOS) goes to
 // the head of the queue, and makes an open question urgent.
 func (d *residentDesk) ask(ctx context.Context, r *request, urgent bool) (Response, error) {
 	if t, err := d.store.ActiveTicketOf(ctx, r.UserID); err == nil {
@@ -56,18 +57,7 @@ func (d *residentDesk) ask(ctx context.Context, r *request, urgent bool) (Respon
 	}
 	d.log.Info("ticket opened", "ticket", t.ID, "flow", t.FlowID, "step", t.Step, "urgent", t.Urgent)
 	d.announce(ctx, t, false)
-	pos, err := d.store.QueuePosition(ctx, t.ID)
-	if err != nil {
-		pos = 1
-	}
-	key := "ask.queued"
-	switch {
-	case t.Urgent:
-		key = "ask.urgent_queued"
-	case t.Question == "":
-		key = "ask.queued_write"
-	}
-	return d.reply(r, d.t(r, key, "pos", strconv.Itoa(pos)), nil), nil
+	return d.queuedReply(ctx, r, t), nil
 }
 
 // makeUrgent moves the resident's active question to the head of the queue
@@ -90,7 +80,7 @@ func (d *residentDesk) makeUrgent(ctx context.Context, r *request, t domain.Tick
 		return d.reply(r, d.t(r, "ask.urgent_claimed", "name", d.volunteerName(ctx, saved.VolunteerID)), nil), nil
 	}
 	d.editCard(ctx, saved, d.cardTextIn(d.defaultLang, saved))
-	return d.reply(r, d.t(r, "ask.urgent_queued", "pos", "1"), nil), nil
+	return d.queuedReply(ctx, r, saved), nil
 }
 
 // ticketStatus tells a resident where their active ticket stands.
@@ -98,11 +88,7 @@ func (d *residentDesk) ticketStatus(ctx context.Context, r *request, t domain.Ti
 	if t.State == domain.TicketClaimed {
 		return d.reply(r, d.t(r, "ask.claimed_already", "name", d.volunteerName(ctx, t.VolunteerID)), nil), nil
 	}
-	pos, err := d.store.QueuePosition(ctx, t.ID)
-	if err != nil {
-		pos = 1
-	}
-	return d.reply(r, d.t(r, "ask.waiting", "pos", strconv.Itoa(pos)), nil), nil
+	return d.waitingReply(ctx, r, t), nil
 }
 
 // cancel withdraws the resident's active ticket.

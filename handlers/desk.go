@@ -59,6 +59,10 @@ type Config struct {
 	// Quiet are the quiet hours, when broadcasts wait unless forced; its
 	// Location is also the time zone organizers type times in.
 	Quiet broadcast.QuietHours
+	// DeskHours are when volunteers staff the desk: outside them, and when
+	// nobody is on duty in them, a resident who asks is told when an
+	// answer is likely and what to do if it is urgent. Zero: always.
+	DeskHours DeskHours
 }
 
 // Desk handles every event of every chat: a router in front of the desk's
@@ -90,6 +94,7 @@ type base struct {
 	organizers  map[int64]bool
 	messenger   Messenger
 	salt        saltCache
+	waits       waitCache
 	places      *places.List
 }
 

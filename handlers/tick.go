@@ -15,7 +15,8 @@ const tickBatch = 100
 // Tick does the desk's timed work: claims with no reply within the claim
 // timeout go back to the queue (both sides are told), and tickets nobody
 // has claimed within the escalation time are announced again and the
-// organizers told. Time comes from the desk's clock, so tests move it.
+// organizers told; organizers are also told, once per question, of
+// questions that wait in desk hours with nobody on duty. Time comes from the desk's clock, so tests move it.
 // It returns how many leases lapsed and how many tickets were escalated.
 func (d *Desk) Tick(ctx context.Context) (lapsed, escalated int, err error) {
 	now := d.now()
@@ -57,6 +58,9 @@ func (d *Desk) Tick(ctx context.Context) (lapsed, escalated int, err error) {
 		}
 		d.log.Info("ticket escalated", "ticket", t.ID)
 		escalated++
+	}
+	if _, err := d.alertUnstaffed(ctx, now, open); err != nil {
+		return lapsed, escalated, fmt.Errorf("handlers: questions waiting with nobody on duty: %w", err)
 	}
 	return lapsed, escalated, nil
 }

@@ -14,12 +14,13 @@ import (
 	"github.com/hotroso/hotroso/storage"
 )
 
-// The volunteer's buttons; each carries a ticket id.
+// The volunteer's buttons; each but the queue's carries a ticket id.
 var (
 	claimButton  = idCodec("tc:")                                      // take the question
 	switchButton = idCodec("tw:")                                      // relay to this claimed question
 	doneButton   = idWordCodec("td:", oneOf(domain.TicketOutcomes...)) // close with an outcome
 	fullButton   = idCodec("tf:")                                      // read a shortened card whole
+	queueButton  = unit("qv")                                          // show the queue (/queue)
 )
 
 // routes are the volunteer's commands, buttons and awaited input: for
@@ -44,6 +45,7 @@ func (d *volunteerDesk) routes() routes {
 		buttons: []buttonRoute{
 			claim,
 			full,
+			on(queueButton, "queue", volunteersOnly, func(ctx context.Context, r *request, _ struct{}) (Response, error) { return d.queue(ctx, r) }),
 			on(switchButton, "switch", volunteersOnly, d.switchTo),
 			on(doneButton, "close", volunteersOnly, func(ctx context.Context, r *request, v idWord) (Response, error) {
 				return d.close(ctx, r, v.ID, v.Word)

@@ -44,6 +44,8 @@ type config struct {
 	LinkAllowlist    []string
 	QuietStart       int
 	QuietEnd         int
+	DeskStart        int
+	DeskEnd          int
 	Location         *time.Location
 	CommunesFile     string
 	BroadcastLease   time.Duration

@@ -55,9 +55,13 @@ var testEpoch = time.Date(2026, time.March, 9, 0, 20, 0, 0, vietnam)
 
 // testClock starts at testEpoch and runs at the speed of real time, so
 // leases and timeouts still pass as the test runs.
-func testClock() func() time.Time {
+func testClock() func() time.Time { return testClockFrom(testEpoch) }
+
+// testClockFrom is a testClock that starts at from: for what the desk does
+// at a given hour of the day.
+func testClockFrom(from time.Time) func() time.Time {
 	start := time.Now()
-	return func() time.Time { return testEpoch.Add(time.Since(start)) }
+	return func() time.Time { return from.Add(time.Since(start)) }
 }
 
 // testSystem is the program's world in a test: args, env as the whole
@@ -118,8 +122,14 @@ func startApp(t testing.TB, backend string, extra map[string]string) *app {
 
 func startWith(t testing.TB, api *telegramtest.Server, env map[string]string) *app {
 	t.Helper()
+	return startWithClock(t, api, env, testClock())
+}
+
+// startWithClock is startWith with the program's clock given.
+func startWithClock(t testing.TB, api *telegramtest.Server, env map[string]string, now func() time.Time) *app {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &app{api: api, env: env, stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1), now: testClock()}
+	a := &app{api: api, env: env, stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1), now: now}
 	go func() { a.done <- run(ctx, testSystem(nil, env, a.stdout, a.stderr, a.now)) }()
 	t.Cleanup(func() { a.stop(t) })
 	polling := make(chan error, 1)

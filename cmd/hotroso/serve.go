@@ -73,7 +73,8 @@ func (c *core) desk(m handlers.Messenger) *handlers.Desk {
 	return handlers.New(handlers.Config{Store: c.store, Messenger: m, Texts: c.texts, Flows: c.flows, DefaultLanguage: c.cfg.DefaultLanguage,
 		Logger: c.log, Now: c.now, Organizers: c.cfg.OrganizerIDs, VolunteerChatID: c.cfg.VolunteerChatID, ClaimTimeout: c.cfg.ClaimTimeout,
 		MaxOpenClaims: c.cfg.MaxOpenClaims, EscalateAfter: c.cfg.EscalateAfter, InviteTTL: c.cfg.InviteTTL, LinkAllowlist: c.cfg.LinkAllowlist,
-		Places: c.communes, BroadcastRate: c.cfg.BroadcastRate, Quiet: c.quiet()})
+		Places: c.communes, BroadcastRate: c.cfg.BroadcastRate, Quiet: c.quiet(),
+		DeskHours: handlers.DeskHours{Start: c.cfg.DeskStart, End: c.cfg.DeskEnd, Location: c.cfg.Location}})
 }
 
 // runJobs starts the desk's background work until ctx ends: marking

@@ -23,8 +23,9 @@ type setting struct {
 }
 
 var (
-	tokenPattern  = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]{20,}$`)
-	secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+	tokenPattern     = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]{20,}$`)
+	secretPattern    = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+	deskHoursPattern = regexp.MustCompile(`^([0-9]{1,2})-([0-9]{1,2})$`)
 )
 
 // settings are every key the program reads, in the README's order.
@@ -44,7 +45,8 @@ var settings = []setting{
 	{"BROADCAST_RATE", "25", "messages per second for broadcasts, all instances together", setBroadcastRate},
 	{"BROADCAST_LEASE", "1m", "a broadcast recipient taken by an instance that died is taken back after this long", duration(func(c *config) *time.Duration { return &c.BroadcastLease }, time.Second)},
 	{"QUIET_HOURS", "21-7", "hours when broadcasts wait unless forced (`0-0`: none)", setQuietHours},
-	{"TIMEZONE", "Asia/Ho_Chi_Minh", "time zone of quiet hours, reports and scheduled broadcasts", setTimezone},
+	{"DESK_HOURS", "7-21", "hours when volunteers staff the desk (`7-21`: 07:00 to 21:00; `0-24`: always); outside them a resident who asks is told when an answer is likely", setDeskHours},
+	{"TIMEZONE", "Asia/Ho_Chi_Minh", "time zone of quiet hours, desk hours, reports and scheduled broadcasts", setTimezone},
 	{"COMMUNES_FILE", "", "tab-separated communes (code, kind, name) replacing the built-in Thanh Hóa list", text(func(c *config) *string { return &c.CommunesFile })},
 	{"HTTP_ADDR", ":8080", "health, metrics (and webhook) listener", setHTTPAddr},
 	{"WEBHOOK_URL", "", "webhook mode instead of long polling (needs Redis); Telegram posts to its path on HTTP_ADDR", text(func(c *config) *string { return &c.WebhookURL })},
@@ -169,6 +171,21 @@ func setQuietHours(c *config, v string) error {
 	}
 	c.QuietStart, c.QuietEnd = a, b
 	return nil
+}
+
+// setDeskHours reads two whole hours, from-to, in TIMEZONE: 7-21 is
+// 07:00 to 21:00, 19-2 runs across midnight, 0-24 is always.
+func setDeskHours(c *config, v string) error {
+	m := deskHoursPattern.FindStringSubmatch(v)
+	if m != nil {
+		start, _ := strconv.Atoi(m[1])
+		end, _ := strconv.Atoi(m[2])
+		if start <= 23 && end <= 24 && start != end {
+			c.DeskStart, c.DeskEnd = start, end
+			return nil
+		}
+	}
+	return fmt.Errorf("%q: want two whole hours like 7-21 (staffed from 07:00 to 21:00 in TIMEZONE); 0-24 for always", v)
 }
 
 func setTimezone(c *config, v string) error {

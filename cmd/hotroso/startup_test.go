@@ -40,6 +40,7 @@ func TestWrongSettingsNameTheKey(t *testing.T) {
 		"LOG_LEVEL":          "loud",
 		"FLOW_ABANDON_AFTER": "soon",
 		"REDIS_AUTOPIPELINE": "maybe",
+		"DESK_HOURS":         "8am-5pm",
 	} {
 		env := map[string]string{key: value}
 		for k, v := range base {
