@@ -34,11 +34,12 @@ type Handler interface {
 	Busy(ev handlers.Event) handlers.Reply
 }
 
-// Store is what the adapter keeps: which updates it has seen, and which
-// users blocked the bot.
+// Store is what the adapter keeps: which updates it has seen, which users
+// blocked the bot, and the relays waiting to be delivered.
 type Store interface {
 	storage.Dedup
 	BlockMarker
+	storage.Outbox
 }
 
 // DefaultWorkers is how many chats a Bot handles at once unless
@@ -61,6 +62,8 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// Metrics, when set, counts updates, their latency and sends.
 	Metrics *metrics.Metrics
+	// Now is the clock of the outbox's schedule. Default time.Now.
+	Now func() time.Time
 }
 
 // Bot is a running Telegram adapter.
@@ -90,6 +93,9 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	b := &Bot{cfg: cfg, log: cfg.Logger}
 	api, err := tgbot.New(cfg.Token,
@@ -141,6 +147,9 @@ func (b *Bot) Ping(ctx context.Context) error {
 	_, err := b.api.GetMe(ctx)
 	return err
 }
+
+// now is the bot's clock.
+func (b *Bot) now() time.Time { return b.cfg.Now() }
 
 // Username is the bot's Telegram username.
 func (b *Bot) Username() string { return b.username }
@@ -275,11 +284,37 @@ func (b *Bot) handle(ctx context.Context, upd *models.Update, receivedAt time.Ti
 	for _, r := range resp.Replies {
 		if _, err := b.sender.Send(ctx, ev.ChatID, r); err != nil {
 			b.log.Warn("reply not sent", "update_id", upd.ID, "err", err)
-			if errors.Is(err, ErrBlocked) {
+			if errors.Is(err, ErrBlocked) && (r.ChatID == 0 || r.ChatID == ev.ChatID) {
 				return
 			}
+			b.undelivered(ctx, ev, r, err)
 		}
 	}
+}
+
+// undelivered handles a reply that could not be sent: a relay goes to the
+// outbox when the failure was the messenger's, not the chat's; the event's
+// chat is told what the reply's IfFails says.
+func (b *Bot) undelivered(ctx context.Context, ev handlers.Event, r handlers.Reply, err error) {
+	if r.Retry && retryable(err) {
+		if queueErr := b.queueRelay(ctx, ev.ChatID, r); queueErr != nil {
+			b.log.Error("relay lost: not sent and not queued", "err", queueErr)
+		}
+	}
+	if r.IfFails == "" {
+		return
+	}
+	if _, err := b.sender.Send(ctx, ev.ChatID, handlers.Reply{Text: r.IfFails}); err != nil {
+		b.log.Warn("failure notice not sent", "err", err)
+	}
+}
+
+// retryable reports a failure that says nothing about the recipient: a
+// network error, a 5xx, 429s that outlasted the retries. A blocked bot or
+// a refused request (400: chat not found, message gone) will not mend.
+func retryable(err error) bool {
+	return !errors.Is(err, ErrBlocked) && !errors.Is(err, tgbot.ErrorBadRequest) && !errors.Is(err, tgbot.ErrorForbidden) &&
+		!errors.Is(err, context.Canceled)
 }
 
 // updateKind names an update for metrics.

@@ -155,3 +155,19 @@ func TestPermissions(t *testing.T) {
 	demoted.Role = RoleResident
 	assert.False(t, demoted.Holds(tk), "a volunteer who left holds nothing")
 }
+
+func TestOutgoingBacksOffThenGivesUp(t *testing.T) {
+	t0 := time.Date(2026, 3, 9, 8, 0, 0, 0, time.UTC)
+	o := Outgoing{ChatID: 5, CreatedAt: t0, NextAt: t0}
+	var waits []time.Duration
+	now := t0
+	for o.Failed(now) {
+		waits = append(waits, o.NextAt.Sub(now))
+		now = o.NextAt
+	}
+	assert.Equal(t, []time.Duration{2 * time.Second, 10 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute}, waits[:5])
+	assert.GreaterOrEqual(t, now.Sub(t0), OutboxGiveUp, "given up only after a day of tries")
+	assert.Less(t, now.Sub(t0), OutboxGiveUp+30*time.Minute)
+	assert.True(t, o.Involves(5))
+	assert.False(t, o.Involves(6))
+}

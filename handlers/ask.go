@@ -141,7 +141,8 @@ func (d *residentDesk) fromResident(ctx context.Context, r *request, t domain.Ti
 		if len(links(masked)) > 0 {
 			text += "\n" + d.userText(ctx, t.VolunteerID, "relay.unverified_links")
 		}
-		replies = append(replies, Reply{ChatID: t.VolunteerID, Text: d.userText(ctx, t.VolunteerID, "relay.from_resident", "id", strconv.FormatInt(t.ID, 10), "text", text)})
+		replies = append(replies, Reply{ChatID: t.VolunteerID, Text: d.userText(ctx, t.VolunteerID, "relay.from_resident", "id", strconv.FormatInt(t.ID, 10), "text", text),
+			Retry: true, IfFails: d.t(r, "relay.delayed")})
 		return Response{Replies: replies}, nil
 	}
 	merged, err := d.addNote(ctx, t, masked)
@@ -234,7 +235,8 @@ func (d *residentDesk) sharedFromResident(ctx context.Context, r *request, t dom
 	told := Reply{ChatID: r.ChatID, Text: d.t(r, "shared.not_forwarded")}
 	if t.State == domain.TicketClaimed {
 		note := d.userText(ctx, t.VolunteerID, key, "masked", privacy.Masked)
-		relay := Reply{ChatID: t.VolunteerID, Text: d.userText(ctx, t.VolunteerID, "relay.from_resident", "id", strconv.FormatInt(t.ID, 10), "text", note)}
+		relay := Reply{ChatID: t.VolunteerID, Text: d.userText(ctx, t.VolunteerID, "relay.from_resident", "id", strconv.FormatInt(t.ID, 10), "text", note),
+			Retry: true, IfFails: d.t(r, "relay.delayed")}
 		return Response{Replies: []Reply{relay, told}}, nil
 	}
 	if _, err := d.addNote(ctx, t, d.texts.T(d.defaultLang, key, "masked", privacy.Masked)); err != nil && !errors.Is(err, domain.ErrTicketFull) {
@@ -274,7 +276,9 @@ func (d *residentDesk) relayMedia(ctx context.Context, r *request, t domain.Tick
 		}
 		return d.reply(r, d.t(r, "photo.kept"), nil), nil
 	}
-	return Response{Notice: d.t(r, "photo.sent"), Replies: []Reply{d.copyToVolunteer(ctx, t, messageID)}}, nil
+	relay := d.copyToVolunteer(ctx, t, messageID)
+	relay.IfFails = d.t(r, "relay.delayed")
+	return Response{Notice: d.t(r, "photo.sent"), Replies: []Reply{relay}}, nil
 }
 
 // copyToVolunteer is a copy of one of the resident's messages for the
@@ -282,7 +286,7 @@ func (d *residentDesk) relayMedia(ctx context.Context, r *request, t domain.Tick
 // warning.
 func (d *base) copyToVolunteer(ctx context.Context, t domain.Ticket, messageID int) Reply {
 	label := d.userText(ctx, t.VolunteerID, "relay.from_resident", "id", strconv.FormatInt(t.ID, 10), "text", d.userText(ctx, t.VolunteerID, "relay.media_warning"))
-	return Reply{ChatID: t.VolunteerID, Text: strings.TrimSpace(label), Copy: &MessageRef{ChatID: t.ResidentID, MessageID: messageID}}
+	return Reply{ChatID: t.VolunteerID, Text: strings.TrimSpace(label), Copy: &MessageRef{ChatID: t.ResidentID, MessageID: messageID}, Retry: true}
 }
 
 // relayKeptMedia gives the volunteer who just took a ticket copies of the

@@ -86,6 +86,14 @@ type Reply struct {
 	// voice note, by reference: the desk keeps no bytes) with Text as its
 	// caption.
 	Copy *MessageRef
+	// Retry marks a relay between a resident and a volunteer: when it
+	// cannot be delivered at once (the messenger fails, not the chat), it
+	// goes to the outbox and is tried again until it arrives.
+	Retry bool
+	// IfFails, when set, is told to the event's chat when this reply
+	// cannot be delivered at once: that it will arrive (Retry), or that it
+	// could not be sent (a report, a file), so nothing fails in silence.
+	IfFails string
 }
 
 // MessageRef names a message in a chat.

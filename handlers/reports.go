@@ -44,8 +44,10 @@ func (d *organizerDesk) stats(ctx context.Context, r *request) (Response, error)
 	replies := []Reply{{ChatID: r.ChatID, Text: reports.Compute(in).Text(r.lang)}}
 	if png, err := reports.Chart(in, chartDays); err != nil {
 		d.log.Warn("stats chart not drawn", "err", err)
+		replies = append(replies, Reply{ChatID: r.ChatID, Text: d.t(r, "stats.chart_failed")})
 	} else {
-		replies = append(replies, Reply{ChatID: r.ChatID, Text: d.t(r, "stats.chart_caption"), Photo: &Photo{Name: "assists.png", Data: png}})
+		replies = append(replies, Reply{ChatID: r.ChatID, Text: d.t(r, "stats.chart_caption"), Photo: &Photo{Name: "assists.png", Data: png},
+			IfFails: d.t(r, "stats.chart_failed")})
 	}
 	return Response{Replies: replies}, nil
 }
@@ -78,11 +80,12 @@ func (d *organizerDesk) export(ctx context.Context, r *request) (Response, error
 	}
 	var csv bytes.Buffer
 	if err := reports.WriteCSV(&csv, assists, loc); err != nil {
-		return Response{}, fmt.Errorf("handlers: write CSV: %w", err)
+		d.log.Error("export not written", "err", err)
+		return d.reply(r, d.t(r, "export.failed"), nil), nil
 	}
 	name := fmt.Sprintf("hotroso-assists-%s-%s.csv", from.Format("20060102"), to.AddDate(0, 0, -1).Format("20060102"))
 	caption := d.t(r, "export.caption", "n", fmt.Sprint(len(assists)), "from", from.Format("02/01/2006"), "to", to.AddDate(0, 0, -1).Format("02/01/2006"))
-	return Response{Replies: []Reply{{ChatID: r.ChatID, Text: caption, Document: &Photo{Name: name, Data: csv.Bytes()}}}}, nil
+	return Response{Replies: []Reply{{ChatID: r.ChatID, Text: caption, Document: &Photo{Name: name, Data: csv.Bytes()}, IfFails: d.t(r, "export.failed")}}}, nil
 }
 
 // parseDay reads a day as 2006-01-02 or 02/01/2006.

@@ -50,7 +50,7 @@ var buttonPermissions = map[string]struct {
 	"k:": {everyone, flows.ContinueData("vneid")}, "a:": {everyone, flows.AskData("vneid", "prep")},
 	"u:": {everyone, flows.UrgentData("sos", "cut_network")}, "v:": {everyone, flows.AnswerData("safety", "otp_1", 1)},
 	"tc:": {volunteers, claimButton.data(1)}, "tw:": {volunteers, switchButton.data(1)}, "tf:": {volunteers, fullButton.data(1)},
-	"qv": {volunteers, queueButton.data(struct{}{})},
+	"qv":  {volunteers, queueButton.data(struct{}{})},
 	"td:": {volunteers, doneButton.data(idWord{1, domain.OutcomeSolved})},
 	"vr:": {organizers, removeVolunteerButton.data(500)},
 	"ba:": {organizers, bcAudienceButton.data(idWord{1, audienceAll})}, "bf:": {organizers, bcFlowButton.data(idWord{1, "vneid"})},

@@ -228,7 +228,7 @@ func (d *volunteerDesk) fromVolunteer(ctx context.Context, r *request, t domain.
 		return Response{}, err
 	}
 	text := d.userText(ctx, t.ResidentID, "relay.from_volunteer", "name", d.displayName(r.user), "text", r.Text)
-	return Response{Replies: []Reply{{ChatID: t.ResidentID, Text: text}}}, nil
+	return Response{Replies: []Reply{{ChatID: t.ResidentID, Text: text, Retry: true, IfFails: d.t(r, "relay.delayed_volunteer")}}}, nil
 }
 
 // mediaFromVolunteer copies a volunteer's photo or voice note to the
@@ -241,10 +241,9 @@ func (d *volunteerDesk) mediaFromVolunteer(ctx context.Context, r *request, t do
 		return Response{}, err
 	}
 	caption := d.userText(ctx, t.ResidentID, "relay.from_volunteer", "name", d.displayName(r.user), "text", r.Text)
-	if err := d.messenger.Copy(ctx, t.ResidentID, r.ChatID, r.MessageID, strings.TrimSpace(caption)); err != nil {
-		return Response{}, fmt.Errorf("handlers: relay media: %w", err)
-	}
-	return Response{}, nil
+	relay := Reply{ChatID: t.ResidentID, Text: strings.TrimSpace(caption), Copy: &MessageRef{ChatID: r.ChatID, MessageID: r.MessageID},
+		Retry: true, IfFails: d.t(r, "relay.delayed_volunteer")}
+	return Response{Replies: []Reply{relay}}, nil
 }
 
 // markReplied ends the lease on the volunteer's first reply: from then on

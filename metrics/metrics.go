@@ -24,6 +24,7 @@ type Metrics struct {
 	sends         *prometheus.CounterVec
 	tooMany       prometheus.Counter
 	broadcastSent *prometheus.CounterVec
+	outbox        *prometheus.CounterVec
 }
 
 // New makes the metrics and registers them, with Go and process metrics.
@@ -46,8 +47,11 @@ func New() *Metrics {
 		broadcastSent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hotroso_broadcast_deliveries_total", Help: "Broadcast deliveries by result (sent, blocked, failed).",
 		}, []string{"result"}),
+		outbox: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hotroso_outbox_relays_total", Help: "Relays that could not be delivered at once, by what became of them (queued, delivered, dropped).",
+		}, []string{"event"}),
 	}
-	m.registry.MustRegister(m.updates, m.latency, m.sends, m.tooMany, m.broadcastSent,
+	m.registry.MustRegister(m.updates, m.latency, m.sends, m.tooMany, m.broadcastSent, m.outbox,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -81,6 +85,14 @@ func (m *Metrics) TooManyRequests() {
 func (m *Metrics) BroadcastDelivery(result string) {
 	if m != nil {
 		m.broadcastSent.WithLabelValues(result).Inc()
+	}
+}
+
+// Outbox counts one relay event of the outbox: queued, delivered or
+// dropped.
+func (m *Metrics) Outbox(event string) {
+	if m != nil {
+		m.outbox.WithLabelValues(event).Inc()
 	}
 }
 

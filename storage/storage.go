@@ -236,11 +236,31 @@ type Limiter interface {
 	PauseUntil(ctx context.Context, key string, until time.Time) error
 }
 
+// Outbox keeps relays that could not be delivered at once, until they are
+// (domain.Outgoing). Several instances may drain one outbox: each relay is
+// handed to one of them at a time.
+type Outbox interface {
+	// QueueOutgoing stores a relay, assigns its ID and makes it due at its
+	// NextAt.
+	QueueOutgoing(ctx context.Context, o domain.Outgoing) (domain.Outgoing, error)
+	// TakeDueOutgoing returns up to limit relays due at now (NextAt not
+	// after it), earliest first, and makes each due again only at
+	// now+lease, so that no other caller takes it meanwhile.
+	TakeDueOutgoing(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]domain.Outgoing, error)
+	// RescheduleOutgoing stores a relay after a failed attempt: its
+	// Attempts and NextAt. An unknown relay is not an error.
+	RescheduleOutgoing(ctx context.Context, o domain.Outgoing) error
+	// DeleteOutgoing removes a relay once delivered or given up; an
+	// unknown one is not an error.
+	DeleteOutgoing(ctx context.Context, id int64) error
+}
+
 // Erasure removes what the store holds about a resident who asked to be
 // forgotten, down to the disk.
 type Erasure interface {
 	// EraseResident deletes every ticket the resident opened, active or
-	// not, with its indexes and its rating, and strips the resident's
+	// not, with its indexes and its rating, and every relay in the outbox
+	// to or from their chat, and strips the resident's
 	// assist records of what links them back (the ticket id, and the
 	// resident hash when it equals residentHash), folding the ticket's
 	// rating into the record first. The anonymous records stay, for the
@@ -276,6 +296,7 @@ type Store interface {
 	Invites
 	Broadcasts
 	Limiter
+	Outbox
 	Erasure
 	// Salt returns the store's secret salt for hashing residents in the
 	// assist log: 32 random bytes, created on first use, then stable.

@@ -83,3 +83,39 @@ func TestLongQuestionsKeepTheirCardAndTheWholeTextOnDemand(t *testing.T) {
 		}
 	})
 }
+
+// A relay that Telegram fails to take waits in the outbox and arrives
+// later; the resident is told it will, and need not send it again. Before,
+// the relay was lost and the resident told nothing.
+func TestARelayThatFailsWaitsInTheOutboxAndArrives(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, backend string) {
+		a := deskApp(t, backend)
+		org, vol, res := newChat(t, a, 900, "vi"), newChat(t, a, 542, "vi"), newChat(t, a, 54, "vi")
+		joinVolunteer(t, org, vol, "Hiền - Đoàn xã Thiệu Hoá")
+		askAndClaim(t, a, res, vol, "bác chưa cài được ứng dụng")
+
+		a.api.FailNext("sendMessage", 3, telegramtest.FaultInternal) // every try of the relay
+		res.say("máy bác báo lỗi mạng cháu ạ")
+		assert.Contains(t, res.nextText(), "sẽ tự gửi khi được")
+		assert.Equal(t, "👤 Người dân (#1): máy bác báo lỗi mạng cháu ạ", vol.nextText(), "it arrives from the outbox")
+
+		a.api.FailNext("sendMessage", 3, telegramtest.FaultInternal)
+		vol.say("Bác thử tắt mạng rồi bật lại nhé")
+		assert.Contains(t, vol.nextText(), "sẽ tự gửi khi được")
+		assert.Contains(t, res.nextText(), "Bác thử tắt mạng rồi bật lại nhé")
+	})
+}
+
+// A report that cannot be sent says so. Before, a failed /export file or
+// /stats chart left the organizer with nothing.
+func TestFailedReportsSaySo(t *testing.T) {
+	a := deskApp(t, "embedded")
+	org := newChat(t, a, 900, "vi")
+	a.api.FailNext("sendDocument", 1, telegramtest.Fault{Status: 400, Description: "Bad Request: file is too big"})
+	org.say("/export")
+	assert.Contains(t, org.nextText(), "Không tạo hoặc gửi được tệp báo cáo")
+	a.api.FailNext("sendPhoto", 1, telegramtest.Fault{Status: 400, Description: "Bad Request: PHOTO_INVALID_DIMENSIONS"})
+	org.say("/stats")
+	org.next()
+	assert.Contains(t, org.nextText(), "Không gửi được biểu đồ")
+}

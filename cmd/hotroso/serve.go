@@ -116,7 +116,7 @@ func serve(ctx context.Context, cfg config, sys system) error {
 	}
 	defer app.store.Close()
 	m := metrics.New()
-	b, err := bot.New(ctx, bot.Config{Token: cfg.Token, ServerURL: cfg.APIURL, Store: app.store, Logger: app.log, Metrics: m})
+	b, err := bot.New(ctx, bot.Config{Token: cfg.Token, ServerURL: cfg.APIURL, Store: app.store, Logger: app.log, Metrics: m, Now: sys.Now})
 	if err != nil {
 		return err
 	}
@@ -125,6 +125,13 @@ func serve(ctx context.Context, cfg config, sys system) error {
 		return err
 	}
 	app.runJobs(ctx, desk, b.Deliverer(desk.BroadcastButtons()), m)
+	go every(ctx, time.Second, func() {
+		if n, err := b.DeliverOutbox(ctx); err != nil {
+			app.log.Warn("outbox not drained", "err", err)
+		} else if n > 0 {
+			app.log.Info("delayed relays delivered", "count", n)
+		}
+	})
 	mux := observability(m, app.store, b)
 	hook, err := webhookRoute(cfg, app.store, b, mux)
 	if err != nil {

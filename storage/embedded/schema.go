@@ -58,6 +58,12 @@ var (
 	// tickets on upgrade).
 	bucketTicketResident = []byte("ticket_resident")
 
+	// The outbox. bucketOutbox: relay id -> Outgoing JSON; its sequence is
+	// the last id assigned. bucketOutboxDue: NextAt nanos ‖ relay id ->
+	// nothing, written in the same transaction. Since schema version 4.
+	bucketOutbox    = []byte("outbox")
+	bucketOutboxDue = []byte("outbox_due")
+
 	// bucketAssists: At nanos ‖ sequence -> Assist JSON, like bucketFunnel.
 	bucketAssists = []byte("assists")
 	// bucketRatings: ticket id -> rating JSON (see ratings.go), the latest
@@ -105,6 +111,7 @@ var allBuckets = [][]byte{
 	bucketUsers, bucketSessions, bucketIdle, bucketDedup, bucketFunnel, bucketMeta,
 	bucketRoles,
 	bucketTickets, bucketTicketActive, bucketTicketQueue, bucketTicketClaims, bucketTicketLeases, bucketTicketResident,
+	bucketOutbox, bucketOutboxDue,
 	bucketAssists, bucketRatings, bucketInvites,
 	bucketBroadcasts, bucketBroadcastActive, bucketPending, bucketInFlight, bucketTaken, bucketResults,
 	bucketRecipientState,
@@ -131,6 +138,7 @@ var (
 //	3: adds broadcasts, their index and their recipients (new buckets
 //	   start empty)
 //	4: adds the tickets-by-resident index (built from tickets on upgrade)
+//	   and the outbox (new buckets start empty)
 const schemaVersion = 4
 
 // initSchema creates the buckets, checks the layout version and upgrades an

@@ -37,6 +37,10 @@ import (
 //	                                      tickets opened before they existed
 //	p:scrub:due                   string  "1" while something was erased and
 //	                                      the files not yet rewritten
+//	p:{o}:outbox                  zset    relays waiting to be delivered:
+//	                                      member <id19>, score NextAt unix ms
+//	p:{o}:outbox:data             hash    <id19> -> Outgoing JSON
+//	p:{o}:outbox:seq              string  the last relay id assigned
 //	p:assists                     stream  the assist log: entries d -> Assist
 //	                                      JSON, capped (see WithAssistCap)
 //	p:assist:ratings              hash    <ticketID>:rating -> 1..5,
@@ -191,6 +195,18 @@ func (k keyspace) residentTicketsIndexed() string {
 
 func (k keyspace) scrubDue() string {
 	return k.prefix + ":scrub:due"
+}
+
+func (k keyspace) outbox() string {
+	return k.prefix + ":{o}:outbox"
+}
+
+func (k keyspace) outboxData() string {
+	return k.prefix + ":{o}:outbox:data"
+}
+
+func (k keyspace) outboxSeq() string {
+	return k.prefix + ":{o}:outbox:seq"
 }
 
 func (k keyspace) leases() string {

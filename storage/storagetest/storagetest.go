@@ -75,6 +75,7 @@ func RunWithOptions(t *testing.T, open OpenFunc, opts Options) {
 	t.Run("Broadcasts", s.testBroadcasts)
 	t.Run("Limiter", s.testLimiter)
 	t.Run("Erasure", s.testErasure)
+	t.Run("Outbox", s.testOutbox)
 }
 
 type suite struct {
