@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/hotroso/hotroso/broadcast"
@@ -96,6 +97,7 @@ type base struct {
 	salt        saltCache
 	waits       waitCache
 	places      *places.List
+	funnel      *funnelQueue
 }
 
 // New builds a Desk.
@@ -104,7 +106,7 @@ func New(cfg Config) *Desk {
 		cfg.Places = places.Default()
 	}
 	d := &base{store: cfg.Store, texts: cfg.Texts, flows: cfg.Flows, defaultLang: cfg.DefaultLanguage, now: cfg.Now, log: cfg.Logger,
-		cfg: cfg, organizers: map[int64]bool{}, places: cfg.Places, messenger: cfg.Messenger}
+		cfg: cfg, organizers: map[int64]bool{}, places: cfg.Places, messenger: cfg.Messenger, funnel: newFunnelQueue()}
 	for _, id := range cfg.Organizers {
 		d.organizers[id] = true
 	}
@@ -153,7 +155,16 @@ func (d *Desk) Handle(ctx context.Context, ev Event) (Response, error) {
 	if ev.Group && !inVolunteerGroup {
 		return d.handleGroup(ev), nil
 	}
-	user, err := d.userFor(ctx, ev)
+	chat := ev.ChatID
+	if inVolunteerGroup {
+		chat = ev.UserID // the group's commands are answered in private
+	}
+	state, err := d.store.ChatState(ctx, ev.UserID, chat)
+	if err != nil {
+		return Response{}, fmt.Errorf("handlers: load user and session: %w", err)
+	}
+	ctx = withPrefetched(ctx, chat, state)
+	user, err := d.userFor(ctx, ev, state)
 	if err != nil {
 		return Response{}, err
 	}
@@ -191,10 +202,10 @@ func (d *Desk) volunteerGroup(ctx context.Context, r *request) (Response, error)
 // userFor loads the user, creating a resident on first contact with the
 // language their messenger reports (if the bot speaks it). A user who had
 // blocked the bot and writes again is active again.
-func (d *Desk) userFor(ctx context.Context, ev Event) (domain.User, error) {
-	u, err := d.store.GetUser(ctx, ev.UserID)
+func (d *Desk) userFor(ctx context.Context, ev Event, state storage.ChatState) (domain.User, error) {
+	u := state.User
 	switch {
-	case errors.Is(err, storage.ErrNotFound):
+	case !state.HasUser:
 		now := d.now()
 		u = domain.User{ID: ev.UserID, Role: domain.RoleResident, Language: d.languageFor(ev.LanguageCode), CreatedAt: now, UpdatedAt: now}
 		if d.organizers[u.ID] {
@@ -204,8 +215,6 @@ func (d *Desk) userFor(ctx context.Context, ev Event) (domain.User, error) {
 			return u, fmt.Errorf("handlers: create user: %w", err)
 		}
 		return u, nil
-	case err != nil:
-		return u, fmt.Errorf("handlers: load user: %w", err)
 	}
 	if d.organizers[u.ID] != (u.Role == domain.RoleOrganizer) {
 		// ORGANIZER_IDS changed since the user was stored.
@@ -262,8 +271,40 @@ func (d *base) reply(r *request, text string, buttons [][]Button) Response {
 	return Response{Replies: []Reply{{ChatID: r.ChatID, Text: text, Buttons: buttons}}}
 }
 
+// prefetched is the chat's session as Desk.Handle read it with the user,
+// for the handling's first session read: one round trip to the store
+// instead of two.
+type prefetched struct {
+	chatID int64
+	state  storage.ChatState
+	used   atomic.Bool
+}
+
+type prefetchedKey struct{}
+
+// withPrefetched carries the session read with the user in ctx.
+func withPrefetched(ctx context.Context, chatID int64, state storage.ChatState) context.Context {
+	return context.WithValue(ctx, prefetchedKey{}, &prefetched{chatID: chatID, state: state})
+}
+
+// takePrefetched gives the prefetched session of the chat once: later
+// reads, after a save or a conflict, go to the store.
+func takePrefetched(ctx context.Context, chatID int64) (domain.Session, bool, bool) {
+	p, ok := ctx.Value(prefetchedKey{}).(*prefetched)
+	if !ok || p.chatID != chatID || !p.used.CompareAndSwap(false, true) {
+		return domain.Session{}, false, false
+	}
+	return p.state.Session, p.state.HasSession, true
+}
+
 // session loads the chat's session; a chat without one gets an empty one.
 func (d *base) session(ctx context.Context, chatID int64) (domain.Session, error) {
+	if s, found, ok := takePrefetched(ctx, chatID); ok {
+		if !found {
+			return domain.Session{ChatID: chatID}, nil
+		}
+		return s, nil
+	}
 	s, err := d.store.GetSession(ctx, chatID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return domain.Session{ChatID: chatID}, nil

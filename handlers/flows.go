@@ -157,7 +157,7 @@ func (d *residentDesk) advance(ctx context.Context, r *request, s domain.Session
 	if err != nil {
 		return Response{}, fmt.Errorf("handlers: save session: %w", err)
 	}
-	d.recordFunnel(ctx, p)
+	d.recordFunnel(p)
 	if p.Step.Final() {
 		d.recordAssist(ctx, r.UserID, domain.Assist{At: d.now(), Kind: domain.AssistFlow, FlowID: p.Flow.ID, Step: p.Step.ID,
 			Outcome: string(p.Step.Outcome), Commune: r.user.Commune})
@@ -165,9 +165,9 @@ func (d *residentDesk) advance(ctx context.Context, r *request, s domain.Session
 	return Response{Replies: []Reply{d.stepReply(r, p.Flow, p.Step, saved)}}, nil
 }
 
-// recordFunnel appends the anonymous events of a move. Reports lose a
-// count if this fails, residents lose nothing, so a failure is only logged.
-func (d *residentDesk) recordFunnel(ctx context.Context, p flows.Progress) {
+// recordFunnel gathers the anonymous events of a move, for RunFunnel to
+// record with others.
+func (d *residentDesk) recordFunnel(p flows.Progress) {
 	now := d.now()
 	events := make([]domain.FunnelEvent, 0, 3)
 	if p.Started {
@@ -177,9 +177,7 @@ func (d *residentDesk) recordFunnel(ctx context.Context, p flows.Progress) {
 	if p.Step.Final() {
 		events = append(events, domain.FunnelEvent{At: now, Kind: domain.FlowFinished, FlowID: p.Flow.ID, FlowVersion: p.Flow.Version, Step: p.Step.ID, Outcome: string(p.Step.Outcome)})
 	}
-	if err := d.store.RecordFunnel(ctx, events...); err != nil {
-		d.log.Warn("funnel events not recorded", "flow", p.Flow.ID, "err", err)
-	}
+	d.gatherFunnel(events...)
 }
 
 // justLeft reports whether button b belongs to the step the session has

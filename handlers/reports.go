@@ -22,6 +22,9 @@ func (d *organizerDesk) stats(ctx context.Context, r *request) (Response, error)
 	if err != nil {
 		return Response{}, fmt.Errorf("handlers: read assist log: %w", err)
 	}
+	if err := d.FlushFunnel(ctx); err != nil {
+		d.log.Warn("gathered funnel events not in these figures", "err", err)
+	}
 	funnel, err := d.store.FunnelEvents(ctx, time.Time{}, now.Add(time.Second))
 	if err != nil {
 		return Response{}, fmt.Errorf("handlers: read funnel: %w", err)

@@ -96,6 +96,12 @@ func (m *Metrics) Outbox(event string) {
 	}
 }
 
+// CounterFunc registers a counter whose value is read when scraped, e.g.
+// the store's calls to Redis.
+func (m *Metrics) CounterFunc(name, help string, read func() float64) {
+	m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, read))
+}
+
 // Gauge registers a gauge whose value is read when scraped, e.g. the queue
 // length from the store. A failing read reports -1.
 func (m *Metrics) Gauge(name, help string, read func(context.Context) (float64, error)) {

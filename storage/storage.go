@@ -58,6 +58,22 @@ type Sessions interface {
 	IdleSessions(ctx context.Context, before time.Time, limit int) ([]domain.Session, error)
 }
 
+// ChatState is a user and the session of the chat they write in, as
+// ChatStates reads them together.
+type ChatState struct {
+	User       domain.User
+	HasUser    bool // false: no such user (User is zero)
+	Session    domain.Session
+	HasSession bool // false: the chat has no session (Session is zero)
+}
+
+// ChatStates reads what handling one update starts from.
+type ChatStates interface {
+	// ChatState reads the user and the chat's session in one step (one
+	// round trip to Redis), each as GetUser and GetSession would.
+	ChatState(ctx context.Context, userID, chatID int64) (ChatState, error)
+}
+
 // Dedup remembers which updates were already handled.
 type Dedup interface {
 	// FirstSeen records the update id and reports whether this is the first
@@ -289,6 +305,7 @@ type QueuedUpdate struct {
 type Store interface {
 	Users
 	Sessions
+	ChatStates
 	Dedup
 	Funnel
 	Tickets

@@ -35,6 +35,11 @@ func observability(m *metrics.Metrics, store storage.Store, b *bot.Bot) *http.Se
 		}
 		return float64(pending), nil
 	})
+	if counted, ok := store.(interface{ RoundTrips() int64 }); ok {
+		m.CounterFunc("hotroso_redis_round_trips_total", "Calls to Redis: a command, a script or a pipeline counts one.", func() float64 {
+			return float64(counted.RoundTrips())
+		})
+	}
 	health := metrics.NewHealth(map[string]metrics.Check{"store": store.Ping, "telegram": b.Ping})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", health.Live)

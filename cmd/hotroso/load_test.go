@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"sort"
@@ -129,6 +131,9 @@ func runLoad(b *testing.B, mode string, residents int, think time.Duration) {
 		url, prefix := testRedis(b)
 		env["REDIS_URL"], env["REDIS_KEY_PREFIX"] = url, prefix
 		commands, memory = redisCounters(b, url)
+		if delay, _ := time.ParseDuration(os.Getenv("LOAD_REDIS_DELAY")); delay > 0 {
+			env["REDIS_URL"] = delayedURL(b, url, delay)
+		}
 	case strings.HasSuffix(mode, "/cluster"):
 		addrs := os.Getenv("REDIS_CLUSTER_TEST_ADDRS")
 		_, env["REDIS_KEY_PREFIX"] = testRedis(b)
@@ -172,6 +177,13 @@ func runLoad(b *testing.B, mode string, residents int, think time.Duration) {
 			b.Fatalf("resident %d got no reply", u.ID)
 		}
 	}
+	base := ""
+	switch {
+	case child != nil:
+		base = child.httpBase(b)
+	case a != nil:
+		base = a.httpBaseURL(b)
+	}
 	// Each resident opens the menu and starts a flow: now they are idle.
 	memBefore := int64(0)
 	if memory != nil {
@@ -203,6 +215,7 @@ func runLoad(b *testing.B, mode string, residents int, think time.Duration) {
 	if commands != nil {
 		cmdBefore = commands()
 	}
+	tripsBefore, counted := scrapeCounter(b, base, "hotroso_redis_round_trips_total")
 	cpuBefore, childBefore := cpuTime(), childCPU(child)
 	b.ResetTimer()
 	start := time.Now()
@@ -246,6 +259,9 @@ func runLoad(b *testing.B, mode string, residents int, think time.Duration) {
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/update")
 	if commands != nil {
 		b.ReportMetric(float64(commands()-cmdBefore)/float64(b.N), "redis-cmds/update")
+	}
+	if trips, _ := scrapeCounter(b, base, "hotroso_redis_round_trips_total"); counted {
+		b.ReportMetric((trips-tripsBefore)/float64(b.N), "redis-trips/update")
 	}
 	if memory != nil && idleBytes > 0 {
 		b.ReportMetric(float64(idleBytes), "redis-B/idle-resident")
@@ -339,6 +355,82 @@ func infoField(text, field string) int64 {
 		}
 	}
 	return 0
+}
+
+// scrapeCounter reads a counter from the program's /metrics at base; ok
+// is false when it has none (the embedded store).
+func scrapeCounter(b *testing.B, base, name string) (value float64, ok bool) {
+	resp, err := http.Get(base + "/metrics")
+	require.NoError(b, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(b, err)
+	for _, line := range strings.Split(string(raw), "\n") {
+		if rest, found := strings.CutPrefix(line, name+" "); found {
+			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+			require.NoError(b, err)
+			return v, true
+		}
+	}
+	return 0, false
+}
+
+// delayedURL puts a TCP proxy in front of the Redis server at url that
+// holds back each reply by delay (LOAD_REDIS_DELAY), as a server farther
+// away on the network would, and returns the URL to reach it through.
+func delayedURL(b *testing.B, url string, delay time.Duration) string {
+	opts, err := goredis.ParseURL(url)
+	require.NoError(b, err)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(b, err)
+	b.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			client, err := l.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", opts.Addr)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			go func() { _, _ = io.Copy(server, client); server.Close() }()
+			go delayCopy(client, server, delay)
+		}
+	}()
+	return strings.Replace(url, opts.Addr, l.Addr().String(), 1)
+}
+
+// delayCopy copies from src to dst, each chunk delay after it was read,
+// in order; chunks read meanwhile are not held behind one another's delay.
+func delayCopy(dst, src net.Conn, delay time.Duration) {
+	type chunk struct {
+		at   time.Time
+		data []byte
+	}
+	chunks := make(chan chunk, 1024)
+	go func() {
+		defer close(chunks)
+		for {
+			buf := make([]byte, 32<<10)
+			n, err := src.Read(buf)
+			if n > 0 {
+				chunks <- chunk{time.Now().Add(delay), buf[:n]}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for c := range chunks {
+		time.Sleep(time.Until(c.at)) // the added network latency itself
+		if _, err := dst.Write(c.data); err != nil {
+			break
+		}
+	}
+	dst.Close()
+	src.Close()
 }
 
 // startWebhookApp starts the program in webhook mode and waits until it

@@ -78,9 +78,11 @@ func (c *core) desk(m handlers.Messenger) *handlers.Desk {
 }
 
 // runJobs starts the desk's background work until ctx ends: marking
-// abandoned flows, lapsing leases and escalating, rewriting the store's
-// files after an erasure, and sending broadcasts through deliver.
+// abandoned flows, lapsing leases and escalating, recording the gathered
+// funnel events, rewriting the store's files after an erasure, and sending
+// broadcasts through deliver.
 func (c *core) runJobs(ctx context.Context, desk *handlers.Desk, deliver broadcast.Deliverer, m *metrics.Metrics) {
+	go desk.RunFunnel(ctx)
 	go every(ctx, time.Minute, func() {
 		if n, err := desk.SweepAbandoned(ctx, c.cfg.FlowAbandonAfter); err != nil {
 			c.log.Warn("abandoned-flow sweep failed", "err", err)
@@ -149,9 +151,19 @@ func serve(ctx context.Context, cfg config, sys system) error {
 	fmt.Fprintf(sys.Stdout, "hotroso is running as @%s with %d flows, on the %s, by %s; health and metrics on http://%s. Press Ctrl+C to stop.\n",
 		b.Username(), len(app.flows.Flows()), app.storeName, mode, addr)
 	if hook.Queue != nil {
-		return b.RunWebhook(ctx, hook, desk)
+		err = b.RunWebhook(ctx, hook, desk)
+	} else {
+		err = b.Run(ctx, desk)
 	}
-	return b.Run(ctx, desk)
+	app.stopDesk(ctx, desk)
+	return err
+}
+
+// stopDesk records what the desk still holds before the store closes.
+func (c *core) stopDesk(ctx context.Context, desk *handlers.Desk) {
+	if err := desk.FlushFunnel(context.WithoutCancel(ctx)); err != nil {
+		c.log.Warn("funnel events lost at stop", "err", err)
+	}
 }
 
 // registerCommands sets the resident commands in Telegram's command menu,

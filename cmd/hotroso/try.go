@@ -56,7 +56,9 @@ func tryCommand(ctx context.Context, cfg config, dataDirSet bool, args []string,
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	app.runJobs(ctx, desk, term.Deliverer(desk.BroadcastButtons()), metrics.New())
-	return term.Run(ctx, desk, sys.Stdin)
+	err = term.Run(ctx, desk, sys.Stdin)
+	app.stopDesk(ctx, desk)
+	return err
 }
 
 // seedVolunteer makes the simulated volunteer a volunteer on duty, so that

@@ -164,3 +164,28 @@ func unindexIdle(tx *bolt.Tx, s domain.Session) error {
 	}
 	return tx.Bucket(bucketIdle).Delete(idleKey(s.UpdatedAt, s.ChatID))
 }
+
+// ChatState reads the user and the chat's session in one read
+// transaction.
+func (s *Store) ChatState(ctx context.Context, userID, chatID int64) (storage.ChatState, error) {
+	var out storage.ChatState
+	err := s.view(ctx, fmt.Sprintf("get user %d and session %d", userID, chatID), func(tx *bolt.Tx) error {
+		out = storage.ChatState{}
+		u, err := getUser(tx, userID)
+		switch {
+		case err == nil:
+			out.User, out.HasUser = u, true
+		case !errors.Is(err, storage.ErrNotFound):
+			return err
+		}
+		sess, err := getSession(tx, chatID)
+		switch {
+		case err == nil:
+			out.Session, out.HasSession = sess, true
+		case !errors.Is(err, storage.ErrNotFound):
+			return err
+		}
+		return nil
+	})
+	return out, err
+}

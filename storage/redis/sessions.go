@@ -200,3 +200,35 @@ func (s *Store) idleCandidates(ctx context.Context, before time.Time, limit int)
 func idle(s domain.Session) bool {
 	return s.InFlow() && !s.Abandoned
 }
+
+// ChatState reads the user and the chat's session in one pipeline (on a
+// cluster, go-redis sends it to the nodes concerned at once).
+func (s *Store) ChatState(ctx context.Context, userID, chatID int64) (storage.ChatState, error) {
+	op := fmt.Sprintf("get user %d and session %d", userID, chatID)
+	var (
+		user    *goredis.MapStringStringCmd
+		session *goredis.StringCmd
+	)
+	_, err := s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		user = p.HGetAll(ctx, s.keys.user(userID))
+		session = p.HGet(ctx, s.keys.session(chatID), fieldData)
+		return nil
+	})
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		return storage.ChatState{}, wrapErr(op, err)
+	}
+	var out storage.ChatState
+	if fields := user.Val(); len(fields) > 0 {
+		if out.User, err = decodeUser(fields); err != nil {
+			return storage.ChatState{}, fmt.Errorf("redis: %s: decode user: %w", op, err)
+		}
+		out.HasUser = true
+	}
+	if data, err := session.Bytes(); err == nil {
+		if err := json.Unmarshal(data, &out.Session); err != nil {
+			return storage.ChatState{}, fmt.Errorf("redis: %s: decode session: %w", op, err)
+		}
+		out.HasSession = true
+	}
+	return out, nil
+}

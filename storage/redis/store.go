@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -51,6 +52,8 @@ type Store struct {
 	keys      keyspace
 	funnelCap int
 	assistCap int
+	// roundTrips counts the store's calls to Redis (RoundTrips).
+	roundTrips *atomic.Int64
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -144,12 +147,40 @@ func New(client goredis.UniversalClient, opts ...Option) *Store {
 }
 
 func newStore(client goredis.UniversalClient, cfg config) *Store {
+	trips := &atomic.Int64{}
+	client.AddHook(roundTripCounter{trips})
 	return &Store{
-		client:    client,
-		clock:     cfg.clock,
-		keys:      keyspace{prefix: cfg.prefix},
-		funnelCap: cfg.funnelCap,
-		assistCap: cfg.assistCap,
+		client:     client,
+		clock:      cfg.clock,
+		keys:       keyspace{prefix: cfg.prefix},
+		funnelCap:  cfg.funnelCap,
+		assistCap:  cfg.assistCap,
+		roundTrips: trips,
+	}
+}
+
+// RoundTrips is how many calls the store has made to Redis: a command, a
+// script or a pipeline (or transaction) counts one, whatever it holds.
+// With autopipelining, concurrent callers' calls may share a network
+// round trip; each still counts here.
+func (s *Store) RoundTrips() int64 { return s.roundTrips.Load() }
+
+// roundTripCounter is a go-redis hook that counts calls.
+type roundTripCounter struct{ n *atomic.Int64 }
+
+func (c roundTripCounter) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+
+func (c roundTripCounter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (c roundTripCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmds)
 	}
 }
 

@@ -65,6 +65,7 @@ func RunWithOptions(t *testing.T, open OpenFunc, opts Options) {
 	t.Run("Users", s.testUsers)
 	t.Run("UsersWithRole", s.testUsersWithRole)
 	t.Run("Sessions", s.testSessions)
+	t.Run("ChatState", s.testChatState)
 	t.Run("IdleSessions", s.testIdleSessions)
 	t.Run("Dedup", s.testDedup)
 	t.Run("Funnel", s.testFunnel)
