@@ -204,11 +204,15 @@ func (d *broadcastDesk) broadcastPreview(ctx context.Context, r *request, id int
 	if err != nil {
 		return Response{}, err
 	}
-	if err := d.messenger.Copy(ctx, r.ChatID, b.SourceChatID, b.SourceMessageID, ""); err != nil {
-		d.log.Warn("broadcast preview not shown", "err", err)
+	previewFailed := d.messenger.Copy(ctx, r.ChatID, b.SourceChatID, b.SourceMessageID, "")
+	if previewFailed != nil {
+		d.log.Warn("broadcast preview not shown", "err", previewFailed)
 	}
 	minutes := int(math.Ceil(float64(len(recipients)) / math.Max(d.cfg.BroadcastRate, 0.1) / 60))
 	text := d.t(r, "bc.preview", "n", strconv.Itoa(len(recipients)), "audience", d.audienceName(r.lang, a), "min", strconv.Itoa(minutes))
+	if previewFailed != nil {
+		text = d.t(r, "bc.preview_failed") + "\n" + text
+	}
 	rows := [][]Button{{{Label: d.t(r, "bc.send_now"), Data: bcGoButton.data(id)}}}
 	if d.cfg.Quiet.Contains(d.now()) {
 		text += "\n" + d.t(r, "bc.quiet_now", "hour", strconv.Itoa(d.cfg.Quiet.End))
@@ -294,9 +298,9 @@ func (d *broadcastDesk) broadcastGo(ctx context.Context, r *request, id int64, a
 	if err := b.Confirm(r.user, force, at, d.now()); err != nil {
 		return Response{}, fmt.Errorf("handlers: confirm broadcast: %w", err)
 	}
-	msgID, err := d.messenger.Send(ctx, Reply{ChatID: r.ChatID, Text: d.progressText(r.lang, b, domain.BroadcastCounts{Total: len(recipients)})})
-	if err != nil {
-		d.log.Warn("broadcast progress message not sent", "err", err)
+	msgID, progressErr := d.messenger.Send(ctx, Reply{ChatID: r.ChatID, Text: d.progressText(r.lang, b, domain.BroadcastCounts{Total: len(recipients)})})
+	if progressErr != nil {
+		d.log.Warn("broadcast progress message not sent", "err", progressErr)
 	}
 	b.ProgressChatID, b.ProgressMessageID = r.ChatID, msgID
 	if b, err = d.store.ConfirmBroadcast(ctx, b); err != nil {
@@ -304,6 +308,9 @@ func (d *broadcastDesk) broadcastGo(ctx context.Context, r *request, id int64, a
 	}
 	d.progress(ctx, b, domain.BroadcastCounts{Total: len(recipients)}, false)
 	d.log.Info("broadcast confirmed", "broadcast", b.ID, "recipients", len(recipients))
+	if progressErr != nil {
+		return Response{Notice: d.t(r, "bc.confirmed"), Replies: []Reply{{ChatID: r.ChatID, Text: d.t(r, "bc.progress_failed")}}}, nil
+	}
 	return Response{Notice: d.t(r, "bc.confirmed")}, nil
 }
 
@@ -373,10 +380,17 @@ func (d *Desk) BroadcastProgress(ctx context.Context, b domain.Broadcast, c doma
 }
 
 func (d *broadcastDesk) progress(ctx context.Context, b domain.Broadcast, c domain.BroadcastCounts, final bool) {
+	lang := d.langOf(ctx, b.CreatedBy)
 	if b.ProgressMessageID == 0 {
+		// No progress message to edit (it could not be sent): the
+		// organizer still gets the result.
+		if final {
+			if _, err := d.messenger.Send(ctx, Reply{ChatID: b.CreatedBy, Text: d.progressText(lang, b, c)}); err != nil {
+				d.log.Warn("broadcast result not sent", "broadcast", b.ID, "err", err)
+			}
+		}
 		return
 	}
-	lang := d.langOf(ctx, b.CreatedBy)
 	var buttons [][]Button
 	switch b.State {
 	case domain.BroadcastRunning, domain.BroadcastScheduled:

@@ -119,3 +119,29 @@ func TestFailedReportsSaySo(t *testing.T) {
 	org.next()
 	assert.Contains(t, org.nextText(), "Không gửi được biểu đồ")
 }
+
+// A broadcast whose preview or progress message cannot be shown says so,
+// and the organizer still gets the result. Before, the organizer was shown
+// nothing and, with no progress message, never heard how it ended.
+func TestBroadcastWithoutPreviewOrProgressSaysSo(t *testing.T) {
+	a := startApp(t, "embedded", map[string]string{"ORGANIZER_IDS": "900", "QUIET_HOURS": "0-0"})
+	org, res := newChat(t, a, 900, "vi"), newChat(t, a, 55, "vi")
+	res.say("/start")
+	res.next()
+	org.say("/broadcast")
+	org.next()
+	org.say("Chủ nhật này tổ công nghệ số hỗ trợ tại nhà văn hoá")
+	org.next()
+	a.api.FailNext("copyMessage", 1, telegramtest.Fault{Status: 400, Description: "Bad Request: message to copy not found"})
+	org.press("Tất cả mọi người")
+	preview := org.nextText()
+	assert.Contains(t, preview, "Không hiện được bản xem trước")
+	a.api.FailNext("sendMessage", 1, telegramtest.Fault{Status: 400, Description: "Bad Request: chat not found"})
+	org.press("📣 Gửi ngay")
+	assert.Contains(t, org.nextText(), "không hiện được bảng tiến độ")
+	var got []string
+	for !strings.Contains(strings.Join(got, "\n"), "Đã gửi xong") {
+		got = append(got, org.nextText()) // the organizer's own copy may come first
+	}
+	assert.Contains(t, res.nextText(), "Chủ nhật này tổ công nghệ số")
+}
