@@ -24,6 +24,7 @@ type Metrics struct {
 	sends         *prometheus.CounterVec
 	tooMany       prometheus.Counter
 	broadcastSent *prometheus.CounterVec
+	returned      prometheus.Counter
 }
 
 // New makes the metrics and registers them, with Go and process metrics.
@@ -47,7 +48,11 @@ func New() *Metrics {
 			Name: "hotroso_broadcast_deliveries_total", Help: "Broadcast deliveries by result (sent, blocked, failed).",
 		}, []string{"result"}),
 	}
-	m.registry.MustRegister(m.updates, m.latency, m.sends, m.tooMany, m.broadcastSent,
+	m.returned = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "hotroso_broadcast_returned_total",
+		Help: "Broadcast recipients this instance gave back unsent, for any instance to send: it could not reach Telegram, or it stopped.",
+	})
+	m.registry.MustRegister(m.updates, m.latency, m.sends, m.tooMany, m.broadcastSent, m.returned,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -81,6 +86,13 @@ func (m *Metrics) TooManyRequests() {
 func (m *Metrics) BroadcastDelivery(result string) {
 	if m != nil {
 		m.broadcastSent.WithLabelValues(result).Inc()
+	}
+}
+
+// BroadcastReturned counts recipients given back unsent.
+func (m *Metrics) BroadcastReturned(n int) {
+	if m != nil && n > 0 {
+		m.returned.Add(float64(n))
 	}
 }
 
