@@ -118,8 +118,16 @@ func startApp(t testing.TB, backend string, extra map[string]string) *app {
 
 func startWith(t testing.TB, api *telegramtest.Server, env map[string]string) *app {
 	t.Helper()
+	return startWithClock(t, api, env, testClock())
+}
+
+// startWithClock is startWith on a given clock: instances that share a
+// store should share one clock too, as machines synchronized by NTP do
+// (their shared rate limit runs on their clocks).
+func startWithClock(t testing.TB, api *telegramtest.Server, env map[string]string, now func() time.Time) *app {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &app{api: api, env: env, stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1), now: testClock()}
+	a := &app{api: api, env: env, stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1), now: now}
 	go func() { a.done <- run(ctx, testSystem(nil, env, a.stdout, a.stderr, a.now)) }()
 	t.Cleanup(func() { a.stop(t) })
 	polling := make(chan error, 1)

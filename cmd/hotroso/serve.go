@@ -13,6 +13,7 @@ import (
 
 	"github.com/hotroso/hotroso/bot"
 	"github.com/hotroso/hotroso/broadcast"
+	"github.com/hotroso/hotroso/circuit"
 	"github.com/hotroso/hotroso/flows"
 	"github.com/hotroso/hotroso/handlers"
 	"github.com/hotroso/hotroso/locales"
@@ -76,8 +77,9 @@ func (c *core) desk(m handlers.Messenger) *handlers.Desk {
 
 // runJobs starts the desk's background work until ctx ends: marking
 // abandoned flows, lapsing leases and escalating, and sending broadcasts
-// through deliver.
-func (c *core) runJobs(ctx context.Context, desk *handlers.Desk, deliver broadcast.Deliverer, m *metrics.Metrics) {
+// through deliver (probe, when set, asks whether the messenger answers).
+// It returns the broadcast sender's circuit breaker.
+func (c *core) runJobs(ctx context.Context, desk *handlers.Desk, deliver broadcast.Deliverer, probe func(context.Context) error, m *metrics.Metrics) *circuit.Breaker {
 	go every(ctx, time.Minute, func() {
 		if n, err := desk.SweepAbandoned(ctx, c.cfg.FlowAbandonAfter); err != nil {
 			c.log.Warn("abandoned-flow sweep failed", "err", err)
@@ -92,9 +94,12 @@ func (c *core) runJobs(ctx context.Context, desk *handlers.Desk, deliver broadca
 			c.log.Info("desk tick", "leases_lapsed", lapsed, "escalated", escalated)
 		}
 	})
+	breaker := circuit.New(circuit.Config{Now: c.now})
 	runner := broadcast.NewRunner(broadcast.Config{Store: c.store, Deliver: deliver, Rate: c.cfg.BroadcastRate,
-		Quiet: c.quiet(), Lease: c.cfg.BroadcastLease, Progress: desk.BroadcastProgress, Log: c.log, Metrics: m, Now: c.now})
+		Quiet: c.quiet(), Lease: c.cfg.BroadcastLease, Progress: desk.BroadcastProgress, Log: c.log, Metrics: m, Now: c.now,
+		Breaker: breaker, Probe: probe})
 	go runner.Run(ctx, time.Second)
+	return breaker
 }
 
 // serve runs the bot on Telegram until ctx ends: the core, the bot, the
@@ -114,8 +119,8 @@ func serve(ctx context.Context, cfg config, sys system) error {
 	if err := registerCommands(ctx, b, desk, app.texts, cfg.DefaultLanguage); err != nil {
 		return err
 	}
-	app.runJobs(ctx, desk, b.Deliverer(desk.BroadcastButtons()), m)
-	mux := observability(m, app.store, b)
+	breaker := app.runJobs(ctx, desk, b.Deliverer(desk.BroadcastButtons()), b.Ping, m)
+	mux := observability(m, app.store, b, breaker)
 	hook, err := webhookRoute(cfg, app.store, b, mux)
 	if err != nil {
 		return err
