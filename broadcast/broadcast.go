@@ -4,7 +4,10 @@
 // a time, so several instances send one broadcast together without sending
 // twice, and the rate limiter lives in the store, so together they keep the
 // configured rate. Each recipient's result is stored as it comes, so a
-// restart resumes where sending stopped.
+// restart resumes where sending stopped. An instance that cannot reach
+// the messenger does not spoil a broadcast for the others: its circuit
+// breaker stops it taking recipients, and it gives back those it holds at
+// once (storage.Broadcasts.ReturnRecipients) instead of failing them.
 package broadcast
 
 import (

@@ -174,6 +174,7 @@ func storedCounts(t *testing.T, env map[string]string, id int64) domain.Broadcas
 // broadcast waits, says so in /readyz and /metrics, then resumes by
 // itself and completes with nobody counted as failed.
 func TestBroadcastResumesWhenTelegramComesBack(t *testing.T) {
+	t.Parallel()
 	skipLong(t, "a broadcast waits out an outage of Telegram")
 	forEachBackend(t, func(t *testing.T, backend string) {
 		const residents = 150
