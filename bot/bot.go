@@ -18,8 +18,6 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
-	"github.com/hotroso/hotroso/broadcast"
-	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/handlers"
 	"github.com/hotroso/hotroso/metrics"
 	"github.com/hotroso/hotroso/storage"
@@ -367,30 +365,4 @@ func (b *Bot) memberChanged(ctx context.Context, m *models.ChatMemberUpdated) {
 	if err := b.cfg.Store.SetBlocked(ctx, m.From.ID, blocked); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		b.log.Warn("could not record a block change", "err", err)
 	}
-}
-
-// Deliverer returns the bot as the broadcast runner's Deliverer: each
-// delivery copies the organizer's message to the recipient, with buttons
-// (the way to stop announcements), in one attempt.
-func (b *Bot) Deliverer(buttons [][]handlers.Button) broadcast.Deliverer {
-	return deliverer{api: b.api, markup: keyboard(buttons)}
-}
-
-type deliverer struct {
-	api    *tgbot.Bot
-	markup models.ReplyMarkup
-}
-
-func (d deliverer) Deliver(ctx context.Context, to int64, bc domain.Broadcast) error {
-	_, err := d.api.CopyMessage(ctx, &tgbot.CopyMessageParams{ChatID: to, FromChatID: bc.SourceChatID, MessageID: bc.SourceMessageID, ReplyMarkup: d.markup})
-	var tooMany *tgbot.TooManyRequestsError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &tooMany):
-		return &broadcast.RetryAfter{Wait: time.Duration(max(tooMany.RetryAfter, 1)) * time.Second}
-	case errors.Is(err, tgbot.ErrorForbidden):
-		return fmt.Errorf("%w: %v", broadcast.ErrBlocked, err)
-	}
-	return fmt.Errorf("bot: deliver broadcast: %w", err)
 }

@@ -4,7 +4,10 @@
 // a time, so several instances send one broadcast together without sending
 // twice, and the rate limiter lives in the store, so together they keep the
 // configured rate. Each recipient's result is stored as it comes, so a
-// restart resumes where sending stopped.
+// restart resumes where sending stopped. An instance that cannot reach
+// the messenger does not spoil a broadcast for the others: its circuit
+// breaker stops it taking recipients, and it gives back those it holds at
+// once (storage.Broadcasts.ReturnRecipients) instead of failing them.
 package broadcast
 
 import (
@@ -17,8 +20,27 @@ import (
 	"github.com/hotroso/hotroso/storage"
 )
 
-// ErrBlocked is returned by a Deliverer when the recipient blocked the bot.
-var ErrBlocked = errors.New("broadcast: the recipient blocked the bot")
+// What a Deliverer's error says, tested with errors.Is. Only an answer
+// from the messenger about the recipient (ErrBlocked, ErrRecipient) gives
+// a recipient its result at once. ErrUnreachable and ErrMessengerFailed
+// say the sending instance is in trouble: they count towards its circuit
+// breaker, and the recipient is given back for any instance to send
+// (a failure the messenger keeps answering for one recipient alone, while
+// others go through, counts as failed after a few tries). Any other error
+// is an answer about the message: tried a few times, then failed.
+var (
+	// ErrBlocked: the recipient blocked the bot (or left it for good).
+	ErrBlocked = errors.New("broadcast: the recipient blocked the bot")
+	// ErrRecipient: the messenger cannot deliver to this recipient (no
+	// such chat or user).
+	ErrRecipient = errors.New("broadcast: the messenger cannot reach the recipient")
+	// ErrUnreachable: no answer from the messenger (a network error, a
+	// timeout, something that is not its answer), or it refuses the
+	// instance's credentials.
+	ErrUnreachable = errors.New("broadcast: the messenger cannot be reached")
+	// ErrMessengerFailed: the messenger answered that it failed (a 5xx).
+	ErrMessengerFailed = errors.New("broadcast: the messenger failed")
+)
 
 // RetryAfter is returned by a Deliverer when the messenger asks to slow
 // down (Telegram's 429): every sender waits Wait before the next send.

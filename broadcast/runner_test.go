@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotroso/hotroso/broadcast"
+	"github.com/hotroso/hotroso/circuit"
 	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage/embedded"
 	"github.com/hotroso/hotroso/storage/storagetest"
@@ -28,11 +29,26 @@ type fakeDeliverer struct {
 	failures map[int64]int
 	sentAt   []time.Time
 	now      func() time.Time
+	// fault, when set, answers an attempt with an error first (nil: the
+	// rules below decide).
+	fault func(ctx context.Context, to int64) error
+	tries map[int64]int
 }
 
-func (f *fakeDeliverer) Deliver(_ context.Context, to int64, _ domain.Broadcast) error {
+func (f *fakeDeliverer) Deliver(ctx context.Context, to int64, _ domain.Broadcast) error {
+	f.mu.Lock()
+	fault := f.fault
+	f.mu.Unlock()
+	var err error
+	if fault != nil {
+		err = fault(ctx, to) // outside the lock: a fault may wait
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.tries[to]++
+	if err != nil {
+		return err
+	}
 	if f.fail429 > 0 {
 		f.fail429--
 		return &broadcast.RetryAfter{Wait: 3 * time.Second}
@@ -62,7 +78,19 @@ type fixture struct {
 	clock   simClock
 	deliver *fakeDeliverer
 	runner  *broadcast.Runner
+	breaker *circuit.Breaker
 	final   []domain.BroadcastCounts
+}
+
+func newFakeDeliverer(now func() time.Time) *fakeDeliverer {
+	return &fakeDeliverer{got: map[int64]int{}, blocked: map[int64]bool{}, failures: map[int64]int{}, tries: map[int64]int{}, now: now}
+}
+
+// setFault sets the deliverer's fault.
+func (f *fakeDeliverer) setFault(fault func(ctx context.Context, to int64) error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fault = fault
 }
 
 func newFixture(t testing.TB, start time.Time, workers int, quiet broadcast.QuietHours) *fixture {
@@ -71,9 +99,9 @@ func newFixture(t testing.TB, start time.Time, workers int, quiet broadcast.Quie
 	store, err := embedded.Open(filepath.Join(t.TempDir(), "b.db"), embedded.WithClock(clock.Now))
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
-	f := &fixture{store: store, clock: clock, deliver: &fakeDeliverer{got: map[int64]int{}, blocked: map[int64]bool{}, failures: map[int64]int{}, now: clock.Now}}
+	f := &fixture{store: store, clock: clock, deliver: newFakeDeliverer(clock.Now), breaker: circuit.New(circuit.Config{Now: clock.Now})}
 	f.runner = broadcast.NewRunner(broadcast.Config{Store: store, Deliver: f.deliver, Rate: 25, Workers: workers, Quiet: quiet, Lease: time.Minute,
-		Now: clock.Now, Sleep: clock.sleep,
+		Now: clock.Now, Sleep: clock.sleep, Breaker: f.breaker,
 		Progress: func(_ context.Context, _ domain.Broadcast, c domain.BroadcastCounts, final bool) {
 			if final {
 				f.final = append(f.final, c)

@@ -25,6 +25,7 @@ type Metrics struct {
 	tooMany       prometheus.Counter
 	broadcastSent *prometheus.CounterVec
 	outbox        *prometheus.CounterVec
+	returned      prometheus.Counter
 }
 
 // New makes the metrics and registers them, with Go and process metrics.
@@ -51,7 +52,11 @@ func New() *Metrics {
 			Name: "hotroso_outbox_relays_total", Help: "Relays that could not be delivered at once, by what became of them (queued, delivered, dropped).",
 		}, []string{"event"}),
 	}
-	m.registry.MustRegister(m.updates, m.latency, m.sends, m.tooMany, m.broadcastSent, m.outbox,
+	m.returned = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "hotroso_broadcast_returned_total",
+		Help: "Broadcast recipients this instance gave back unsent, for any instance to send: it could not reach Telegram, or it stopped.",
+	})
+	m.registry.MustRegister(m.updates, m.latency, m.sends, m.tooMany, m.broadcastSent, m.outbox, m.returned,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -100,6 +105,13 @@ func (m *Metrics) Outbox(event string) {
 // the store's calls to Redis.
 func (m *Metrics) CounterFunc(name, help string, read func() float64) {
 	m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, read))
+}
+
+// BroadcastReturned counts recipients given back unsent.
+func (m *Metrics) BroadcastReturned(n int) {
+	if m != nil && n > 0 {
+		m.returned.Add(float64(n))
+	}
 }
 
 // Gauge registers a gauge whose value is read when scraped, e.g. the queue

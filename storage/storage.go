@@ -230,6 +230,15 @@ type Broadcasts interface {
 	// still without a result (their sender died) to the front of the
 	// pending list, and reports how many.
 	ReclaimInFlight(ctx context.Context, id int64, before time.Time) (int, error)
+	// ReturnRecipients gives back recipients a sender took at takenAt (the
+	// now it passed to TakeRecipients) and could not deliver for reasons
+	// that say nothing about them (the sender cannot reach the messenger):
+	// those of userIDs still in flight from that take, without a result,
+	// go to the front of the pending list, in the order they were taken,
+	// at once rather than after a lease. A recipient recorded, reclaimed,
+	// or taken again since (in flight from another take) is left alone.
+	// It reports how many went back.
+	ReturnRecipients(ctx context.Context, id int64, takenAt time.Time, userIDs []int64) (int, error)
 	// BroadcastCounts returns the broadcast's counts.
 	BroadcastCounts(ctx context.Context, id int64) (domain.BroadcastCounts, error)
 	// ReleaseRecipients forgets who a broadcast that has ended (done or

@@ -125,7 +125,9 @@ func startWith(t testing.TB, api *telegramtest.Server, env map[string]string) *a
 	return startWithClock(t, api, env, testClock())
 }
 
-// startWithClock is startWith with the program's clock given.
+// startWithClock is startWith on a given clock: instances that share a
+// store should share one clock too, as machines synchronized by NTP do
+// (their shared rate limit runs on their clocks).
 func startWithClock(t testing.TB, api *telegramtest.Server, env map[string]string, now func() time.Time) *app {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())

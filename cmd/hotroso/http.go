@@ -9,13 +9,15 @@ import (
 	"time"
 
 	"github.com/hotroso/hotroso/bot"
+	"github.com/hotroso/hotroso/circuit"
 	"github.com/hotroso/hotroso/metrics"
 	"github.com/hotroso/hotroso/storage"
 )
 
 // observability is the HTTP handler for /healthz, /readyz and /metrics,
-// with the store's queue and broadcasts as gauges.
-func observability(m *metrics.Metrics, store storage.Store, b *bot.Bot) *http.ServeMux {
+// with the store's queue and broadcasts and the broadcast sender's breaker
+// as gauges. An open breaker makes the instance not ready.
+func observability(m *metrics.Metrics, store storage.Store, b *bot.Bot, breaker *circuit.Breaker) *http.ServeMux {
 	m.Gauge("hotroso_queue_length", "Questions waiting for a volunteer.", func(ctx context.Context) (float64, error) {
 		open, err := store.OpenTickets(ctx, 100000)
 		return float64(len(open)), err
@@ -40,12 +42,32 @@ func observability(m *metrics.Metrics, store storage.Store, b *bot.Bot) *http.Se
 			return float64(counted.RoundTrips())
 		})
 	}
-	health := metrics.NewHealth(map[string]metrics.Check{"store": store.Ping, "telegram": b.Ping})
+	m.Gauge("hotroso_broadcast_breaker_state", "This instance's broadcast sender: 0 sending (closed), 1 trying Telegram again (half-open), 2 paused, Telegram unreachable (open).",
+		func(context.Context) (float64, error) { return float64(breaker.State()), nil })
+	health := metrics.NewHealth(map[string]metrics.Check{"store": store.Ping, "telegram": b.Ping, "broadcasts": breakerCheck(breaker)})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", health.Live)
 	mux.HandleFunc("GET /readyz", health.Ready)
 	mux.Handle("GET /metrics", m.Handler())
 	return mux
+}
+
+// breakerCheck is the readiness check of the broadcast sender: failing
+// while its breaker is open, saying since when, why and when it tries
+// again.
+func breakerCheck(breaker *circuit.Breaker) metrics.Check {
+	return func(context.Context) error {
+		s := breaker.Status()
+		if s.State != circuit.Open {
+			return nil
+		}
+		reason := s.Reason
+		if r := []rune(reason); len(r) > 200 {
+			reason = string(r[:200]) + "…"
+		}
+		return fmt.Errorf("paused since %s: %d calls to Telegram failed in a row (last: %s); its recipients were given back; next try at %s",
+			s.Since.Format(time.RFC3339), s.Failures, reason, s.RetryAt.Format(time.RFC3339))
+	}
 }
 
 // serveHTTP listens on addr and serves h; stop shuts the server down,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hotroso/hotroso/bot"
 	"github.com/hotroso/hotroso/broadcast"
+	"github.com/hotroso/hotroso/circuit"
 	"github.com/hotroso/hotroso/flows"
 	"github.com/hotroso/hotroso/handlers"
 	"github.com/hotroso/hotroso/locales"
@@ -80,8 +81,9 @@ func (c *core) desk(m handlers.Messenger) *handlers.Desk {
 // runJobs starts the desk's background work until ctx ends: marking
 // abandoned flows, lapsing leases and escalating, recording the gathered
 // funnel events, rewriting the store's files after an erasure, and sending
-// broadcasts through deliver.
-func (c *core) runJobs(ctx context.Context, desk *handlers.Desk, deliver broadcast.Deliverer, m *metrics.Metrics) {
+// broadcasts through deliver (probe, when set, asks whether the messenger
+// answers). It returns the broadcast sender's circuit breaker.
+func (c *core) runJobs(ctx context.Context, desk *handlers.Desk, deliver broadcast.Deliverer, probe func(context.Context) error, m *metrics.Metrics) *circuit.Breaker {
 	go desk.RunFunnel(ctx)
 	go every(ctx, time.Minute, func() {
 		if n, err := desk.SweepAbandoned(ctx, c.cfg.FlowAbandonAfter); err != nil {
@@ -104,9 +106,12 @@ func (c *core) runJobs(ctx context.Context, desk *handlers.Desk, deliver broadca
 			c.log.Info("store files rewritten after an erasure")
 		}
 	})
+	breaker := circuit.New(circuit.Config{Now: c.now})
 	runner := broadcast.NewRunner(broadcast.Config{Store: c.store, Deliver: deliver, Rate: c.cfg.BroadcastRate,
-		Quiet: c.quiet(), Lease: c.cfg.BroadcastLease, Progress: desk.BroadcastProgress, Log: c.log, Metrics: m, Now: c.now})
+		Quiet: c.quiet(), Lease: c.cfg.BroadcastLease, Progress: desk.BroadcastProgress, Log: c.log, Metrics: m, Now: c.now,
+		Breaker: breaker, Probe: probe})
 	go runner.Run(ctx, time.Second)
+	return breaker
 }
 
 // serve runs the bot on Telegram until ctx ends: the core, the bot, the
@@ -126,7 +131,7 @@ func serve(ctx context.Context, cfg config, sys system) error {
 	if err := registerCommands(ctx, b, desk, app.texts, cfg.DefaultLanguage); err != nil {
 		return err
 	}
-	app.runJobs(ctx, desk, b.Deliverer(desk.BroadcastButtons()), m)
+	breaker := app.runJobs(ctx, desk, b.Deliverer(desk.BroadcastButtons()), b.Ping, m)
 	go every(ctx, time.Second, func() {
 		if n, err := b.DeliverOutbox(ctx); err != nil {
 			app.log.Warn("outbox not drained", "err", err)
@@ -134,7 +139,7 @@ func serve(ctx context.Context, cfg config, sys system) error {
 			app.log.Info("delayed relays delivered", "count", n)
 		}
 	})
-	mux := observability(m, app.store, b)
+	mux := observability(m, app.store, b, breaker)
 	hook, err := webhookRoute(cfg, app.store, b, mux)
 	if err != nil {
 		return err

@@ -55,7 +55,7 @@ func tryCommand(ctx context.Context, cfg config, dataDirSet bool, args []string,
 	desk := app.desk(term)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	app.runJobs(ctx, desk, term.Deliverer(desk.BroadcastButtons()), metrics.New())
+	app.runJobs(ctx, desk, term.Deliverer(desk.BroadcastButtons()), nil, metrics.New())
 	err = term.Run(ctx, desk, sys.Stdin)
 	app.stopDesk(ctx, desk)
 	return err

@@ -423,6 +423,61 @@ func (s *Store) ReclaimInFlight(ctx context.Context, id int64, before time.Time)
 	return n, nil
 }
 
+// ReturnRecipients gives back the recipients of userIDs that the take at
+// takenAt (to the millisecond, as in the Redis backend) handed out and
+// that are still in flight from it without a result: to the front of the
+// pending list, in the order they were taken, in one transaction. It
+// reports how many went back.
+func (s *Store) ReturnRecipients(ctx context.Context, id int64, takenAt time.Time, userIDs []int64) (int, error) {
+	if len(userIDs) == 0 {
+		return 0, nil
+	}
+	var n int
+	err := s.update(ctx, fmt.Sprintf("return %d recipients of broadcast %d", len(userIDs), id), func(tx *bolt.Tx) error {
+		n = 0 // afresh: fn may run again
+		st, err := loadRecipientState(tx, id)
+		if err != nil || st.Released != 0 {
+			return err
+		}
+		found := inFlightFromTake(tx, id, takenAt, userIDs)
+		if len(found) == 0 {
+			return nil
+		}
+		back, err := dropInFlight(tx, id, &st, found)
+		if err != nil {
+			return err
+		}
+		if err := pushFront(tx, id, &st, back); err != nil {
+			return err
+		}
+		n = len(back)
+		return st.save(tx, id)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// inFlightFromTake lists those of users in flight from the take at
+// takenAt, in the order they were taken; each once.
+func inFlightFromTake(tx *bolt.Tx, id int64, takenAt time.Time, users []int64) []inFlightEntry {
+	taken := tx.Bucket(bucketTaken)
+	ms := takenAt.UnixMilli()
+	var found []inFlightEntry
+	seen := map[int64]bool{}
+	for _, u := range users {
+		suffix := taken.Get(recipientKey(id, u))
+		if len(suffix) != 16 || seen[u] || getInt(suffix) != ms {
+			continue
+		}
+		seen[u] = true
+		found = append(found, inFlightEntry{key: append(idKey(id), suffix...), user: u, seq: getInt(suffix[8:])})
+	}
+	slices.SortStableFunc(found, func(a, b inFlightEntry) int { return cmp.Compare(a.seq, b.seq) })
+	return found
+}
+
 // inFlightEntry is a recipient in flight: its key, who, and the order it
 // was taken in.
 type inFlightEntry struct {

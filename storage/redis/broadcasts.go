@@ -145,6 +145,30 @@ func (s *Store) ReclaimInFlight(ctx context.Context, id int64, before time.Time)
 	return n, nil
 }
 
+// ReturnRecipients gives back the recipients of userIDs that the take at
+// takenAt (to the millisecond) handed out and that are still in flight
+// from it without a result: to the front of the pending list, in the order
+// they were taken, in one script (returnRecipientsCmd). It reports how
+// many went back.
+func (s *Store) ReturnRecipients(ctx context.Context, id int64, takenAt time.Time, userIDs []int64) (int, error) {
+	op := fmt.Sprintf("return %d recipients of broadcast %d", len(userIDs), id)
+	if len(userIDs) == 0 {
+		return 0, nil
+	}
+	args := make([]any, 0, len(userIDs)+1)
+	args = append(args, msScore(takenAt))
+	for _, u := range userIDs {
+		args = append(args, strconv.FormatInt(u, 10))
+	}
+	rk := s.keys.recipients(id)
+	n, err := returnRecipientsCmd.Run(ctx, s.client,
+		[]string{rk.pending, rk.inflight, rk.taken, rk.results, rk.counts}, args...).Int()
+	if err != nil {
+		return 0, wrapErr(op, err)
+	}
+	return n, nil
+}
+
 // BroadcastCounts returns the broadcast's counts, read in one transaction.
 // A broadcast without recipients, or an unknown one, has all counts zero.
 func (s *Store) BroadcastCounts(ctx context.Context, id int64) (domain.BroadcastCounts, error) {

@@ -202,6 +202,52 @@ end
 return #back
 `)
 
+// returnRecipientsCmd gives back recipients that one take handed out and
+// whose sender could not deliver: each still in flight with the take's
+// time as its score (not reclaimed, or taken again, since) and without a
+// result goes back to the front of the pending list, in the order taken
+// (by take sequence number), and out of flight (one with a result, which
+// recordDeliveryCmd would have taken out of flight already, only out of
+// flight). The others are left alone. Nothing is given back once the recipients were released.
+//
+// KEYS[1] -> p:{b<id>}:pending
+// KEYS[2] -> p:{b<id>}:inflight
+// KEYS[3] -> p:{b<id>}:taken
+// KEYS[4] -> p:{b<id>}:results
+// KEYS[5] -> p:{b<id>}:counts
+// ARGV[1] -> the take's time, unix ms: the in-flight score it gave
+// ARGV[2..] -> the user ids, decimal
+//
+// Returns how many recipients went back to the pending list.
+var returnRecipientsCmd = goredis.NewScript(`
+if redis.call("HEXISTS", KEYS[5], "released") == 1 then
+	return 0
+end
+local takenAt = tonumber(ARGV[1])
+local back = {}
+for i = 2, #ARGV do
+	local u = ARGV[i]
+	local score = redis.call("ZSCORE", KEYS[2], u)
+	if score and tonumber(score) == takenAt then
+		if redis.call("HEXISTS", KEYS[4], u) == 0 then
+			back[#back + 1] = {u = u, seq = tonumber(redis.call("HGET", KEYS[3], u)) or 0, i = i}
+		end
+		redis.call("ZREM", KEYS[2], u)
+		redis.call("HDEL", KEYS[3], u)
+	end
+end
+table.sort(back, function(a, b)
+	if a.seq ~= b.seq then
+		return a.seq < b.seq
+	end
+	return a.i < b.i
+end)
+for i = #back, 1, -1 do
+	redis.call("LPUSH", KEYS[1], back[i].u)
+end
+return #back
+`)
+
 // reserveCmd is the generic cell rate algorithm (GCRA) for one limiter
 // key, with a pause. All times are integers of microseconds, well inside
 // the 2^53 that Lua's numbers hold exactly; they come from the caller's

@@ -26,6 +26,9 @@ func (s suite) testBroadcasts(t *testing.T) {
 	t.Run("Reclaim", s.testReclaim)
 	t.Run("ReclaimIgnoresRecentlyTaken", s.testReclaimRecent)
 	t.Run("LateResultAfterReclaim", s.testLateResult)
+	t.Run("ReturnRecipients", s.testReturnRecipients)
+	t.Run("ReturnOnlyFromItsTake", s.testReturnOnlyFromItsTake)
+	t.Run("ReturnedGoToAnotherInstance", s.testReturnedGoToAnotherInstance)
 	t.Run("ReleaseRecipients", s.testReleaseRecipients)
 }
 
@@ -106,6 +109,13 @@ func (bs broadcastStore) record(id, user int64, result domain.Delivery) bool {
 func (bs broadcastStore) reclaim(id int64, before time.Time) int {
 	bs.t.Helper()
 	n, err := bs.st.ReclaimInFlight(ctx(bs.t), id, before)
+	require.NoError(bs.t, err)
+	return n
+}
+
+func (bs broadcastStore) giveBack(id int64, takenAt time.Time, users ...int64) int {
+	bs.t.Helper()
+	n, err := bs.st.ReturnRecipients(ctx(bs.t), id, takenAt, users)
 	require.NoError(bs.t, err)
 	return n
 }
@@ -577,6 +587,101 @@ func (s suite) testLateResult(t *testing.T) {
 	assert.Equal(t, domain.BroadcastCounts{Total: 3, Sent: 1}, bs.counts(b.ID))
 	assert.Equal(t, []int64{2, 3}, bs.take(b.ID, 10, t1.Add(time.Hour)), "1 has its result: not sent twice")
 	assert.Equal(t, domain.BroadcastCounts{Total: 3, Sent: 1, InFlight: 2}, bs.counts(b.ID))
+}
+
+// testReturnRecipients: a sender that cannot deliver gives back what it
+// took, at once: to the front of the list, in the order taken, whatever
+// order it names them in.
+func (s suite) testReturnRecipients(t *testing.T) {
+	st, clock := s.store(t)
+	bs := broadcastStore{t, st}
+	b := bs.made(domain.BroadcastRunning, clock.Now())
+	users := recipients(20)
+	bs.add(b.ID, users)
+
+	t1 := clock.Now()
+	first := bs.take(b.ID, 6, t1)
+	require.Equal(t, users[:6], first)
+	require.True(t, bs.record(b.ID, first[1], domain.DeliverySent))
+	assert.Zero(t, bs.giveBack(b.ID, t1), "nobody named")
+	assert.Zero(t, bs.giveBack(b.ID, t1, first[1]), "a recipient with a result stays done")
+	assert.Zero(t, bs.giveBack(b.ID, t1, users[10], 404), "never taken, or not a recipient")
+	assert.Equal(t, 3, bs.giveBack(b.ID, t1, first[4], first[0], first[1], first[2], first[4]))
+	assert.Equal(t, domain.BroadcastCounts{Total: 20, Sent: 1, InFlight: 2}, bs.counts(b.ID), "given back: no longer in flight, no result")
+	assert.Zero(t, bs.giveBack(b.ID, t1, first[0]), "given back once")
+
+	clock.Advance(time.Second)
+	t2 := clock.Now()
+	again := bs.take(b.ID, 5, t2)
+	assert.Equal(t, []int64{first[0], first[2], first[4], users[6], users[7]}, again, "the given back first, in the order taken, then the rest")
+	assert.Equal(t, domain.BroadcastCounts{Total: 20, Sent: 1, InFlight: 7}, bs.counts(b.ID), "the two still out with their sender, and the five")
+
+	// Given back onto an empty list, then more added: in order too.
+	c := bs.made(domain.BroadcastRunning, clock.Now())
+	bs.add(c.ID, []int64{5, 3})
+	require.Equal(t, []int64{5, 3}, bs.take(c.ID, 5, t2))
+	assert.Equal(t, 2, bs.giveBack(c.ID, t2, 3, 5))
+	bs.add(c.ID, []int64{9})
+	assert.Equal(t, []int64{5, 3, 9}, bs.take(c.ID, 5, t2))
+
+	// Nothing is given back once the broadcast's recipients are released.
+	require.NoError(t, st.ReleaseRecipients(ctx(t), c.ID))
+	assert.Zero(t, bs.giveBack(c.ID, t2, 5, 3, 9))
+	assert.Empty(t, bs.take(c.ID, 5, t2))
+	assert.Equal(t, domain.BroadcastCounts{Total: 3}, bs.counts(c.ID))
+}
+
+// testReturnOnlyFromItsTake: a slow sender whose recipients were reclaimed
+// and taken by another cannot pull them back from the other's hands.
+func (s suite) testReturnOnlyFromItsTake(t *testing.T) {
+	st, clock := s.store(t)
+	bs := broadcastStore{t, st}
+	b := bs.made(domain.BroadcastRunning, clock.Now())
+	bs.add(b.ID, []int64{1, 2, 3, 4})
+	t1 := clock.Now()
+	require.Equal(t, []int64{1, 2}, bs.take(b.ID, 2, t1))
+	clock.Advance(5 * time.Minute)
+	require.Equal(t, 2, bs.reclaim(b.ID, clock.Now().Add(-time.Minute)))
+	t2 := clock.Now()
+	require.Equal(t, []int64{1, 2, 3}, bs.take(b.ID, 3, t2))
+
+	assert.Zero(t, bs.giveBack(b.ID, t1, 1, 2), "the first take's time")
+	assert.Zero(t, bs.giveBack(b.ID, t1.Add(time.Millisecond), 1, 2), "another millisecond")
+	assert.Equal(t, domain.BroadcastCounts{Total: 4, InFlight: 3}, bs.counts(b.ID))
+	assert.Equal(t, []int64{4}, bs.take(b.ID, 5, t2), "nothing came back to the list")
+	assert.Equal(t, 1, bs.giveBack(b.ID, t2.Truncate(time.Millisecond).Add(999*time.Microsecond), 2), "the same millisecond is the same take")
+	assert.Equal(t, []int64{2}, bs.take(b.ID, 5, t2))
+}
+
+// testReturnedGoToAnotherInstance: what a sick instance gives back, a
+// healthy one sends, and every recipient gets one result.
+func (s suite) testReturnedGoToAnotherInstance(t *testing.T) {
+	sick, healthy, clock := s.pair(t)
+	bs := broadcastStore{t, sick}
+	b := bs.made(domain.BroadcastRunning, clock.Now())
+	users := recipients(40)
+	bs.add(b.ID, users)
+	t1 := clock.Now()
+	held := bs.take(b.ID, 8, t1)
+	require.Equal(t, users[:8], held)
+
+	other := broadcastStore{t, healthy}
+	var sent []int64
+	for round := 0; ; round++ {
+		got := other.take(b.ID, 5, clock.Now())
+		if round == 1 {
+			assert.Equal(t, 8, bs.giveBack(b.ID, t1, held...), "given back while the other sends")
+		}
+		if len(got) == 0 {
+			break
+		}
+		for _, u := range got {
+			require.True(t, other.record(b.ID, u, domain.DeliverySent))
+		}
+		sent = append(sent, got...)
+	}
+	assert.ElementsMatch(t, users, sent, "each once")
+	assert.Equal(t, domain.BroadcastCounts{Total: 40, Sent: 40}, bs.counts(b.ID))
 }
 
 // Releasing an ended broadcast's recipients keeps its counts and stops
