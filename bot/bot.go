@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -61,6 +62,13 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// Metrics, when set, counts updates, their latency and sends.
 	Metrics *metrics.Metrics
+	// Limiter paces group chats together with the other instances that
+	// share it. Default: Store, when it is one; without any, each instance
+	// paces groups alone.
+	Limiter storage.Limiter
+	// EditInterval is how often at most one message is edited (see
+	// Sender.Edit). Default DefaultEditInterval.
+	EditInterval time.Duration
 }
 
 // Bot is a running Telegram adapter.
@@ -91,6 +99,9 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if l, ok := cfg.Store.(storage.Limiter); ok && cfg.Limiter == nil {
+		cfg.Limiter = l
+	}
 	b := &Bot{cfg: cfg, log: cfg.Logger}
 	api, err := tgbot.New(cfg.Token,
 		tgbot.WithServerURL(cfg.ServerURL),
@@ -113,7 +124,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		return nil, fmt.Errorf("bot: cannot reach the Telegram Bot API at %s: %w", cfg.ServerURL, err)
 	}
 	b.api, b.username = api, me.Username
-	b.sender = NewSender(api, cfg.Store, cfg.Logger)
+	b.sender = NewSender(api, cfg.Store, cfg.Limiter, cfg.EditInterval, cfg.Logger)
 	b.sender.metrics = cfg.Metrics
 	return b, nil
 }
@@ -194,15 +205,24 @@ func (b *Bot) Run(ctx context.Context, h Handler) error {
 	defer cancelHandle()
 	b.work = newDispatcher(b.cfg.Workers, 4*b.cfg.Workers, func(r received) { b.handle(handleCtx, r.update, r.at, false) })
 	b.api.Start(ctx) // returns when ctx ends
+	b.drain(cancelHandle)
+	return nil
+}
+
+// drain lets the updates in flight finish, then the edits that wait, all
+// within ShutdownTimeout; past it, cancelHandle stops what is left.
+func (b *Bot) drain(cancelHandle context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.ShutdownTimeout)
+	defer cancel()
 	drained := make(chan struct{})
 	go func() { b.work.close(); close(drained) }()
 	select {
 	case <-drained:
-	case <-time.After(b.cfg.ShutdownTimeout):
+	case <-ctx.Done():
 		cancelHandle()
 		<-drained
 	}
-	return nil
+	b.sender.Close(ctx)
 }
 
 // receive is called by go-telegram/bot for each update, in arrival order,
@@ -272,9 +292,38 @@ func (b *Bot) handle(ctx context.Context, upd *models.Update, receivedAt time.Ti
 	if cq := upd.CallbackQuery; cq != nil {
 		b.answer(ctx, cq.ID, resp.Notice)
 	}
-	for _, r := range resp.Replies {
-		if _, err := b.sender.Send(ctx, ev.ChatID, r); err != nil {
-			b.log.Warn("reply not sent", "update_id", upd.ID, "err", err)
+	b.sendReplies(ctx, upd.ID, ev.ChatID, resp.Replies)
+}
+
+// sendReplies sends the desk's replies: each chat's in order, the chats
+// side by side, so that a reply to the update's own chat never waits
+// behind another chat's pause (a relay to a volunteer Telegram slowed
+// down). It returns when all are sent or given up.
+func (b *Bot) sendReplies(ctx context.Context, updateID, chatID int64, replies []handlers.Reply) {
+	byChat := map[int64][]handlers.Reply{}
+	for _, r := range replies {
+		to := r.ChatID
+		if to == 0 {
+			to = chatID
+		}
+		byChat[to] = append(byChat[to], r)
+	}
+	var wg sync.WaitGroup
+	for to, rs := range byChat {
+		if to != chatID {
+			wg.Go(func() { b.sendAll(ctx, updateID, to, rs) })
+		}
+	}
+	b.sendAll(ctx, updateID, chatID, byChat[chatID])
+	wg.Wait()
+}
+
+// sendAll sends replies to one chat in order, and stops when the chat
+// blocked the bot.
+func (b *Bot) sendAll(ctx context.Context, updateID, chatID int64, replies []handlers.Reply) {
+	for _, r := range replies {
+		if _, err := b.sender.Send(ctx, chatID, r); err != nil {
+			b.log.Warn("reply not sent", "update_id", updateID, "err", err)
 			if errors.Is(err, ErrBlocked) {
 				return
 			}
