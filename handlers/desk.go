@@ -59,6 +59,8 @@ type Config struct {
 	// Quiet are the quiet hours, when broadcasts wait unless forced; its
 	// Location is also the time zone organizers type times in.
 	Quiet broadcast.QuietHours
+	// Limits bound each resident's messages and questions.
+	Limits ResidentLimits
 }
 
 // Desk handles every event of every chat: a router in front of the desk's
@@ -155,6 +157,11 @@ func (d *Desk) Handle(ctx context.Context, ev Event) (Response, error) {
 	r := &request{Event: ev, user: user, lang: user.Language}
 	if inVolunteerGroup {
 		return d.volunteerGroup(ctx, r)
+	}
+	if ev.Kind == EventText || ev.Kind == EventMedia {
+		if resp, limited := d.overMessageLimit(ctx, r); limited {
+			return resp, nil
+		}
 	}
 	switch ev.Kind {
 	case EventCommand:
