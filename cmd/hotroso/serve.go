@@ -71,7 +71,7 @@ func (c *core) desk(m handlers.Messenger) *handlers.Desk {
 	return handlers.New(handlers.Config{Store: c.store, Messenger: m, Texts: c.texts, Flows: c.flows, DefaultLanguage: c.cfg.DefaultLanguage,
 		Logger: c.log, Now: c.now, Organizers: c.cfg.OrganizerIDs, VolunteerChatID: c.cfg.VolunteerChatID, ClaimTimeout: c.cfg.ClaimTimeout,
 		MaxOpenClaims: c.cfg.MaxOpenClaims, EscalateAfter: c.cfg.EscalateAfter, InviteTTL: c.cfg.InviteTTL, LinkAllowlist: c.cfg.LinkAllowlist,
-		Places: c.communes, BroadcastRate: c.cfg.BroadcastRate, Quiet: c.quiet()})
+		Places: c.communes, BroadcastRate: c.cfg.BroadcastRate, Quiet: c.quiet(), Limits: c.cfg.Limits})
 }
 
 // runJobs starts the desk's background work until ctx ends: marking
@@ -106,7 +106,8 @@ func serve(ctx context.Context, cfg config, sys system) error {
 	}
 	defer app.store.Close()
 	m := metrics.New()
-	b, err := bot.New(ctx, bot.Config{Token: cfg.Token, ServerURL: cfg.APIURL, Store: app.store, Logger: app.log, Metrics: m})
+	b, err := bot.New(ctx, bot.Config{Token: cfg.Token, ServerURL: cfg.APIURL, Store: app.store, Logger: app.log, Metrics: m,
+		EditInterval: cfg.EditInterval})
 	if err != nil {
 		return err
 	}
