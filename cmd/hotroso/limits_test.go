@@ -116,16 +116,16 @@ func TestOthersAreAnsweredAtOnceWhileOneResidentFloods(t *testing.T) {
 			assert.Contains(t, other.nextText(), "Xin chào bác")
 			trips = append(trips, time.Since(sent))
 		}
+		slices.Sort(trips)
+		p99 := trips[(len(trips)*99+99)/100-1]
+		t.Logf("/start round trips during the flood: p50 %v, p99 %v", trips[len(trips)/2], p99)
+		assert.Less(t, p99, 200*time.Millisecond, "another resident is answered at once")
+
 		flooder.say("/ask") // its answer says the flood was handled
 		_, err = a.api.WaitMessage(flooder.user.ID, floodWait, func(m telegramtest.Message) bool { return strings.Contains(m.Text, "vẫn đang chờ") })
 		require.NoError(t, err)
 		elapsed := time.Since(start)
-
-		slices.Sort(trips)
-		p99 := trips[(len(trips)*99+99)/100-1]
-		t.Logf("/start round trips during the flood: p50 %v, p99 %v; flood handled in %v; %d 429s", trips[len(trips)/2], p99,
-			elapsed.Round(time.Millisecond), a.api.TooManyRequests())
-		assert.Less(t, p99, 200*time.Millisecond, "another resident is answered at once")
+		t.Logf("flood handled in %v; %d 429s", elapsed.Round(time.Millisecond), a.api.TooManyRequests())
 		assert.LessOrEqual(t, a.api.TooManyRequests(), 2, "no storm of 429s")
 		assert.LessOrEqual(t, cardEdits(a.api, card), int(elapsed/(3*time.Second))+2, "one edit of the card every 3 seconds at most")
 
