@@ -92,7 +92,7 @@ func TestAFloodingResidentIsHeldToTheirRate(t *testing.T) {
 
 // While one resident floods the desk with an open question (each message
 // would edit its card in the volunteer group), others are answered at
-// once: the p99 of 30 residents' /start round trips stays under 200 ms.
+// once: the p99 of 100 residents' /start round trips stays under 200 ms.
 // The card is edited at most once every 3 seconds, and ends with the
 // latest text.
 func TestOthersAreAnsweredAtOnceWhileOneResidentFloods(t *testing.T) {
@@ -109,7 +109,7 @@ func TestOthersAreAnsweredAtOnceWhileOneResidentFloods(t *testing.T) {
 		start := time.Now()
 		flood(flooder, 100)
 		var trips []time.Duration
-		for i := range 30 {
+		for i := range 100 {
 			other := newChat(t, a, int64(3000+i), "vi")
 			sent := time.Now()
 			other.say("/start")
@@ -118,7 +118,7 @@ func TestOthersAreAnsweredAtOnceWhileOneResidentFloods(t *testing.T) {
 		}
 		slices.Sort(trips)
 		p99 := trips[(len(trips)*99+99)/100-1]
-		t.Logf("/start round trips during the flood: p50 %v, p99 %v", trips[len(trips)/2], p99)
+		t.Logf("/start round trips during the flood: p50 %v, p99 %v, max %v", trips[len(trips)/2], p99, trips[len(trips)-1])
 		assert.Less(t, p99, 200*time.Millisecond, "another resident is answered at once")
 
 		flooder.say("/ask") // its answer says the flood was handled
