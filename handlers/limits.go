@@ -47,10 +47,10 @@ const limitNoticeEvery = time.Minute
 // Volunteers and organizers are not counted. When the store cannot count,
 // the message goes through.
 func (d *base) overMessageLimit(ctx context.Context, r *request) (Response, bool) {
-	if r.user.CanVolunteer() {
+	lim := d.cfg.Limits
+	if r.user.CanVolunteer() || (lim.MessagesPerMinute <= 0 && lim.MessagesPerDay <= 0) {
 		return Response{}, false
 	}
-	lim := d.cfg.Limits
 	key, err := d.limitKey(ctx, "msg", r.UserID)
 	if err != nil {
 		d.log.Warn("message limit not checked", "err", err)
@@ -70,7 +70,6 @@ func (d *base) overMessageLimit(ctx context.Context, r *request) (Response, bool
 			return Response{}, false
 		}
 		if wait > 0 {
-			d.log.Info("resident over the message limit", "per", rate.per.String())
 			return d.limitNotice(ctx, r, key, wait, rate.per == time.Minute), true
 		}
 	}
@@ -85,6 +84,7 @@ func (d *base) limitNotice(ctx context.Context, r *request, key string, wait tim
 	if w, err := d.store.Reserve(ctx, key+":notice", 1/every.Seconds(), 1, d.now()); err != nil || w > 0 {
 		return Response{}
 	}
+	d.log.Info("a resident is over the message limit", "per_minute", perMinute) // once a notice, not once a message
 	if perMinute {
 		return d.reply(r, d.t(r, "limit.messages", "n", strconv.Itoa(d.cfg.Limits.MessagesPerMinute)), nil)
 	}
