@@ -148,7 +148,7 @@ type request struct {
 func (d *Desk) Handle(ctx context.Context, ev Event) (Response, error) {
 	inVolunteerGroup := ev.Group && d.cfg.VolunteerChatID != 0 && ev.ChatID == d.cfg.VolunteerChatID
 	if ev.Group && !inVolunteerGroup {
-		return d.handleGroup(ev), nil
+		return d.handleGroup(ctx, ev), nil
 	}
 	user, err := d.userFor(ctx, ev)
 	if err != nil {
@@ -277,11 +277,15 @@ func (d *base) session(ctx context.Context, chatID int64) (domain.Session, error
 }
 
 // handleGroup answers in group chats only to the bot's own commands, asking
-// to talk privately; ordinary group chatter is left alone.
-func (d *Desk) handleGroup(ev Event) Response {
+// to talk privately (once a minute at most: a group's flood of commands
+// gets no flood of answers); ordinary group chatter is left alone.
+func (d *Desk) handleGroup(ctx context.Context, ev Event) Response {
 	lang := d.languageFor(ev.LanguageCode)
 	switch {
 	case ev.Kind == EventCommand && (ev.Command == "start" || ev.Command == "help" || ev.Command == "menu"):
+		if !d.groupHintDue(ctx, ev.ChatID) {
+			return Response{}
+		}
 		return Response{Replies: []Reply{{ChatID: ev.ChatID, Text: d.texts.T(lang, "group.private_only")}}}
 	case ev.Kind == EventButton:
 		return Response{Notice: d.texts.T(lang, "button.stale")}

@@ -120,6 +120,21 @@ func (d *base) overAskLimit(ctx context.Context, r *request, s domain.Session) (
 	return d.reply(r, d.t(r, "limit.asks", "n", strconv.Itoa(n), "min", strconv.Itoa(minutesUp(wait)), "time", at), d.menuButtons(r, s)), true
 }
 
+// groupHintEvery is how often at most a group is asked to talk privately.
+const groupHintEvery = time.Minute
+
+// groupHintDue reports whether a group (not the volunteer group) may be
+// asked again to talk to the bot privately: once in groupHintEvery. When
+// the store cannot count, it may.
+func (d *base) groupHintDue(ctx context.Context, chatID int64) bool {
+	wait, err := d.store.Reserve(ctx, "group:hint:"+strconv.FormatInt(chatID, 10), 1/groupHintEvery.Seconds(), 1, d.now())
+	if err != nil {
+		d.log.Warn("group hint not counted", "err", err)
+		return true
+	}
+	return wait <= 0
+}
+
 // limitKey is the Limiter key of one of a user's limits: the user appears
 // only as an HMAC of their id with the store's secret salt, so the keys
 // say nothing of who is limited.

@@ -210,3 +210,20 @@ func TestPhotosWithTheLongestCaptionArriveWhole(t *testing.T) {
 		assert.Empty(t, a.api.Refused())
 	})
 }
+
+// A group where the bot's commands are typed over and over is asked to
+// talk privately once a minute, not once a command.
+func TestAGroupIsAskedToTalkPrivatelyOnceAMinute(t *testing.T) {
+	a := startApp(t, "embedded", nil)
+	const group = -100778
+	for i := range 10 {
+		a.api.SendTextInGroup(group, resident(int64(1510+i), "vi"), "/start@"+a.api.BotUsername())
+	}
+	u := resident(1520, "vi")
+	a.api.SendText(u, "/start")
+	_, err := a.api.WaitMessages(u.ID, 1, wait)
+	require.NoError(t, err)
+	require.NoError(t, a.api.WaitUpdatesConsumed(wait))
+	a.stop(t) // every update handled
+	assert.Equal(t, 1, countMessages(a.api, group, "nhắn riêng"))
+}
