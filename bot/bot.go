@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -62,6 +63,13 @@ type Config struct {
 	Metrics *metrics.Metrics
 	// Now is the clock of the outbox's schedule. Default time.Now.
 	Now func() time.Time
+	// Limiter paces group chats together with the other instances that
+	// share it. Default: Store, when it is one; without any, each instance
+	// paces groups alone.
+	Limiter storage.Limiter
+	// EditInterval is how often at most one message is edited (see
+	// Sender.Edit). Default DefaultEditInterval.
+	EditInterval time.Duration
 }
 
 // Bot is a running Telegram adapter.
@@ -95,6 +103,9 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if l, ok := cfg.Store.(storage.Limiter); ok && cfg.Limiter == nil {
+		cfg.Limiter = l
+	}
 	b := &Bot{cfg: cfg, log: cfg.Logger}
 	api, err := tgbot.New(cfg.Token,
 		tgbot.WithServerURL(cfg.ServerURL),
@@ -117,7 +128,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		return nil, fmt.Errorf("bot: cannot reach the Telegram Bot API at %s: %w", cfg.ServerURL, err)
 	}
 	b.api, b.username = api, me.Username
-	b.sender = NewSender(api, cfg.Store, cfg.Logger)
+	b.sender = NewSender(api, cfg.Store, cfg.Limiter, cfg.EditInterval, cfg.Logger)
 	b.sender.metrics = cfg.Metrics
 	return b, nil
 }
@@ -201,15 +212,24 @@ func (b *Bot) Run(ctx context.Context, h Handler) error {
 	defer cancelHandle()
 	b.work = newDispatcher(b.cfg.Workers, 4*b.cfg.Workers, func(r received) { b.handle(handleCtx, r.update, r.at, false) })
 	b.api.Start(ctx) // returns when ctx ends
+	b.drain(cancelHandle)
+	return nil
+}
+
+// drain lets the updates in flight finish, then the edits that wait, all
+// within ShutdownTimeout; past it, cancelHandle stops what is left.
+func (b *Bot) drain(cancelHandle context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.ShutdownTimeout)
+	defer cancel()
 	drained := make(chan struct{})
 	go func() { b.work.close(); close(drained) }()
 	select {
 	case <-drained:
-	case <-time.After(b.cfg.ShutdownTimeout):
+	case <-ctx.Done():
 		cancelHandle()
 		<-drained
 	}
-	return nil
+	b.sender.Close(ctx)
 }
 
 // receive is called by go-telegram/bot for each update, in arrival order,
@@ -279,13 +299,43 @@ func (b *Bot) handle(ctx context.Context, upd *models.Update, receivedAt time.Ti
 	if cq := upd.CallbackQuery; cq != nil {
 		b.answer(ctx, cq.ID, resp.Notice)
 	}
-	for _, r := range resp.Replies {
-		if _, err := b.sender.Send(ctx, ev.ChatID, r); err != nil {
-			b.log.Warn("reply not sent", "update_id", upd.ID, "err", err)
-			if errors.Is(err, ErrBlocked) && (r.ChatID == 0 || r.ChatID == ev.ChatID) {
+	b.sendReplies(ctx, upd.ID, ev.ChatID, resp.Replies)
+}
+
+// sendReplies sends the desk's replies: each chat's in order, the chats
+// side by side, so that a reply to the update's own chat never waits
+// behind another chat's pause (a relay to a volunteer Telegram slowed
+// down). It returns when all are sent or given up.
+func (b *Bot) sendReplies(ctx context.Context, updateID, chatID int64, replies []handlers.Reply) {
+	byChat := map[int64][]handlers.Reply{}
+	for _, r := range replies {
+		to := r.ChatID
+		if to == 0 {
+			to = chatID
+		}
+		byChat[to] = append(byChat[to], r)
+	}
+	var wg sync.WaitGroup
+	for to, rs := range byChat {
+		if to != chatID {
+			wg.Go(func() { b.sendAll(ctx, updateID, chatID, to, rs) })
+		}
+	}
+	b.sendAll(ctx, updateID, chatID, chatID, byChat[chatID])
+	wg.Wait()
+}
+
+// sendAll sends replies to one chat in order, and stops when the chat
+// blocked the bot; a reply that fails otherwise is handled by undelivered
+// (eventChat is the chat of the update, told when IfFails says so).
+func (b *Bot) sendAll(ctx context.Context, updateID, eventChat, chatID int64, replies []handlers.Reply) {
+	for _, r := range replies {
+		if _, err := b.sender.Send(ctx, chatID, r); err != nil {
+			b.log.Warn("reply not sent", "update_id", updateID, "err", err)
+			if errors.Is(err, ErrBlocked) {
 				return
 			}
-			b.undelivered(ctx, ev, r, err)
+			b.undelivered(ctx, eventChat, r, err)
 		}
 	}
 }
@@ -293,16 +343,16 @@ func (b *Bot) handle(ctx context.Context, upd *models.Update, receivedAt time.Ti
 // undelivered handles a reply that could not be sent: a relay goes to the
 // outbox when the failure was the messenger's, not the chat's; the event's
 // chat is told what the reply's IfFails says.
-func (b *Bot) undelivered(ctx context.Context, ev handlers.Event, r handlers.Reply, err error) {
+func (b *Bot) undelivered(ctx context.Context, eventChat int64, r handlers.Reply, err error) {
 	if r.Retry && retryable(err) {
-		if queueErr := b.queueRelay(ctx, ev.ChatID, r); queueErr != nil {
+		if queueErr := b.queueRelay(ctx, eventChat, r); queueErr != nil {
 			b.log.Error("relay lost: not sent and not queued", "err", queueErr)
 		}
 	}
 	if r.IfFails == "" {
 		return
 	}
-	if _, err := b.sender.Send(ctx, ev.ChatID, handlers.Reply{Text: r.IfFails}); err != nil {
+	if _, err := b.sender.Send(ctx, eventChat, handlers.Reply{Text: r.IfFails}); err != nil {
 		b.log.Warn("failure notice not sent", "err", err)
 	}
 }

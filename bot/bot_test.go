@@ -134,26 +134,46 @@ func TestLongTextIsSplitWithTheButtonsUnderTheLastPart(t *testing.T) {
 	assert.Empty(t, r.api.Refused())
 }
 
-// fakeSleep records the waits a Sender asks for, without waiting.
-type fakeSleep struct {
+// fakeClock is a Sender's clock that moves only when the Sender sleeps,
+// at once, by the whole wait; it records the waits.
+type fakeClock struct {
 	mu    sync.Mutex
+	now   time.Time
 	waits []time.Duration
 }
 
-func (f *fakeSleep) sleep(_ context.Context, d time.Duration) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if d > 0 {
-		f.waits = append(f.waits, d)
-	}
-	return nil
+func newFakeClock() *fakeClock { return &fakeClock{now: time.Date(2026, 3, 9, 8, 0, 0, 0, time.UTC)} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
 }
 
-func senderFor(t *testing.T, r *running) (*Sender, *fakeSleep) {
-	sleeper := &fakeSleep{}
-	s := NewSender(r.bot.api, r.store, r.bot.log)
-	s.sleep = sleeper.sleep
-	return s, sleeper
+func (c *fakeClock) sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d > 0 {
+		c.waits = append(c.waits, d)
+		c.now = c.now.Add(d)
+	}
+	return ctx.Err()
+}
+
+func (c *fakeClock) recorded() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Duration(nil), c.waits...)
+}
+
+// senderFor is a Sender on the running bot's API and store (which paces
+// groups), on a fake clock.
+func senderFor(t *testing.T, r *running) (*Sender, *fakeClock) {
+	clock := newFakeClock()
+	s := NewSender(r.bot.api, r.store, r.store, time.Second, r.bot.log)
+	s.now, s.sleep = clock.Now, clock.sleep
+	t.Cleanup(func() { s.Close(context.Background()) })
+	return s, clock
 }
 
 func TestSenderWaitsOutTooManyRequestsAndRetries(t *testing.T) {
@@ -161,14 +181,12 @@ func TestSenderWaitsOutTooManyRequestsAndRetries(t *testing.T) {
 	u := telegramtest.User{ID: 15}
 	r.api.AddChat(u.ID, telegramtest.ChatPrivate) // the user has opened the chat
 
-	s, sleeper := senderFor(t, r)
+	s, clock := senderFor(t, r)
 	r.api.FailNext("sendMessage", 2, telegramtest.Fault{Status: 429, RetryAfter: 3})
 	require.NoError(t, sendErr(s.Send(context.Background(), u.ID, handlers.Reply{Text: "after the wait"})))
 	msgs := r.api.Messages(u.ID)
 	assert.Equal(t, "after the wait", msgs[len(msgs)-1].Text)
-	require.NotEmpty(t, sleeper.waits)
-	assert.GreaterOrEqual(t, sleeper.waits[0], 2*time.Second, "waited about retry_after")
-	assert.LessOrEqual(t, sleeper.waits[0], 3*time.Second)
+	assert.Equal(t, []time.Duration{3 * time.Second, 3 * time.Second}, clock.recorded(), "waited retry_after twice")
 	assert.Len(t, r.api.CallsOf("sendMessage"), 3, "2 refused, 1 delivered")
 }
 

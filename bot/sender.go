@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -17,6 +16,7 @@ import (
 
 	"github.com/hotroso/hotroso/handlers"
 	"github.com/hotroso/hotroso/metrics"
+	"github.com/hotroso/hotroso/storage"
 )
 
 // Telegram's limits on one message.
@@ -33,28 +33,46 @@ type BlockMarker interface {
 	SetBlocked(ctx context.Context, userID int64, blocked bool) error
 }
 
-// Sender sends replies within Telegram's limits: it waits out a 429's
-// retry_after (pausing every send of this Sender, as Telegram asks) and
-// retries, retries a 5xx a few times, splits long texts, and marks users who
-// blocked the bot.
+// Sender sends replies within Telegram's limits, chat by chat: a 429
+// about one chat pauses that chat only (a private chat then gets one
+// message a second for a minute), a 429 about no chat pauses every call,
+// groups are kept under Telegram's 20 messages a minute through a limiter
+// shared by every instance, and the edits of one message are coalesced
+// (see Edit). It retries a 5xx a few times, splits long texts and
+// captions, and marks users who blocked the bot. Sends to one chat never
+// wait for another chat's limits.
 type Sender struct {
 	api     *tgbot.Bot
 	blocked BlockMarker
 	log     *slog.Logger
+	metrics *metrics.Metrics
 	sleep   func(context.Context, time.Duration) error
-
-	mu          sync.Mutex
-	pausedUntil time.Time
-	now         func() time.Time
-	metrics     *metrics.Metrics
+	now     func() time.Time
+	// groups paces group chats across instances; nil: in this process
+	// only.
+	groups storage.Limiter
+	pace   pacer
+	edits  edits
 }
 
 // maxAttempts bounds the tries of one API call.
 const maxAttempts = 5
 
-// NewSender builds a Sender on a go-telegram/bot client.
-func NewSender(api *tgbot.Bot, blocked BlockMarker, log *slog.Logger) *Sender {
-	return &Sender{api: api, blocked: blocked, log: log, sleep: sleepCtx, now: time.Now}
+// DefaultEditInterval is how often at most one message is edited unless
+// Config.EditInterval says otherwise.
+const DefaultEditInterval = 3 * time.Second
+
+// NewSender builds a Sender on a go-telegram/bot client. groups, when not
+// nil, paces group chats together with the other instances sharing it;
+// editEvery is how often at most one message is edited (0:
+// DefaultEditInterval).
+func NewSender(api *tgbot.Bot, blocked BlockMarker, groups storage.Limiter, editEvery time.Duration, log *slog.Logger) *Sender {
+	if editEvery <= 0 {
+		editEvery = DefaultEditInterval
+	}
+	s := &Sender{api: api, blocked: blocked, log: log, sleep: sleepCtx, now: time.Now, groups: groups}
+	s.edits.init(editEvery)
+	return s
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -97,9 +115,14 @@ func (s *Sender) Send(ctx context.Context, chatID int64, r handlers.Reply) (mess
 	return s.sendText(ctx, chatID, r.Text, markup)
 }
 
-// sendCopy copies a message, with the reply's text as its caption.
+// sendCopy copies a message, with the reply's text as its caption: what
+// does not fit under the copy follows as a message, with the buttons.
 func (s *Sender) sendCopy(ctx context.Context, chatID int64, r handlers.Reply, markup models.ReplyMarkup) (messageID int, err error) {
-	params := &tgbot.CopyMessageParams{ChatID: chatID, FromChatID: r.Copy.ChatID, MessageID: r.Copy.MessageID, Caption: truncateRunes(r.Text, MaxCaptionRunes), ReplyMarkup: markup}
+	caption, rest := splitCaption(r.Text)
+	params := &tgbot.CopyMessageParams{ChatID: chatID, FromChatID: r.Copy.ChatID, MessageID: r.Copy.MessageID, Caption: caption}
+	if rest == "" {
+		params.ReplyMarkup = markup
+	}
 	err = s.call(ctx, chatID, func(ctx context.Context) error {
 		m, err := s.api.CopyMessage(ctx, params)
 		if err == nil {
@@ -107,12 +130,20 @@ func (s *Sender) sendCopy(ctx context.Context, chatID int64, r handlers.Reply, m
 		}
 		return err
 	})
-	return messageID, err
+	if err != nil || rest == "" {
+		return messageID, err
+	}
+	return s.sendText(ctx, chatID, rest, markup)
 }
 
-// sendDocument sends a file, with the reply's text as its caption.
+// sendDocument sends a file, with the reply's text as its caption: what
+// does not fit under the file follows as a message, with the buttons.
 func (s *Sender) sendDocument(ctx context.Context, chatID int64, r handlers.Reply, markup models.ReplyMarkup) (messageID int, err error) {
-	params := &tgbot.SendDocumentParams{ChatID: chatID, Caption: truncateRunes(r.Text, MaxCaptionRunes), ReplyMarkup: markup}
+	caption, rest := splitCaption(r.Text)
+	params := &tgbot.SendDocumentParams{ChatID: chatID, Caption: caption}
+	if rest == "" {
+		params.ReplyMarkup = markup
+	}
 	err = s.call(ctx, chatID, func(ctx context.Context) error {
 		params.Document = &models.InputFileUpload{Filename: r.Document.Name, Data: bytes.NewReader(r.Document.Data)}
 		m, err := s.api.SendDocument(ctx, params)
@@ -121,7 +152,21 @@ func (s *Sender) sendDocument(ctx context.Context, chatID int64, r handlers.Repl
 		}
 		return err
 	})
-	return messageID, err
+	if err != nil || rest == "" {
+		return messageID, err
+	}
+	return s.sendText(ctx, chatID, rest, markup)
+}
+
+// splitCaption cuts text for a caption: caption fits Telegram's limit (cut
+// after a line break or a space where it can), and rest, empty when all
+// of it fits, is what follows. caption+rest is text.
+func splitCaption(text string) (caption, rest string) {
+	if utf8.RuneCountInString(text) <= MaxCaptionRunes {
+		return text, ""
+	}
+	caption = SplitText(text, MaxCaptionRunes)[0]
+	return caption, text[len(caption):]
 }
 
 // sendPhoto sends a photo with a caption, and the buttons when withButtons
@@ -164,28 +209,12 @@ func (s *Sender) sendText(ctx context.Context, chatID int64, text string, markup
 	return messageID, nil
 }
 
-// Edit replaces a message's text and buttons. An edit that changes nothing
-// is not an error.
-func (s *Sender) Edit(ctx context.Context, chatID int64, messageID int, text string, buttons [][]handlers.Button) error {
-	params := &tgbot.EditMessageTextParams{ChatID: chatID, MessageID: messageID, Text: text, ReplyMarkup: keyboard(buttons),
-		LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tgbot.True()}}
-	err := s.call(ctx, chatID, func(ctx context.Context) error {
-		_, err := s.api.EditMessageText(ctx, params)
-		return err
-	})
-	if err != nil && strings.Contains(err.Error(), "message is not modified") {
-		return nil
-	}
-	return err
-}
-
-// Copy copies a message into another chat with a new caption.
+// Copy copies a message into another chat with a new caption (none: the
+// message keeps its own); what does not fit under the copy follows as a
+// message.
 func (s *Sender) Copy(ctx context.Context, toChatID, fromChatID int64, messageID int, caption string) error {
-	params := &tgbot.CopyMessageParams{ChatID: toChatID, FromChatID: fromChatID, MessageID: messageID, Caption: caption}
-	return s.call(ctx, toChatID, func(ctx context.Context) error {
-		_, err := s.api.CopyMessage(ctx, params)
-		return err
-	})
+	_, err := s.sendCopy(ctx, toChatID, handlers.Reply{Text: caption, Copy: &handlers.MessageRef{ChatID: fromChatID, MessageID: messageID}}, nil)
+	return err
 }
 
 // AnswerButton acknowledges a button press, with an optional short notice.
@@ -196,12 +225,13 @@ func (s *Sender) AnswerButton(ctx context.Context, callbackID, notice string) er
 	})
 }
 
-// call runs one API call with the retry rules. chatID names the recipient
-// for a 403 (0: none).
+// call runs one API call with the retry rules, in chatID's turn. chatID
+// names the chat the call is about (0: none, e.g. a button's answer): its
+// pauses and pace, its 429s, and the recipient of a 403.
 func (s *Sender) call(ctx context.Context, chatID int64, do func(context.Context) error) error {
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		if err := s.sleep(ctx, s.pauseLeft()); err != nil {
+		if err := s.waitTurn(ctx, chatID); err != nil {
 			return err
 		}
 		err = do(ctx)
@@ -212,9 +242,7 @@ func (s *Sender) call(ctx context.Context, chatID int64, do func(context.Context
 			return nil
 		case errors.As(err, &tooMany):
 			s.metrics.TooManyRequests()
-			wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
-			s.pause(wait)
-			s.log.Warn("telegram asked to slow down", "retry_after_s", tooMany.RetryAfter)
+			s.tooMany(ctx, chatID, time.Duration(max(tooMany.RetryAfter, 1))*time.Second)
 			continue
 		case errors.Is(err, tgbot.ErrorForbidden):
 			if chatID > 0 && s.blocked != nil {
@@ -244,20 +272,6 @@ func isServerError(err error) bool {
 // serverErrorPattern matches how go-telegram/bot reports an error code it
 // has no sentinel for.
 var serverErrorPattern = regexp.MustCompile(`error response from telegram for method \S+, 5\d\d `)
-
-func (s *Sender) pause(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if until := s.now().Add(d); until.After(s.pausedUntil) {
-		s.pausedUntil = until
-	}
-}
-
-func (s *Sender) pauseLeft() time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.pausedUntil.Sub(s.now())
-}
 
 // keyboard turns button rows into an inline keyboard, or nil for none.
 func keyboard(rows [][]handlers.Button) models.ReplyMarkup {
@@ -292,11 +306,6 @@ func SplitText(text string, limit int) []string {
 		text = text[cut:]
 	}
 	return append(out, text)
-}
-
-// truncateRunes cuts s to at most n characters.
-func truncateRunes(s string, n int) string {
-	return s[:byteIndexOfRune(s, n)]
 }
 
 func byteIndexOfRune(s string, n int) int {

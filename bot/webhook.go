@@ -152,14 +152,7 @@ func (b *Bot) RunWebhook(ctx context.Context, cfg WebhookConfig, h Handler) erro
 	c.manage(ctx)
 	c.stopAll()
 	c.workers.Wait()
-	drained := make(chan struct{})
-	go func() { b.work.close(); close(drained) }()
-	select {
-	case <-drained:
-	case <-time.After(b.cfg.ShutdownTimeout):
-		cancelHandle()
-		<-drained
-	}
+	b.drain(cancelHandle)
 	c.releaseAll(context.WithoutCancel(ctx))
 	return nil
 }

@@ -29,6 +29,9 @@ func (d *residentDesk) ask(ctx context.Context, r *request, urgent bool) (Respon
 	if err != nil {
 		return Response{}, err
 	}
+	if resp, limited := d.overAskLimit(ctx, r, s); limited {
+		return resp, nil
+	}
 	if f, _, err := d.flows.Locate(s.Position); err == nil && f.Urgent {
 		urgent = true // asked from the SOS flow, by any button or /ask
 	}
@@ -248,6 +251,9 @@ func (d *residentDesk) sharedFromResident(ctx context.Context, r *request, t dom
 // photoSend is the resident's go-ahead for a photo after the reminder: it
 // and later photos of the question go to the volunteer.
 func (d *residentDesk) photoSend(ctx context.Context, r *request, messageID int64) (Response, error) {
+	if resp, limited := d.overMessageLimit(ctx, r); limited {
+		return resp, nil
+	}
 	t, err := d.store.ActiveTicketOf(ctx, r.UserID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return d.stale(ctx, r)

@@ -64,6 +64,8 @@ type Config struct {
 	// nobody is on duty in them, a resident who asks is told when an
 	// answer is likely and what to do if it is urgent. Zero: always.
 	DeskHours DeskHours
+	// Limits bound each resident's messages and questions.
+	Limits ResidentLimits
 }
 
 // Desk handles every event of every chat: a router in front of the desk's
@@ -153,7 +155,7 @@ type request struct {
 func (d *Desk) Handle(ctx context.Context, ev Event) (Response, error) {
 	inVolunteerGroup := ev.Group && d.cfg.VolunteerChatID != 0 && ev.ChatID == d.cfg.VolunteerChatID
 	if ev.Group && !inVolunteerGroup {
-		return d.handleGroup(ev), nil
+		return d.handleGroup(ctx, ev), nil
 	}
 	chat := ev.ChatID
 	if inVolunteerGroup {
@@ -171,6 +173,11 @@ func (d *Desk) Handle(ctx context.Context, ev Event) (Response, error) {
 	r := &request{Event: ev, user: user, lang: user.Language}
 	if inVolunteerGroup {
 		return d.volunteerGroup(ctx, r)
+	}
+	if ev.Kind == EventText || ev.Kind == EventMedia {
+		if resp, limited := d.overMessageLimit(ctx, r); limited {
+			return resp, nil
+		}
 	}
 	switch ev.Kind {
 	case EventCommand:
@@ -316,11 +323,15 @@ func (d *base) session(ctx context.Context, chatID int64) (domain.Session, error
 }
 
 // handleGroup answers in group chats only to the bot's own commands, asking
-// to talk privately; ordinary group chatter is left alone.
-func (d *Desk) handleGroup(ev Event) Response {
+// to talk privately (once a minute at most: a group's flood of commands
+// gets no flood of answers); ordinary group chatter is left alone.
+func (d *Desk) handleGroup(ctx context.Context, ev Event) Response {
 	lang := d.languageFor(ev.LanguageCode)
 	switch {
 	case ev.Kind == EventCommand && (ev.Command == "start" || ev.Command == "help" || ev.Command == "menu"):
+		if !d.groupHintDue(ctx, ev.ChatID) {
+			return Response{}
+		}
 		return Response{Replies: []Reply{{ChatID: ev.ChatID, Text: d.texts.T(lang, "group.private_only")}}}
 	case ev.Kind == EventButton:
 		return Response{Notice: d.texts.T(lang, "button.stale")}

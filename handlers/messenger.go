@@ -9,7 +9,9 @@ type Messenger interface {
 	// Send delivers a reply to r.ChatID and returns the id of the (last)
 	// message sent.
 	Send(ctx context.Context, r Reply) (messageID int, err error)
-	// Edit replaces the text and buttons of a message the bot sent.
+	// Edit replaces the text and buttons of a message the bot sent. A
+	// channel may coalesce the edits of one message (bot/ does): it may
+	// return before the edit is made, and the latest text lands last.
 	Edit(ctx context.Context, chatID int64, messageID int, text string, buttons [][]Button) error
 	// Copy sends a copy of a message (a photo, a voice note) from one chat
 	// to another, without its sender, with caption instead of its own.

@@ -660,6 +660,42 @@ func TestRateLimit(t *testing.T) {
 	assert.Equal(t, 429, refused[0].Code)
 }
 
+func TestChatLimits(t *testing.T) {
+	t.Parallel()
+	// Private chats: two in a burst, then one every 100 s. Groups: three a
+	// minute. Edits count; each chat has its own limit.
+	srv := telegramtest.New(t, telegramtest.WithChatLimits(telegramtest.ChatLimits{PrivatePerSecond: 0.01, PrivateBurst: 2, GroupPerMinute: 3}))
+	srv.SendText(alice, "hi")
+	srv.SendText(bob, "hi")
+	const group = -100777
+	srv.AddChat(group, telegramtest.ChatSupergroup)
+	b := newClient(t, srv)
+	ctx := ctxT(t)
+	var tooMany *bot.TooManyRequestsError
+
+	first, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: alice.ID, Text: "one"})
+	require.NoError(t, err)
+	_, err = b.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: alice.ID, MessageID: first.ID, Text: "one, edited"})
+	require.NoError(t, err)
+	_, err = b.SendMessage(ctx, &bot.SendMessageParams{ChatID: alice.ID, Text: "three"})
+	require.ErrorAs(t, err, &tooMany, "the burst of two is spent")
+	assert.InDelta(t, 100, tooMany.RetryAfter, 1, "retry_after says when a token is back")
+	_, err = b.SendChatAction(ctx, &bot.SendChatActionParams{ChatID: alice.ID, Action: models.ChatActionTyping})
+	require.NoError(t, err, "chat actions are not limited")
+	_, err = b.SendMessage(ctx, &bot.SendMessageParams{ChatID: bob.ID, Text: "bob's own limit"})
+	require.NoError(t, err)
+
+	for i := range 3 {
+		_, err = b.SendMessage(ctx, &bot.SendMessageParams{ChatID: group, Text: fmt.Sprint("group ", i)})
+		require.NoError(t, err)
+	}
+	_, err = b.SendMessage(ctx, &bot.SendMessageParams{ChatID: group, Text: "fourth in a minute"})
+	require.ErrorAs(t, err, &tooMany)
+	assert.InDelta(t, 60, tooMany.RetryAfter, 1)
+	assert.Equal(t, 2, srv.TooManyRequests())
+	assert.Len(t, srv.Messages(group), 3)
+}
+
 func TestDelayedResponseInterruptedByClose(t *testing.T) {
 	t.Parallel()
 	srv := telegramtest.NewServer()

@@ -155,8 +155,8 @@ func init() {
 func okTrue(*Server, *exchange) (any, *apiError) { return true, nil }
 
 // execLocked runs the checks common to all methods, then the method.
-// Order: required fields, chats, blocked user, rate limit, method-specific
-// validation and effect.
+// Order: required fields, chats, blocked user, rate limits (global, then
+// the chat's), method-specific validation and effect.
 func (s *Server) execLocked(spec methodSpec, c *Call) (any, *apiError) {
 	x := &exchange{spec: spec, call: c, p: c.Params}
 	for _, f := range spec.Required {
@@ -180,6 +180,11 @@ func (s *Server) execLocked(spec methodSpec, c *Call) (any, *apiError) {
 	}
 	if s.bucket != nil && isRateLimited(spec.Name) && !s.bucket.take(time.Now()) {
 		return nil, Fault{Status: http.StatusTooManyRequests, RetryAfter: s.cfg.retryAfter}.apiError()
+	}
+	if s.perChat != nil && x.chat != nil && isChatLimited(spec.Name) {
+		if err := s.perChat.take(x.chat, time.Now()); err != nil {
+			return nil, err
+		}
 	}
 	if h := handlers[spec.Name]; h != nil {
 		return h(s, x)

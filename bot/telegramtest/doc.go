@@ -23,7 +23,8 @@
 // the given parse_mode, callback_data over 64 bytes, inline buttons without
 // an action, answering a callback query twice, editing or deleting messages
 // that do not exist, edits that change nothing, and sends to chats nobody
-// opened. Faults can be injected (FailNext, BlockedBy, WithRateLimit).
+// opened. Faults can be injected (FailNext, BlockedBy, WithRateLimit,
+// WithChatLimits: Telegram's per-chat limits of private chats and groups).
 //
 // A typical test:
 //

@@ -28,6 +28,7 @@ type config struct {
 	retryAfter    int
 	lenientMarkup bool
 	clock         func() time.Time
+	chatLimits    *ChatLimits
 }
 
 // WithToken sets the bot token the server accepts (default DefaultToken).
@@ -113,6 +114,7 @@ type Server struct {
 	faults  map[string][]Fault // lower-case method name ("*" = any)
 	blocked map[int64]bool
 	bucket  *tokenBucket
+	perChat *chatLimiter
 }
 
 // New starts a fake Bot API server for a test and closes it in t.Cleanup.
@@ -155,6 +157,9 @@ func NewServer(opts ...Option) *Server {
 	}
 	if cfg.ratePerSecond > 0 {
 		s.bucket = newTokenBucket(cfg.ratePerSecond)
+	}
+	if cfg.chatLimits != nil {
+		s.perChat = newChatLimiter(*cfg.chatLimits)
 	}
 	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	return s

@@ -11,6 +11,7 @@ import (
 
 	"github.com/joho/godotenv"
 
+	"github.com/hotroso/hotroso/handlers"
 	"github.com/hotroso/hotroso/storage/redis"
 )
 
@@ -50,6 +51,8 @@ type config struct {
 	CommunesFile     string
 	BroadcastLease   time.Duration
 	WebhookLease     time.Duration
+	Limits           handlers.ResidentLimits
+	EditInterval     time.Duration
 }
 
 // settingError is a wrong or missing setting: one line naming the key and

@@ -74,7 +74,7 @@ func (c *core) desk(m handlers.Messenger) *handlers.Desk {
 	return handlers.New(handlers.Config{Store: c.store, Messenger: m, Texts: c.texts, Flows: c.flows, DefaultLanguage: c.cfg.DefaultLanguage,
 		Logger: c.log, Now: c.now, Organizers: c.cfg.OrganizerIDs, VolunteerChatID: c.cfg.VolunteerChatID, ClaimTimeout: c.cfg.ClaimTimeout,
 		MaxOpenClaims: c.cfg.MaxOpenClaims, EscalateAfter: c.cfg.EscalateAfter, InviteTTL: c.cfg.InviteTTL, LinkAllowlist: c.cfg.LinkAllowlist,
-		Places: c.communes, BroadcastRate: c.cfg.BroadcastRate, Quiet: c.quiet(),
+		Places: c.communes, BroadcastRate: c.cfg.BroadcastRate, Quiet: c.quiet(), Limits: c.cfg.Limits,
 		DeskHours: handlers.DeskHours{Start: c.cfg.DeskStart, End: c.cfg.DeskEnd, Location: c.cfg.Location}})
 }
 
@@ -123,7 +123,8 @@ func serve(ctx context.Context, cfg config, sys system) error {
 	}
 	defer app.store.Close()
 	m := metrics.New()
-	b, err := bot.New(ctx, bot.Config{Token: cfg.Token, ServerURL: cfg.APIURL, Store: app.store, Logger: app.log, Metrics: m, Now: sys.Now})
+	b, err := bot.New(ctx, bot.Config{Token: cfg.Token, ServerURL: cfg.APIURL, Store: app.store, Logger: app.log, Metrics: m,
+		EditInterval: cfg.EditInterval, Now: sys.Now})
 	if err != nil {
 		return err
 	}

@@ -60,7 +60,23 @@ var settings = []setting{
 	{"INVITE_TTL", "48h", "how long a volunteer invite link works", duration(func(c *config) *time.Duration { return &c.InviteTTL }, time.Second)},
 	{"SCRUB_EVERY", "1h", "how often, after a resident erased their data, the store's files are rewritten so that it leaves the disk (Redis AOF rewrite, bbolt compaction)", duration(func(c *config) *time.Duration { return &c.ScrubEvery }, 100*time.Millisecond)},
 	{"LINK_ALLOWLIST", "gov.vn,play.google.com,apps.apple.com", "domains volunteers may link residents to (subdomains included)", setAllowlist},
+	{"RESIDENT_MESSAGES_PER_MINUTE", "20", "messages one resident may send the desk in a minute (typed, media, \"send this photo\"; not commands or flow buttons); more are not passed on, and the resident is told so once a minute at most (`0`: no limit)", count(func(c *config) *int { return &c.Limits.MessagesPerMinute })},
+	{"RESIDENT_MESSAGES_PER_DAY", "300", "the same, in a day (`0`: no limit)", count(func(c *config) *int { return &c.Limits.MessagesPerDay })},
+	{"RESIDENT_ASKS_PER_HOUR", "5", "questions one resident may open in an hour, so asking and withdrawing again and again posts no more cards (`0`: no limit)", count(func(c *config) *int { return &c.Limits.AsksPerHour })},
+	{"EDIT_INTERVAL", "3s", "a message the bot keeps editing (a question's card, a broadcast's progress) is edited at most once in this long; the latest text always lands", duration(func(c *config) *time.Duration { return &c.EditInterval }, time.Millisecond)},
 	{"LOG_LEVEL", "info", "debug, info, warn, error", setLogLevel},
+}
+
+// count reads a whole number from 0 (no limit) to 100,000.
+func count(field func(*config) *int) func(*config, string) error {
+	return func(c *config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 100_000 {
+			return errors.New("want a whole number from 0 (no limit) to 100000")
+		}
+		*field(c) = n
+		return nil
+	}
 }
 
 // text stores the value as it is.
