@@ -1,5 +1,6 @@
 // Package bot is hotroso's Telegram adapter, on github.com/go-telegram/bot.
-// It receives updates by long polling, de-duplicates them by update_id, runs
+// It receives updates by long polling (at least once: see poller) or from
+// the webhook's queue, de-duplicates them by update_id, runs
 // each chat's updates one at a time in order on a bounded pool of workers,
 // turns them into neutral handlers.Events, and turns the desk's Replies into
 // API calls through a Sender that honours Telegram's limits.
@@ -77,6 +78,7 @@ type Bot struct {
 	cfg      Config
 	handler  Handler // given to Run or RunWebhook
 	api      *tgbot.Bot
+	client   *http.Client // the API's, for polling
 	sender   *Sender
 	log      *slog.Logger
 	username string
@@ -84,7 +86,7 @@ type Bot struct {
 }
 
 // allowedUpdates are the update types the desk uses.
-var allowedUpdates = tgbot.AllowedUpdates{"message", "callback_query", "my_chat_member"}
+var allowedUpdates = []string{"message", "callback_query", "my_chat_member"}
 
 // New connects to the Bot API (getMe checks the token) and prepares the bot.
 func New(ctx context.Context, cfg Config) (*Bot, error) {
@@ -106,15 +108,13 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	if l, ok := cfg.Store.(storage.Limiter); ok && cfg.Limiter == nil {
 		cfg.Limiter = l
 	}
-	b := &Bot{cfg: cfg, log: cfg.Logger}
+	b := &Bot{cfg: cfg, log: cfg.Logger, client: httpClient(cfg.PollTimeout, cfg.Workers)}
+	// The API client only makes calls: updates come from our poller (Run)
+	// or the webhook queue (RunWebhook), never from its own loop.
 	api, err := tgbot.New(cfg.Token,
 		tgbot.WithServerURL(cfg.ServerURL),
-		tgbot.WithHTTPClient(cfg.PollTimeout, httpClient(cfg.PollTimeout, cfg.Workers)),
+		tgbot.WithHTTPClient(cfg.PollTimeout, b.client),
 		tgbot.WithSkipGetMe(),
-		tgbot.WithNotAsyncHandlers(),
-		tgbot.WithWorkers(1), // one reader keeps arrival order; our dispatcher fans out
-		tgbot.WithAllowedUpdates(allowedUpdates),
-		tgbot.WithDefaultHandler(b.receive),
 		tgbot.WithErrorsHandler(func(err error) { b.log.Warn("telegram", "err", err) }),
 	)
 	if err != nil {
@@ -178,31 +178,10 @@ func (m messenger) Send(ctx context.Context, r handlers.Reply) (int, error) {
 
 func (m messenger) BotUsername() string { return m.username }
 
-// SetCommands registers the command menu: descriptions maps a language
-// code to command name -> description. The default language's list is also
-// registered without a language, for users of any other language.
-func (b *Bot) SetCommands(ctx context.Context, names []string, descriptions map[string]map[string]string, defaultLang string) error {
-	register := func(lang string, texts map[string]string) error {
-		cmds := make([]models.BotCommand, 0, len(names))
-		for _, name := range names {
-			cmds = append(cmds, models.BotCommand{Command: name, Description: texts[name]})
-		}
-		_, err := b.api.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: cmds, LanguageCode: lang})
-		if err != nil {
-			return fmt.Errorf("bot: set commands (%q): %w", lang, err)
-		}
-		return nil
-	}
-	for lang, texts := range descriptions {
-		if err := register(lang, texts); err != nil {
-			return err
-		}
-	}
-	return register("", descriptions[defaultLang])
-}
-
 // Run polls for updates and has h handle them until ctx ends, then lets
-// the updates in flight finish (within ShutdownTimeout) and returns.
+// the updates in flight finish (within ShutdownTimeout), confirms them to
+// Telegram and returns. An update is confirmed only once handled: one that
+// a crash interrupted comes again after the restart (see poller).
 func (b *Bot) Run(ctx context.Context, h Handler) error {
 	b.handler = h
 	if _, err := b.api.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
@@ -210,70 +189,97 @@ func (b *Bot) Run(ctx context.Context, h Handler) error {
 	}
 	handleCtx, cancelHandle := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelHandle()
-	b.work = newDispatcher(b.cfg.Workers, 4*b.cfg.Workers, func(r received) { b.handle(handleCtx, r.update, r.at, false) })
-	b.api.Start(ctx) // returns when ctx ends
-	b.drain(cancelHandle)
+	b.work = newDispatcher(b.cfg.Workers, 4*b.cfg.Workers, b.handleReceived(handleCtx))
+	p := newPoller(b.client, b.cfg.ServerURL, b.cfg.Token, b.cfg.PollTimeout, allowedUpdates, b.log)
+	p.run(ctx, func(upd *models.Update, retry bool, handled func()) {
+		// Only the first answer's updates can have been handled before
+		// (see poller.run): the others skip the look-up.
+		b.work.push(chatKey(upd), received{update: upd, at: time.Now(), retry: retry, checkSeen: retry, ack: func() {
+			if handleCtx.Err() == nil { // not when cut short at shutdown
+				handled()
+			}
+		}})
+	})
+	if b.drain(cancelHandle) {
+		confirmCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		p.confirm(confirmCtx)
+	}
 	return nil
 }
 
-// drain lets the updates in flight finish, then the edits that wait, all
-// within ShutdownTimeout; past it, cancelHandle stops what is left.
-func (b *Bot) drain(cancelHandle context.CancelFunc) {
-	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.ShutdownTimeout)
-	defer cancel()
+// handleReceived handles an update and then acknowledges it (to the poller
+// or the webhook queue).
+func (b *Bot) handleReceived(ctx context.Context) func(received) {
+	return func(r received) {
+		b.handle(ctx, r)
+		if r.ack != nil {
+			r.ack()
+		}
+	}
+}
+
+// drain lets the workers finish every update given to them, then sends
+// the edits that wait, all within ShutdownTimeout; past it, it cancels
+// their handling (cancel) and reports false.
+func (b *Bot) drain(cancel context.CancelFunc) bool {
+	ctx, stop := context.WithTimeout(context.Background(), b.cfg.ShutdownTimeout)
+	defer stop()
 	drained := make(chan struct{})
 	go func() { b.work.close(); close(drained) }()
+	finished := true
 	select {
 	case <-drained:
 	case <-ctx.Done():
-		cancelHandle()
+		cancel()
 		<-drained
+		finished = false
 	}
 	b.sender.Close(ctx)
-}
-
-// receive is called by go-telegram/bot for each update, in arrival order,
-// on one goroutine: it only queues the update behind its chat's others.
-func (b *Bot) receive(_ context.Context, _ *tgbot.Bot, upd *models.Update) {
-	b.work.push(chatKey(upd), received{update: upd, at: time.Now()})
+	return finished
 }
 
 // received is an update and when it arrived; ack, when set, is called
-// once it was handled (webhook mode acknowledges it in the queue).
+// once it was handled (the poller may then confirm it, the webhook queue
+// drops it). retry says it may have been handled before, by a process
+// that died (handlers.Event.Retry); checkSeen that it may have been
+// handled and recorded already.
 type received struct {
-	update *models.Update
-	at     time.Time
-	ack    func()
+	update    *models.Update
+	at        time.Time
+	retry     bool
+	checkSeen bool
+	ack       func()
 }
 
 // handle handles one update: de-duplicate, convert, call the desk with
 // panic recovery, acknowledge a button, send the replies.
 //
-// Long polling records the update id before handling it (Telegram has
-// already moved past it, so a crash loses it either way: handled at most
-// once). From a durable queue (webhook mode, afterHandling), the id is only
-// checked before and recorded after handling: an update whose instance died
-// while handling it is handled again by the next holder of its shard, at
-// the price of a second effect if the death came between the effect and the
-// record.
-func (b *Bot) handle(ctx context.Context, upd *models.Update, receivedAt time.Time, afterHandling bool) {
+// Updates come at least once (long polling confirms an update to Telegram
+// only after it was handled; the webhook queue drops it only then), so the
+// update id is checked before handling (when it may have been handled:
+// r.checkSeen) and recorded after: an update that was handled and recorded
+// is skipped when it comes again. An update whose process died while
+// handling it is handled again, at the price of a second effect if the
+// death came between an effect and the record.
+func (b *Bot) handle(ctx context.Context, r received) {
+	upd := r.update
 	kind := updateKind(upd)
 	var (
 		seen bool
 		err  error
 	)
-	if afterHandling {
+	if r.checkSeen {
 		seen, err = b.cfg.Store.Seen(ctx, upd.ID)
-		defer func() {
-			if _, err := b.cfg.Store.FirstSeen(ctx, upd.ID); err != nil {
-				b.log.Warn("handled update not recorded", "update_id", upd.ID, "err", err)
-			}
-		}()
-	} else {
-		var first bool
-		first, err = b.cfg.Store.FirstSeen(ctx, upd.ID)
-		seen = !first
 	}
+	defer func() {
+		if ctx.Err() != nil {
+			return // cut short at shutdown: handled again after the restart
+		}
+		if _, err := b.cfg.Store.FirstSeen(ctx, upd.ID); err != nil {
+			b.log.Warn("handled update not recorded", "update_id", upd.ID, "err", err)
+		}
+	}()
 	if err != nil {
 		b.log.Warn("update de-duplication unavailable; handling anyway", "update_id", upd.ID, "err", err)
 	} else if seen {
@@ -287,6 +293,7 @@ func (b *Bot) handle(ctx context.Context, upd *models.Update, receivedAt time.Ti
 		return
 	}
 	ev, ok := toEvent(upd, b.username)
+	ev.Retry = r.retry
 	if !ok {
 		if cq := upd.CallbackQuery; cq != nil {
 			b.answer(ctx, cq.ID, "")
@@ -294,7 +301,7 @@ func (b *Bot) handle(ctx context.Context, upd *models.Update, receivedAt time.Ti
 		b.cfg.Metrics.Update(kind, "ignored", 0)
 		return
 	}
-	defer func() { b.cfg.Metrics.Update(kind, "handled", time.Since(receivedAt)) }()
+	defer func() { b.cfg.Metrics.Update(kind, "handled", time.Since(r.at)) }()
 	resp := b.callDesk(ctx, ev)
 	if cq := upd.CallbackQuery; cq != nil {
 		b.answer(ctx, cq.ID, resp.Notice)

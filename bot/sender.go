@@ -278,15 +278,41 @@ func keyboard(rows [][]handlers.Button) models.ReplyMarkup {
 	if len(rows) == 0 {
 		return nil
 	}
-	kb := make([][]models.InlineKeyboardButton, 0, len(rows))
+	kb := make([][]inlineButton, 0, len(rows))
 	for _, row := range rows {
-		out := make([]models.InlineKeyboardButton, 0, len(row))
+		out := make([]inlineButton, 0, len(row))
 		for _, b := range row {
-			out = append(out, models.InlineKeyboardButton{Text: b.Label, CallbackData: b.Data, URL: b.URL})
+			out = append(out, buttonOf(b))
 		}
 		kb = append(kb, out)
 	}
-	return &models.InlineKeyboardMarkup{InlineKeyboard: kb}
+	return &inlineKeyboard{InlineKeyboard: kb}
+}
+
+// inlineKeyboard is an InlineKeyboardMarkup. It stands in for
+// go-telegram/bot's models.InlineKeyboardMarkup, whose buttons always carry
+// "copy_text":{"text":""} beside their callback_data or url: the Bot API
+// asks for exactly one kind of field per button, and a copy_text of 1 to
+// 256 characters.
+type inlineKeyboard struct {
+	InlineKeyboard [][]inlineButton `json:"inline_keyboard"`
+}
+
+// inlineButton is an InlineKeyboardButton of one of the two kinds the desk
+// uses: a link (url) or a button that calls back (callback_data).
+type inlineButton struct {
+	Text         string `json:"text"`
+	URL          string `json:"url,omitempty"`
+	CallbackData string `json:"callback_data,omitempty"`
+}
+
+// buttonOf is the desk's button as Telegram's: a link when it has a URL,
+// else a callback with its data.
+func buttonOf(b handlers.Button) inlineButton {
+	if b.URL != "" {
+		return inlineButton{Text: b.Label, URL: b.URL}
+	}
+	return inlineButton{Text: b.Label, CallbackData: b.Data}
 }
 
 // SplitText cuts text into pieces of at most limit characters, after a line

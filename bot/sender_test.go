@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"sync"
@@ -285,4 +286,14 @@ func TestDocumentWithALongCaptionSendsTheRestAfterIt(t *testing.T) {
 	assert.Equal(t, text, msgs[0].Caption+msgs[1].Text, "nothing lost")
 	assert.NotNil(t, msgs[1].Buttons, "the buttons under the last message")
 	assert.Empty(t, r.api.Refused())
+}
+
+// TestKeyboardButtonsHaveOneKindEach checks the JSON sent for buttons: a
+// label and exactly one of url or callback_data (go-telegram/bot's own
+// button type adds an empty copy_text to each).
+func TestKeyboardButtonsHaveOneKindEach(t *testing.T) {
+	raw, err := json.Marshal(keyboard([][]handlers.Button{{{Label: "Tiếp", Data: "f:vneid:prep"}, {Label: "Cổng", URL: "https://dichvucong.gov.vn"}}}))
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"inline_keyboard":[[{"text":"Tiếp","callback_data":"f:vneid:prep"},{"text":"Cổng","url":"https://dichvucong.gov.vn"}]]}`, string(raw))
+	assert.Nil(t, keyboard(nil), "no buttons, no markup: an edit without one removes the keyboard")
 }

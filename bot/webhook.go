@@ -139,12 +139,7 @@ func (b *Bot) RunWebhook(ctx context.Context, cfg WebhookConfig, h Handler) erro
 	}
 	handleCtx, cancelHandle := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelHandle()
-	b.work = newDispatcher(b.cfg.Workers, 4*b.cfg.Workers, func(r received) {
-		b.handle(handleCtx, r.update, r.at, true)
-		if r.ack != nil {
-			r.ack()
-		}
-	})
+	b.work = newDispatcher(b.cfg.Workers, 4*b.cfg.Workers, b.handleReceived(handleCtx))
 	if cfg.Shards <= 0 || cfg.Shards > maxShards {
 		return fmt.Errorf("bot: webhook shards must be 1..%d", maxShards)
 	}
@@ -273,7 +268,7 @@ func (c *consumer) read(ctx context.Context, shard int) {
 	if err != nil {
 		c.bot.log.Warn("shard take-over failed", "shard", shard, "err", err)
 	}
-	c.dispatch(shard, left)
+	c.dispatch(shard, left, true)
 	for ctx.Err() == nil {
 		batch, err := q.ReadUpdates(readCtx, shard, c.owner, 100, time.Second)
 		if err != nil {
@@ -284,11 +279,14 @@ func (c *consumer) read(ctx context.Context, shard int) {
 			}
 			continue
 		}
-		c.dispatch(shard, batch)
+		c.dispatch(shard, batch, false)
 	}
 }
 
-func (c *consumer) dispatch(shard int, batch []storage.QueuedUpdate) {
+// dispatch gives a batch of a shard's updates to the workers; retry marks
+// updates a dead holder of the shard left unacknowledged, which it may have
+// handled.
+func (c *consumer) dispatch(shard int, batch []storage.QueuedUpdate, retry bool) {
 	for _, e := range batch {
 		entry := e.EntryID
 		c.inflight[shard].Add(1)
@@ -304,7 +302,9 @@ func (c *consumer) dispatch(shard int, batch []storage.QueuedUpdate) {
 			ack()
 			continue
 		}
-		c.bot.work.push(chatKey(upd), received{update: upd, at: time.Now(), ack: ack})
+		// Entries read afresh were never given to anyone: only those taken
+		// over from another instance may have been handled already.
+		c.bot.work.push(chatKey(upd), received{update: upd, at: time.Now(), retry: retry, checkSeen: retry, ack: ack})
 	}
 }
 

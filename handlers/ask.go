@@ -21,6 +21,11 @@ func (d *residentDesk) ask(ctx context.Context, r *request, urgent bool) (Respon
 		if urgent && !t.Urgent {
 			return d.makeUrgent(ctx, r, t)
 		}
+		if r.Retry && t.State == domain.TicketOpen && t.CardMessageID == 0 && d.cfg.VolunteerChatID != 0 {
+			// This ask, delivered again after a crash, may have opened the
+			// question without posting its card.
+			d.announce(ctx, t, false)
+		}
 		return d.ticketStatus(ctx, r, t)
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return Response{}, fmt.Errorf("handlers: find active ticket: %w", err)

@@ -55,6 +55,12 @@ type Event struct {
 	Media     MediaKind
 	// FileID refers to the media in the messenger.
 	FileID string
+	// Retry is set when the channel delivers the event again after a
+	// crash: it may have been handled already, by a process that died
+	// before its answer was sent. A repeat that the desk would answer with
+	// a notice alone (a button already followed, a question already
+	// claimed) is then answered in full.
+	Retry bool
 }
 
 // Button is an inline button: Data comes back in an EventButton when it is

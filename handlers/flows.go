@@ -66,11 +66,18 @@ func (d *residentDesk) flowButton(ctx context.Context, r *request, b flows.Butto
 // startFlow begins a flow, or, when the chat is part-way through it, offers
 // to continue or start again.
 func (d *residentDesk) startFlow(ctx context.Context, r *request, s domain.Session, flowID string) (Response, error) {
-	if f, step, err := d.flows.Locate(s.Position); err == nil && f.ID == flowID && !step.Final() && step.ID != f.Start {
-		return d.reply(r, d.t(r, "flow.resume", "title", f.Title.In(r.lang, d.defaultLang)), [][]Button{
-			{{Label: d.t(r, "flow.continue"), Data: flows.ContinueData(f.ID)}},
-			{{Label: d.t(r, "flow.start_again"), Data: flows.RestartData(f.ID, step.ID)}},
-		}), nil
+	if f, step, err := d.flows.Locate(s.Position); err == nil && f.ID == flowID && !step.Final() {
+		if step.ID == f.Start && len(s.History) == 0 && !s.Abandoned {
+			// Just started (the button pressed twice, or delivered again
+			// after a crash): the same step, not a second start.
+			return Response{Replies: []Reply{d.stepReply(r, f, step, s)}}, nil
+		}
+		if step.ID != f.Start {
+			return d.reply(r, d.t(r, "flow.resume", "title", f.Title.In(r.lang, d.defaultLang)), [][]Button{
+				{{Label: d.t(r, "flow.continue"), Data: flows.ContinueData(f.ID)}},
+				{{Label: d.t(r, "flow.start_again"), Data: flows.RestartData(f.ID, step.ID)}},
+			}), nil
+		}
 	}
 	p, err := d.flows.Begin(s.Position, flowID)
 	if err != nil {
@@ -126,8 +133,14 @@ func (d *residentDesk) flowTrouble(ctx context.Context, r *request, s domain.Ses
 			return d.stale(ctx, r)
 		}
 		if (b.Kind == flows.ButtonChoice || b.Kind == flows.ButtonAnswer) && justLeft(s, b) {
-			// A second tap of the button just followed: already done.
-			return Response{Notice: d.t(r, "button.already")}, nil
+			// A second tap of the button just followed: already done. The
+			// same tap delivered again after a crash may have moved the
+			// flow without showing the step: show it.
+			resp := Response{Notice: d.t(r, "button.already")}
+			if r.Retry {
+				resp.Replies = []Reply{d.stepReply(r, f, step, s)}
+			}
+			return resp, nil
 		}
 		return Response{Notice: d.t(r, "button.stale"), Replies: []Reply{d.stepReply(r, f, step, s)}}, nil
 	case errors.Is(err, flows.ErrNotInFlow), errors.Is(err, flows.ErrUnknownFlow):

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/hotroso/hotroso/domain"
@@ -93,7 +94,7 @@ func (d *volunteerDesk) claim(ctx context.Context, r *request, id int64) (Respon
 		return Response{}, fmt.Errorf("handlers: load ticket: %w", err)
 	}
 	if err := t.Claim(r.user, d.now(), d.cfg.ClaimTimeout); err != nil {
-		return d.claimLost(ctx, r, t), nil
+		return d.claimLost(ctx, r, t)
 	}
 	t, err = d.store.ClaimTicket(ctx, t)
 	if errors.Is(err, storage.ErrConflict) {
@@ -101,12 +102,18 @@ func (d *volunteerDesk) claim(ctx context.Context, r *request, id int64) (Respon
 		if loadErr != nil {
 			return Response{}, fmt.Errorf("handlers: reload ticket: %w", loadErr)
 		}
-		return d.claimLost(ctx, r, current), nil
+		return d.claimLost(ctx, r, current)
 	}
 	if err != nil {
 		return Response{}, fmt.Errorf("handlers: claim ticket: %w", err)
 	}
 	d.log.Info("ticket claimed", "ticket", t.ID)
+	return d.claimed(ctx, r, t)
+}
+
+// claimed makes a claimed ticket the volunteer's current one, updates its
+// card, tells the resident, and gives the volunteer the question.
+func (d *volunteerDesk) claimed(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
 	if err := d.setCurrent(ctx, r.UserID, t.ID); err != nil {
 		return Response{}, err
 	}
@@ -117,16 +124,21 @@ func (d *volunteerDesk) claim(ctx context.Context, r *request, id int64) (Respon
 	return Response{Notice: d.t(r, "claim.won"), Replies: replies}, nil
 }
 
-// claimLost answers a volunteer whose claim came too late.
-func (d *volunteerDesk) claimLost(ctx context.Context, r *request, t domain.Ticket) Response {
+// claimLost answers a volunteer whose claim came too late. The volunteer's
+// own claim delivered again after a crash may have been stored without
+// the rest being done: it is done now.
+func (d *volunteerDesk) claimLost(ctx context.Context, r *request, t domain.Ticket) (Response, error) {
 	switch t.State {
 	case domain.TicketClaimed:
 		if t.VolunteerID == r.UserID {
-			return d.notice(r, d.t(r, "claim.yours"))
+			if r.Retry {
+				return d.claimed(ctx, r, t)
+			}
+			return d.notice(r, d.t(r, "claim.yours")), nil
 		}
-		return d.notice(r, d.t(r, "claim.taken", "name", d.volunteerName(ctx, t.VolunteerID)))
+		return d.notice(r, d.t(r, "claim.taken", "name", d.volunteerName(ctx, t.VolunteerID))), nil
 	default:
-		return d.notice(r, d.t(r, "claim.gone"))
+		return d.notice(r, d.t(r, "claim.gone")), nil
 	}
 }
 
@@ -455,8 +467,8 @@ func (d *volunteerDesk) join(ctx context.Context, r *request, code string) (Resp
 
 // setName takes a new volunteer's display name.
 func (d *volunteerDesk) setName(ctx context.Context, r *request) (Response, error) {
-	name := strings.Join(strings.Fields(r.Text), " ")
-	if _, kinds := privacy.Mask(name); len(kinds) > 0 || utf8.RuneCountInString(name) < 3 || utf8.RuneCountInString(name) > 48 {
+	name, ok := displayName(r.Text)
+	if !ok {
 		return d.reply(r, d.t(r, "name.invalid"), nil), nil
 	}
 	r.user.DisplayName, r.user.OnDuty, r.user.UpdatedAt = name, true, d.now()
@@ -467,4 +479,42 @@ func (d *volunteerDesk) setName(ctx context.Context, r *request) (Response, erro
 		return Response{}, err
 	}
 	return d.reply(r, d.t(r, "name.saved", "name", name), nil), nil
+}
+
+// Limits of a display name.
+const (
+	minNameLetters = 2
+	maxNameRunes   = 48
+)
+
+// displayName cleans a display name as typed: invisible characters
+// (zero-width spaces and joiners, direction marks, fillers: Unicode's
+// format and default-ignorable characters) removed, spaces made single. It
+// is refused (ok false) with fewer than two letters, more than 48
+// characters, or a phone or ID number in it.
+func displayName(typed string) (name string, ok bool) {
+	name = strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if invisible(r) {
+			return -1
+		}
+		return r
+	}, typed)), " ")
+	letters := 0
+	for _, r := range name {
+		if unicode.IsLetter(r) {
+			letters++
+		}
+	}
+	if _, kinds := privacy.Mask(name); len(kinds) > 0 || letters < minNameLetters || utf8.RuneCountInString(name) > maxNameRunes {
+		return "", false
+	}
+	return name, true
+}
+
+// invisible reports a character that shows nothing by itself: a format
+// character (U+200B zero-width space, U+200D joiner, U+200F right-to-left
+// mark, U+FEFF), a variation selector, or another default-ignorable one
+// (U+3164 Hangul filler, which Unicode counts as a letter).
+func invisible(r rune) bool {
+	return unicode.In(r, unicode.Cf, unicode.Variation_Selector, unicode.Other_Default_Ignorable_Code_Point)
 }

@@ -98,7 +98,7 @@ func TestInlineKeyboardAndPressButton(t *testing.T) {
 		_, err := b.SendMessage(ctx, &bot.SendMessageParams{
 			ChatID:      u.Message.Chat.ID,
 			Text:        "Did it help?",
-			ReplyMarkup: inlineKeyboard([]models.InlineKeyboardButton{cb("Yes", "fb:yes"), cb("No", "fb:no")}, []models.InlineKeyboardButton{{Text: "Docs", URL: "https://example.com/docs"}}),
+			ReplyMarkup: inlineKeyboard([]button{cb("Yes", "fb:yes"), cb("No", "fb:no")}, []button{{Text: "Docs", URL: "https://example.com/docs"}}),
 		})
 		assert.NoError(t, err)
 	})
@@ -191,29 +191,37 @@ func TestCallbackDataOver64BytesRefused(t *testing.T) {
 	ctx := ctxT(t)
 
 	_, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: alice.ID, Text: "ok",
-		ReplyMarkup: inlineKeyboard([]models.InlineKeyboardButton{cb("x", strings.Repeat("a", 64))})})
+		ReplyMarkup: inlineKeyboard([]button{cb("x", strings.Repeat("a", 64))})})
 	require.NoError(t, err)
 
 	_, err = b.SendMessage(ctx, &bot.SendMessageParams{ChatID: alice.ID, Text: "too long",
-		ReplyMarkup: inlineKeyboard([]models.InlineKeyboardButton{cb("x", strings.Repeat("a", 65))})})
+		ReplyMarkup: inlineKeyboard([]button{cb("x", strings.Repeat("a", 65))})})
 	require.Error(t, err)
 	assert.ErrorIs(t, err, bot.ErrorBadRequest)
 	assert.Contains(t, err.Error(), "BUTTON_DATA_INVALID")
 
 	// a button with neither callback_data nor url
 	_, err = b.SendMessage(ctx, &bot.SendMessageParams{ChatID: alice.ID, Text: "no action",
-		ReplyMarkup: inlineKeyboard([]models.InlineKeyboardButton{{Text: "lonely"}})})
+		ReplyMarkup: inlineKeyboard([]button{{Text: "lonely"}})})
 	require.ErrorIs(t, err, bot.ErrorBadRequest)
 	assert.Contains(t, err.Error(), "Text buttons are unallowed")
 
 	// localhost links are refused by Telegram
 	_, err = b.SendMessage(ctx, &bot.SendMessageParams{ChatID: alice.ID, Text: "link",
-		ReplyMarkup: inlineKeyboard([]models.InlineKeyboardButton{{Text: "go", URL: "http://localhost:8080/x"}})})
+		ReplyMarkup: inlineKeyboard([]button{{Text: "go", URL: "http://localhost:8080/x"}})})
 	require.ErrorIs(t, err, bot.ErrorBadRequest)
 	assert.Contains(t, err.Error(), "BUTTON_URL_INVALID")
 
+	// a button of two kinds: go-telegram/bot's own type sends an empty
+	// copy_text beside the callback_data
+	_, err = b.SendMessage(ctx, &bot.SendMessageParams{ChatID: alice.ID, Text: "two kinds",
+		ReplyMarkup: &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "x", CallbackData: "x"}}}}})
+	require.ErrorIs(t, err, bot.ErrorBadRequest)
+	assert.Contains(t, err.Error(), "Bad Request: can't parse inline keyboard button: exactly one of the fields")
+	assert.Contains(t, err.Error(), "not callback_data and copy_text")
+
 	assert.Len(t, srv.Messages(alice.ID), 1)
-	assert.Len(t, srv.Refused(), 3)
+	assert.Len(t, srv.Refused(), 4)
 }
 
 func TestTextLimits(t *testing.T) {
@@ -441,7 +449,7 @@ func TestGroupCommandAndButtons(t *testing.T) {
 	got := make(chan *models.Update, 4)
 	b, _ := startBot(t, srv, func(ctx context.Context, b *bot.Bot, u *models.Update) { got <- u })
 	b.RegisterHandler(bot.HandlerTypeMessageText, "tickets", bot.MatchTypeCommandStartOnly, func(ctx context.Context, b *bot.Bot, u *models.Update) {
-		_, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: u.Message.Chat.ID, Text: "Open tickets", ReplyMarkup: inlineKeyboard([]models.InlineKeyboardButton{cb("Take #1", "take:1")})})
+		_, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: u.Message.Chat.ID, Text: "Open tickets", ReplyMarkup: inlineKeyboard([]button{cb("Take #1", "take:1")})})
 		assert.NoError(t, err)
 	})
 	srv.SendTextInGroup(group, bob, "/tickets")
@@ -763,19 +771,19 @@ func TestEditsAndDeletes(t *testing.T) {
 	ctx := ctxT(t)
 
 	msg, err := b.SendMessage(ctx, &bot.SendMessageParams{ChatID: alice.ID, Text: "Ticket #1: open",
-		ReplyMarkup: inlineKeyboard([]models.InlineKeyboardButton{cb("Close", "close:1")})})
+		ReplyMarkup: inlineKeyboard([]button{cb("Close", "close:1")})})
 	require.NoError(t, err)
 
 	_, err = b.EditMessageReplyMarkup(ctx, &bot.EditMessageReplyMarkupParams{ChatID: alice.ID, MessageID: msg.ID,
-		ReplyMarkup: inlineKeyboard([]models.InlineKeyboardButton{cb("Reopen", "reopen:1")})})
+		ReplyMarkup: inlineKeyboard([]button{cb("Reopen", "reopen:1")})})
 	require.NoError(t, err)
 	_, err = b.EditMessageReplyMarkup(ctx, &bot.EditMessageReplyMarkupParams{ChatID: alice.ID, MessageID: msg.ID,
-		ReplyMarkup: inlineKeyboard([]models.InlineKeyboardButton{cb("Reopen", "reopen:1")})})
+		ReplyMarkup: inlineKeyboard([]button{cb("Reopen", "reopen:1")})})
 	require.ErrorIs(t, err, bot.ErrorBadRequest)
 	assert.Contains(t, err.Error(), "message is not modified")
 
 	edited, err := b.EditMessageText(ctx, &bot.EditMessageTextParams{ChatID: alice.ID, MessageID: msg.ID, Text: "Ticket #1: closed",
-		ReplyMarkup: inlineKeyboard([]models.InlineKeyboardButton{cb("Reopen", "reopen:1")})})
+		ReplyMarkup: inlineKeyboard([]button{cb("Reopen", "reopen:1")})})
 	require.NoError(t, err)
 	assert.NotZero(t, edited.EditDate)
 
@@ -859,7 +867,7 @@ func TestCopyAndForwardUserMessages(t *testing.T) {
 	srv.SendPhoto(alice, "see")
 
 	id, err := b.CopyMessage(ctx, &bot.CopyMessageParams{ChatID: operators, FromChatID: alice.ID, MessageID: 1,
-		ReplyMarkup: inlineKeyboard([]models.InlineKeyboardButton{cb("Take", "take:alice")})})
+		ReplyMarkup: inlineKeyboard([]button{cb("Take", "take:alice")})})
 	require.NoError(t, err)
 	fwd, err := b.ForwardMessage(ctx, &bot.ForwardMessageParams{ChatID: operators, FromChatID: alice.ID, MessageID: 2})
 	require.NoError(t, err)

@@ -20,8 +20,10 @@
 // descriptions: unknown methods (404), missing required fields (per the
 // embedded method list of the Bot API specification), text over 4096 or
 // captions over 1024 characters, empty text, markup that fails to parse in
-// the given parse_mode, callback_data over 64 bytes, inline buttons without
-// an action, answering a callback query twice, editing or deleting messages
+// the given parse_mode, inline buttons that do not use exactly one kind of
+// field (url, callback_data, copy_text, ...: read from the specification),
+// callback_data over 64 bytes, a copy_text outside 1–256 characters,
+// answering a callback query twice, editing or deleting messages
 // that do not exist, edits that change nothing, and sends to chats nobody
 // opened. Faults can be injected (FailNext, BlockedBy, WithRateLimit,
 // WithChatLimits: Telegram's per-chat limits of private chats and groups).

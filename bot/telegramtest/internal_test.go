@@ -1,6 +1,7 @@
 package telegramtest
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -158,7 +159,7 @@ func TestTokenBucket(t *testing.T) {
 
 func TestParseMarkup(t *testing.T) {
 	t.Parallel()
-	mk, err := parseMarkup(`{"inline_keyboard":[[{"text":"a","callback_data":"x","copy_text":{"text":""}},{"text":"u","url":"https://e.com"}],[{"text":"w","web_app":{"url":"https://e.com"}}]]}`)
+	mk, err := parseMarkup(`{"inline_keyboard":[[{"text":"a","callback_data":"x"},{"text":"u","url":"https://e.com"}],[{"text":"w","web_app":{"url":"https://e.com"}}]]}`)
 	require.Nil(t, err)
 	assert.Equal(t, [][]Button{{{Text: "a", Data: "x"}, {Text: "u", URL: "https://e.com"}}, {{Text: "w"}}}, mk.buttons)
 	mk, err = parseMarkup(`{"keyboard":[[{"text":"Help"}]],"resize_keyboard":true}`)
@@ -168,6 +169,48 @@ func TestParseMarkup(t *testing.T) {
 		_, err := parseMarkup(bad)
 		assert.NotNil(t, err, bad)
 	}
+}
+
+// TestInlineButtonsFollowTheSpec checks the rules of an
+// InlineKeyboardButton: exactly one kind of field, each valid.
+func TestInlineButtonsFollowTheSpec(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []string{
+		`{"text":"a","callback_data":"x"}`,
+		`{"text":"a","callback_data":"` + strings.Repeat("x", 64) + `"}`,
+		`{"text":"a","url":"https://e.com","callback_data":null}`,
+		`{"text":"a","copy_text":{"text":"` + strings.Repeat("ệ", 256) + `"}}`,
+		`{"text":"a","switch_inline_query":""}`,
+		`{"text":"a","pay":true,"copy_text":null}`,
+	} {
+		_, err := parseMarkup(`{"inline_keyboard":[[` + ok + `]]}`)
+		assert.Nil(t, err, ok)
+	}
+	for bad, why := range map[string]string{
+		`{"text":"a","callback_data":"x","copy_text":{"text":""}}`:  "not callback_data and copy_text",
+		`{"text":"a","callback_data":"x","url":"https://e.com"}`:    "not url and callback_data",
+		`{"text":"a","web_app":{"url":"https://e.com"},"pay":true}`: "not web_app and pay",
+		`{"text":"a"}`:                         "Text buttons are unallowed",
+		`{"text":"a","pay":false}`:             "Text buttons are unallowed",
+		`{"text":"a","copy_text":{"text":""}}`: "must be 1-256 characters, not 0",
+		`{"text":"a","copy_text":{"text":"` + strings.Repeat("x", 257) + `"}}`: "must be 1-256 characters, not 257",
+		`{"text":"a","copy_text":"x"}`:                                         `Field "copy_text" must be of type Object`,
+		`{"text":"a","callback_data":""}`:                                      "BUTTON_DATA_INVALID",
+		`{"text":"a","callback_data":"` + strings.Repeat("é", 33) + `"}`:       "BUTTON_DATA_INVALID",
+		`{"text":"a","callback_data":7}`:                                       `Field "callback_data" must be of type String`,
+	} {
+		_, err := parseMarkup(`{"inline_keyboard":[[` + bad + `]]}`)
+		if assert.NotNil(t, err, bad) {
+			assert.Equal(t, 400, err.Code)
+			assert.True(t, strings.HasPrefix(err.Description, "Bad Request: "), err.Description)
+			assert.Contains(t, err.Description, why, bad)
+		}
+	}
+	rules := inlineButtonSpec()
+	assert.Equal(t, []string{"url", "callback_data", "web_app", "login_url", "switch_inline_query", "switch_inline_query_current_chat",
+		"switch_inline_query_chosen_chat", "copy_text", "callback_game", "pay"}, rules.Kinds)
+	assert.Equal(t, [2]int{1, MaxCallbackDataBytes}, rules.CallbackData)
+	assert.Equal(t, [2]int{1, 256}, rules.CopyText)
 }
 
 func TestEmbeddedSpec(t *testing.T) {

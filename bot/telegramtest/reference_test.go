@@ -66,53 +66,54 @@ func referenceParseMarkup(raw string) (markup, *apiError) {
 }
 
 func referenceInlineButton(b map[string]json.RawMessage) (Button, *apiError) {
-	str := func(k string) (string, bool) {
-		raw, ok := b[k]
-		if !ok || bytes.Equal(raw, []byte("null")) {
-			return "", false
-		}
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return "", false
-		}
-		return s, true
-	}
-	present := func(k string) bool {
-		raw, ok := b[k]
-		return ok && !bytes.Equal(raw, []byte("null"))
-	}
 	var btn Button
-	btn.Text, _ = str("text")
+	if raw, ok := b["text"]; ok {
+		_ = json.Unmarshal(raw, &btn.Text)
+	}
 	if strings.TrimSpace(btn.Text) == "" {
 		return btn, badRequest("can't parse inline keyboard button: Text must be non-empty")
 	}
-	btn.Data, _ = str("callback_data")
-	btn.URL, _ = str("url")
-	if len(btn.Data) > MaxCallbackDataBytes {
-		return btn, badRequest("BUTTON_DATA_INVALID")
-	}
-	if btn.URL != "" && !validButtonURL(btn.URL) {
-		return btn, badRequest("BUTTON_URL_INVALID")
-	}
-	action := btn.Data != "" || btn.URL != ""
-	for _, k := range []string{"web_app", "login_url", "callback_game", "switch_inline_query_chosen_chat", "switch_inline_query", "switch_inline_query_current_chat"} {
-		if present(k) {
-			action = true
+	rules := inlineButtonSpec()
+	var used []string
+	for _, k := range rules.Kinds {
+		raw, ok := b[k]
+		if ok && !bytes.Equal(raw, []byte("null")) && (k != "pay" || string(raw) == "true") {
+			used = append(used, k)
 		}
 	}
-	if raw, ok := b["pay"]; ok && string(raw) == "true" {
-		action = true
+	if err := oneKind(rules, used); err != nil {
+		return btn, err
 	}
-	if raw, ok := b["copy_text"]; ok {
-		var ct struct {
-			Text string `json:"text"`
+	raw := b[used[0]]
+	var str string
+	isString := json.Unmarshal(raw, &str) == nil && raw[0] == '"'
+	switch used[0] {
+	case "callback_data":
+		if !isString {
+			return btn, wrongButtonField("callback_data", "String")
 		}
-		if json.Unmarshal(raw, &ct) == nil && ct.Text != "" {
-			action = true
+		if len(str) < rules.CallbackData[0] || len(str) > rules.CallbackData[1] {
+			return btn, badRequest("BUTTON_DATA_INVALID")
 		}
-	}
-	if !action {
-		return btn, badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+		btn.Data = str
+	case "url":
+		if !isString {
+			return btn, wrongButtonField("url", "String")
+		}
+		if !validButtonURL(str) {
+			return btn, badRequest("BUTTON_URL_INVALID")
+		}
+		btn.URL = str
+	case "copy_text":
+		var ct map[string]json.RawMessage
+		if raw[0] != '{' || json.Unmarshal(raw, &ct) != nil {
+			return btn, wrongButtonField("copy_text", "Object")
+		}
+		text, ok := ct["text"]
+		if !ok || text[0] != '"' || json.Unmarshal(text, &str) != nil {
+			return btn, wrongButtonField("copy_text.text", "String")
+		}
+		return btn, copyTextLength(rules, str)
 	}
 	return btn, nil
 }
@@ -123,6 +124,7 @@ var markupSeeds = []string{
 	`{"inline_keyboard":[null,[]]}`, `{"inline_keyboard":[[null]]}`, `{"inline_keyboard":[[1]]}`, `{"inline_keyboard":[{}]}`,
 	`{"inline_keyboard":[[{"text":"a","callback_data":"x"}]]}`,
 	`{"inline_keyboard":[[{"text":"a","callback_data":"x","copy_text":{"text":""}},{"text":"u","url":"https://e.com"}],[{"text":"w","web_app":{"url":"https://e.com"}}]]}`,
+	`{"inline_keyboard":[[{"text":"a","callback_data":"x"},{"text":"u","url":"https://e.com"}],[{"text":"w","web_app":{"url":"https://e.com"}}]]}`,
 	` {"inline_keyboard" : [ [ {"callback_data":"x" , "text":"a"} ] ] , "inline_keyboard":[[{"text":"b","url":"tg://x"}]]} `,
 	`{"inline_keyboard":[[{"Text":"a","callback_data":"x"}]]}`,
 	`{"inline_keyboard":[[{"text":"a","text":"","callback_data":"x"}]]}`,
@@ -134,6 +136,14 @@ var markupSeeds = []string{
 	`{"inline_keyboard":[[{"text":"a","pay":true}],[{"text":"b","pay":false}]]}`,
 	`{"inline_keyboard":[[{"text":"a","copy_text":{"TEXT":"c"}}]]}`,
 	`{"inline_keyboard":[[{"text":"a","copy_text":"c"}]]}`,
+	`{"inline_keyboard":[[{"text":"a","copy_text":{"text":"c"}}],[{"text":"b","copy_text":{"text":"` + strings.Repeat("ệ", 256) + `"}}]]}`,
+	`{"inline_keyboard":[[{"text":"a","copy_text":{"text":"` + strings.Repeat("ệ", 257) + `"}}]]}`,
+	`{"inline_keyboard":[[{"text":"a","copy_text":{"text":5}}]]}`,
+	`{"inline_keyboard":[[{"text":"a","callback_data":""}]]}`,
+	`{"inline_keyboard":[[{"text":"a","callback_data":"x","url":"https://e.com"}]]}`,
+	`{"inline_keyboard":[[{"text":"a","callback_data":"x","copy_text":{"text":"c"},"pay":true}]]}`,
+	`{"inline_keyboard":[[{"text":"a","callback_data":"x","url":null,"pay":false,"copy_text":null}]]}`,
+	`{"inline_keyboard":[[{"text":"a","url":5}]]}`,
 	`{"inline_keyboard":[[{"text":"a","callback_game":{},"n":[1,1.0,-0,1e2,1E-7,123456789012345,1234567890123456789,1e400,-1e-400,0.1]}]]}`,
 	`{"inline_keyboard":[[{"text":"a","switch_inline_query":"","x":{"b":1,"a":[true,false,null],"a":{}}}]]}`,
 	`{"inline_keyboard":[[{"text":"a","callback_data":5}]]}`,

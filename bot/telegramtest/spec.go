@@ -10,7 +10,8 @@ import (
 )
 
 // spec_methods.json is a trimmed copy of the Bot API specification (method
-// names, required field names and return types only). Regenerate it after a
+// names, required field names and return types, and the rules of an inline
+// keyboard button). Regenerate it after a
 // spec update with:
 //
 //	TELEGRAM_BOT_API_SPEC=/work/shared/telegram/bot-api-spec.min.json go generate ./bot/telegramtest/
@@ -31,21 +32,34 @@ type specIndex struct {
 	version string
 	byName  map[string]methodSpec // by canonical name
 	byLower map[string]methodSpec // by lower-cased name
+	button  buttonSpec
+}
+
+// buttonSpec is what the spec says of an InlineKeyboardButton.
+type buttonSpec struct {
+	// Kinds are the fields of which a button must use exactly one.
+	Kinds []string `json:"kinds"`
+	// CallbackData is the allowed length of callback_data in bytes, and
+	// CopyText that of a copy_text's text in characters: [min, max].
+	CallbackData [2]int `json:"callback_data_bytes"`
+	CopyText     [2]int `json:"copy_text_chars"`
 }
 
 var loadSpec = sync.OnceValue(func() specIndex {
 	var doc struct {
-		Version string `json:"version"`
+		Version string     `json:"version"`
+		Button  buttonSpec `json:"inline_keyboard_button"`
 		Methods map[string]struct {
 			Required []string `json:"required"`
 			Returns  []string `json:"returns"`
 		} `json:"methods"`
 	}
-	if err := json.Unmarshal(specMethodsJSON, &doc); err != nil {
+	if err := json.Unmarshal(specMethodsJSON, &doc); err != nil || len(doc.Button.Kinds) == 0 {
 		panic(fmt.Sprintf("telegramtest: embedded spec_methods.json is invalid: %v", err))
 	}
 	idx := specIndex{
 		version: doc.Version,
+		button:  doc.Button,
 		byName:  make(map[string]methodSpec, len(doc.Methods)),
 		byLower: make(map[string]methodSpec, len(doc.Methods)),
 	}
@@ -78,6 +92,9 @@ func (m methodSpec) returns(typ string) bool {
 	}
 	return false
 }
+
+// inlineButtonSpec returns the rules of an InlineKeyboardButton.
+func inlineButtonSpec() buttonSpec { return loadSpec().button }
 
 // SpecVersion returns the Bot API version of the embedded method list
 // (for example "Bot API 10.1").

@@ -105,7 +105,8 @@ func (s *Server) markupLocked(raw string) (markup, *apiError) {
 
 // parseMarkup validates reply_markup the way the real API does for the
 // mistakes that matter: malformed JSON, callback_data over 64 bytes,
-// buttons without an action, localhost URLs, too many buttons.
+// buttons that do not use exactly one kind of field (as the specification
+// asks), copy_text of the wrong length, localhost URLs, too many buttons.
 func parseMarkup(raw string) (markup, *apiError) {
 	if strings.TrimSpace(raw) == "" {
 		return markup{}, nil
@@ -176,60 +177,84 @@ func isKeyboard(v *jsonValue) bool {
 }
 
 // parseInlineButton validates one InlineKeyboardButton (an object, or
-// null, which has no members).
+// null, which has no members) as the Bot API specification has it: a
+// non-empty text and exactly one of the fields that give a button its kind
+// (url, callback_data, copy_text, ...: see buttonSpec), that one valid.
 func parseInlineButton(b *jsonValue) (Button, *apiError) {
-	str := func(k string) string {
-		if v, ok := b.member(k); ok && v.kind == jsonString {
-			return v.str
-		}
-		return ""
-	}
-	present := func(k string) bool {
-		v, ok := b.member(k)
-		return ok && v.kind != jsonNull
-	}
 	var btn Button
-	btn.Text = str("text")
+	if v, ok := b.member("text"); ok && v.kind == jsonString {
+		btn.Text = v.str
+	}
 	if strings.TrimSpace(btn.Text) == "" {
 		return btn, badRequest("can't parse inline keyboard button: Text must be non-empty")
 	}
-	btn.Data = str("callback_data")
-	btn.URL = str("url")
-	if len(btn.Data) > MaxCallbackDataBytes {
-		return btn, badRequest("BUTTON_DATA_INVALID")
-	}
-	if btn.URL != "" && !validButtonURL(btn.URL) {
-		return btn, badRequest("BUTTON_URL_INVALID")
-	}
-	action := btn.Data != "" || btn.URL != ""
-	for _, k := range []string{"web_app", "login_url", "callback_game", "switch_inline_query_chosen_chat", "switch_inline_query", "switch_inline_query_current_chat"} {
-		if present(k) {
-			action = true
+	rules := inlineButtonSpec()
+	var used []string
+	for _, k := range rules.Kinds {
+		if v, ok := b.member(k); ok && v.kind != jsonNull && (k != "pay" || v.kind == jsonTrue) {
+			used = append(used, k)
 		}
 	}
-	if v, ok := b.member("pay"); ok && v.kind == jsonTrue {
-		action = true
+	if err := oneKind(rules, used); err != nil {
+		return btn, err
 	}
-	if v, ok := b.member("copy_text"); ok && copyTextSet(v) {
-		action = true
-	}
-	if !action {
-		return btn, badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+	v, _ := b.member(used[0])
+	switch used[0] {
+	case "callback_data":
+		if v.kind != jsonString {
+			return btn, wrongButtonField("callback_data", "String")
+		}
+		if n := len(v.str); n < rules.CallbackData[0] || n > rules.CallbackData[1] {
+			return btn, badRequest("BUTTON_DATA_INVALID")
+		}
+		btn.Data = v.str
+	case "url":
+		if v.kind != jsonString {
+			return btn, wrongButtonField("url", "String")
+		}
+		if !validButtonURL(v.str) {
+			return btn, badRequest("BUTTON_URL_INVALID")
+		}
+		btn.URL = v.str
+	case "copy_text":
+		if v.kind != jsonObject {
+			return btn, wrongButtonField("copy_text", "Object")
+		}
+		text, ok := v.member("text")
+		if !ok || text.kind != jsonString {
+			return btn, wrongButtonField("copy_text.text", "String")
+		}
+		return btn, copyTextLength(rules, text.str)
 	}
 	return btn, nil
 }
 
-// copyTextSet reports whether a copy_text value decodes to a
-// CopyTextButton with a non-empty text. go-telegram/bot sends
-// {"text":""} with every button, which is read without encoding/json.
-func copyTextSet(v *jsonValue) bool {
-	if len(v.keys) == 1 && v.keys[0] == "text" && v.elems[0].kind == jsonString {
-		return v.elems[0].str != ""
+// oneKind refuses a button that uses none, or more than one, of the
+// fields that give a button its kind.
+func oneKind(rules buttonSpec, used []string) *apiError {
+	switch len(used) {
+	case 0:
+		return badRequest("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+	case 1:
+		return nil
 	}
-	var ct struct {
-		Text string `json:"text"`
+	return badRequest(fmt.Sprintf("can't parse inline keyboard button: exactly one of the fields %s must be used, not %s",
+		strings.Join(rules.Kinds, ", "), strings.Join(used, " and ")))
+}
+
+// copyTextLength refuses a copy_text whose text is empty or too long.
+func copyTextLength(rules buttonSpec, text string) *apiError {
+	if n := utf8.RuneCountInString(text); n < rules.CopyText[0] || n > rules.CopyText[1] {
+		return badRequest(fmt.Sprintf("can't parse inline keyboard button: the text of copy_text must be %d-%d characters, not %d",
+			rules.CopyText[0], rules.CopyText[1], n))
 	}
-	return json.Unmarshal(v.raw, &ct) == nil && ct.Text != ""
+	return nil
+}
+
+// wrongButtonField is Telegram's answer to a button field of the wrong
+// type.
+func wrongButtonField(field, typ string) *apiError {
+	return badRequest(fmt.Sprintf("can't parse inline keyboard button: Field \"%s\" must be of type %s", field, typ))
 }
 
 // validButtonURL refuses what Telegram refuses most often in tests:

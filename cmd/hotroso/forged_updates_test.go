@@ -49,7 +49,7 @@ const (
 // and no handler may have panicked.
 //
 // Runtime, measured on a 2-core machine: about 55 s with -race (36 s
-// without) on the embedded store, of which some 33 s is go-telegram/bot's
+// without) on the embedded store, of which some 33 s is the poller's
 // 100 ms pause after each of the ~330 getUpdates answers it cannot decode
 // (see malformed). Both backends at once take about 82 s with -race, so the
 // test runs on the embedded store only; set HOTROSO_STORM_ALL_BACKENDS=1 to
@@ -429,14 +429,14 @@ func (g *updateGen) unknownType() {
 // malformed pushes raw bytes with PushUpdateJSON. It reports whether the
 // client will fail to decode the getUpdates answer that carries them.
 //
-// go-telegram/bot pauses its polling after such an answer, 100 ms doubling
-// up to 5 s while they follow each other, so next never pushes two
+// The poller (bot/poll.go) pauses after such an answer, 100 ms doubling up
+// to 5 s while they follow each other, so next never pushes two
 // undecodable updates in a row: each then costs one 100 ms pause.
 //
-// Never pushed: a JSON null (or empty bytes, which the fake sends as null).
-// go-telegram/bot decodes it as a nil *models.Update and dereferences it in
-// its polling goroutine, which crashes the process; Telegram never sends
-// it, so it is noted as a limit of the client rather than tested here.
+// Never pushed as such: a JSON null (or empty bytes, which the fake sends
+// as null); an undecodable answer goes in its place. The poller would skip
+// it as an update without an id (go-telegram/bot's own loop, which the
+// poller replaced, crashed on it).
 func (g *updateGen) malformed() (undecodable bool) {
 	g.count("malformed")
 	r := g.r

@@ -129,9 +129,7 @@ func serve(ctx context.Context, cfg config, sys system) error {
 		return err
 	}
 	desk := app.desk(b.Messenger())
-	if err := registerCommands(ctx, b, desk, app.texts, cfg.DefaultLanguage); err != nil {
-		return err
-	}
+	registerCommands(ctx, b, desk, app.texts, cfg.DefaultLanguage)
 	breaker := app.runJobs(ctx, desk, b.Deliverer(desk.BroadcastButtons()), b.Ping, m)
 	go every(ctx, time.Second, func() {
 		if n, err := b.DeliverOutbox(ctx); err != nil {
@@ -173,8 +171,8 @@ func (c *core) stopDesk(ctx context.Context, desk *handlers.Desk) {
 }
 
 // registerCommands sets the resident commands in Telegram's command menu,
-// in every language.
-func registerCommands(ctx context.Context, b *bot.Bot, desk *handlers.Desk, texts *locales.Catalog, defaultLang string) error {
+// in every language, in the background: a failure is only a warning.
+func registerCommands(ctx context.Context, b *bot.Bot, desk *handlers.Desk, texts *locales.Catalog, defaultLang string) {
 	descriptions := map[string]map[string]string{}
 	for _, lang := range texts.Languages() {
 		descriptions[lang] = desk.CommandDescriptions(lang)
@@ -183,7 +181,7 @@ func registerCommands(ctx context.Context, b *bot.Bot, desk *handlers.Desk, text
 	for _, c := range handlers.ResidentCommands {
 		names = append(names, c.Name)
 	}
-	return b.SetCommands(ctx, names, descriptions, defaultLang)
+	b.RegisterCommands(ctx, names, descriptions, defaultLang, nil)
 }
 
 // webhookRoute, in webhook mode, routes Telegram's POSTs to the bot's

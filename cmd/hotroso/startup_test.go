@@ -7,10 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hotroso/hotroso/bot/telegramtest"
 )
 
 func TestMissingTokenStopsWithOneLine(t *testing.T) {
@@ -106,6 +109,7 @@ func TestRunsOnRedisAddrs(t *testing.T) {
 
 func TestCommandsAreRegisteredInBothLanguages(t *testing.T) {
 	a := startApp(t, "embedded", nil)
+	waitForCommands(t, a) // registered in the background
 	for lang, want := range map[string]string{"vi": "Đổi ngôn ngữ", "en": "Change language", "": "Đổi ngôn ngữ"} {
 		cmds := a.api.MyCommands(lang)
 		require.Len(t, cmds, 8, "language %q", lang)
@@ -115,4 +119,69 @@ func TestCommandsAreRegisteredInBothLanguages(t *testing.T) {
 		}
 		assert.True(t, found, "language %q: /lang described as %q in %v", lang, want, cmds)
 	}
+}
+
+// startFailingCommands starts the program against a fake whose
+// setMyCommands fails n times with f (then works), and checks that it
+// serves at once: a resident's /start is answered.
+func startFailingCommands(t *testing.T, n int, f telegramtest.Fault) *app {
+	t.Helper()
+	api := newFakeAPI(t)
+	api.FailNext("setMyCommands", n, f)
+	env := appEnv(t, "embedded", nil)
+	env["TELEGRAM_BOT_TOKEN"], env["TELEGRAM_API_URL"] = api.Token(), api.URL()
+	a := startWith(t, api, env)
+	res := newChat(t, a, 1901, "vi")
+	res.say("/start")
+	assert.Contains(t, res.nextText(), "Xin chào bác", "the bot serves while the command menu fails")
+	return a
+}
+
+// waitForCommands waits until the command menu is registered in every
+// language.
+func waitForCommands(t *testing.T, a *app) {
+	t.Helper()
+	require.NoError(t, a.api.WaitFor(wait, func(*telegramtest.Snapshot) bool {
+		return len(a.api.MyCommands("")) == 8 && len(a.api.MyCommands("vi")) == 8 && len(a.api.MyCommands("en")) == 8
+	}), "the command menu was registered once the fake recovered; stderr:\n%s", a.stderr.String())
+}
+
+// A 5xx from setMyCommands is a warning: the bot serves, and registers the
+// menu once Telegram recovers.
+func TestCommandMenuServerErrorIsRetriedWhileTheBotServes(t *testing.T) {
+	t.Parallel()
+	a := startFailingCommands(t, 2, telegramtest.FaultInternal)
+	waitForCommands(t, a)
+	calls := a.api.CallsOf("setMyCommands")
+	require.Len(t, calls, 5, "2 refused, then the 3 lists")
+	for i, c := range calls {
+		assert.Equal(t, i < 2, c.Code == 500, "call %d: %s", i, c.Err)
+	}
+	assert.Contains(t, a.stderr.String(), "command menu not registered yet; will retry")
+}
+
+// A 429 is waited out, its retry_after honoured.
+func TestCommandMenuTooManyRequestsWaitsRetryAfter(t *testing.T) {
+	t.Parallel()
+	a := startFailingCommands(t, 1, telegramtest.Fault{Status: 429, RetryAfter: 1})
+	waitForCommands(t, a)
+	calls := a.api.CallsOf("setMyCommands")
+	require.Len(t, calls, 4)
+	assert.Equal(t, 429, calls[0].Code)
+	assert.GreaterOrEqual(t, calls[1].At.Sub(calls[0].At), time.Second, "asked again after retry_after")
+}
+
+// A Bot API server without setMyCommands answers 404: the bot serves
+// without the menu and does not ask again.
+func TestCommandMenuMethodNotFoundIsGivenUp(t *testing.T) {
+	t.Parallel()
+	a := startFailingCommands(t, 100, telegramtest.Fault{Status: 404, Description: "Not Found: method not found"})
+	pollUntil(t, wait, "three lists given up", func() bool {
+		return strings.Count(a.stderr.String(), "command menu refused; not asked again") == 3
+	})
+	assert.Len(t, a.api.CallsOf("setMyCommands"), 3, "one try per list")
+	assert.Empty(t, a.api.MyCommands(""))
+	res := newChat(t, a, 1902, "en")
+	res.say("/help")
+	assert.Contains(t, res.nextText(), "It is simple", "still serving")
 }
