@@ -243,13 +243,15 @@ func (b *Bot) drain(cancel context.CancelFunc) bool {
 // once it was handled (the poller may then confirm it, the webhook queue
 // drops it). retry says it may have been handled before, by a process
 // that died (handlers.Event.Retry); checkSeen that it may have been
-// handled and recorded already.
+// handled and recorded already; ackRecords that ack records the update id
+// itself (the webhook queue does, in the same call).
 type received struct {
-	update    *models.Update
-	at        time.Time
-	retry     bool
-	checkSeen bool
-	ack       func()
+	update     *models.Update
+	at         time.Time
+	retry      bool
+	checkSeen  bool
+	ack        func()
+	ackRecords bool
 }
 
 // handle handles one update: de-duplicate, convert, call the desk with
@@ -273,8 +275,10 @@ func (b *Bot) handle(ctx context.Context, r received) {
 		seen, err = b.cfg.Store.Seen(ctx, upd.ID)
 	}
 	defer func() {
-		if ctx.Err() != nil {
-			return // cut short at shutdown: handled again after the restart
+		if ctx.Err() != nil || r.ackRecords {
+			// Cut short at shutdown: handled again after the restart. Or
+			// recorded by the acknowledgement itself (webhook queue).
+			return
 		}
 		if _, err := b.cfg.Store.FirstSeen(ctx, upd.ID); err != nil {
 			b.log.Warn("handled update not recorded", "update_id", upd.ID, "err", err)

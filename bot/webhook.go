@@ -32,7 +32,9 @@ type UpdateQueue interface {
 	Leave(ctx context.Context, owner string) error
 	TakeOverUpdates(ctx context.Context, shard int, consumer string) ([]storage.QueuedUpdate, error)
 	ReadUpdates(ctx context.Context, shard int, consumer string, count int, block time.Duration) ([]storage.QueuedUpdate, error)
-	AckUpdate(ctx context.Context, shard int, entryID string) error
+	// AckUpdate drops a handled entry and, when handledID > 0, records the
+	// update id as storage.Deduplicator.FirstSeen does, in one call.
+	AckUpdate(ctx context.Context, shard int, entryID string, handledID int64) error
 }
 
 // WebhookConfig configures webhook mode.
@@ -290,9 +292,10 @@ func (c *consumer) dispatch(shard int, batch []storage.QueuedUpdate, retry bool)
 	for _, e := range batch {
 		entry := e.EntryID
 		c.inflight[shard].Add(1)
+		var handledID int64 // recorded with the acknowledgement once decoded
 		ack := func() {
 			defer c.inflight[shard].Add(-1)
-			if err := c.cfg.Queue.AckUpdate(c.ackCtx, shard, entry); err != nil {
+			if err := c.cfg.Queue.AckUpdate(c.ackCtx, shard, entry, handledID); err != nil {
 				c.bot.log.Warn("update not acknowledged", "shard", shard, "err", err)
 			}
 		}
@@ -304,7 +307,8 @@ func (c *consumer) dispatch(shard int, batch []storage.QueuedUpdate, retry bool)
 		}
 		// Entries read afresh were never given to anyone: only those taken
 		// over from another instance may have been handled already.
-		c.bot.work.push(chatKey(upd), received{update: upd, at: time.Now(), retry: retry, checkSeen: retry, ack: ack})
+		handledID = upd.ID
+		c.bot.work.push(chatKey(upd), received{update: upd, at: time.Now(), retry: retry, checkSeen: retry, ack: ack, ackRecords: true})
 	}
 }
 

@@ -52,7 +52,7 @@ func (q *memoryQueue) TakeOverUpdates(context.Context, int, string) ([]storage.Q
 func (q *memoryQueue) ReadUpdates(context.Context, int, string, int, time.Duration) ([]storage.QueuedUpdate, error) {
 	return nil, nil
 }
-func (q *memoryQueue) AckUpdate(context.Context, int, string) error { return nil }
+func (q *memoryQueue) AckUpdate(context.Context, int, string, int64) error { return nil }
 
 func TestWebhookHandlerChecksStoresAndRefuses(t *testing.T) {
 	r := startBot(t)
@@ -137,7 +137,7 @@ func (q *scriptedQueue) ReadUpdates(context.Context, int, string, int, time.Dura
 	return nil, nil
 }
 
-func (q *scriptedQueue) AckUpdate(context.Context, int, string) error {
+func (q *scriptedQueue) AckUpdate(context.Context, int, string, int64) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.acked = true

@@ -216,12 +216,17 @@ func (s *Store) ReadUpdates(ctx context.Context, shard int, consumer string, cou
 	return out, nil
 }
 
-// AckUpdate marks an update handled and removes it from the stream.
-func (s *Store) AckUpdate(ctx context.Context, shard int, entryID string) error {
+// AckUpdate marks an update handled and removes it from the stream. A
+// handledID above 0 is also recorded as FirstSeen would, in the same round
+// trip, so that the update is skipped should it come again.
+func (s *Store) AckUpdate(ctx context.Context, shard int, entryID string, handledID int64) error {
 	key := s.keys.updates(shard)
 	pipe := s.client.Pipeline()
 	pipe.XAck(ctx, key, UpdateGroup, entryID)
 	pipe.XDel(ctx, key, entryID)
+	if handledID > 0 {
+		pipe.SetNX(ctx, s.keys.dedup(handledID), 1, storage.DedupWindow)
+	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return wrapErr("ack update", err)
 	}

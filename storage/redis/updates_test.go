@@ -29,10 +29,16 @@ func TestUpdateQueueRoundTrip(t *testing.T) {
 	left, err := s.TakeOverUpdates(ctx, 3, "b")
 	require.NoError(t, err)
 	require.Len(t, left, 1)
-	require.NoError(t, s.AckUpdate(ctx, 3, left[0].EntryID))
+	seen, err := s.Seen(ctx, 42)
+	require.NoError(t, err)
+	require.False(t, seen, "stored is not handled")
+	require.NoError(t, s.AckUpdate(ctx, 3, left[0].EntryID, 42))
 	n, err := s.UpdatesPending(ctx)
 	require.NoError(t, err)
 	assert.Zero(t, n)
+	seen, err = s.Seen(ctx, 42)
+	require.NoError(t, err)
+	assert.True(t, seen, "the acknowledgement records the handled update")
 }
 
 func TestShardLeases(t *testing.T) {
