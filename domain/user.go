@@ -25,6 +25,10 @@ type User struct {
 	// DisplayName is what residents see of a volunteer, e.g.
 	// "Lan - Đoàn xã Thọ Xuân". Volunteers and organizers only.
 	DisplayName string `json:"name,omitempty"`
+	// Scope is an organizer's commune (statistics-office code): their
+	// reports, exports, broadcasts and volunteer lists cover it alone.
+	// Empty: the whole province (ORGANIZER_IDS and province invites).
+	Scope string `json:"scope,omitempty"`
 	// OnDuty is true while a volunteer takes questions (/on, /off).
 	OnDuty bool `json:"on_duty,omitempty"`
 	// NoAnnouncements is true when the user asked for no broadcasts.
@@ -42,6 +46,12 @@ func (u User) CanVolunteer() bool { return u.Role == RoleVolunteer || u.Role == 
 // CanOrganize reports whether u may invite and remove volunteers,
 // broadcast, and read reports.
 func (u User) CanOrganize() bool { return u.Role == RoleOrganizer }
+
+// Covers reports whether an organizer's scope includes the commune: a
+// province-wide organizer covers every commune (and the unknown one, "").
+func (u User) Covers(commune string) bool {
+	return u.CanOrganize() && (u.Scope == "" || u.Scope == commune)
+}
 
 // Holds reports whether u is the volunteer who has the claimed ticket t.
 func (u User) Holds(t Ticket) bool {

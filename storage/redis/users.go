@@ -22,6 +22,7 @@ const (
 	fieldRole      = "role"
 	fieldLanguage  = "lang"
 	fieldCommune   = "commune"
+	fieldScope     = "scope" // absent before it existed: province-wide
 	fieldBlocked   = "blocked"
 	fieldName      = "name"
 	fieldOnDuty    = "on_duty"
@@ -284,6 +285,7 @@ func encodeUser(u domain.User) (map[string]any, error) {
 		fieldRole:      string(u.Role),
 		fieldLanguage:  u.Language,
 		fieldCommune:   u.Commune,
+		fieldScope:     u.Scope,
 		fieldBlocked:   boolField(u.Blocked),
 		fieldName:      u.DisplayName,
 		fieldOnDuty:    boolField(u.OnDuty),
@@ -304,6 +306,7 @@ func decodeUser(f map[string]string) (domain.User, error) {
 	u.Role = domain.Role(f[fieldRole])
 	u.Language = f[fieldLanguage]
 	u.Commune = f[fieldCommune]
+	u.Scope = f[fieldScope]
 	u.Blocked = f[fieldBlocked] == "1"
 	u.DisplayName = f[fieldName]
 	u.OnDuty = f[fieldOnDuty] == "1"

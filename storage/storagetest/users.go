@@ -43,7 +43,7 @@ func (s suite) testUsers(t *testing.T) {
 
 	t.Run("PutReplaces", func(t *testing.T) {
 		st, clock := s.store(t)
-		u := domain.User{ID: 1, Role: domain.RoleOrganizer, Language: "en", Commune: "00001",
+		u := domain.User{ID: 1, Role: domain.RoleOrganizer, Language: "en", Commune: "00001", Scope: "16015",
 			DisplayName: "Minh", OnDuty: true, NoAnnouncements: true, CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
 		require.NoError(t, st.PutUser(ctx(t), u))
 
@@ -52,7 +52,7 @@ func (s suite) testUsers(t *testing.T) {
 		require.NoError(t, st.PutUser(ctx(t), u2))
 		got, err := st.GetUser(ctx(t), 1)
 		require.NoError(t, err)
-		assertUser(t, u2, got) // role, commune, name, duty and opt-out are gone, not merged
+		assertUser(t, u2, got) // role, commune, scope, name, duty and opt-out are gone, not merged
 	})
 
 	t.Run("UsersAreIndependent", func(t *testing.T) {
