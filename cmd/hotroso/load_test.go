@@ -146,6 +146,7 @@ func runLoad(b *testing.B, mode string, residents int, think time.Duration) {
 	var (
 		a     *app
 		child *program
+		base  string // the program's HTTP address
 	)
 	switch {
 	case os.Getenv("LOAD_PROCESS") != "":
@@ -156,7 +157,7 @@ func runLoad(b *testing.B, mode string, residents int, think time.Duration) {
 			childEnv = append(childEnv, "GOGC="+gogc) // the program's garbage collector setting alone
 		}
 		child = startProgram(b, childEnv)
-		base := child.httpBase(b)
+		base = child.httpBase(b)
 		if strings.HasPrefix(mode, "webhook") {
 			l.webhook = base + "/telegram/hook"
 			_, err := api.WaitCalls("setWebhook", 1, wait)
@@ -177,11 +178,7 @@ func runLoad(b *testing.B, mode string, residents int, think time.Duration) {
 			b.Fatalf("resident %d got no reply", u.ID)
 		}
 	}
-	base := ""
-	switch {
-	case child != nil:
-		base = child.httpBase(b)
-	case a != nil:
+	if a != nil {
 		base = a.httpBaseURL(b)
 	}
 	// Each resident opens the menu and starts a flow: now they are idle.
