@@ -110,6 +110,9 @@ func startApp(t testing.TB, backend string, extra map[string]string) *app {
 		"DATA_DIR":           t.TempDir(),
 		"LOG_LEVEL":          "warn",
 		"HTTP_ADDR":          "127.0.0.1:0",
+		// Card edits wait for the clock's real seconds: a short interval
+		// keeps tests quick (the limits tests set the production one).
+		"EDIT_INTERVAL": "100ms",
 	}
 	if backend == "redis" {
 		env["REDIS_URL"], env["REDIS_KEY_PREFIX"] = testRedis(t)
