@@ -360,6 +360,7 @@ func TestBroadcastScheduleAudienceAndControls(t *testing.T) {
 // only: not those who finished it, are in another flow, never started, or
 // asked for no announcements.
 func TestBroadcastToResidentsPartWayThroughAFlow(t *testing.T) {
+	t.Parallel() // waits on the clock's real seconds (paced group, retries), not the CPU
 	forEachBackend(t, func(t *testing.T, backend string) {
 		env := appEnv(t, backend, map[string]string{"ORGANIZER_IDS": "900", "QUIET_HOURS": "0-0"})
 		api := newFakeAPI(t)

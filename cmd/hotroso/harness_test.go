@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -228,6 +229,15 @@ func TestMain(m *testing.M) {
 	if os.Getenv("HOTROSO_TEST_MAIN") == "1" {
 		main()
 		os.Exit(0)
+	}
+	// The parallel end-to-end tests mostly wait on the clock (paced
+	// groups, retries, broadcasts' rate), not the CPU: run four at a time
+	// rather than one per core, unless -parallel says otherwise.
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		_ = flag.Set("test.parallel", "4")
 	}
 	os.Exit(m.Run())
 }

@@ -91,6 +91,7 @@ func TestLongQuestionsKeepTheirCardAndTheWholeTextOnDemand(t *testing.T) {
 // later; the resident is told it will, and need not send it again. Before,
 // the relay was lost and the resident told nothing.
 func TestARelayThatFailsWaitsInTheOutboxAndArrives(t *testing.T) {
+	t.Parallel() // waits on the clock's real seconds (paced group, retries), not the CPU
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := deskApp(t, backend)
 		org, vol, res := newChat(t, a, 900, "vi"), newChat(t, a, 542, "vi"), newChat(t, a, 54, "vi")
