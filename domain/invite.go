@@ -18,16 +18,3 @@ type Invite struct {
 
 // MakesOrganizer reports whether the invite makes an organizer.
 func (inv Invite) MakesOrganizer() bool { return inv.Role == RoleOrganizer }
-
-// MayInvite reports whether u may make an invite of the role into the
-// scope: an organizer, into a scope they cover; only a province-wide
-// organizer makes a province-wide organizer.
-func (u User) MayInvite(role Role, scope string) bool {
-	if !u.CanOrganize() {
-		return false
-	}
-	if u.Scope == "" {
-		return true
-	}
-	return scope == u.Scope && (role == RoleVolunteer || role == RoleOrganizer)
-}
