@@ -142,16 +142,17 @@ func (d *volunteerDesk) claimLost(ctx context.Context, r *request, t domain.Tick
 	}
 }
 
-// next claims the oldest open ticket.
+// next claims the next open ticket for the volunteer: urgent first, then
+// their own commune's, then the oldest (pickNext).
 func (d *volunteerDesk) next(ctx context.Context, r *request) (Response, error) {
-	open, err := d.store.OpenTickets(ctx, 1)
+	open, err := d.store.OpenTickets(ctx, nextLookahead)
 	if err != nil {
 		return Response{}, fmt.Errorf("handlers: read queue: %w", err)
 	}
 	if len(open) == 0 {
 		return d.reply(r, d.t(r, "queue.empty"), nil), nil
 	}
-	return d.claim(ctx, r, open[0].ID) // a command: claim's notices come as replies
+	return d.claim(ctx, r, pickNext(r.user, open).ID) // a command: claim's notices come as replies
 }
 
 // queue lists the open tickets with claim buttons, and the volunteer's own.
