@@ -28,7 +28,7 @@ var (
 var commandPermissions = map[string][]domain.Role{
 	"start": everyone, "menu": everyone, "help": everyone, "lang": everyone, "language": everyone, "forget": everyone,
 	"ask": everyone, "cancel": everyone, "commune": everyone,
-	"log":   volunteers,
+	"log": volunteers, "qr": volunteers,
 	"queue": volunteers, "next": volunteers, "done": volunteers, "release": volunteers, "on": volunteers, "off": volunteers,
 	"invite": organizers, "volunteers": organizers, "stats": organizers, "export": organizers, "broadcast": organizers,
 }
@@ -56,7 +56,7 @@ var buttonPermissions = map[string]struct {
 	"lt:": {volunteers, logTopicButton.data(domain.TopicPayment)}, "lc:": {volunteers, logCommuneButton.data("16522")},
 	"lc-": {volunteers, logOtherCommuneButton.data(struct{}{})}, "lp:": {volunteers, logPeopleButton.data(3)},
 	"lp-": {volunteers, logOtherPeopleButton.data(struct{}{})}, "ln:": {volunteers, logNoteButton.data("0123456789abcdef")},
-	"lu:": {volunteers, logUndoButton.data("0123456789abcdef")},
+	"lu:": {volunteers, logUndoButton.data("0123456789abcdef")}, "qr:": {volunteers, qrCommuneButton.data("16522")},
 	"vr:": {organizers, removeVolunteerButton.data(500)}, "ip": {organizers, inviteProvinceButton.data(struct{}{})},
 	"io:": {organizers, inviteOrganizerButton.data("16522")},
 	"ba:": {organizers, bcAudienceButton.data(idWord{1, audienceAll})}, "bf:": {organizers, bcFlowButton.data(idWord{1, "vneid"})},
