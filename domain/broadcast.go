@@ -27,6 +27,9 @@ type Audience struct {
 	Kind    string `json:"kind"`
 	Commune string `json:"commune,omitempty"`
 	FlowID  string `json:"flow,omitempty"`
+	// Scope, when set, limits any kind to users of that commune: the
+	// audience of a commune organizer's broadcast.
+	Scope string `json:"scope,omitempty"`
 }
 
 // Broadcast is an announcement to many users: a copy of the organizer's
@@ -85,9 +88,11 @@ func illegalBroadcast(b Broadcast, move string) error {
 	return fmt.Errorf("%w: cannot %s broadcast %d, which is %s", ErrIllegal, move, b.ID, b.State)
 }
 
-func organizerOnly(by User) error {
-	if !by.CanOrganize() {
-		return fmt.Errorf("%w: user %d may not broadcast", ErrNotAllowed, by.ID)
+// controlledBy says whether by may move b: an organizer, and, for one of
+// a commune, only their own broadcast.
+func (b *Broadcast) controlledBy(by User) error {
+	if !by.MayControl(*b) {
+		return fmt.Errorf("%w: user %d may not move broadcast %d", ErrNotAllowed, by.ID, b.ID)
 	}
 	return nil
 }
@@ -95,7 +100,7 @@ func organizerOnly(by User) error {
 // Prepare closes the draft to changes while its recipients are added; the
 // senders do not look at it yet.
 func (b *Broadcast) Prepare(by User) error {
-	if err := organizerOnly(by); err != nil {
+	if err := b.controlledBy(by); err != nil {
 		return err
 	}
 	if b.State != BroadcastDraft {
@@ -108,7 +113,7 @@ func (b *Broadcast) Prepare(by User) error {
 // Confirm hands the prepared broadcast to the senders: at the given time,
 // or now when at is zero; force sends during quiet hours too.
 func (b *Broadcast) Confirm(by User, force bool, at, now time.Time) error {
-	if err := organizerOnly(by); err != nil {
+	if err := b.controlledBy(by); err != nil {
 		return err
 	}
 	if b.State != BroadcastPreparing {
@@ -132,7 +137,7 @@ func (b *Broadcast) Start(now time.Time) error {
 
 // Pause stops sending until Resume.
 func (b *Broadcast) Pause(by User) error {
-	if err := organizerOnly(by); err != nil {
+	if err := b.controlledBy(by); err != nil {
 		return err
 	}
 	if b.State != BroadcastRunning && b.State != BroadcastScheduled {
@@ -144,7 +149,7 @@ func (b *Broadcast) Pause(by User) error {
 
 // Resume sends a paused broadcast again, from where it stopped.
 func (b *Broadcast) Resume(by User) error {
-	if err := organizerOnly(by); err != nil {
+	if err := b.controlledBy(by); err != nil {
 		return err
 	}
 	if b.State != BroadcastPaused {
@@ -156,7 +161,7 @@ func (b *Broadcast) Resume(by User) error {
 
 // Cancel ends a broadcast that has not finished; nothing more is sent.
 func (b *Broadcast) Cancel(by User, now time.Time) error {
-	if err := organizerOnly(by); err != nil {
+	if err := b.controlledBy(by); err != nil {
 		return err
 	}
 	if !b.Active() && b.State != BroadcastDraft && b.State != BroadcastPreparing {

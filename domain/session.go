@@ -23,9 +23,12 @@ type Session struct {
 	Draft string `json:"draft,omitempty"`
 	// CurrentTicket is, for a volunteer, the claimed ticket their messages
 	// are relayed to.
-	CurrentTicket int64     `json:"current_ticket,omitempty"`
-	UpdatedAt     time.Time `json:"updated_at"`
-	Version       int64     `json:"version"`
+	CurrentTicket int64 `json:"current_ticket,omitempty"`
+	// Log is a volunteer's /log in progress and their latest in-person
+	// records.
+	Log       LogDraft  `json:"log,omitzero"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Version   int64     `json:"version"`
 }
 
 // AwaitKind names what typed text the desk awaits from a chat.
@@ -38,6 +41,9 @@ const (
 	AwaitBroadcast        AwaitKind = "broadcast"         // an announcement's text or photo
 	AwaitBroadcastCommune AwaitKind = "broadcast_commune" // the commune a broadcast goes to
 	AwaitBroadcastTime    AwaitKind = "broadcast_time"    // when a broadcast goes out
+	AwaitLogCommune       AwaitKind = "log_commune"       // the commune of in-person help (/log), to search
+	AwaitLogPeople        AwaitKind = "log_people"        // how many people were helped (/log)
+	AwaitLogNote          AwaitKind = "log_note"          // a note on an in-person record (Awaiting.Assist)
 )
 
 // Awaiting is what a chat's next typed text is for: its kind, and the
@@ -45,6 +51,8 @@ const (
 type Awaiting struct {
 	Kind      AwaitKind `json:"kind"`
 	Broadcast int64     `json:"broadcast,omitempty"`
+	// Assist is the in-person record a note is for (AwaitLogNote).
+	Assist string `json:"assist,omitempty"`
 }
 
 // Await is Awaiting of the kind, for a broadcast (0: none).

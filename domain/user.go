@@ -29,6 +29,9 @@ type User struct {
 	// reports, exports, broadcasts and volunteer lists cover it alone.
 	// Empty: the whole province (ORGANIZER_IDS and province invites).
 	Scope string `json:"scope,omitempty"`
+	// Invited is true for an organizer made by an organizer invite rather
+	// than ORGANIZER_IDS: they stay one when ORGANIZER_IDS changes.
+	Invited bool `json:"invited,omitempty"`
 	// OnDuty is true while a volunteer takes questions (/on, /off).
 	OnDuty bool `json:"on_duty,omitempty"`
 	// NoAnnouncements is true when the user asked for no broadcasts.
@@ -56,4 +59,13 @@ func (u User) Covers(commune string) bool {
 // Holds reports whether u is the volunteer who has the claimed ticket t.
 func (u User) Holds(t Ticket) bool {
 	return t.State == TicketClaimed && t.VolunteerID == u.ID && u.CanVolunteer()
+}
+
+// Home is the commune a volunteer or organizer works in: an organizer's
+// scope, else the commune they said (empty: none).
+func (u User) Home() string {
+	if u.CanOrganize() && u.Scope != "" {
+		return u.Scope
+	}
+	return u.Commune
 }

@@ -116,13 +116,22 @@ func (d *broadcastDesk) broadcastContent(ctx context.Context, r *request) (Respo
 	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = domain.Awaiting{} }); err != nil {
 		return Response{}, err
 	}
-	return d.reply(r, d.t(r, "bc.ask_audience"), [][]Button{
-		{{Label: d.t(r, "bc.audience_all"), Data: bcAudienceButton.data(idWord{b.ID, audienceAll})}},
-		{{Label: d.t(r, "bc.audience_commune"), Data: bcAudienceButton.data(idWord{b.ID, audienceCommune})}},
-		{{Label: d.t(r, "bc.audience_volunteers"), Data: bcAudienceButton.data(idWord{b.ID, audienceVolunteers})}},
-		{{Label: d.t(r, "bc.audience_unfinished"), Data: bcAudienceButton.data(idWord{b.ID, audienceUnfinished})}},
-		{{Label: d.t(r, "bc.cancel"), Data: bcCancelButton.data(b.ID)}},
-	}), nil
+	return d.reply(r, d.t(r, "bc.ask_audience"), d.audienceButtons(r, b.ID)), nil
+}
+
+// audienceButtons offer the audiences: a commune organizer's are within
+// their commune, so "one commune" is not offered.
+func (d *broadcastDesk) audienceButtons(r *request, id int64) [][]Button {
+	all := []Button{{Label: d.t(r, "bc.audience_all"), Data: bcAudienceButton.data(idWord{id, audienceAll})}}
+	rows := [][]Button{all, {{Label: d.t(r, "bc.audience_commune"), Data: bcAudienceButton.data(idWord{id, audienceCommune})}}}
+	if c, ok := d.places.Get(r.user.Scope); ok {
+		all[0].Label = d.t(r, "bc.audience_all_of", "commune", c.Label())
+		rows = rows[:1]
+	}
+	return append(rows,
+		[]Button{{Label: d.t(r, "bc.audience_volunteers"), Data: bcAudienceButton.data(idWord{id, audienceVolunteers})}},
+		[]Button{{Label: d.t(r, "bc.audience_unfinished"), Data: bcAudienceButton.data(idWord{id, audienceUnfinished})}},
+		[]Button{{Label: d.t(r, "bc.cancel"), Data: bcCancelButton.data(id)}})
 }
 
 // draftFor loads a draft broadcast the organizer may change.
@@ -134,7 +143,7 @@ func (d *broadcastDesk) draftFor(ctx context.Context, r *request, id int64) (dom
 	if err != nil {
 		return b, false, fmt.Errorf("handlers: load broadcast: %w", err)
 	}
-	return b, b.State == domain.BroadcastDraft && r.user.CanOrganize(), nil
+	return b, b.State == domain.BroadcastDraft && r.user.MayControl(b), nil
 }
 
 // broadcastAudience takes the audience kind; a commune or a flow needs one
@@ -149,6 +158,9 @@ func (d *broadcastDesk) broadcastAudience(ctx context.Context, r *request, id in
 	case audienceVolunteers:
 		return d.broadcastPreview(ctx, r, id, domain.Audience{Kind: "volunteers"})
 	case audienceCommune:
+		if r.user.Scope != "" {
+			return d.broadcastPreview(ctx, r, id, domain.Audience{Kind: "commune", Commune: r.user.Scope})
+		}
 		if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = domain.Await(domain.AwaitBroadcastCommune, id) }); err != nil {
 			return Response{}, err
 		}
@@ -182,6 +194,9 @@ func (d *broadcastDesk) broadcastPreview(ctx context.Context, r *request, id int
 	b, ok, err := d.draftFor(ctx, r, id)
 	if err != nil || !ok {
 		return d.notice(r, d.t(r, "button.stale")), err
+	}
+	if a, ok = r.user.Limit(a); !ok {
+		return d.refuse(r, "broadcast to another commune"), nil
 	}
 	if a.Kind == "commune" {
 		if _, known := d.places.Get(a.Commune); !known {
@@ -325,7 +340,10 @@ func (d *broadcastDesk) broadcastControl(ctx context.Context, r *request, id int
 			return Response{}, fmt.Errorf("handlers: load broadcast: %w", err)
 		}
 		saved, err := d.moveBroadcast(ctx, r.user, b, action)
-		if errors.Is(err, domain.ErrIllegal) || errors.Is(err, domain.ErrNotAllowed) {
+		if errors.Is(err, domain.ErrNotAllowed) {
+			return d.refuse(r, "steer another organizer's broadcast"), nil
+		}
+		if errors.Is(err, domain.ErrIllegal) {
 			return d.notice(r, d.t(r, "button.stale")), nil
 		}
 		if errors.Is(err, storage.ErrConflict) {
@@ -427,6 +445,15 @@ func (d *base) location() *time.Location {
 
 // audienceName describes an audience in lang.
 func (d *broadcastDesk) audienceName(lang string, a domain.Audience) string {
+	name := d.audienceKindName(lang, a)
+	if c, ok := d.places.Get(a.Scope); ok && a.Kind != "commune" {
+		name += " · " + c.Label()
+	}
+	return name
+}
+
+// audienceKindName names an audience's kind in lang.
+func (d *broadcastDesk) audienceKindName(lang string, a domain.Audience) string {
 	switch a.Kind {
 	case "commune":
 		c, _ := d.places.Get(a.Commune)
@@ -457,7 +484,7 @@ func (d *broadcastDesk) recipients(ctx context.Context, a domain.Audience) ([]in
 			return nil, fmt.Errorf("handlers: list %ss: %w", role, err)
 		}
 		for _, u := range users {
-			if u.Blocked || u.NoAnnouncements || (a.Kind == "commune" && u.Commune != a.Commune) {
+			if u.Blocked || u.NoAnnouncements || (a.Kind == "commune" && u.Commune != a.Commune) || (a.Scope != "" && u.Commune != a.Scope) {
 				continue
 			}
 			out = append(out, u.ID)

@@ -15,8 +15,9 @@ import (
 )
 
 // announce posts a ticket's card with a claim button: in the volunteer
-// group, or to each volunteer on duty when there is no group. An escalated
-// ticket's card says how long it has waited.
+// group, and straight to the on-duty volunteers of the ticket's commune;
+// or, when there is no group, to each volunteer on duty, those of the
+// commune first. An escalated ticket's card says how long it has waited.
 func (d *base) announce(ctx context.Context, t domain.Ticket, escalated bool) {
 	text := d.cardTextIn(d.defaultLang, t)
 	if escalated {
@@ -30,6 +31,7 @@ func (d *base) announce(ctx context.Context, t domain.Ticket, escalated bool) {
 			return
 		}
 		d.saveCard(ctx, t.ID, d.cfg.VolunteerChatID, id)
+		d.tellCommune(ctx, t)
 		return
 	}
 	volunteers, err := d.onDuty(ctx)
@@ -37,7 +39,7 @@ func (d *base) announce(ctx context.Context, t domain.Ticket, escalated bool) {
 		d.log.Error("no volunteers to tell", "ticket", t.ID, "err", err)
 		return
 	}
-	for _, v := range volunteers {
+	for _, v := range communeFirst(volunteers, t.Commune) {
 		if _, err := d.messenger.Send(ctx, Reply{ChatID: v.ID, Text: d.cardTextIn(v.Language, t), Buttons: d.cardButtons(v.Language, t)}); err != nil {
 			d.log.Warn("card not sent to a volunteer", "ticket", t.ID, "err", err)
 		}

@@ -223,11 +223,12 @@ func (d *Desk) userFor(ctx context.Context, ev Event, state storage.ChatState) (
 		}
 		return u, nil
 	}
-	if d.organizers[u.ID] != (u.Role == domain.RoleOrganizer) {
-		// ORGANIZER_IDS changed since the user was stored.
+	if d.organizers[u.ID] != (u.Role == domain.RoleOrganizer && !u.Invited) || (d.organizers[u.ID] && u.Scope != "") {
+		// ORGANIZER_IDS changed since the user was stored (an organizer
+		// by invite stays one; ORGANIZER_IDS are province-wide).
 		switch {
 		case d.organizers[u.ID]:
-			u.Role = domain.RoleOrganizer
+			u.Role, u.Scope, u.Invited = domain.RoleOrganizer, "", false
 		case u.DisplayName != "":
 			u.Role = domain.RoleVolunteer
 		default:

@@ -42,15 +42,19 @@ func (d *Desk) CommandDescriptions(lang string) map[string]string {
 }
 
 // newRouter collects the routes every role declares, and the desk's own:
-// /start, which opens the menu or, with an invite, makes a volunteer.
+// /start, which opens the menu, with an invite makes a volunteer or an
+// organizer, and with a commune's QR code sets the resident's commune.
 func (d *Desk) newRouter() *router {
 	start := routes{commands: map[string]commandRoute{"start": {handle: func(ctx context.Context, r *request) (Response, error) {
 		if code, ok := strings.CutPrefix(r.Args, invitePrefix); ok {
 			return d.volunteer.join(ctx, r, code)
 		}
+		if code, ok := strings.CutPrefix(r.Args, qrPrefix); ok {
+			return d.resident.startFromQR(ctx, r, code)
+		}
 		return d.resident.start(ctx, r)
 	}}}}
-	return newRouter(start, d.resident.routes(), d.volunteer.routes(), d.organizer.routes(), d.broadcasts.routes())
+	return newRouter(start, d.resident.routes(), d.volunteer.routes(), d.volunteer.logRoutes(), d.volunteer.qrRoutes(), d.organizer.routes(), d.broadcasts.routes())
 }
 
 // command routes a typed command; one the user's role does not allow is

@@ -14,9 +14,17 @@ import (
 // invitePrefix marks a /start payload that is a volunteer invite.
 const invitePrefix = "v_"
 
-// removeVolunteerButton takes a volunteer off the desk; it carries their
-// user id.
-var removeVolunteerButton = idCodec("vr:")
+// The organizer's buttons besides broadcasts.
+var (
+	// removeVolunteerButton takes a volunteer off the desk; it carries
+	// their user id.
+	removeVolunteerButton = idCodec("vr:")
+	// inviteProvinceButton makes a province organizer's invite.
+	inviteProvinceButton = unit("ip")
+	// inviteOrganizerButton makes an invite for an organizer of the
+	// commune it carries; makeInvite checks it.
+	inviteOrganizerButton = wordCodec("io:", anyWord)
+)
 
 // routes are the organizer's commands and buttons, besides broadcasts: for
 // organizers only.
@@ -24,25 +32,93 @@ func (d *organizerDesk) routes() routes {
 	only := func(h handler) commandRoute { return commandRoute{who: organizersOnly, handle: h} }
 	return routes{
 		commands: map[string]commandRoute{"invite": only(d.invite), "volunteers": only(d.volunteers), "stats": only(d.stats), "export": only(d.export)},
-		buttons:  []buttonRoute{on(removeVolunteerButton, "remove volunteer", organizersOnly, d.removeVolunteer)},
+		buttons: []buttonRoute{
+			on(removeVolunteerButton, "remove volunteer", organizersOnly, d.removeVolunteer),
+			on(inviteProvinceButton, "invite organizer", organizersOnly, func(ctx context.Context, r *request, _ struct{}) (Response, error) {
+				return d.makeInvite(ctx, r, domain.RoleOrganizer, "")
+			}),
+			on(inviteOrganizerButton, "invite organizer", organizersOnly, func(ctx context.Context, r *request, commune string) (Response, error) {
+				return d.makeInvite(ctx, r, domain.RoleOrganizer, commune)
+			}),
+		},
 	}
 }
 
-// invite makes a single-use link that turns whoever opens it into a
-// volunteer.
+// invite makes a single-use link: "/invite", that makes a volunteer (of
+// the organizer's commune, for a commune organizer); "/invite organizer
+// [commune]", that makes an organizer (inviteOrganizer).
 func (d *organizerDesk) invite(ctx context.Context, r *request) (Response, error) {
+	args := strings.Fields(r.Args)
+	switch {
+	case len(args) == 0:
+		return d.makeInvite(ctx, r, domain.RoleVolunteer, r.user.Scope)
+	case strings.EqualFold(args[0], "organizer"):
+		return d.inviteOrganizer(ctx, r, strings.Join(args[1:], " "))
+	}
+	return d.reply(r, d.t(r, "invite.usage"), nil), nil
+}
+
+// inviteOrganizer makes an organizer invite. A commune organizer invites
+// organizers of their commune only. A province organizer picks the
+// province (a button) or names a commune, chosen among the matches when
+// the name is ambiguous.
+func (d *organizerDesk) inviteOrganizer(ctx context.Context, r *request, query string) (Response, error) {
+	if query == "" {
+		if r.user.Scope != "" {
+			return d.makeInvite(ctx, r, domain.RoleOrganizer, r.user.Scope)
+		}
+		return d.reply(r, d.t(r, "invite.organizer_choose"), [][]Button{
+			{{Label: d.t(r, "invite.province"), Data: inviteProvinceButton.data(struct{}{})}},
+		}), nil
+	}
+	hits := d.places.Search(query, communeChoices)
+	if c, ok := d.places.Get(strings.TrimSpace(query)); ok {
+		hits = append(hits[:0], c)
+	}
+	switch len(hits) {
+	case 0:
+		return d.reply(r, d.t(r, "invite.commune_none"), nil), nil
+	case 1:
+		return d.makeInvite(ctx, r, domain.RoleOrganizer, hits[0].Code)
+	}
+	rows := make([][]Button, 0, len(hits))
+	for _, c := range hits {
+		rows = append(rows, []Button{{Label: c.Label(), Data: inviteOrganizerButton.data(c.Code)}})
+	}
+	return d.reply(r, d.t(r, "invite.commune_pick"), rows), nil
+}
+
+// makeInvite stores an invite of the role into the scope (a commune code;
+// "" the province) and gives its link, if the organizer may make it.
+func (d *organizerDesk) makeInvite(ctx context.Context, r *request, role domain.Role, scope string) (Response, error) {
+	c, known := d.places.Get(scope)
+	if (scope != "" && !known) || !r.user.MayInvite(role, scope) {
+		return d.refuse(r, "invite "+string(role)), nil
+	}
 	var raw [10]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return Response{}, fmt.Errorf("handlers: invite code: %w", err)
 	}
 	code := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw[:]))
-	inv := domain.Invite{Code: code, CreatedBy: r.UserID, ExpiresAt: d.now().Add(d.cfg.InviteTTL)}
+	inv := domain.Invite{Code: code, CreatedBy: r.UserID, ExpiresAt: d.now().Add(d.cfg.InviteTTL), Role: role, Scope: scope}
 	if err := d.store.CreateInvite(ctx, inv); err != nil {
 		return Response{}, fmt.Errorf("handlers: create invite: %w", err)
 	}
-	d.log.Info("volunteer invite created")
+	d.log.Info("invite created", "role", role, "commune_scoped", scope != "")
 	link := "https://t.me/" + d.messenger.BotUsername() + "?start=" + invitePrefix + code
-	return d.reply(r, d.t(r, "invite.link", "link", link, "hours", strconv.Itoa(int(d.cfg.InviteTTL.Hours()))), nil), nil
+	hours := strconv.Itoa(int(d.cfg.InviteTTL.Hours()))
+	if role == domain.RoleOrganizer {
+		where := d.t(r, "invite.province_name")
+		if known {
+			where = c.Label()
+		}
+		return d.reply(r, d.t(r, "invite.link_organizer", "link", link, "hours", hours, "scope", where), nil), nil
+	}
+	text := d.t(r, "invite.link", "link", link, "hours", hours)
+	if known {
+		text += "\n" + d.t(r, "invite.link_commune", "commune", c.Label())
+	}
+	return d.reply(r, text, nil), nil
 }
 
 // volunteers lists the volunteers for an organizer, with remove buttons.
@@ -50,9 +126,15 @@ func (d *organizerDesk) volunteers(ctx context.Context, r *request) (Response, e
 	if !r.user.CanOrganize() {
 		return d.refuse(r, "volunteers"), nil
 	}
-	list, err := d.store.UsersWithRole(ctx, domain.RoleVolunteer)
+	all, err := d.store.UsersWithRole(ctx, domain.RoleVolunteer)
 	if err != nil {
 		return Response{}, fmt.Errorf("handlers: list volunteers: %w", err)
+	}
+	var list []domain.User
+	for _, v := range all {
+		if r.user.Covers(v.Commune) {
+			list = append(list, v) // a commune organizer's own volunteers only
+		}
 	}
 	if len(list) == 0 {
 		return d.reply(r, d.t(r, "volunteers.none"), nil), nil
@@ -80,6 +162,9 @@ func (d *organizerDesk) removeVolunteer(ctx context.Context, r *request, id int6
 	v, err := d.store.GetUser(ctx, id)
 	if err != nil || v.Role != domain.RoleVolunteer {
 		return d.notice(r, d.t(r, "button.stale")), nil
+	}
+	if !r.user.Covers(v.Commune) {
+		return d.refuse(r, "remove a volunteer of another commune"), nil
 	}
 	name := d.displayName(v)
 	v.Role, v.OnDuty, v.DisplayName, v.UpdatedAt = domain.RoleResident, false, "", d.now()

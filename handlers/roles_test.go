@@ -28,6 +28,7 @@ var (
 var commandPermissions = map[string][]domain.Role{
 	"start": everyone, "menu": everyone, "help": everyone, "lang": everyone, "language": everyone, "forget": everyone,
 	"ask": everyone, "cancel": everyone, "commune": everyone,
+	"log": volunteers, "qr": volunteers,
 	"queue": volunteers, "next": volunteers, "done": volunteers, "release": volunteers, "on": volunteers, "off": volunteers,
 	"invite": organizers, "volunteers": organizers, "stats": organizers, "export": organizers, "broadcast": organizers,
 }
@@ -52,7 +53,12 @@ var buttonPermissions = map[string]struct {
 	"tc:": {volunteers, claimButton.data(1)}, "tw:": {volunteers, switchButton.data(1)}, "tf:": {volunteers, fullButton.data(1)},
 	"qv":  {volunteers, queueButton.data(struct{}{})},
 	"td:": {volunteers, doneButton.data(idWord{1, domain.OutcomeSolved})},
-	"vr:": {organizers, removeVolunteerButton.data(500)},
+	"lt:": {volunteers, logTopicButton.data(domain.TopicPayment)}, "lc:": {volunteers, logCommuneButton.data("16522")},
+	"lc-": {volunteers, logOtherCommuneButton.data(struct{}{})}, "lp:": {volunteers, logPeopleButton.data(3)},
+	"lp-": {volunteers, logOtherPeopleButton.data(struct{}{})}, "ln:": {volunteers, logNoteButton.data("0123456789abcdef")},
+	"lu:": {volunteers, logUndoButton.data("0123456789abcdef")}, "qr:": {volunteers, qrCommuneButton.data("16522")},
+	"vr:": {organizers, removeVolunteerButton.data(500)}, "ip": {organizers, inviteProvinceButton.data(struct{}{})},
+	"io:": {organizers, inviteOrganizerButton.data("16522")},
 	"ba:": {organizers, bcAudienceButton.data(idWord{1, audienceAll})}, "bf:": {organizers, bcFlowButton.data(idWord{1, "vneid"})},
 	"bm:": {organizers, bcCommuneButton.data(idWord{1, "16522"})}, "bg:": {organizers, bcGoButton.data(1)},
 	"bq:": {organizers, bcForceButton.data(1)}, "bs:": {organizers, bcScheduleButton.data(1)},
@@ -62,7 +68,7 @@ var buttonPermissions = map[string]struct {
 // refusedForTheTicket are buttons whose handler refuses, past the router,
 // whoever presses them on a ticket that is not theirs: ticket 1 of the
 // table belongs to nobody who presses.
-var refusedForTheTicket = map[string]bool{"rt:": true, "rw:": true, "td:": true, "tw:": true}
+var refusedForTheTicket = map[string]bool{"rt:": true, "rw:": true, "td:": true, "tw:": true, "ln:": true, "lu:": true}
 
 // recordingMessenger takes what the desk sends to other chats.
 type recordingMessenger struct{ sent int }

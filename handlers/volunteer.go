@@ -142,16 +142,17 @@ func (d *volunteerDesk) claimLost(ctx context.Context, r *request, t domain.Tick
 	}
 }
 
-// next claims the oldest open ticket.
+// next claims the next open ticket for the volunteer: urgent first, then
+// their own commune's, then the oldest (pickNext).
 func (d *volunteerDesk) next(ctx context.Context, r *request) (Response, error) {
-	open, err := d.store.OpenTickets(ctx, 1)
+	open, err := d.store.OpenTickets(ctx, nextLookahead)
 	if err != nil {
 		return Response{}, fmt.Errorf("handlers: read queue: %w", err)
 	}
 	if len(open) == 0 {
 		return d.reply(r, d.t(r, "queue.empty"), nil), nil
 	}
-	return d.claim(ctx, r, open[0].ID) // a command: claim's notices come as replies
+	return d.claim(ctx, r, pickNext(r.user, open).ID) // a command: claim's notices come as replies
 }
 
 // queue lists the open tickets with claim buttons, and the volunteer's own.
@@ -442,17 +443,33 @@ func waited(d time.Duration) string {
 }
 
 // join uses an invite code from a deep link: the user becomes a volunteer
-// and is asked for a display name.
+// (of the invite's commune, if it names one) or an organizer of the
+// invite's scope, and is asked for a display name. ORGANIZER_IDS stay
+// province-wide whatever invite they open.
 func (d *volunteerDesk) join(ctx context.Context, r *request, code string) (Response, error) {
-	if _, err := d.store.UseInvite(ctx, code, d.now()); err != nil {
+	inv, err := d.store.UseInvite(ctx, code, d.now())
+	if err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
 			d.log.Warn("invite refused: unknown, used or expired")
 			return d.menu(ctx, r, "invite.invalid")
 		}
 		return Response{}, fmt.Errorf("handlers: use invite: %w", err)
 	}
-	if r.user.Role != domain.RoleOrganizer {
+	welcome, args := "invite.welcome", []string(nil)
+	switch {
+	case inv.MakesOrganizer() && !d.organizers[r.user.ID]:
+		r.user.Role, r.user.Scope, r.user.Invited = domain.RoleOrganizer, inv.Scope, true
+		where := d.t(r, "invite.province_name")
+		if c, ok := d.places.Get(inv.Scope); ok {
+			where = c.Label()
+		}
+		welcome, args = "invite.welcome_organizer", []string{"scope", where}
+	case inv.MakesOrganizer():
+	case r.user.Role != domain.RoleOrganizer:
 		r.user.Role = domain.RoleVolunteer
+		if inv.Scope != "" {
+			r.user.Commune = inv.Scope
+		}
 	}
 	r.user.UpdatedAt = d.now()
 	if err := d.store.PutUser(ctx, r.user); err != nil {
@@ -461,8 +478,8 @@ func (d *volunteerDesk) join(ctx context.Context, r *request, code string) (Resp
 	if err := d.updateSession(ctx, r.ChatID, func(s *domain.Session) { s.Awaiting = domain.Await(domain.AwaitName, 0) }); err != nil {
 		return Response{}, err
 	}
-	d.log.Info("volunteer joined by invite")
-	return d.reply(r, d.t(r, "invite.welcome"), nil), nil
+	d.log.Info("joined by invite", "role", r.user.Role)
+	return d.reply(r, d.t(r, welcome, args...), nil), nil
 }
 
 // setName takes a new volunteer's display name.

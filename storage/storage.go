@@ -158,15 +158,27 @@ type Tickets interface {
 
 // Assists keeps the assist log, append-only.
 type Assists interface {
-	// RecordAssist appends a record. A zero At is set to the store's clock.
+	// RecordAssist appends a record. A zero At is set to the store's clock,
+	// an empty ID to a new one (domain.NewAssistID).
 	RecordAssist(ctx context.Context, a domain.Assist) error
 	// RateTicket records the resident's rating of a closed ticket's assist:
 	// rating 1..5 (0: leave as is) and worked "yes"/"no" ("": leave as is).
 	// Later ratings of the same ticket replace earlier ones.
 	RateTicket(ctx context.Context, ticketID int64, rating int, worked string) error
 	// AssistsBetween returns the records with from <= At < to, oldest first,
-	// with their ratings applied.
+	// with their ratings and notes applied.
 	AssistsBetween(ctx context.Context, from, to time.Time) ([]domain.Assist, error)
+	// WithdrawAssist removes the record with the id from the log (a
+	// volunteer's undo of an in-person record) and returns it; ErrNotFound
+	// when no record has that id (never recorded, or withdrawn already).
+	// Among concurrent withdrawers of one record exactly one gets it.
+	WithdrawAssist(ctx context.Context, id string) (domain.Assist, error)
+	// NoteAssist keeps a note (already masked) for the record with the
+	// id, replacing an earlier one; AssistsBetween gives the record its
+	// note. The note is kept apart from the log, as ratings are, so a note
+	// may come at any time; the caller names a record it recorded (a note
+	// for an id no record has shows nowhere). WithdrawAssist drops it.
+	NoteAssist(ctx context.Context, id, note string) error
 }
 
 // Invites keeps volunteer invites.

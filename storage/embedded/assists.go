@@ -55,6 +55,10 @@ func (s *Store) RecordAssist(ctx context.Context, a domain.Assist) error {
 	if a.At.IsZero() {
 		a.At = s.now()
 	}
+	a, err := withAssistID(a)
+	if err != nil {
+		return fmt.Errorf("embedded: record assist %s: %w", a.Kind, err)
+	}
 	data, err := json.Marshal(a)
 	if err != nil {
 		return fmt.Errorf("embedded: record assist %s: encode: %w", a.Kind, err)
@@ -98,7 +102,7 @@ func (s *Store) RateTicket(ctx context.Context, ticketID int64, rating int, work
 
 // AssistsBetween returns the records with from <= At < to, oldest first
 // (records with the same At in the order they were recorded), with their
-// tickets' ratings applied.
+// tickets' ratings and their notes applied.
 func (s *Store) AssistsBetween(ctx context.Context, from, to time.Time) ([]domain.Assist, error) {
 	var out []domain.Assist
 	if !from.Before(to) {
@@ -107,7 +111,7 @@ func (s *Store) AssistsBetween(ctx context.Context, from, to time.Time) ([]domai
 	lo, hi := putTime(nil, from), putTime(nil, to)
 	err := s.view(ctx, "assists between", func(tx *bolt.Tx) error {
 		out = nil
-		ratings := tx.Bucket(bucketRatings)
+		ratings, notes := tx.Bucket(bucketRatings), tx.Bucket(bucketAssistNotes)
 		c := tx.Bucket(bucketAssists).Cursor()
 		for k, v := c.Seek(lo); k != nil && bytes.Compare(k[:min(len(k), 8)], hi) < 0; k, v = c.Next() {
 			var a domain.Assist
@@ -126,6 +130,7 @@ func (s *Store) AssistsBetween(ctx context.Context, from, to time.Time) ([]domai
 				}
 				r.apply(&a)
 			}
+			applyNote(notes, &a)
 			out = append(out, a)
 		}
 		return nil

@@ -69,6 +69,10 @@ var (
 	// bucketRatings: ticket id -> rating JSON (see ratings.go), the latest
 	// rating of each part, applied to the ticket's assists when read.
 	bucketRatings = []byte("ratings")
+	// bucketAssistNotes: assist id -> a volunteer's note on an in-person
+	// record (masked), applied to the record when read. Since schema
+	// version 5.
+	bucketAssistNotes = []byte("assist_notes")
 	// bucketInvites: invite code -> Invite JSON.
 	bucketInvites = []byte("invites")
 
@@ -112,7 +116,7 @@ var allBuckets = [][]byte{
 	bucketRoles,
 	bucketTickets, bucketTicketActive, bucketTicketQueue, bucketTicketClaims, bucketTicketLeases, bucketTicketResident,
 	bucketOutbox, bucketOutboxDue,
-	bucketAssists, bucketRatings, bucketInvites,
+	bucketAssists, bucketRatings, bucketAssistNotes, bucketInvites,
 	bucketBroadcasts, bucketBroadcastActive, bucketPending, bucketInFlight, bucketTaken, bucketResults,
 	bucketRecipientState,
 }
@@ -139,7 +143,8 @@ var (
 //	   start empty)
 //	4: adds the tickets-by-resident index (built from tickets on upgrade)
 //	   and the outbox (new buckets start empty)
-const schemaVersion = 4
+//	5: adds the notes of in-person assists (a new bucket, starts empty)
+const schemaVersion = 5
 
 // initSchema creates the buckets, checks the layout version and upgrades an
 // older file.
@@ -157,15 +162,18 @@ func initSchema(tx *bolt.Tx) error {
 	switch got := getInt(v); got {
 	case schemaVersion:
 		return nil
-	case 1, 2, 3:
-		// Version 3's broadcast buckets, created above, start empty.
+	case 1, 2, 3, 4:
+		// Version 3's broadcast buckets and version 5's notes, created
+		// above, start empty.
 		if got == 1 {
 			if err := indexAllRoles(tx); err != nil {
 				return fmt.Errorf("upgrade schema 1 to 2: %w", err)
 			}
 		}
-		if err := indexAllTicketResidents(tx); err != nil {
-			return fmt.Errorf("upgrade schema %d to 4: %w", got, err)
+		if got < 4 {
+			if err := indexAllTicketResidents(tx); err != nil {
+				return fmt.Errorf("upgrade schema %d to 4: %w", got, err)
+			}
 		}
 		return meta.Put(metaSchema, putInt(nil, schemaVersion))
 	default:

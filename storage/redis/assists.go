@@ -32,6 +32,10 @@ func (s *Store) RecordAssist(ctx context.Context, a domain.Assist) error {
 	if a.At.IsZero() {
 		a.At = s.now()
 	}
+	a, err := withAssistID(a)
+	if err != nil {
+		return fmt.Errorf("redis: %s: %w", op, err)
+	}
 	data, err := json.Marshal(a)
 	if err != nil {
 		return fmt.Errorf("redis: %s: encode: %w", op, err)
@@ -79,7 +83,7 @@ func (s *Store) RateTicket(ctx context.Context, ticketID int64, rating int, work
 
 // AssistsBetween returns the records with from <= At < to, oldest first
 // (records with the same At in the order they were recorded), with their
-// tickets' ratings applied.
+// tickets' ratings and their notes applied.
 //
 // Trade-off: stream entry ids are the server's clock when the record was
 // added, while a record's At is the caller's (or the store's injected)
@@ -121,6 +125,9 @@ func (s *Store) AssistsBetween(ctx context.Context, from, to time.Time) ([]domai
 	// equal times.
 	slices.SortStableFunc(out, func(a, b domain.Assist) int { return a.At.Compare(b.At) })
 	if err := s.applyRatings(ctx, op, out); err != nil {
+		return nil, err
+	}
+	if err := s.applyNotes(ctx, op, out); err != nil {
 		return nil, err
 	}
 	return out, nil

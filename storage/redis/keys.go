@@ -45,6 +45,8 @@ import (
 //	                                      JSON, capped (see WithAssistCap)
 //	p:assist:ratings              hash    <ticketID>:rating -> 1..5,
 //	                                      <ticketID>:worked -> yes/no
+//	p:assist:notes                hash    assist id -> a volunteer's note
+//	                                      on an in-person record, masked
 //	p:invite:<code>               string  Invite JSON, TTL until ExpiresAt
 //	p:salt                        string  32 random bytes
 //	p:{b}:broadcast:<id>          hash    v -> version, d -> Broadcast JSON
@@ -221,6 +223,10 @@ func idMember(id int64) string {
 
 func (k keyspace) assists() string {
 	return k.prefix + ":assists"
+}
+
+func (k keyspace) assistNotes() string {
+	return k.prefix + ":assist:notes"
 }
 
 func (k keyspace) ratings() string {

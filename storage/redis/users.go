@@ -22,7 +22,8 @@ const (
 	fieldRole      = "role"
 	fieldLanguage  = "lang"
 	fieldCommune   = "commune"
-	fieldScope     = "scope" // absent before it existed: province-wide
+	fieldScope     = "scope"   // absent before it existed: province-wide
+	fieldInvited   = "invited" // absent before it existed: not invited
 	fieldBlocked   = "blocked"
 	fieldName      = "name"
 	fieldOnDuty    = "on_duty"
@@ -286,6 +287,7 @@ func encodeUser(u domain.User) (map[string]any, error) {
 		fieldLanguage:  u.Language,
 		fieldCommune:   u.Commune,
 		fieldScope:     u.Scope,
+		fieldInvited:   boolField(u.Invited),
 		fieldBlocked:   boolField(u.Blocked),
 		fieldName:      u.DisplayName,
 		fieldOnDuty:    boolField(u.OnDuty),
@@ -307,6 +309,7 @@ func decodeUser(f map[string]string) (domain.User, error) {
 	u.Language = f[fieldLanguage]
 	u.Commune = f[fieldCommune]
 	u.Scope = f[fieldScope]
+	u.Invited = f[fieldInvited] == "1"
 	u.Blocked = f[fieldBlocked] == "1"
 	u.DisplayName = f[fieldName]
 	u.OnDuty = f[fieldOnDuty] == "1"

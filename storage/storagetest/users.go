@@ -43,7 +43,7 @@ func (s suite) testUsers(t *testing.T) {
 
 	t.Run("PutReplaces", func(t *testing.T) {
 		st, clock := s.store(t)
-		u := domain.User{ID: 1, Role: domain.RoleOrganizer, Language: "en", Commune: "00001", Scope: "16015",
+		u := domain.User{ID: 1, Role: domain.RoleOrganizer, Language: "en", Commune: "00001", Scope: "16015", Invited: true,
 			DisplayName: "Minh", OnDuty: true, NoAnnouncements: true, CreatedAt: clock.Now(), UpdatedAt: clock.Now()}
 		require.NoError(t, st.PutUser(ctx(t), u))
 
