@@ -1,22 +1,20 @@
 // Package fonts holds the typeface the bot draws text into images with:
 // DejaVu Sans Bold, which covers Vietnamese (the Go fonts lack most of its
-// letters: ạ, ệ, ơ, ư...). It is embedded, so the binary needs no font
-// installed. Licence: fonts/LICENSE-DejaVu.txt (Bitstream Vera, DejaVu
-// changes in the public domain).
+// letters: ạ, ệ, ơ, ư...), from the github.com/go-fonts/dejavu module, so
+// the binary needs no font installed (licence: Bitstream Vera, DejaVu
+// changes in the public domain; see that module).
 package fonts
 
 import (
-	_ "embed"
 	"fmt"
 	"sync"
+
+	"github.com/go-fonts/dejavu/dejavusansbold"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/font/sfnt"
 )
-
-//go:embed DejaVuSans-Bold.ttf
-var dejaVuSansBold []byte
 
 var (
 	parseOnce sync.Once
@@ -27,7 +25,7 @@ var (
 // Bold returns the parsed typeface, parsed once.
 func Bold() (*opentype.Font, error) {
 	parseOnce.Do(func() {
-		parsed, parseErr = opentype.Parse(dejaVuSansBold)
+		parsed, parseErr = opentype.Parse(dejavusansbold.TTF)
 		if parseErr != nil {
 			parseErr = fmt.Errorf("fonts: parse DejaVu Sans Bold: %w", parseErr)
 		}
