@@ -75,14 +75,19 @@ type Config struct {
 
 // Bot is a running Telegram adapter.
 type Bot struct {
-	cfg      Config
-	handler  Handler // given to Run or RunWebhook
-	api      *tgbot.Bot
-	client   *http.Client // the API's, for polling
-	sender   *Sender
-	log      *slog.Logger
-	username string
-	work     *dispatcher[received]
+	cfg     Config
+	handler Handler // given to Run or RunWebhook
+	api     *tgbot.Bot
+	client  *http.Client // the API's, for polling
+	sender  *Sender
+	// backlog sends the replies to chats Telegram slowed down; backlogCtx
+	// ends, dropping what is left, when the bot has stopped.
+	backlog     backlog
+	backlogCtx  context.Context
+	stopBacklog context.CancelFunc
+	log         *slog.Logger
+	username    string
+	work        *dispatcher[received]
 }
 
 // allowedUpdates are the update types the desk uses.
@@ -109,6 +114,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		cfg.Limiter = l
 	}
 	b := &Bot{cfg: cfg, log: cfg.Logger, client: httpClient(cfg.PollTimeout, cfg.Workers)}
+	b.backlogCtx, b.stopBacklog = context.WithCancel(context.Background())
 	// The API client only makes calls: updates come from our poller (Run)
 	// or the webhook queue (RunWebhook), never from its own loop.
 	api, err := tgbot.New(cfg.Token,
@@ -235,6 +241,10 @@ func (b *Bot) drain(cancel context.CancelFunc) bool {
 		<-drained
 		finished = false
 	}
+	if !b.backlog.wait(ctx) {
+		b.log.Warn("replies to slowed chats dropped at shutdown")
+	}
+	b.stopBacklog()
 	b.sender.Close(ctx)
 	return finished
 }
@@ -339,9 +349,18 @@ func (b *Bot) sendReplies(ctx context.Context, updateID, chatID int64, replies [
 // sendAll sends replies to one chat in order, and stops when the chat
 // blocked the bot; a reply that fails otherwise is handled by undelivered
 // (eventChat is the chat of the update, told when IfFails says so).
+// Replies to a chat that Telegram slowed down go to the backlog instead.
 func (b *Bot) sendAll(ctx context.Context, updateID, eventChat, chatID int64, replies []handlers.Reply) {
-	for _, r := range replies {
-		if _, err := b.sender.Send(ctx, chatID, r); err != nil {
+	for i, r := range replies {
+		if b.deferRest(ctx, updateID, eventChat, chatID, replies[i:], false) {
+			return
+		}
+		_, err := b.sender.Send(withMayDefer(ctx), chatID, r)
+		if errors.Is(err, errWouldWait) {
+			b.deferRest(ctx, updateID, eventChat, chatID, replies[i:], true)
+			return
+		}
+		if err != nil {
 			b.log.Warn("reply not sent", "update_id", updateID, "err", err)
 			if errors.Is(err, ErrBlocked) {
 				return

@@ -239,10 +239,16 @@ func (s *Sender) call(ctx context.Context, chatID int64, do func(context.Context
 		switch {
 		case err == nil:
 			s.metrics.Send("ok")
+			if f := mayDefer(ctx); f != nil {
+				f.Store(false) // a part went: the rest of the reply follows it
+			}
 			return nil
 		case errors.As(err, &tooMany):
 			s.metrics.TooManyRequests()
 			s.tooMany(ctx, chatID, time.Duration(max(tooMany.RetryAfter, 1))*time.Second)
+			if f := mayDefer(ctx); f != nil && f.Load() && chatID > 0 {
+				return errWouldWait
+			}
 			continue
 		case errors.Is(err, tgbot.ErrorForbidden):
 			if chatID > 0 && s.blocked != nil {
