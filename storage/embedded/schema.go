@@ -104,6 +104,15 @@ var (
 	// bucketRecipientState: broadcast id -> the broadcast's counters (see
 	// recipientState).
 	bucketRecipientState = []byte("broadcast_state")
+
+	// The web chat. bucketWebLog: chat id ‖ seq -> WebMessage JSON, a web
+	// resident's conversation; bucketWebImages: chat id ‖ seq -> the
+	// bytes of that message's image; bucketWebSeq: chat id -> the chat's
+	// last seq (kept by an erasure, so seqs never repeat). The cookie
+	// keys are in bucketMeta (metaWebKeys). Since schema version 5.
+	bucketWebLog    = []byte("web_log")
+	bucketWebImages = []byte("web_images")
+	bucketWebSeq    = []byte("web_seq")
 )
 
 // allBuckets is every bucket of the current layout.
@@ -115,6 +124,7 @@ var allBuckets = [][]byte{
 	bucketAssists, bucketRatings, bucketInvites,
 	bucketBroadcasts, bucketBroadcastActive, bucketPending, bucketInFlight, bucketTaken, bucketResults,
 	bucketRecipientState,
+	bucketWebLog, bucketWebImages, bucketWebSeq,
 }
 
 var (
@@ -127,6 +137,9 @@ var (
 	// metaErased is present while something was erased and the file not
 	// yet compacted (see Store.ScrubErased).
 	metaErased = []byte("erased")
+	// metaWebKeys holds the web chat's cookie keys, JSON, the current
+	// first (see Store.WebKeys).
+	metaWebKeys = []byte("web_keys")
 )
 
 // schemaVersion is the layout described above. Bump it, with a migration,
@@ -139,7 +152,9 @@ var (
 //	   start empty)
 //	4: adds the tickets-by-resident index (built from tickets on upgrade)
 //	   and the outbox (new buckets start empty)
-const schemaVersion = 4
+//	5: adds the web chat's log, images and counters (new buckets start
+//	   empty)
+const schemaVersion = 5
 
 // initSchema creates the buckets, checks the layout version and upgrades an
 // older file.
@@ -157,15 +172,19 @@ func initSchema(tx *bolt.Tx) error {
 	switch got := getInt(v); got {
 	case schemaVersion:
 		return nil
+	case 4:
+		// Version 5's web chat buckets, created above, start empty.
+		return meta.Put(metaSchema, putInt(nil, schemaVersion))
 	case 1, 2, 3:
-		// Version 3's broadcast buckets, created above, start empty.
+		// Version 3's broadcast and version 5's web chat buckets, created
+		// above, start empty.
 		if got == 1 {
 			if err := indexAllRoles(tx); err != nil {
 				return fmt.Errorf("upgrade schema 1 to 2: %w", err)
 			}
 		}
 		if err := indexAllTicketResidents(tx); err != nil {
-			return fmt.Errorf("upgrade schema %d to 4: %w", got, err)
+			return fmt.Errorf("upgrade schema %d to 5: %w", got, err)
 		}
 		return meta.Put(metaSchema, putInt(nil, schemaVersion))
 	default:
