@@ -77,6 +77,7 @@ import (
 //	                                      image
 //	p:{w<chatID>}:seq             string  the chat's last seq (kept by an
 //	                                      erasure, so seqs never repeat)
+//	p:{w<chatID>}:base            string  the last seq an erasure deleted
 //
 // <id19> is a ticket or broadcast id zero-padded to 19 digits, so that
 // members of one score sort by id (Redis orders ties by member bytes).

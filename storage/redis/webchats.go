@@ -96,15 +96,17 @@ func (s *Store) AppendWebMessage(ctx context.Context, chatID int64, m domain.Web
 //
 // KEYS[1] -> p:{w<chat>}:seq
 // KEYS[2] -> p:{w<chat>}:log
+// KEYS[3] -> p:{w<chat>}:base
 // ARGV[1] -> after
 // ARGV[2] -> limit
 //
 // Returns {seq, JSON, seq, JSON, ...} of the stored messages among
-// after+1 .. min(last, after+limit), in order.
+// from .. min(last, from+limit-1), in order, where from is one past after
+// and past the last erased seq (base): the seqs above base are all stored.
 var webMessagesCmd = goredis.NewScript(`
 local last = tonumber(redis.call("GET", KEYS[1]) or "0")
-local from = tonumber(ARGV[1]) + 1
-local to = math.min(last, tonumber(ARGV[1]) + tonumber(ARGV[2]))
+local from = math.max(tonumber(ARGV[1]), tonumber(redis.call("GET", KEYS[3]) or "0")) + 1
+local to = math.min(last, from + tonumber(ARGV[2]) - 1)
 local out = {}
 for seq = from, to do
 	local m = redis.call("HGET", KEYS[2], seq)
@@ -119,7 +121,7 @@ return out
 // WebMessages returns the chat's messages after a seq (webMessagesCmd).
 func (s *Store) WebMessages(ctx context.Context, chatID int64, after int64, limit int) ([]domain.WebMessage, error) {
 	op := fmt.Sprintf("web messages of %d", chatID)
-	res, err := webMessagesCmd.Run(ctx, s.client, []string{s.keys.webChat(chatID, "seq"), s.keys.webChat(chatID, "log")},
+	res, err := webMessagesCmd.Run(ctx, s.client, []string{s.keys.webChat(chatID, "seq"), s.keys.webChat(chatID, "log"), s.keys.webChat(chatID, "base")},
 		max(after, 0), max(limit, 0)).Slice()
 	if err != nil {
 		return nil, wrapErr(op, err)
@@ -149,10 +151,28 @@ func (s *Store) WebImage(ctx context.Context, chatID int64, seq int64) ([]byte, 
 	return data, nil
 }
 
-// eraseWebChatOf deletes a web resident's log and images (one DEL of the
-// two keys, which share a slot) and reports whether there were any.
+// eraseWebCmd deletes a web chat's log and images, and records the last
+// seq they held as the chat's base.
+//
+// KEYS[1] -> p:{w<chat>}:seq
+// KEYS[2] -> p:{w<chat>}:log
+// KEYS[3] -> p:{w<chat>}:img
+// KEYS[4] -> p:{w<chat>}:base
+//
+// Returns how many of the two keys existed.
+var eraseWebCmd = goredis.NewScript(`
+local n = redis.call("DEL", KEYS[2], KEYS[3])
+if n > 0 then
+	redis.call("SET", KEYS[4], redis.call("GET", KEYS[1]) or "0")
+end
+return n
+`)
+
+// eraseWebChatOf deletes a web resident's log and images (eraseWebCmd) and
+// reports whether there were any.
 func (s *Store) eraseWebChatOf(ctx context.Context, chatID int64) (bool, error) {
-	n, err := s.client.Del(ctx, s.keys.webChat(chatID, "log"), s.keys.webChat(chatID, "img")).Result()
+	n, err := eraseWebCmd.Run(ctx, s.client, []string{s.keys.webChat(chatID, "seq"), s.keys.webChat(chatID, "log"),
+		s.keys.webChat(chatID, "img"), s.keys.webChat(chatID, "base")}).Int64()
 	if err != nil {
 		return false, err
 	}
