@@ -291,4 +291,3 @@ func staticFiles() http.Handler {
 		files.ServeHTTP(w, r)
 	})
 }
-

@@ -141,4 +141,3 @@ func claimedSeq(t *testing.T, ev sseEvent) int64 {
 	require.Equal(t, ev.ID, strconv.FormatInt(m.Seq, 10))
 	return m.Seq
 }
-
