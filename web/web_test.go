@@ -68,10 +68,12 @@ func (s *telegramStub) Send(_ context.Context, r handlers.Reply) (int, error) {
 	s.sent = append(s.sent, r)
 	return len(s.sent), nil
 }
-func (s *telegramStub) Edit(context.Context, int64, int, string, [][]handlers.Button) error { return nil }
-func (s *telegramStub) Copy(context.Context, int64, int64, int, string) error               { return nil }
-func (s *telegramStub) BotUsername() string                                                 { return "hotroso_test_bot" }
-func (s *telegramStub) Download(context.Context, string) ([]byte, error)                    { return nil, io.EOF }
+func (s *telegramStub) Edit(context.Context, int64, int, string, [][]handlers.Button) error {
+	return nil
+}
+func (s *telegramStub) Copy(context.Context, int64, int64, int, string) error { return nil }
+func (s *telegramStub) BotUsername() string                                   { return "hotroso_test_bot" }
+func (s *telegramStub) Download(context.Context, string) ([]byte, error)      { return nil, io.EOF }
 
 // testChat is the web chat in front of the real desk, on a store.
 type testChat struct {
