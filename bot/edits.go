@@ -59,6 +59,9 @@ func (e *edits) init(every time.Duration) {
 // and its failures are logged, not returned. After Close, it edits at
 // once. An edit that changes nothing is not an error.
 func (s *Sender) Edit(ctx context.Context, chatID int64, messageID int, text string, buttons [][]handlers.Button) error {
+	if s.otherChannel(chatID, nil) {
+		return s.elsewhere.Edit(ctx, chatID, messageID, text, buttons)
+	}
 	e := &s.edits
 	e.mu.Lock()
 	key := editKey{chatID, messageID}

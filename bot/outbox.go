@@ -24,7 +24,7 @@ func (b *Bot) queueRelay(ctx context.Context, eventChat int64, r handlers.Reply)
 		o.ChatID = eventChat
 	}
 	if r.Copy != nil {
-		o.CopyFromChat, o.CopyMessageID = r.Copy.ChatID, r.Copy.MessageID
+		o.CopyFromChat, o.CopyMessageID, o.CopyFileID = r.Copy.ChatID, r.Copy.MessageID, r.Copy.FileID
 	}
 	o.Failed(now) // the first attempt just failed
 	if _, err := b.cfg.Store.QueueOutgoing(ctx, o); err != nil {
@@ -48,7 +48,7 @@ func (b *Bot) DeliverOutbox(ctx context.Context) (int, error) {
 	for _, o := range due {
 		r := handlers.Reply{ChatID: o.ChatID, Text: o.Text}
 		if o.CopyMessageID != 0 {
-			r.Copy = &handlers.MessageRef{ChatID: o.CopyFromChat, MessageID: o.CopyMessageID}
+			r.Copy = &handlers.MessageRef{ChatID: o.CopyFromChat, MessageID: o.CopyMessageID, FileID: o.CopyFileID}
 		}
 		_, sendErr := b.sender.Send(ctx, o.ChatID, r)
 		switch {

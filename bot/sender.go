@@ -53,6 +53,22 @@ type Sender struct {
 	groups storage.Limiter
 	pace   pacer
 	edits  edits
+	// elsewhere delivers to the chats of another channel (Route).
+	elsewhere Elsewhere
+}
+
+// Elsewhere is another channel beside Telegram (the web chat): the sender
+// hands it every reply, edit and copy that concerns one of its chats.
+type Elsewhere interface {
+	handlers.Messenger
+	// Owns reports whether the chat is one of its chats.
+	Owns(chatID int64) bool
+}
+
+// otherChannel reports whether a send to chatID (copying from, when
+// set) goes to the other channel: its chat is the recipient or the source.
+func (s *Sender) otherChannel(chatID int64, from *handlers.MessageRef) bool {
+	return s.elsewhere != nil && (s.elsewhere.Owns(chatID) || (from != nil && s.elsewhere.Owns(from.ChatID)))
 }
 
 // maxAttempts bounds the tries of one API call.
@@ -95,6 +111,10 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 func (s *Sender) Send(ctx context.Context, chatID int64, r handlers.Reply) (messageID int, err error) {
 	if r.ChatID != 0 {
 		chatID = r.ChatID
+	}
+	if s.otherChannel(chatID, r.Copy) {
+		r.ChatID = chatID
+		return s.elsewhere.Send(ctx, r)
 	}
 	markup := keyboard(r.Buttons)
 	switch {
@@ -213,6 +233,9 @@ func (s *Sender) sendText(ctx context.Context, chatID int64, text string, markup
 // message keeps its own); what does not fit under the copy follows as a
 // message.
 func (s *Sender) Copy(ctx context.Context, toChatID, fromChatID int64, messageID int, caption string) error {
+	if s.otherChannel(toChatID, &handlers.MessageRef{ChatID: fromChatID}) {
+		return s.elsewhere.Copy(ctx, toChatID, fromChatID, messageID, caption)
+	}
 	_, err := s.sendCopy(ctx, toChatID, handlers.Reply{Text: caption, Copy: &handlers.MessageRef{ChatID: fromChatID, MessageID: messageID}}, nil)
 	return err
 }

@@ -60,6 +60,9 @@ type Assist struct {
 	Topic string `json:"topic,omitempty"`
 	// Note is a volunteer's optional note on an in-person record, masked.
 	Note string `json:"note,omitempty"`
+	// Channel is where the resident was helped (empty: Telegram, the
+	// records from before channels; see AssistChannel).
+	Channel Channel `json:"channel,omitempty"`
 }
 
 // Weight is how many assists the record counts for: People for an

@@ -13,11 +13,14 @@ type Outgoing struct {
 	Text   string `json:"text,omitempty"`
 	// CopyFromChat and CopyMessageID name a message to copy, with Text as
 	// its caption; zero for a text.
-	CopyFromChat  int64     `json:"copy_chat,omitempty"`
-	CopyMessageID int       `json:"copy_msg,omitempty"`
-	Attempts      int       `json:"attempts"`
-	NextAt        time.Time `json:"next_at"`
-	CreatedAt     time.Time `json:"created_at"`
+	CopyFromChat  int64 `json:"copy_chat,omitempty"`
+	CopyMessageID int   `json:"copy_msg,omitempty"`
+	// CopyFileID is the copied message's media in its messenger, for a
+	// channel that fetches the file itself (handlers.MessageRef.FileID).
+	CopyFileID string    `json:"copy_file,omitempty"`
+	Attempts   int       `json:"attempts"`
+	NextAt     time.Time `json:"next_at"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // Involves reports whether the relay is to or from the chat.

@@ -41,6 +41,9 @@ func (d *base) residentHash(ctx context.Context, residentID int64) (string, erro
 // conversation goes on.
 func (d *base) recordAssist(ctx context.Context, residentID int64, a domain.Assist) {
 	hash, err := d.residentHash(ctx, residentID)
+	if ch := domain.ChannelOf(residentID); ch != domain.ChannelTelegram {
+		a.Channel = ch // empty stays Telegram, as in the records from before channels
+	}
 	if err == nil {
 		a.Resident = hash
 		err = d.store.RecordAssist(ctx, a)

@@ -106,6 +106,10 @@ type Reply struct {
 type MessageRef struct {
 	ChatID    int64
 	MessageID int
+	// FileID is the message's media in its messenger (Event.FileID), for
+	// a channel that cannot copy by reference and fetches the file itself
+	// (the web chat); empty when unknown.
+	FileID string
 }
 
 // Response is everything the desk answers to one event.

@@ -205,3 +205,13 @@ func (d *residentDesk) unplaced(ctx context.Context, r *request, s domain.Sessio
 	replies = append(replies, Reply{ChatID: r.ChatID, Text: d.t(r, "unknown.text"), Buttons: rows})
 	return Response{Replies: replies}, nil
 }
+
+// LanguageButtonData is the data of the button that sets the user's
+// language to lang, for a channel that offers the choice itself (the web
+// chat's language switch).
+func LanguageButtonData(lang string) string { return langButton.data(lang) }
+
+// CommuneButtonData is the data of the button that sets the user's commune
+// to the one with that code, for a channel that knows it from a link (the
+// web chat's /chat/c/<code>).
+func CommuneButtonData(code string) string { return communePickButton.data(code) }

@@ -254,7 +254,7 @@ func (d *volunteerDesk) mediaFromVolunteer(ctx context.Context, r *request, t do
 		return Response{}, err
 	}
 	caption := d.userText(ctx, t.ResidentID, "relay.from_volunteer", "name", d.displayName(r.user), "text", r.Text)
-	relay := Reply{ChatID: t.ResidentID, Text: strings.TrimSpace(caption), Copy: &MessageRef{ChatID: r.ChatID, MessageID: r.MessageID},
+	relay := Reply{ChatID: t.ResidentID, Text: strings.TrimSpace(caption), Copy: &MessageRef{ChatID: r.ChatID, MessageID: r.MessageID, FileID: r.FileID},
 		Retry: true, IfFails: d.t(r, "relay.delayed_volunteer")}
 	return Response{Replies: []Reply{relay}}, nil
 }

@@ -50,6 +50,9 @@ func TestEveryKeyTheCodeUsesExists(t *testing.T) {
 	require.NoError(t, err)
 	files, err := filepath.Glob("../handlers/*.go")
 	require.NoError(t, err)
+	pages, err := filepath.Glob("../web/*.go") // the web chat's own texts
+	require.NoError(t, err)
+	files = append(files, pages...)
 	areas := map[string]bool{}
 	for _, k := range c.Keys() {
 		area, _, _ := strings.Cut(k, ".")

@@ -73,6 +73,9 @@ type Count struct {
 	ByKind map[domain.AssistKind]int
 	// ByCommune counts them by commune code; "" is an unknown commune.
 	ByCommune map[string]int
+	// ByChannel counts them by the channel the resident came through
+	// (domain.ChannelTelegram, domain.ChannelWeb).
+	ByChannel map[domain.Channel]int
 }
 
 // add counts one assist.
@@ -80,10 +83,12 @@ func (c *Count) add(a domain.Assist) {
 	if c.ByKind == nil {
 		c.ByKind = map[domain.AssistKind]int{}
 		c.ByCommune = map[string]int{}
+		c.ByChannel = map[domain.Channel]int{}
 	}
 	c.Total++
 	c.ByKind[a.Kind]++
 	c.ByCommune[a.Commune]++
+	c.ByChannel[a.AssistChannel()]++
 }
 
 // CommuneCount is one commune's number of assists.

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"maps"
+	"strings"
 	"testing"
 	"time"
 	_ "time/tzdata" // the tests need Asia/Ho_Chi_Minh on any machine
@@ -263,6 +264,23 @@ func TestTopVolunteers(t *testing.T) {
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("place %d: %v, want %v", i+1, got[i], want[i])
+		}
+	}
+}
+
+func TestCountsSplitByChannel(t *testing.T) {
+	now := time.Date(2026, time.March, 11, 10, 0, 0, 0, time.UTC)
+	s := Compute(Input{Now: now, Assists: []domain.Assist{
+		{At: now.Add(-time.Hour), Kind: domain.AssistFlow},
+		{At: now.Add(-time.Hour), Kind: domain.AssistTicket, Channel: domain.ChannelWeb},
+		{At: now.Add(-2 * time.Hour), Kind: domain.AssistFlow, Channel: domain.ChannelWeb},
+	}})
+	if !maps.Equal(s.Week.ByChannel, map[domain.Channel]int{domain.ChannelTelegram: 1, domain.ChannelWeb: 2}) {
+		t.Errorf("by channel: %v", s.Week.ByChannel)
+	}
+	for lang, want := range map[string]string{"vi": "Theo kênh (tuần này): Telegram 1 · trang web 2", "en": "By channel (this week): Telegram 1 · web page 2"} {
+		if text := s.Text(lang); !strings.Contains(text, want) {
+			t.Errorf("%s summary lacks %q:\n%s", lang, want, text)
 		}
 	}
 }

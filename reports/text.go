@@ -31,6 +31,7 @@ type words struct {
 	communes, unknown, more, moreFlows       string
 	flows, started, finished, stuck          string
 	volunteers                               string
+	channels, web                            string
 	min, hour, lessMin                       string
 	decimal                                  string
 }
@@ -45,7 +46,8 @@ var vocab = map[string]words{
 		communes: "Theo xã (tuần này)", unknown: "(không rõ)", more: "+%d xã khác", moreFlows: "+%d hướng dẫn khác",
 		flows: "Hướng dẫn", started: "bắt đầu", finished: "xong", stuck: "dừng nhiều nhất ở",
 		volunteers: "Tình nguyện viên tích cực (câu hỏi đã đóng)",
-		min:        "phút", hour: "giờ", lessMin: "<1 phút",
+		channels:   "Theo kênh (tuần này)", web: "trang web",
+		min: "phút", hour: "giờ", lessMin: "<1 phút",
 		decimal: ",",
 	},
 	"en": {
@@ -56,7 +58,8 @@ var vocab = map[string]words{
 		communes: "By commune (this week)", unknown: "(unknown)", more: "+%d more", moreFlows: "+%d more",
 		flows: "Guides", started: "started", finished: "finished", stuck: "most stop at",
 		volunteers: "Most active volunteers (questions closed)",
-		min:        "min", hour: "h", lessMin: "<1 min",
+		channels:   "By channel (this week)", web: "web page",
+		min: "min", hour: "h", lessMin: "<1 min",
 		decimal: ".",
 	},
 }
@@ -96,6 +99,7 @@ func (t *summary) counts(s Stats) {
 	count(t.w.today, s.Today)
 	count(fmt.Sprintf(t.w.week, s.WeekStart.Format("02/01")), s.Week)
 	count(t.w.total, s.Total)
+	t.line("%s: Telegram %d · %s %d", t.w.channels, s.Week.ByChannel[domain.ChannelTelegram], t.w.web, s.Week.ByChannel[domain.ChannelWeb])
 }
 
 // quality: the waiting questions, the times, the ratings.

@@ -296,8 +296,9 @@ type Outbox interface {
 // forgotten, down to the disk.
 type Erasure interface {
 	// EraseResident deletes every ticket the resident opened, active or
-	// not, with its indexes and its rating, and every relay in the outbox
-	// to or from their chat, and strips the resident's
+	// not, with its indexes and its rating, every relay in the outbox
+	// to or from their chat, and their web chat's messages and images
+	// (WebChats), and strips the resident's
 	// assist records of what links them back (the ticket id, and the
 	// resident hash when it equals residentHash), folding the ticket's
 	// rating into the record first. The anonymous records stay, for the
@@ -313,6 +314,29 @@ type Erasure interface {
 	// old log entries. It reports whether it rewrote. Among instances of
 	// one store, one does the rewrite.
 	ScrubErased(ctx context.Context) (bool, error)
+}
+
+// WebChats keeps what the web chat channel needs: the keys that sign its
+// cookies, and each web resident's conversation, a durable log the page
+// resumes from. EraseResident erases a resident's conversation too (the
+// sequence counter, which holds nothing personal, stays).
+type WebChats interface {
+	// WebKeys returns the cookie keys, the current first, then the previous
+	// one when there is one. The first call makes a key of candidate; when
+	// the current key was made before now-rotateEvery, candidate becomes
+	// the current key and the current one the previous (the one before is
+	// dropped). Among concurrent callers one rotation wins and all get its
+	// keys.
+	WebKeys(ctx context.Context, candidate []byte, now time.Time, rotateEvery time.Duration) ([]domain.WebKey, error)
+	// AppendWebMessage adds m to the chat's log with the next sequence
+	// number (after the chat's last, erased or not) and returns it with its
+	// Seq; image, when not empty, is kept with it (WebImage).
+	AppendWebMessage(ctx context.Context, chatID int64, m domain.WebMessage, image []byte) (domain.WebMessage, error)
+	// WebMessages returns up to limit of the chat's messages with a Seq
+	// above after, in order (none: an empty slice).
+	WebMessages(ctx context.Context, chatID int64, after int64, limit int) ([]domain.WebMessage, error)
+	// WebImage returns the image of the chat's message seq, or ErrNotFound.
+	WebImage(ctx context.Context, chatID int64, seq int64) ([]byte, error)
 }
 
 // QueuedUpdate is a messenger update waiting in a durable queue (webhook
@@ -336,6 +360,7 @@ type Store interface {
 	Limiter
 	Outbox
 	Erasure
+	WebChats
 	// Salt returns the store's secret salt for hashing residents in the
 	// assist log: 32 random bytes, created on first use, then stable.
 	Salt(ctx context.Context) ([]byte, error)

@@ -53,6 +53,8 @@ type config struct {
 	WebhookLease     time.Duration
 	Limits           handlers.ResidentLimits
 	EditInterval     time.Duration
+	WebChat          bool
+	PublicURL        string
 }
 
 // settingError is a wrong or missing setting: one line naming the key and

@@ -128,6 +128,10 @@ func serve(ctx context.Context, cfg config, sys system) error {
 	if err != nil {
 		return err
 	}
+	chat, err := app.openWebChat(b)
+	if err != nil {
+		return err
+	}
 	desk := app.desk(b.Messenger())
 	registerCommands(ctx, b, desk, app.texts, cfg.DefaultLanguage)
 	breaker := app.runJobs(ctx, desk, b.Deliverer(desk.BroadcastButtons()), b.Ping, m)
@@ -139,6 +143,7 @@ func serve(ctx context.Context, cfg config, sys system) error {
 		}
 	})
 	mux := observability(m, app.store, b, breaker)
+	attachWebChat(chat, desk, b, mux)
 	hook, err := webhookRoute(cfg, app.store, b, mux)
 	if err != nil {
 		return err
@@ -151,6 +156,9 @@ func serve(ctx context.Context, cfg config, sys system) error {
 	mode := "long polling"
 	if hook.Queue != nil {
 		mode = "webhook " + cfg.WebhookURL
+	}
+	if chat != nil {
+		mode += ", web chat at http://" + addr.String() + "/chat"
 	}
 	fmt.Fprintf(sys.Stdout, "hotroso is running as @%s with %d flows, on the %s, by %s; health and metrics on http://%s. Press Ctrl+C to stop.\n",
 		b.Username(), len(app.flows.Flows()), app.storeName, mode, addr)

@@ -49,6 +49,8 @@ var settings = []setting{
 	{"TIMEZONE", "Asia/Ho_Chi_Minh", "time zone of quiet hours, desk hours, reports and scheduled broadcasts", setTimezone},
 	{"COMMUNES_FILE", "", "tab-separated communes (code, kind, name) replacing the built-in Thanh Hóa list", text(func(c *config) *string { return &c.CommunesFile })},
 	{"HTTP_ADDR", ":8080", "health, metrics (and webhook) listener", setHTTPAddr},
+	{"WEB_CHAT", "off", "`on`: serve the web chat page for residents at `/chat` on HTTP_ADDR, beside the bot (`/chat/c/<commune code>` opens it with the commune chosen)", setWebChat},
+	{"PUBLIC_URL", "", "the public base address of HTTP_ADDR (`https://…`), for links to the web chat; its cookies are then sent over HTTPS only", setPublicURL},
 	{"WEBHOOK_URL", "", "webhook mode instead of long polling (needs Redis); Telegram posts to its path on HTTP_ADDR", text(func(c *config) *string { return &c.WebhookURL })},
 	{"WEBHOOK_SECRET", "", "the secret Telegram sends back with every webhook update", text(func(c *config) *string { return &c.WebhookSecret })},
 	{"WEBHOOK_LEASE", "10s", "how long an instance holds a shard of the webhook queue without renewing it", duration(func(c *config) *time.Duration { return &c.WebhookLease }, time.Second)},
@@ -129,6 +131,31 @@ func setPipeline(c *config, v string) error {
 	default:
 		return errors.New("want true or false; default false")
 	}
+	return nil
+}
+
+func setWebChat(c *config, v string) error {
+	switch strings.ToLower(v) {
+	case "off", "false", "0":
+		c.WebChat = false
+	case "on", "true", "1":
+		c.WebChat = true
+	default:
+		return errors.New("want on or off; default off")
+	}
+	return nil
+}
+
+func setPublicURL(c *config, v string) error {
+	if v == "" {
+		c.PublicURL = ""
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return errors.New("want the public base address, such as https://hotroso.example.vn")
+	}
+	c.PublicURL = strings.TrimSuffix(v, "/")
 	return nil
 }
 

@@ -64,7 +64,11 @@ func (s *Store) EraseResident(ctx context.Context, residentID int64, residentHas
 			return err
 		}
 		relays, err := eraseOutgoingOf(tx, residentID)
-		if err != nil || (len(erased) == 0 && !rewrote && !relays) {
+		if err != nil {
+			return err
+		}
+		web, err := eraseWebChatOf(tx, residentID)
+		if err != nil || (len(erased) == 0 && !rewrote && !relays && !web) {
 			return err
 		}
 		return tx.Bucket(bucketMeta).Put(metaErased, []byte{1})

@@ -108,6 +108,15 @@ var (
 	// bucketRecipientState: broadcast id -> the broadcast's counters (see
 	// recipientState).
 	bucketRecipientState = []byte("broadcast_state")
+
+	// The web chat. bucketWebLog: chat id ‖ seq -> WebMessage JSON, a web
+	// resident's conversation; bucketWebImages: chat id ‖ seq -> the
+	// bytes of that message's image; bucketWebSeq: chat id -> the chat's
+	// last seq (kept by an erasure, so seqs never repeat). The cookie
+	// keys are in bucketMeta (metaWebKeys). Since schema version 5.
+	bucketWebLog    = []byte("web_log")
+	bucketWebImages = []byte("web_images")
+	bucketWebSeq    = []byte("web_seq")
 )
 
 // allBuckets is every bucket of the current layout.
@@ -119,6 +128,7 @@ var allBuckets = [][]byte{
 	bucketAssists, bucketRatings, bucketAssistNotes, bucketInvites,
 	bucketBroadcasts, bucketBroadcastActive, bucketPending, bucketInFlight, bucketTaken, bucketResults,
 	bucketRecipientState,
+	bucketWebLog, bucketWebImages, bucketWebSeq,
 }
 
 var (
@@ -131,6 +141,9 @@ var (
 	// metaErased is present while something was erased and the file not
 	// yet compacted (see Store.ScrubErased).
 	metaErased = []byte("erased")
+	// metaWebKeys holds the web chat's cookie keys, JSON, the current
+	// first (see Store.WebKeys).
+	metaWebKeys = []byte("web_keys")
 )
 
 // schemaVersion is the layout described above. Bump it, with a migration,
@@ -143,7 +156,8 @@ var (
 //	   start empty)
 //	4: adds the tickets-by-resident index (built from tickets on upgrade)
 //	   and the outbox (new buckets start empty)
-//	5: adds the notes of in-person assists (a new bucket, starts empty)
+//	5: adds the notes of in-person assists and the web chat's log, images
+//	   and counters (new buckets start empty)
 const schemaVersion = 5
 
 // initSchema creates the buckets, checks the layout version and upgrades an
@@ -163,8 +177,8 @@ func initSchema(tx *bolt.Tx) error {
 	case schemaVersion:
 		return nil
 	case 1, 2, 3, 4:
-		// Version 3's broadcast buckets and version 5's notes, created
-		// above, start empty.
+		// Version 3's broadcast buckets and version 5's notes and web
+		// chat buckets, created above, start empty.
 		if got == 1 {
 			if err := indexAllRoles(tx); err != nil {
 				return fmt.Errorf("upgrade schema 1 to 2: %w", err)

@@ -91,7 +91,11 @@ func (s *Store) EraseResident(ctx context.Context, residentID int64, residentHas
 		if err != nil {
 			return nil, wrapErr(op, err)
 		}
-		if len(versions) == 0 && !rewrote && !relays {
+		web, err := s.eraseWebChatOf(ctx, residentID)
+		if err != nil {
+			return nil, wrapErr(op, err)
+		}
+		if len(versions) == 0 && !rewrote && !relays && !web {
 			return nil, nil
 		}
 		done, err := s.eraseTickets(ctx, residentID, versions)

@@ -70,6 +70,16 @@ import (
 //	                                      after it passes
 //	p:{l:<key>}:pause             string  unix µs until which the key is
 //	                                      paused; expires after that
+//	p:webkeys                     hash    cur, cur_at, prev, prev_at: the web
+//	                                      chat's cookie keys and when each was
+//	                                      made (unix ms)
+//	p:{w<chatID>}:log             hash    seq -> WebMessage JSON, a web
+//	                                      resident's conversation
+//	p:{w<chatID>}:img             hash    seq -> the bytes of that message's
+//	                                      image
+//	p:{w<chatID>}:seq             string  the chat's last seq (kept by an
+//	                                      erasure, so seqs never repeat)
+//	p:{w<chatID>}:base            string  the last seq an erasure deleted
 //
 // <id19> is a ticket or broadcast id zero-padded to 19 digits, so that
 // members of one score sort by id (Redis orders ties by member bytes).
@@ -107,6 +117,9 @@ import (
 // the tag early; both keys still share it, as they share the whole text
 // up to that brace.
 //
+// A web chat's log, images and counter share the tag {w<chatID>}: appending
+// and reading are each one script over that slot, and chats spread freely.
+//
 // Users, role sets, dedup keys, invites, the assist stream and its ratings
 // and the salt are each used by single-key commands only: untagged, they
 // spread freely. Keeping a user and its role sets in step is therefore not
@@ -124,6 +137,13 @@ const sessionShards = 16
 // shard is the session shard of a chat; chat ids may be negative.
 func shard(chatID int64) int {
 	return int(uint64(chatID) % sessionShards)
+}
+
+func (k keyspace) webKeys() string { return k.prefix + ":webkeys" }
+
+// webChat is the tag of a web chat's keys; part is "log", "img" or "seq".
+func (k keyspace) webChat(chatID int64, part string) string {
+	return k.prefix + ":{w" + strconv.FormatInt(chatID, 10) + "}:" + part
 }
 
 func (k keyspace) user(id int64) string {

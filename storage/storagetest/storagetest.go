@@ -78,6 +78,7 @@ func RunWithOptions(t *testing.T, open OpenFunc, opts Options) {
 	t.Run("Limiter", s.testLimiter)
 	t.Run("Erasure", s.testErasure)
 	t.Run("Outbox", s.testOutbox)
+	t.Run("WebChats", s.testWebChats)
 }
 
 type suite struct {
