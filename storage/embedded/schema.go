@@ -64,6 +64,13 @@ var (
 	bucketOutbox    = []byte("outbox")
 	bucketOutboxDue = []byte("outbox_due")
 
+	// Follow-ups (see followups.go). bucketFollowUps: resident id ->
+	// followUpRecord JSON, at most one per resident. bucketFollowUpsDue:
+	// the record's At nanos ‖ resident id -> nothing, written in the same
+	// transaction. Since schema version 5.
+	bucketFollowUps    = []byte("follow_ups")
+	bucketFollowUpsDue = []byte("follow_ups_due")
+
 	// bucketAssists: At nanos ‖ sequence -> Assist JSON, like bucketFunnel.
 	bucketAssists = []byte("assists")
 	// bucketRatings: ticket id -> rating JSON (see ratings.go), the latest
@@ -112,6 +119,7 @@ var allBuckets = [][]byte{
 	bucketRoles,
 	bucketTickets, bucketTicketActive, bucketTicketQueue, bucketTicketClaims, bucketTicketLeases, bucketTicketResident,
 	bucketOutbox, bucketOutboxDue,
+	bucketFollowUps, bucketFollowUpsDue,
 	bucketAssists, bucketRatings, bucketInvites,
 	bucketBroadcasts, bucketBroadcastActive, bucketPending, bucketInFlight, bucketTaken, bucketResults,
 	bucketRecipientState,
@@ -139,7 +147,8 @@ var (
 //	   start empty)
 //	4: adds the tickets-by-resident index (built from tickets on upgrade)
 //	   and the outbox (new buckets start empty)
-const schemaVersion = 4
+//	5: adds the follow-ups and their due index (new buckets start empty)
+const schemaVersion = 5
 
 // initSchema creates the buckets, checks the layout version and upgrades an
 // older file.
@@ -157,15 +166,18 @@ func initSchema(tx *bolt.Tx) error {
 	switch got := getInt(v); got {
 	case schemaVersion:
 		return nil
-	case 1, 2, 3:
-		// Version 3's broadcast buckets, created above, start empty.
+	case 1, 2, 3, 4:
+		// Version 3's broadcast buckets and version 5's follow-up
+		// buckets, created above, start empty.
 		if got == 1 {
 			if err := indexAllRoles(tx); err != nil {
 				return fmt.Errorf("upgrade schema 1 to 2: %w", err)
 			}
 		}
-		if err := indexAllTicketResidents(tx); err != nil {
-			return fmt.Errorf("upgrade schema %d to 4: %w", got, err)
+		if got < 4 {
+			if err := indexAllTicketResidents(tx); err != nil {
+				return fmt.Errorf("upgrade schema %d to 4: %w", got, err)
+			}
 		}
 		return meta.Put(metaSchema, putInt(nil, schemaVersion))
 	default:

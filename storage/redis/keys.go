@@ -41,6 +41,15 @@ import (
 //	                                      member <id19>, score NextAt unix ms
 //	p:{o}:outbox:data             hash    <id19> -> Outgoing JSON
 //	p:{o}:outbox:seq              string  the last relay id assigned
+//	p:{u}:followups               zset    residents' follow-ups: member the
+//	                                      resident id, score unix ms: when a
+//	                                      pending one is due (DueAt, or the
+//	                                      end of a taker's lease), until when
+//	                                      an asked one takes an answer
+//	p:{u}:followups:pending       hash    resident id -> FollowUp JSON, not
+//	                                      yet asked
+//	p:{u}:followups:asked         hash    resident id -> FollowUp JSON, asked
+//	p:{u}:followups:asked:flow    hash    resident id -> the asked one's flow
 //	p:assists                     stream  the assist log: entries d -> Assist
 //	                                      JSON, capped (see WithAssistCap)
 //	p:assist:ratings              hash    <ticketID>:rating -> 1..5,
@@ -104,6 +113,10 @@ import (
 // pause keys, which Reserve reads in one script. A key containing "}" ends
 // the tag early; both keys still share it, as they share the whole text
 // up to that brace.
+//
+// The follow-ups' four keys share the tag {u}: each follow-up operation is
+// one script over them. A follow-up is a small record, written a few times
+// in its life (scheduled, taken, asked, answered), so one slot suffices.
 //
 // Users, role sets, dedup keys, invites, the assist stream and its ratings
 // and the salt are each used by single-key commands only: untagged, they
@@ -207,6 +220,28 @@ func (k keyspace) outboxData() string {
 
 func (k keyspace) outboxSeq() string {
 	return k.prefix + ":{o}:outbox:seq"
+}
+
+func (k keyspace) followUps() string {
+	return k.prefix + ":{u}:followups"
+}
+
+func (k keyspace) followUpsPending() string {
+	return k.prefix + ":{u}:followups:pending"
+}
+
+func (k keyspace) followUpsAsked() string {
+	return k.prefix + ":{u}:followups:asked"
+}
+
+func (k keyspace) followUpsAskedFlow() string {
+	return k.prefix + ":{u}:followups:asked:flow"
+}
+
+// followUpKeys are the four follow-up keys, in the order the scripts of
+// followups.go take them.
+func (k keyspace) followUpKeys() []string {
+	return []string{k.followUps(), k.followUpsPending(), k.followUpsAsked(), k.followUpsAskedFlow()}
 }
 
 func (k keyspace) leases() string {

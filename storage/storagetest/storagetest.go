@@ -77,6 +77,7 @@ func RunWithOptions(t *testing.T, open OpenFunc, opts Options) {
 	t.Run("Limiter", s.testLimiter)
 	t.Run("Erasure", s.testErasure)
 	t.Run("Outbox", s.testOutbox)
+	t.Run("FollowUps", s.testFollowUps)
 }
 
 type suite struct {
