@@ -45,6 +45,8 @@ var buttonPermissions = map[string]struct {
 	"an:off": {everyone, announceOffButton.data(struct{}{})}, "an:on": {everyone, announceOnButton.data(struct{}{})},
 	"ps:": {everyone, photoSendButton.data(7)}, "px": {everyone, photoSkipButton.data(struct{}{})},
 	"rt:": {everyone, rateButton.data(idWord{1, "5"})}, "rw:": {everyone, workedButton.data(idWord{1, "yes"})},
+	"fu:": {everyone, followUpAnswerButton.data(followUpAnswer{domain.FollowUpAccepted, "dossier"})},
+	"fu-": {everyone, followUpStopButton.data(struct{}{})}, "fq:": {everyone, followUpAskButton.data(flowStep{"dossier", "sent_done"})},
 	"f:": {everyone, flows.StartData("vneid")}, "c:": {everyone, flows.ChoiceData("vneid", "welcome", 0)},
 	"b:": {everyone, flows.BackData("vneid", "prep")}, "r:": {everyone, flows.RestartData("vneid", "prep")},
 	"k:": {everyone, flows.ContinueData("vneid")}, "a:": {everyone, flows.AskData("vneid", "prep")},
