@@ -315,6 +315,20 @@ type FollowUps interface {
 	CancelFollowUps(ctx context.Context, residentID int64) error
 }
 
+// WeeklyReports remembers which organizer got which week's report, so
+// that several instances send each one once.
+type WeeklyReports interface {
+	// ClaimWeeklyReport claims the report of the week (its key, e.g. the
+	// date of its Monday) for the organizer at now: among concurrent
+	// callers, across instances, exactly one gets true; later ones get
+	// false while the claim is kept (WeeklyClaimKept after now).
+	ClaimWeeklyReport(ctx context.Context, week string, organizerID int64, now time.Time) (bool, error)
+}
+
+// WeeklyClaimKept is how long a weekly report's claim is kept: long after
+// the week's catch-up window has passed.
+const WeeklyClaimKept = 8 * 7 * 24 * time.Hour
+
 // Erasure removes what the store holds about a resident who asked to be
 // forgotten, down to the disk.
 type Erasure interface {
@@ -360,6 +374,7 @@ type Store interface {
 	Limiter
 	Outbox
 	FollowUps
+	WeeklyReports
 	Erasure
 	// Salt returns the store's secret salt for hashing residents in the
 	// assist log: 32 random bytes, created on first use, then stable.

@@ -71,6 +71,10 @@ var (
 	bucketFollowUps    = []byte("follow_ups")
 	bucketFollowUpsDue = []byte("follow_ups_due")
 
+	// bucketWeeklyClaims: week ‖ ":" ‖ organizer id -> until when the
+	// claim is kept (nanos); see ClaimWeeklyReport. Since schema version 5.
+	bucketWeeklyClaims = []byte("weekly_claims")
+
 	// bucketAssists: At nanos ‖ sequence -> Assist JSON, like bucketFunnel.
 	bucketAssists = []byte("assists")
 	// bucketRatings: ticket id -> rating JSON (see ratings.go), the latest
@@ -119,7 +123,7 @@ var allBuckets = [][]byte{
 	bucketRoles,
 	bucketTickets, bucketTicketActive, bucketTicketQueue, bucketTicketClaims, bucketTicketLeases, bucketTicketResident,
 	bucketOutbox, bucketOutboxDue,
-	bucketFollowUps, bucketFollowUpsDue,
+	bucketFollowUps, bucketFollowUpsDue, bucketWeeklyClaims,
 	bucketAssists, bucketRatings, bucketInvites,
 	bucketBroadcasts, bucketBroadcastActive, bucketPending, bucketInFlight, bucketTaken, bucketResults,
 	bucketRecipientState,
@@ -147,7 +151,8 @@ var (
 //	   start empty)
 //	4: adds the tickets-by-resident index (built from tickets on upgrade)
 //	   and the outbox (new buckets start empty)
-//	5: adds the follow-ups and their due index (new buckets start empty)
+//	5: adds the follow-ups, their due index and the weekly report claims
+//	   (new buckets start empty)
 const schemaVersion = 5
 
 // initSchema creates the buckets, checks the layout version and upgrades an

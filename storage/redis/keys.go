@@ -54,6 +54,9 @@ import (
 //	                                      JSON, capped (see WithAssistCap)
 //	p:assist:ratings              hash    <ticketID>:rating -> 1..5,
 //	                                      <ticketID>:worked -> yes/no
+//	p:weekly:<week>:<organizerID> string  "1" once the week's report was
+//	                                      claimed for the organizer, TTL
+//	                                      storage.WeeklyClaimKept
 //	p:invite:<code>               string  Invite JSON, TTL until ExpiresAt
 //	p:salt                        string  32 random bytes
 //	p:{b}:broadcast:<id>          hash    v -> version, d -> Broadcast JSON
@@ -260,6 +263,10 @@ func (k keyspace) assists() string {
 
 func (k keyspace) ratings() string {
 	return k.prefix + ":assist:ratings"
+}
+
+func (k keyspace) weeklyClaim(week string, organizerID int64) string {
+	return k.prefix + ":weekly:" + week + ":" + strconv.FormatInt(organizerID, 10)
 }
 
 func (k keyspace) invite(code string) string {

@@ -78,6 +78,7 @@ func RunWithOptions(t *testing.T, open OpenFunc, opts Options) {
 	t.Run("Erasure", s.testErasure)
 	t.Run("Outbox", s.testOutbox)
 	t.Run("FollowUps", s.testFollowUps)
+	t.Run("WeeklyReports", s.testWeeklyReports)
 }
 
 type suite struct {
