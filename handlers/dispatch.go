@@ -50,7 +50,7 @@ func (d *Desk) newRouter() *router {
 		}
 		return d.resident.start(ctx, r)
 	}}}}
-	return newRouter(start, d.resident.routes(), d.volunteer.routes(), d.organizer.routes(), d.broadcasts.routes())
+	return newRouter(start, d.resident.routes(), d.volunteer.routes(), d.organizer.routes(), d.organizer.weeklyRoutes(), d.broadcasts.routes())
 }
 
 // command routes a typed command; one the user's role does not allow is

@@ -54,7 +54,7 @@ var buttonPermissions = map[string]struct {
 	"tc:": {volunteers, claimButton.data(1)}, "tw:": {volunteers, switchButton.data(1)}, "tf:": {volunteers, fullButton.data(1)},
 	"qv":  {volunteers, queueButton.data(struct{}{})},
 	"td:": {volunteers, doneButton.data(idWord{1, domain.OutcomeSolved})},
-	"vr:": {organizers, removeVolunteerButton.data(500)},
+	"vr:": {organizers, removeVolunteerButton.data(500)}, "wk:": {organizers, weeklyCSVButton.data("20260302")},
 	"ba:": {organizers, bcAudienceButton.data(idWord{1, audienceAll})}, "bf:": {organizers, bcFlowButton.data(idWord{1, "vneid"})},
 	"bm:": {organizers, bcCommuneButton.data(idWord{1, "16522"})}, "bg:": {organizers, bcGoButton.data(1)},
 	"bq:": {organizers, bcForceButton.data(1)}, "bs:": {organizers, bcScheduleButton.data(1)},

@@ -37,3 +37,30 @@ func (c *core) runFollowUps(ctx context.Context, desk *handlers.Desk, m *metrics
 		runs.Add(1)
 	})
 }
+
+// weeklyEvery is how often an instance checks whether the weekly report
+// is due: a look at the clock, and on Monday from 07:00 until it has sent
+// (or seen claimed) that week's reports, a few store calls.
+const weeklyEvery = time.Second
+
+// runWeeklyReports sends the weekly reports (Desk.SendWeeklyReports) until
+// ctx ends, unless WEEKLY_REPORT is off, and counts its runs and the
+// reports it sent in m.
+func (c *core) runWeeklyReports(ctx context.Context, desk *handlers.Desk, m *metrics.Metrics) {
+	if !c.cfg.WeeklyReport {
+		return
+	}
+	var runs, sent counter
+	m.CounterFunc("hotroso_weekly_report_runs_total", "Times this instance checked whether the weekly report is due.", runs.read)
+	m.CounterFunc("hotroso_weekly_reports_sent_total", "Weekly reports this instance sent (one per organizer and week, across instances).", sent.read)
+	done := ""
+	every(ctx, weeklyEvery, func() {
+		week, n, err := desk.SendWeeklyReports(ctx, done)
+		done = week
+		sent.Add(int64(n))
+		if err != nil {
+			c.log.Warn("weekly reports not sent; will try again", "err", err)
+		}
+		runs.Add(1)
+	})
+}
