@@ -305,10 +305,12 @@ type FollowUps interface {
 	// blocked the bot, is gone, or it could not be delivered in time); it
 	// changes nothing when the resident's follow-up is no longer f.
 	DropFollowUp(ctx context.Context, f domain.FollowUp) error
-	// AnswerFollowUp takes away the resident's asked follow-up about the
-	// flow and returns it, if its answer window is open at now: among
-	// concurrent answerers exactly one gets it. ErrNotFound when there is
-	// none (not asked, answered already, lapsed, or about another flow).
+	// AnswerFollowUp takes away the resident's follow-up about the flow
+	// and returns it, if it was asked and its answer window is open at
+	// now, or is pending and due (the question went out and the answer
+	// overtook MarkFollowUpAsked): among concurrent answerers exactly one
+	// gets it. ErrNotFound when there is none (not due yet, answered
+	// already, lapsed, or about another flow).
 	AnswerFollowUp(ctx context.Context, residentID int64, flowID string, now time.Time) (domain.FollowUp, error)
 	// CancelFollowUps removes the resident's follow-up, pending or asked
 	// (they asked for no more); none is not an error.

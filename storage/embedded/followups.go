@@ -165,7 +165,8 @@ func (s *Store) DropFollowUp(ctx context.Context, f domain.FollowUp) error {
 	})
 }
 
-// AnswerFollowUp takes away the resident's asked follow-up about the flow.
+// AnswerFollowUp takes away the resident's follow-up about the flow, asked
+// and open, or pending and due.
 func (s *Store) AnswerFollowUp(ctx context.Context, residentID int64, flowID string, now time.Time) (domain.FollowUp, error) {
 	var out domain.FollowUp
 	op := fmt.Sprintf("answer the follow-up of %d", residentID)
@@ -175,7 +176,8 @@ func (s *Store) AnswerFollowUp(ctx context.Context, residentID int64, flowID str
 		if err != nil {
 			return err
 		}
-		if !ok || !r.Asked || r.FlowID != flowID || !r.At.After(now) {
+		answerable := r.Asked && r.At.After(now) || !r.Asked && !r.DueAt.After(now)
+		if !ok || r.FlowID != flowID || !answerable {
 			return errNoFollowUp
 		}
 		_, err = deleteFollowUp(tx, residentID)

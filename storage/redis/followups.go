@@ -15,13 +15,15 @@ import (
 )
 
 // The follow-ups (see keys.go): one per resident, its JSON in the pending
-// or the asked hash, its time in one sorted set. Every script below takes
-// the same four keys, under the tag {u}:
+// or the asked hash, its flow (and, while pending, its due time) beside
+// it, its time in one sorted set. Every script below takes the same five
+// keys, under the tag {u}:
 //
 // KEYS[1] -> p:{u}:followups
 // KEYS[2] -> p:{u}:followups:pending
 // KEYS[3] -> p:{u}:followups:asked
-// KEYS[4] -> p:{u}:followups:asked:flow
+// KEYS[4] -> p:{u}:followups:flow
+// KEYS[5] -> p:{u}:followups:due
 //
 // A follow-up's JSON is written by Go (encodeFollowUp, deterministic for
 // one follow-up), so scripts compare it as a string and never decode it.
@@ -32,10 +34,12 @@ import (
 // ARGV[1] -> the resident id, decimal
 // ARGV[2] -> the FollowUp JSON
 // ARGV[3] -> DueAt, unix ms
+// ARGV[4] -> its flow
 var scheduleFollowUpCmd = goredis.NewScript(`
 redis.call("HDEL", KEYS[3], ARGV[1])
-redis.call("HDEL", KEYS[4], ARGV[1])
 redis.call("HSET", KEYS[2], ARGV[1], ARGV[2])
+redis.call("HSET", KEYS[4], ARGV[1], ARGV[4])
+redis.call("HSET", KEYS[5], ARGV[1], ARGV[3])
 redis.call("ZADD", KEYS[1], ARGV[3], ARGV[1])
 return 1
 `)
@@ -62,6 +66,7 @@ for _, member in ipairs(due) do
 		redis.call("ZREM", KEYS[1], member)
 		redis.call("HDEL", KEYS[3], member)
 		redis.call("HDEL", KEYS[4], member)
+		redis.call("HDEL", KEYS[5], member)
 	end
 end
 return out
@@ -72,8 +77,7 @@ return out
 //
 // ARGV[1] -> the resident id, decimal
 // ARGV[2] -> the FollowUp JSON, as taken
-// ARGV[3] -> its flow
-// ARGV[4] -> until when it takes an answer, unix ms
+// ARGV[3] -> until when it takes an answer, unix ms
 //
 // Returns 1 when marked, 0 when the pending follow-up is another or none.
 var markFollowUpAskedCmd = goredis.NewScript(`
@@ -81,9 +85,9 @@ if redis.call("HGET", KEYS[2], ARGV[1]) ~= ARGV[2] then
 	return 0
 end
 redis.call("HDEL", KEYS[2], ARGV[1])
+redis.call("HDEL", KEYS[5], ARGV[1])
 redis.call("HSET", KEYS[3], ARGV[1], ARGV[2])
-redis.call("HSET", KEYS[4], ARGV[1], ARGV[3])
-redis.call("ZADD", KEYS[1], ARGV[4], ARGV[1])
+redis.call("ZADD", KEYS[1], ARGV[3], ARGV[1])
 return 1
 `)
 
@@ -99,12 +103,15 @@ if redis.call("HGET", KEYS[2], ARGV[1]) ~= ARGV[2] then
 	return 0
 end
 redis.call("HDEL", KEYS[2], ARGV[1])
+redis.call("HDEL", KEYS[4], ARGV[1])
+redis.call("HDEL", KEYS[5], ARGV[1])
 redis.call("ZREM", KEYS[1], ARGV[1])
 return 1
 `)
 
-// answerFollowUpCmd takes away the resident's asked follow-up about a
-// flow while its answer window is open.
+// answerFollowUpCmd takes away the resident's follow-up about a flow: an
+// asked one while its answer window is open, or a pending one that is due
+// (its asker sent the question and has not marked it asked yet).
 //
 // ARGV[1] -> the resident id, decimal
 // ARGV[2] -> the flow
@@ -115,13 +122,24 @@ var answerFollowUpCmd = goredis.NewScript(`
 if redis.call("HGET", KEYS[4], ARGV[1]) ~= ARGV[2] then
 	return false
 end
-local open_until = redis.call("ZSCORE", KEYS[1], ARGV[1])
-if not open_until or tonumber(open_until) <= tonumber(ARGV[3]) then
-	return false
-end
+local now = tonumber(ARGV[3])
 local data = redis.call("HGET", KEYS[3], ARGV[1])
+if data then
+	local open_until = redis.call("ZSCORE", KEYS[1], ARGV[1])
+	if not open_until or tonumber(open_until) <= now then
+		return false
+	end
+else
+	data = redis.call("HGET", KEYS[2], ARGV[1])
+	local due = redis.call("HGET", KEYS[5], ARGV[1])
+	if not data or not due or tonumber(due) > now then
+		return false
+	end
+end
+redis.call("HDEL", KEYS[2], ARGV[1])
 redis.call("HDEL", KEYS[3], ARGV[1])
 redis.call("HDEL", KEYS[4], ARGV[1])
+redis.call("HDEL", KEYS[5], ARGV[1])
 redis.call("ZREM", KEYS[1], ARGV[1])
 return data
 `)
@@ -135,6 +153,7 @@ var cancelFollowUpsCmd = goredis.NewScript(`
 local n = redis.call("ZREM", KEYS[1], ARGV[1])
 n = n + redis.call("HDEL", KEYS[2], ARGV[1]) + redis.call("HDEL", KEYS[3], ARGV[1])
 redis.call("HDEL", KEYS[4], ARGV[1])
+redis.call("HDEL", KEYS[5], ARGV[1])
 if n > 0 then
 	return 1
 end
@@ -162,7 +181,7 @@ func (s *Store) ScheduleFollowUp(ctx context.Context, f domain.FollowUp) error {
 	if err != nil {
 		return fmt.Errorf("redis: %s: %w", op, err)
 	}
-	err = scheduleFollowUpCmd.Run(ctx, s.client, s.keys.followUpKeys(), residentMember(f.ResidentID), data, msScore(f.DueAt)).Err()
+	err = scheduleFollowUpCmd.Run(ctx, s.client, s.keys.followUpKeys(), residentMember(f.ResidentID), data, msScore(f.DueAt), f.FlowID).Err()
 	if err != nil {
 		return wrapErr(op, err)
 	}
@@ -199,7 +218,7 @@ func (s *Store) MarkFollowUpAsked(ctx context.Context, f domain.FollowUp, until 
 	if err != nil {
 		return false, fmt.Errorf("redis: %s: %w", op, err)
 	}
-	n, err := markFollowUpAskedCmd.Run(ctx, s.client, s.keys.followUpKeys(), residentMember(f.ResidentID), data, f.FlowID, msScore(until)).Int()
+	n, err := markFollowUpAskedCmd.Run(ctx, s.client, s.keys.followUpKeys(), residentMember(f.ResidentID), data, msScore(until)).Int()
 	if err != nil {
 		return false, wrapErr(op, err)
 	}

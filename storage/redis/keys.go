@@ -49,7 +49,9 @@ import (
 //	p:{u}:followups:pending       hash    resident id -> FollowUp JSON, not
 //	                                      yet asked
 //	p:{u}:followups:asked         hash    resident id -> FollowUp JSON, asked
-//	p:{u}:followups:asked:flow    hash    resident id -> the asked one's flow
+//	p:{u}:followups:flow          hash    resident id -> the follow-up's flow
+//	p:{u}:followups:due           hash    resident id -> a pending one's
+//	                                      DueAt, unix ms
 //	p:assists                     stream  the assist log: entries d -> Assist
 //	                                      JSON, capped (see WithAssistCap)
 //	p:assist:ratings              hash    <ticketID>:rating -> 1..5,
@@ -117,7 +119,7 @@ import (
 // the tag early; both keys still share it, as they share the whole text
 // up to that brace.
 //
-// The follow-ups' four keys share the tag {u}: each follow-up operation is
+// The follow-ups' five keys share the tag {u}: each follow-up operation is
 // one script over them. A follow-up is a small record, written a few times
 // in its life (scheduled, taken, asked, answered), so one slot suffices.
 //
@@ -237,14 +239,18 @@ func (k keyspace) followUpsAsked() string {
 	return k.prefix + ":{u}:followups:asked"
 }
 
-func (k keyspace) followUpsAskedFlow() string {
-	return k.prefix + ":{u}:followups:asked:flow"
+func (k keyspace) followUpsFlow() string {
+	return k.prefix + ":{u}:followups:flow"
 }
 
-// followUpKeys are the four follow-up keys, in the order the scripts of
+func (k keyspace) followUpsDue() string {
+	return k.prefix + ":{u}:followups:due"
+}
+
+// followUpKeys are the five follow-up keys, in the order the scripts of
 // followups.go take them.
 func (k keyspace) followUpKeys() []string {
-	return []string{k.followUps(), k.followUpsPending(), k.followUpsAsked(), k.followUpsAskedFlow()}
+	return []string{k.followUps(), k.followUpsPending(), k.followUpsAsked(), k.followUpsFlow(), k.followUpsDue()}
 }
 
 func (k keyspace) leases() string {

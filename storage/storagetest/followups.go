@@ -16,6 +16,7 @@ func (s suite) testFollowUps(t *testing.T) {
 	t.Run("DueInOrderAndLeased", s.testFollowUpsDue)
 	t.Run("OnePerResident", s.testFollowUpsOnePerResident)
 	t.Run("AskedThenAnsweredOnce", s.testFollowUpsAnswered)
+	t.Run("AnsweredBeforeMarkedAsked", s.testFollowUpsAnsweredBeforeMarked)
 	t.Run("AnswerWindowLapses", s.testFollowUpsLapse)
 	t.Run("TakenButReplacedOrDropped", s.testFollowUpsReplacedWhileTaken)
 	t.Run("Canceled", s.testFollowUpsCanceled)
@@ -111,9 +112,33 @@ func (s suite) testFollowUpsAnswered(t *testing.T) {
 	_, err = st.AnswerFollowUp(ctx(t), 7, "dossier", now.Add(time.Hour))
 	require.ErrorIs(t, err, storage.ErrNotFound, "answered once")
 
-	require.NoError(t, st.ScheduleFollowUp(ctx(t), followUp(9, "payment", now)))
+	require.NoError(t, st.ScheduleFollowUp(ctx(t), followUp(9, "payment", now.Add(time.Hour))))
 	_, err = st.AnswerFollowUp(ctx(t), 9, "payment", now)
-	require.ErrorIs(t, err, storage.ErrNotFound, "not asked yet")
+	require.ErrorIs(t, err, storage.ErrNotFound, "not due yet")
+}
+
+// An answer may overtake the record that its question was asked: a due
+// follow-up, taken and sent, is answered once before MarkFollowUpAsked.
+func (s suite) testFollowUpsAnsweredBeforeMarked(t *testing.T) {
+	st, clock := s.store(t)
+	now := clock.Now().Truncate(time.Millisecond)
+	require.NoError(t, st.ScheduleFollowUp(ctx(t), followUp(6, "dossier", now)))
+	taken, err := st.TakeDueFollowUps(ctx(t), now, time.Minute, 10)
+	require.NoError(t, err)
+	require.Len(t, taken, 1)
+	_, err = st.AnswerFollowUp(ctx(t), 6, "payment", now)
+	require.ErrorIs(t, err, storage.ErrNotFound, "about another flow")
+	got, err := st.AnswerFollowUp(ctx(t), 6, "dossier", now)
+	require.NoError(t, err)
+	assert.Equal(t, taken[0], got)
+	asked, err := st.MarkFollowUpAsked(ctx(t), taken[0], now.Add(time.Hour))
+	require.NoError(t, err)
+	assert.False(t, asked, "answered already")
+	_, err = st.AnswerFollowUp(ctx(t), 6, "dossier", now)
+	require.ErrorIs(t, err, storage.ErrNotFound, "answered once")
+	gone, err := st.TakeDueFollowUps(ctx(t), now.Add(time.Hour), time.Minute, 10)
+	require.NoError(t, err)
+	assert.Empty(t, gone, "nothing left to ask")
 }
 
 func (s suite) testFollowUpsLapse(t *testing.T) {
