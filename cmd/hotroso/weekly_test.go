@@ -156,9 +156,13 @@ func TestWeeklyReportOnceAcrossTwoInstancesAfterALateStart(t *testing.T) {
 	api := newFakeAPI(t)
 	env := weeklyEnv(t, "redis", api)
 	clock := newShiftClock(vietnamAt(9, 30))
+	// The organizers' chats are open (they wrote to the bot last week): the
+	// instances send at once as they start.
+	api.AddChat(provinceOrgID, telegramtest.ChatPrivate)
+	api.AddChat(communeOrgID, telegramtest.ChatPrivate)
 	a := startWithClock(t, api, env, clock.now)
-	province, commune := organizersSayHello(t, a)
 	b := startWithClock(t, api, env, clock.now)
+	province, commune := newChat(t, a, provinceOrgID, "vi"), newChat(t, a, communeOrgID, "vi")
 	assert.Contains(t, province.nextText(), "toàn tỉnh")
 	assert.Contains(t, commune.nextText(), "Phường Quảng Phú")
 	province.next()
