@@ -10,8 +10,10 @@ import (
 )
 
 // followUpEvery is how often an instance looks for follow-up questions
-// that are due: one store call (on bbolt a read, unless some are due).
-const followUpEvery = time.Second
+// that are due: one store call (one short script on Redis; on bbolt a
+// read, unless some are due), cheap enough to make often, so that a
+// question goes out within a moment of its time.
+const followUpEvery = 250 * time.Millisecond
 
 // counter is a number a job counts, shown in /metrics.
 type counter struct{ atomic.Int64 }
@@ -41,7 +43,7 @@ func (c *core) runFollowUps(ctx context.Context, desk *handlers.Desk, m *metrics
 // weeklyEvery is how often an instance checks whether the weekly report
 // is due: a look at the clock, and on Monday from 07:00 until it has sent
 // (or seen claimed) that week's reports, a few store calls.
-const weeklyEvery = time.Second
+const weeklyEvery = 250 * time.Millisecond
 
 // runWeeklyReports sends the weekly reports (Desk.SendWeeklyReports) until
 // ctx ends, unless WEEKLY_REPORT is off, and counts its runs and the
