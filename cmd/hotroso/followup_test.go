@@ -37,6 +37,9 @@ func (c *shiftClock) advance(d time.Duration) { c.shift.Add(int64(d)) }
 // metric reads a counter or gauge of the app's /metrics; 0 when absent.
 func (a *app) metric(t *testing.T, name string) float64 {
 	t.Helper()
+	// A second instance on one fake API may not have printed its banner
+	// yet when the first already polls.
+	require.Eventually(t, func() bool { return strings.Contains(a.stdout.String(), "health and metrics on") }, wait, 10*time.Millisecond)
 	_, body := get(t, a.httpAddr(t)+"/metrics")
 	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` (\S+)$`).FindStringSubmatch(body)
 	if m == nil {
