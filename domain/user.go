@@ -35,9 +35,12 @@ type User struct {
 	// OnDuty is true while a volunteer takes questions (/on, /off).
 	OnDuty bool `json:"on_duty,omitempty"`
 	// NoAnnouncements is true when the user asked for no broadcasts.
-	NoAnnouncements bool      `json:"no_announcements,omitempty"`
-	CreatedAt       time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
+	NoAnnouncements bool `json:"no_announcements,omitempty"`
+	// NoFollowUps is true when the user asked not to be asked how a
+	// dossier or payment turned out (FollowUp).
+	NoFollowUps bool      `json:"no_follow_ups,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // Permissions. A button or a command is a request, never a permission:

@@ -71,7 +71,11 @@ type Step struct {
 	Choices []Choice
 	Answer  *Answer
 	Outcome Outcome
-	Line    int
+	// FollowUp marks an end step (outcome done) where the resident has
+	// submitted a dossier or paid a fee: the desk asks two days later how
+	// it turned out.
+	FollowUp bool
+	Line     int
 }
 
 // Final reports whether the flow ends at this step.

@@ -128,6 +128,9 @@ func (l *linter) step(s *Step) {
 	if s.Answer != nil {
 		l.answer(s, where)
 	}
+	if s.FollowUp && s.Outcome != OutcomeDone {
+		l.add(s.Line, "%s: follow_up marks an end step where the resident submitted or paid: give it outcome done, or drop follow_up", where)
+	}
 	if s.Final() && s.ID == l.flow.Start {
 		l.add(s.Line, "%s is an end step and the flow's start, so it has no ⬅️ Back: start the flow with a step that leads here", where)
 	}

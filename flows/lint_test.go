@@ -308,3 +308,33 @@ func TestShippedFlowsAreReachableByTapping(t *testing.T) {
 		}
 	}
 }
+
+func TestLintFollowUpOnlyOnADoneEnd(t *testing.T) {
+	marked := baseFlow + "    follow_up: true\n"
+	assert.Empty(t, lintOne(t, marked), "follow_up on an end step with outcome done")
+	lib, err := Load(fstest.MapFS{"demo.yaml": {Data: []byte(marked)}}, langs, shippedWords(t))
+	require.NoError(t, err)
+	f, _ := lib.Flow("demo")
+	require.NotNil(t, f)
+	assert.True(t, f.Steps["c"].FollowUp, "the loader reads follow_up")
+	assert.False(t, f.Steps["a"].FollowUp)
+
+	gaveUp := strings.Replace(marked, "outcome: done", "outcome: gave_up", 1)
+	requireProblem(t, lintOne(t, gaveUp), 22, `"c"`, "follow_up", "outcome done")
+	onChoice := strings.Replace(baseFlow, "        next: b\n", "        next: b\n    follow_up: true\n", 1)
+	requireProblem(t, lintOne(t, onChoice), 8, `"a"`, "follow_up")
+}
+
+func TestShippedFollowUpSteps(t *testing.T) {
+	lib, err := Load(Embedded(), langs, shippedWords(t))
+	require.NoError(t, err)
+	var marked []string
+	for _, f := range lib.Flows() {
+		for _, id := range f.StepIDs {
+			if f.Steps[id].FollowUp {
+				marked = append(marked, f.ID+"/"+id)
+			}
+		}
+	}
+	assert.ElementsMatch(t, []string{"dossier/sent_done", "dossier/lltp_done", "payment/fee_done"}, marked)
+}

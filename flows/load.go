@@ -89,6 +89,8 @@ type rawStep struct {
 	Choices []yaml.Node `yaml:"choices"`
 	Answer  yaml.Node   `yaml:"answer"`
 	Outcome string      `yaml:"outcome"`
+	// FollowUp marks an end step meaning the resident submitted or paid.
+	FollowUp bool `yaml:"follow_up"`
 }
 
 type rawFlow struct {
@@ -144,10 +146,10 @@ func parseFile(fsys fs.FS, name string) (*Flow, Problems) {
 
 func parseStep(key, value *yaml.Node) (*Step, error) {
 	var raw rawStep
-	if err := decodeKnown(value, &raw, "text", "image", "choices", "answer", "outcome"); err != nil {
+	if err := decodeKnown(value, &raw, "text", "image", "choices", "answer", "outcome", "follow_up"); err != nil {
 		return nil, err
 	}
-	s := &Step{ID: key.Value, Text: Text(raw.Text), Image: raw.Image, Outcome: Outcome(raw.Outcome), Line: key.Line}
+	s := &Step{ID: key.Value, Text: Text(raw.Text), Image: raw.Image, Outcome: Outcome(raw.Outcome), FollowUp: raw.FollowUp, Line: key.Line}
 	for i := range raw.Choices {
 		node := &raw.Choices[i]
 		var c rawChoice

@@ -54,7 +54,8 @@ func (d *Desk) newRouter() *router {
 		}
 		return d.resident.start(ctx, r)
 	}}}}
-	return newRouter(start, d.resident.routes(), d.volunteer.routes(), d.volunteer.logRoutes(), d.volunteer.qrRoutes(), d.organizer.routes(), d.broadcasts.routes())
+	return newRouter(start, d.resident.routes(), d.volunteer.routes(), d.volunteer.logRoutes(), d.volunteer.qrRoutes(), d.organizer.routes(),
+		d.organizer.weeklyRoutes(), d.broadcasts.routes())
 }
 
 // command routes a typed command; one the user's role does not allow is

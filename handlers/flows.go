@@ -174,6 +174,7 @@ func (d *residentDesk) advance(ctx context.Context, r *request, s domain.Session
 	if p.Step.Final() {
 		d.recordAssist(ctx, r.UserID, domain.Assist{At: d.now(), Kind: domain.AssistFlow, FlowID: p.Flow.ID, Step: p.Step.ID,
 			Outcome: string(p.Step.Outcome), Commune: r.user.Commune})
+		d.scheduleFollowUp(ctx, r, p)
 	}
 	return Response{Replies: []Reply{d.stepReply(r, p.Flow, p.Step, saved)}}, nil
 }

@@ -45,7 +45,7 @@ func (d *organizerDesk) stats(ctx context.Context, r *request) (Response, error)
 	}
 	in := reports.Input{Now: now, Location: d.location(), Assists: assists, Funnel: funnel, Open: open, Volunteers: names}
 	replies := []Reply{{ChatID: r.ChatID, Text: reports.Compute(in).Text(r.lang)}}
-	if png, err := reports.Chart(in, chartDays); err != nil {
+	if png, err := reports.Chart(in, chartDays, d.chartLabels(r.lang)); err != nil {
 		d.log.Warn("stats chart not drawn", "err", err)
 		replies = append(replies, Reply{ChatID: r.ChatID, Text: d.t(r, "stats.chart_failed")})
 	} else {

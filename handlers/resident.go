@@ -96,6 +96,7 @@ func (d *residentDesk) routes() routes {
 			}},
 		},
 	}
+	rs.buttons = append(rs.buttons, d.followUpButtons()...)
 	for _, kind := range flows.ButtonKinds {
 		route := on(flowCodec(kind), "flow", anyone, d.flowButton)
 		route.forgedIsStale = true

@@ -21,6 +21,8 @@ var buttonSeeds = []string{
 	menuButton.data(struct{}{}), langButton.data("en"), askButton.data(struct{}{}), forgetYesButton.data(struct{}{}),
 	communePickButton.data("16522"), announceOnButton.data(struct{}{}), photoSendButton.data(42), photoSkipButton.data(struct{}{}),
 	rateButton.data(idWord{7, "5"}), workedButton.data(idWord{7, "no"}),
+	followUpAnswerButton.data(followUpAnswer{domain.FollowUpSentBack, "payment"}), followUpStopButton.data(struct{}{}),
+	followUpAskButton.data(flowStep{"dossier", "sent_done"}), "fu:done:dossier", "fu:accepted", "fu:accepted:", "fq:dossier", "fu-:",
 	claimButton.data(12), switchButton.data(12), doneButton.data(idWord{12, domain.OutcomeSolved}),
 	removeVolunteerButton.data(500), bcAudienceButton.data(idWord{3, audienceCommune}), bcFlowButton.data(idWord{3, "vneid"}),
 	bcCommuneButton.data(idWord{3, "16522"}), bcGoButton.data(3), bcPauseButton.data(3), bcResumeButton.data(3), bcCancelButton.data(3),

@@ -3,11 +3,17 @@ package reports
 import (
 	"bytes"
 	"errors"
-	"image"
 	"image/color"
-	"image/png"
+	"math"
 	"strconv"
 	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/hotroso/hotroso/domain"
 )
@@ -15,56 +21,160 @@ import (
 // MaxChartDays is the most days Chart draws.
 const MaxChartDays = 366
 
-// Chart geometry, in pixels.
+// Chart size: 600x360 points at 144 dots per inch, 1200x720 pixels, so
+// that its words stay readable on a phone.
 const (
-	chartW, chartH = 800, 400
-	marginLeft     = 56
-	marginRight    = 20
-	marginTop      = 44
-	marginBottom   = 36
-	textScale      = 2
-	legendBox      = 14 // side of a legend's colored square
+	chartWidth  = 600
+	chartHeight = 360
+	chartDPI    = 144
+	// ChartPixelsWide and ChartPixelsHigh are the PNG's size.
+	ChartPixelsWide = 1200
+	ChartPixelsHigh = 720
 )
 
-// Chart colors. Bars are drawn in exactly these colors, without blending.
+// chartFont is the chart's typeface: Liberation Sans, which gonum/plot
+// carries (font/liberation) and which has every Vietnamese letter. The Go
+// fonts have not (no ư, ơ, ẫ, ộ).
+var chartFont = font.Font{Typeface: "Liberation", Variant: "Sans"}
+
+// Chart colors. Bars are filled in exactly these colors.
 var (
-	colorBackground = color.RGBA{0xff, 0xff, 0xff, 0xff}
-	colorGrid       = color.RGBA{0xe6, 0xe6, 0xe6, 0xff}
-	colorAxis       = color.RGBA{0x66, 0x66, 0x66, 0xff}
-	colorText       = color.RGBA{0x33, 0x33, 0x33, 0xff}
-	colorFlow       = color.RGBA{0x2e, 0x86, 0xc1, 0xff} // blue
-	colorTicket     = color.RGBA{0xe6, 0x7e, 0x22, 0xff} // orange
+	colorGrid     = color.RGBA{0xe0, 0xe0, 0xe0, 0xff}
+	colorText     = color.RGBA{0x33, 0x33, 0x33, 0xff}
+	colorFlow     = color.RGBA{0x2e, 0x86, 0xc1, 0xff} // blue
+	colorTicket   = color.RGBA{0xe6, 0x7e, 0x22, 0xff} // orange
+	colorInPerson = color.RGBA{0x27, 0xae, 0x60, 0xff} // green
 )
+
+// ChartLabels are the chart's words in the reader's language; the caller
+// takes them from the locale files.
+type ChartLabels struct {
+	// Title is drawn above the chart; "" draws none.
+	Title string
+	// Flow, Ticket and InPerson name the kinds of assists in the legend:
+	// "Hướng dẫn", "Câu hỏi", "Trực tiếp".
+	Flow, Ticket, InPerson string
+}
 
 // Chart draws the assists of each of the last days days (today included,
-// counted in in.Location) as a PNG bar chart of about 800x400 pixels:
-// one bar a day, flow assists at the bottom and ticket assists stacked on
-// top, a y axis with integer ticks, "dd/mm" labels every few days and a
-// legend "flow"/"ticket". Only digits and ASCII are drawn; a caption
-// should explain the chart. days must be 1..MaxChartDays.
-func Chart(in Input, days int) ([]byte, error) {
+// counted in in.Location) as a PNG of ChartPixelsWide x ChartPixelsHigh:
+// a bar a day, stacked by kind (guided flows at the bottom, questions
+// answered on them, in-person help on top, each in-person record counting
+// its people), a y axis with whole-number ticks, "dd/mm" under every few
+// days (today always) and a legend with labels' words. days must be
+// 1..MaxChartDays.
+func Chart(in Input, days int, labels ChartLabels) ([]byte, error) {
 	if days < 1 || days > MaxChartDays {
 		return nil, errors.New("reports: chart days must be 1.." + strconv.Itoa(MaxChartDays))
 	}
 	first, counts := dailyCounts(in, days)
+	p := plot.New()
+	styleChart(p, labels.Title)
 	highest := 0
 	for _, c := range counts {
-		highest = max(highest, c.flow+c.ticket)
+		highest = max(highest, c.flow+c.ticket+c.inPerson)
 	}
-	p := newPlot(highest)
-	p.grid()
-	p.bars(first, counts)
-	p.axes()
-	p.legend()
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, p.img); err != nil {
+	step, top := yScale(highest)
+	p.Y.Min, p.Y.Max = 0, float64(top+step) // a step of room for the legend
+	p.Y.Tick.Marker = integerTicks(step, top)
+	grid := plotter.NewGrid()
+	grid.Vertical.Color = nil
+	grid.Horizontal.Color = colorGrid
+	p.Add(grid)
+	if err := addBars(p, counts, labels); err != nil {
 		return nil, err
+	}
+	p.NominalX(dayNames(first, days)...)
+	p.X.Min, p.X.Max = -0.5, float64(days)-0.5
+	c := vgimg.NewWith(vgimg.UseWH(chartWidth, chartHeight), vgimg.UseDPI(chartDPI), vgimg.UseBackgroundColor(color.White))
+	p.Draw(draw.Crop(draw.New(c), 4, -12, 4, -4)) // a margin all round
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
+		return nil, errors.Join(errors.New("reports: chart not encoded"), err)
 	}
 	return buf.Bytes(), nil
 }
 
+// styleChart sets the chart's title and its fonts, sizes and colors.
+func styleChart(p *plot.Plot, title string) {
+	p.Title.Text = title
+	p.Title.TextStyle.Font = font.From(chartFont, 14)
+	p.Title.TextStyle.Color = colorText
+	p.Title.Padding = 6
+	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
+		ax.Tick.Label.Font = font.From(chartFont, 10)
+		ax.Tick.Label.Color = colorText
+		ax.Label.TextStyle.Font = font.From(chartFont, 10)
+		ax.LineStyle.Color = colorText
+		ax.Tick.LineStyle.Color = colorText
+	}
+	p.Legend.TextStyle.Font = font.From(chartFont, 11)
+	p.Legend.TextStyle.Color = colorText
+	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Legend.XOffs = 4
+	p.Legend.ThumbnailWidth = 12
+	p.Legend.Padding = 3
+}
+
+// addBars adds a bar chart of each kind, stacked, and their legend.
+func addBars(p *plot.Plot, counts []dayCount, labels ChartLabels) error {
+	width := max(1, float64(chartWidth-60)/float64(len(counts))*0.7)
+	var below *plotter.BarChart
+	for _, kind := range []struct {
+		label string
+		c     color.RGBA
+		value func(dayCount) int
+	}{
+		{labels.Flow, colorFlow, func(c dayCount) int { return c.flow }},
+		{labels.Ticket, colorTicket, func(c dayCount) int { return c.ticket }},
+		{labels.InPerson, colorInPerson, func(c dayCount) int { return c.inPerson }},
+	} {
+		values := make(plotter.Values, len(counts))
+		for i, c := range counts {
+			values[i] = float64(kind.value(c))
+		}
+		bars, err := plotter.NewBarChart(values, vg.Length(width))
+		if err != nil {
+			return errors.Join(errors.New("reports: chart bars"), err)
+		}
+		bars.Color, bars.LineStyle.Width = kind.c, 0
+		if below != nil {
+			bars.StackOn(below)
+		}
+		p.Add(bars)
+		p.Legend.Add(kind.label, bars)
+		below = bars
+	}
+	return nil
+}
+
+// integerTicks marks 0, step, ... top on the y axis.
+func integerTicks(step, top int) plot.ConstantTicks {
+	var ticks plot.ConstantTicks
+	for v := 0; v <= top; v += step {
+		ticks = append(ticks, plot.Tick{Value: float64(v), Label: strconv.Itoa(v)})
+	}
+	return ticks
+}
+
+// dayNames are the x axis' labels: "dd/mm" under every few days, so that
+// they do not run into each other, and always under today.
+func dayNames(first time.Time, days int) []string {
+	const labelPoints = 34 // a "dd/mm" label and its gap, in points
+	slot := float64(chartWidth-60) / float64(days)
+	every := max(1, int(math.Ceil(labelPoints/slot)))
+	names := make([]string, days)
+	for i := range days {
+		if (days-1-i)%every == 0 {
+			names[i] = first.AddDate(0, 0, i).Format("02/01")
+		}
+	}
+	return names
+}
+
 // dayCount is one day's assists by kind.
-type dayCount struct{ flow, ticket int }
+type dayCount struct{ flow, ticket, inPerson int }
 
 // dailyCounts counts the assists of each of the last days days, the first
 // of which it returns too.
@@ -88,101 +198,11 @@ func dailyCounts(in Input, days int) (time.Time, []dayCount) {
 			counts[i].flow++
 		case domain.AssistTicket:
 			counts[i].ticket++
+		case domain.AssistInPerson:
+			counts[i].inPerson += a.Weight()
 		}
 	}
 	return first, counts
-}
-
-// plot is the chart being drawn: the image, the plot area (x0..x1 across,
-// y0 at the top, y1 the zero line) and the y axis.
-type plot struct {
-	img            *image.RGBA
-	x0, x1, y0, y1 int
-	step, top      int
-}
-
-func newPlot(highest int) *plot {
-	step, top := yScale(highest)
-	p := &plot{img: image.NewRGBA(image.Rect(0, 0, chartW, chartH)), x0: marginLeft, x1: chartW - marginRight,
-		y0: marginTop, y1: chartH - marginBottom, step: step, top: top}
-	fill(p.img, p.img.Bounds(), colorBackground)
-	return p
-}
-
-// yOf is the pixel row of value v.
-func (p *plot) yOf(v int) int { return p.y1 - (v*(p.y1-p.y0)+p.top/2)/p.top }
-
-// grid draws the grid lines and the y ticks with their labels.
-func (p *plot) grid() {
-	for v := 0; v <= p.top; v += p.step {
-		y := p.yOf(v)
-		if v > 0 {
-			fill(p.img, image.Rect(p.x0, y, p.x1, y+1), colorGrid)
-		}
-		fill(p.img, image.Rect(p.x0-4, y, p.x0, y+1), colorAxis)
-		label := strconv.Itoa(v)
-		drawText(p.img, p.x0-8-textWidth(label, textScale), y-glyphH*textScale/2, label, textScale, colorText)
-	}
-}
-
-// bars draws a stacked bar a day, and a "dd/mm" label every few days
-// (today's always).
-func (p *plot) bars(first time.Time, counts []dayCount) {
-	days := len(counts)
-	slot := float64(p.x1-p.x0) / float64(days)
-	barW := max(1, int(slot*0.7))
-	labelEvery := 1
-	for float64(labelEvery)*slot < float64(textWidth("00/00", textScale)+12) {
-		labelEvery++
-	}
-	for i, c := range counts {
-		center := p.x0 + int(slot*(float64(i)+0.5))
-		p.bar(center-barW/2, barW, c)
-		if (days-1-i)%labelEvery == 0 {
-			label := first.AddDate(0, 0, i).Format("02/01")
-			w := textWidth(label, textScale)
-			x := min(max(center-w/2, 0), chartW-w)
-			fill(p.img, image.Rect(center, p.y1, center+1, p.y1+4), colorAxis)
-			drawText(p.img, x, p.y1+8, label, textScale, colorText)
-		}
-	}
-}
-
-// bar draws one day's bar: flows at the bottom, tickets on top. A nonzero
-// part is at least a pixel high, however tall the axis.
-func (p *plot) bar(left, width int, c dayCount) {
-	bar := image.Rect(left, 0, left+width, 0)
-	flowTop := p.y1
-	if c.flow > 0 {
-		flowTop = min(p.yOf(c.flow), p.y1-1)
-		bar.Min.Y, bar.Max.Y = flowTop, p.y1
-		fill(p.img, bar, colorFlow)
-	}
-	if c.ticket > 0 {
-		bar.Min.Y, bar.Max.Y = min(p.yOf(c.flow+c.ticket), flowTop-1), flowTop
-		fill(p.img, bar, colorTicket)
-	}
-}
-
-// axes draws the axes, over the bars' feet.
-func (p *plot) axes() {
-	fill(p.img, image.Rect(p.x0, p.y0, p.x0+1, p.y1+1), colorAxis)
-	fill(p.img, image.Rect(p.x0, p.y1, p.x1, p.y1+1), colorAxis)
-}
-
-// legend draws the legend at the top right.
-func (p *plot) legend() {
-	x := p.x1
-	for _, item := range []struct {
-		label string
-		c     color.RGBA
-	}{{"ticket", colorTicket}, {"flow", colorFlow}} {
-		x -= textWidth(item.label, textScale)
-		drawText(p.img, x, 14, item.label, textScale, colorText)
-		x -= 6 + legendBox
-		fill(p.img, image.Rect(x, 14, x+legendBox, 14+legendBox), item.c)
-		x -= 20
-	}
 }
 
 // yScale picks the y axis for a highest bar of highest: a tick step of
@@ -196,16 +216,6 @@ func yScale(highest int) (step, top int) {
 				top = max(4, (highest+step-1)/step*step)
 				return step, top
 			}
-		}
-	}
-}
-
-// fill paints r (clipped to the image) with c.
-func fill(img *image.RGBA, r image.Rectangle, c color.RGBA) {
-	r = r.Intersect(img.Bounds())
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			img.SetRGBA(x, y, c)
 		}
 	}
 }

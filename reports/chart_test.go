@@ -8,7 +8,17 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/image/font/sfnt"
+	"gonum.org/v1/plot/font"
+
 	"github.com/hotroso/hotroso/domain"
+	"github.com/hotroso/hotroso/locales"
+)
+
+// The chart's words as the desk passes them (locales chart.*).
+var (
+	labelsVI = ChartLabels{Title: "Lượt hỗ trợ mỗi ngày", Flow: "Hướng dẫn", Ticket: "Câu hỏi", InPerson: "Trực tiếp"}
+	labelsEN = ChartLabels{Title: "Assists per day", Flow: "Guided", Ticket: "Questions", InPerson: "In person"}
 )
 
 func decode(t *testing.T, data []byte) image.Image {
@@ -20,8 +30,8 @@ func decode(t *testing.T, data []byte) image.Image {
 	if format != "png" {
 		t.Fatalf("format %q, want png", format)
 	}
-	if b := img.Bounds(); b.Dx() != 800 || b.Dy() != 400 {
-		t.Fatalf("size %v, want 800x400", b)
+	if b := img.Bounds(); b.Dx() != ChartPixelsWide || b.Dy() != ChartPixelsHigh {
+		t.Fatalf("size %v, want %dx%d", b, ChartPixelsWide, ChartPixelsHigh)
 	}
 	return img
 }
@@ -48,85 +58,146 @@ func pixels(img image.Image, colors ...color.RGBA) []int {
 	return n
 }
 
-const legendArea = legendBox * legendBox
-
-func TestChartBothKinds(t *testing.T) {
-	in := seeded(t)
-	data, err := Chart(in, 30)
+// render draws the chart and decodes it.
+func render(t *testing.T, in Input, days int, labels ChartLabels) image.Image {
+	t.Helper()
+	data, err := Chart(in, days, labels)
 	if err != nil {
 		t.Fatal(err)
 	}
-	img := decode(t, data)
-	n := pixels(img, colorFlow, colorTicket, colorBackground, colorGrid)
-	if n[0] <= legendArea || n[1] <= legendArea {
-		t.Errorf("flow %d, ticket %d pixels: bars missing (legend alone is %d)", n[0], n[1], legendArea)
-	}
-	if n[2] < 800*400/2 {
-		t.Errorf("only %d white pixels", n[2])
-	}
-	if n[3] == 0 {
-		t.Error("no grid lines")
-	}
-	if !same(img.At(0, 0), colorBackground) || !same(img.At(799, 399), colorBackground) {
-		t.Error("corners are not white")
-	}
+	return decode(t, data)
+}
 
-	// Today's bar (the last slot) holds 1 flow under 2 tickets.
-	slot := float64(chartW-marginRight-marginLeft) / 30
-	x := marginLeft + int(slot*29.5)
-	flowTop, ticketTop, ticketBottom := -1, -1, -1
-	for y := chartH - 1; y >= 0; y-- {
-		switch c := img.At(x, y); {
-		case same(c, colorFlow):
-			flowTop = y
-		case same(c, colorTicket):
-			if ticketBottom < 0 {
-				ticketBottom = y
-			}
-			ticketTop = y
+var kindColors = []color.RGBA{colorFlow, colorTicket, colorInPerson}
+
+// withInPerson is the seeded log with 3 people helped in person today.
+func withInPerson(t *testing.T) Input {
+	in := seeded(t)
+	in.Assists = append(in.Assists, domain.Assist{At: in.Now.Add(-time.Hour), Kind: domain.AssistInPerson, People: 3, Topic: domain.TopicVNeIDAccount})
+	return in
+}
+
+func TestChartStacksTheKindsOfEachDay(t *testing.T) {
+	in := withInPerson(t)
+	img := render(t, in, 30, labelsVI)
+	legendOnly := pixels(render(t, Input{Now: in.Now, Location: in.Location}, 30, labelsVI), kindColors...)
+	n := pixels(img, kindColors...)
+	for i, c := range []string{"flow", "ticket", "in person"} {
+		if legendOnly[i] == 0 {
+			t.Errorf("%s: no legend thumbnail", c)
+		}
+		if n[i] <= legendOnly[i] {
+			t.Errorf("%s: %d pixels, no more than the legend's %d: bars missing", c, n[i], legendOnly[i])
 		}
 	}
-	if flowTop < 0 || ticketTop < 0 || ticketBottom >= flowTop {
-		t.Fatalf("today's bar: flow from %d, tickets %d..%d: not stacked", flowTop, ticketTop, ticketBottom)
+	if !same(img.At(0, 0), color.RGBA{0xff, 0xff, 0xff, 0xff}) {
+		t.Error("the background is not white")
 	}
-	flowH, ticketH := chartH-marginBottom-flowTop, ticketBottom-ticketTop+1
-	if ticketH < 2*flowH-2 || ticketH > 2*flowH+2 {
-		t.Errorf("today's bar: flow %d px, tickets %d px, want twice as high", flowH, ticketH)
+
+	// Today's bar, the rightmost column holding all three colors: 1 flow
+	// at the bottom, 2 questions on it, 3 people helped in person on top.
+	b := img.Bounds()
+	for x := b.Max.X - 1; x > b.Max.X/2; x-- {
+		top, bottom := [3]int{b.Max.Y, b.Max.Y, b.Max.Y}, [3]int{-1, -1, -1}
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for i, c := range kindColors {
+				if same(img.At(x, y), c) {
+					top[i], bottom[i] = min(top[i], y), max(bottom[i], y)
+				}
+			}
+		}
+		if bottom[0] < 0 || bottom[1] < 0 || bottom[2] < 0 {
+			continue
+		}
+		if !(bottom[2] < top[1] && bottom[1] < top[0]) {
+			t.Fatalf("today's bar at x=%d: in person %d..%d, questions %d..%d, flow %d..%d: not stacked", x, top[2], bottom[2], top[1], bottom[1], top[0], bottom[0])
+		}
+		flowH, ticketH, personH := bottom[0]-top[0]+1, bottom[1]-top[1]+1, bottom[2]-top[2]+1
+		// Each part's edges are anti-aliased: a pixel or two either way.
+		if abs(ticketH-2*flowH) > 4 || abs(personH-3*flowH) > 6 {
+			t.Errorf("today's bar: flow %d px, questions %d px, in person %d px; want 1:2:3", flowH, ticketH, personH)
+		}
+		return
+	}
+	t.Fatal("no column holds all three kinds")
+}
+
+func TestChartSpeaksTheReadersLanguage(t *testing.T) {
+	in := withInPerson(t)
+	vi, en := render(t, in, 14, labelsVI), render(t, in, 14, labelsEN)
+	differ := 0
+	b := vi.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if vi.At(x, y) != en.At(x, y) {
+				differ++
+			}
+		}
+	}
+	if differ < 500 {
+		t.Errorf("the Vietnamese and English charts differ in %d pixels: the words are not drawn", differ)
+	}
+	if a, b := pixels(vi, kindColors...), pixels(en, kindColors...); a[0] != b[0] || a[1] != b[1] || a[2] != b[2] {
+		t.Errorf("the bars differ between languages: %v and %v", a, b)
 	}
 }
 
-func TestChartOneKind(t *testing.T) {
-	loc := hcm(t)
-	now := at(loc, 3, 11, 15, 0)
-	in := Input{Now: now, Location: loc, Assists: []domain.Assist{
-		flow(now, ""), flow(now.Add(-24*time.Hour), ""),
-		ticket(now.AddDate(0, 0, -40), "", minute, minute, 1, 0, ""), // before the chart
-	}}
-	data, err := Chart(in, 30)
+// The chart's font draws every letter of the chart's words in every
+// language the desk speaks: no Vietnamese letter falls back to a box.
+func TestChartFontHasEveryLetterOfTheLabels(t *testing.T) {
+	texts, err := locales.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := pixels(decode(t, data), colorFlow, colorTicket)
-	if n[0] <= legendArea || n[1] != legendArea {
-		t.Errorf("flow %d, ticket %d pixels; want bars of flows only (legend %d)", n[0], n[1], legendArea)
+	face := font.DefaultCache.Lookup(chartFont, 10)
+	if face.Face == nil {
+		t.Fatal("the chart's font is not in gonum/plot's font cache")
+	}
+	var buf sfnt.Buffer
+	for _, lang := range texts.Languages() {
+		for _, key := range []string{"chart.title", "chart.flow", "chart.ticket", "chart.in_person"} {
+			for _, r := range texts.T(lang, key) {
+				if i, err := face.Face.GlyphIndex(&buf, r); err != nil || i == 0 {
+					t.Errorf("%s %s: no glyph for %q", lang, key, r)
+				}
+			}
+		}
 	}
 }
 
 func TestChartEmptyAndLimits(t *testing.T) {
-	in := Input{Now: time.Now()}
-	for _, days := range []int{1, 7, 90, MaxChartDays} {
-		data, err := Chart(in, days)
-		if err != nil {
-			t.Fatalf("%d days: %v", days, err)
-		}
-		if n := pixels(decode(t, data), colorFlow, colorTicket); n[0] != legendArea || n[1] != legendArea {
-			t.Errorf("%d days without assists: %v colored pixels", days, n)
+	in := Input{Now: time.Date(2026, 3, 11, 15, 0, 0, 0, time.UTC)}
+	first := pixels(render(t, in, 1, labelsVI), kindColors...)
+	for _, days := range []int{7, 90, MaxChartDays} {
+		if n := pixels(render(t, in, days, labelsEN), kindColors...); n[0] != first[0] || n[1] != first[1] || n[2] != first[2] {
+			t.Errorf("%d days without assists: %v colored pixels, want the legend's %v", days, n, first)
 		}
 	}
 	for _, days := range []int{0, -1, MaxChartDays + 1} {
-		if _, err := Chart(in, days); err == nil {
+		if _, err := Chart(in, days, labelsVI); err == nil {
 			t.Errorf("%d days: no error", days)
 		}
+	}
+}
+
+func TestChartDayNames(t *testing.T) {
+	first := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	names := dayNames(first, 7)
+	if names[0] != "02/03" || names[6] != "08/03" {
+		t.Errorf("a week: %q", names)
+	}
+	long := dayNames(first, 90)
+	if long[89] != "30/05" {
+		t.Errorf("today is not labelled: %q", long[89])
+	}
+	labelled := 0
+	for _, n := range long {
+		if n != "" {
+			labelled++
+		}
+	}
+	if labelled < 5 || labelled > 20 {
+		t.Errorf("90 days: %d labels", labelled)
 	}
 }
 
@@ -142,16 +213,9 @@ func TestYScale(t *testing.T) {
 	}
 }
 
-func TestFontCoversChart(t *testing.T) {
-	for _, r := range "0123456789/flowticket" {
-		g, ok := glyphs[r]
-		if !ok {
-			t.Errorf("no glyph for %q", r)
-		}
-		for _, row := range g {
-			if len(row) != glyphW {
-				t.Errorf("glyph %q has a row of %d", r, len(row))
-			}
-		}
+func abs(n int) int {
+	if n < 0 {
+		return -n
 	}
+	return n
 }

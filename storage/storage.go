@@ -292,13 +292,65 @@ type Outbox interface {
 	DeleteOutgoing(ctx context.Context, id int64) error
 }
 
+// FollowUps keeps the questions the desk will ask residents about a
+// dossier submitted or a fee paid (domain.FollowUp): at most one per
+// resident, pending until it is due and asked, then asked until it is
+// answered or its answer window passes. Several instances may send them:
+// each pending follow-up is handed to one of them at a time, and one whose
+// taker died is handed out again after the lease.
+type FollowUps interface {
+	// ScheduleFollowUp stores f as the resident's follow-up, pending and
+	// due at f.DueAt, replacing any they had (pending or asked).
+	ScheduleFollowUp(ctx context.Context, f domain.FollowUp) error
+	// TakeDueFollowUps returns up to limit pending follow-ups due at now
+	// (DueAt, or the end of an earlier taker's lease, not after now),
+	// earliest first, and makes each due again only at now+lease, so that
+	// no other caller takes it meanwhile. Asked follow-ups whose answer
+	// window has passed are dropped on the way.
+	TakeDueFollowUps(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]domain.FollowUp, error)
+	// MarkFollowUpAsked records that the taken follow-up f was asked: it
+	// is no longer pending, and takes an answer until the given time. It
+	// reports false, and changes nothing, when the resident's follow-up is
+	// no longer the pending f (replaced, canceled, erased, asked already).
+	MarkFollowUpAsked(ctx context.Context, f domain.FollowUp, until time.Time) (bool, error)
+	// DropFollowUp removes the pending follow-up f, given up (the resident
+	// blocked the bot, is gone, or it could not be delivered in time); it
+	// changes nothing when the resident's follow-up is no longer f.
+	DropFollowUp(ctx context.Context, f domain.FollowUp) error
+	// AnswerFollowUp takes away the resident's follow-up about the flow
+	// and returns it, if it was asked and its answer window is open at
+	// now, or is pending and due (the question went out and the answer
+	// overtook MarkFollowUpAsked): among concurrent answerers exactly one
+	// gets it. ErrNotFound when there is none (not due yet, answered
+	// already, lapsed, or about another flow).
+	AnswerFollowUp(ctx context.Context, residentID int64, flowID string, now time.Time) (domain.FollowUp, error)
+	// CancelFollowUps removes the resident's follow-up, pending or asked
+	// (they asked for no more); none is not an error.
+	CancelFollowUps(ctx context.Context, residentID int64) error
+}
+
+// WeeklyReports remembers which organizer got which week's report, so
+// that several instances send each one once.
+type WeeklyReports interface {
+	// ClaimWeeklyReport claims the report of the week (its key, e.g. the
+	// date of its Monday) for the organizer at now: among concurrent
+	// callers, across instances, exactly one gets true; later ones get
+	// false while the claim is kept (WeeklyClaimKept after now).
+	ClaimWeeklyReport(ctx context.Context, week string, organizerID int64, now time.Time) (bool, error)
+}
+
+// WeeklyClaimKept is how long a weekly report's claim is kept: long after
+// the week's catch-up window has passed.
+const WeeklyClaimKept = 8 * 7 * 24 * time.Hour
+
 // Erasure removes what the store holds about a resident who asked to be
 // forgotten, down to the disk.
 type Erasure interface {
 	// EraseResident deletes every ticket the resident opened, active or
 	// not, with its indexes and its rating, every relay in the outbox
-	// to or from their chat, and their web chat's messages and images
-	// (WebChats), and strips the resident's
+	// to or from their chat, their web chat's messages and images
+	// (WebChats) and their follow-up (pending or asked), and strips the
+	// resident's
 	// assist records of what links them back (the ticket id, and the
 	// resident hash when it equals residentHash), folding the ticket's
 	// rating into the record first. The anonymous records stay, for the
@@ -359,6 +411,8 @@ type Store interface {
 	Broadcasts
 	Limiter
 	Outbox
+	FollowUps
+	WeeklyReports
 	Erasure
 	WebChats
 	// Salt returns the store's secret salt for hashing residents in the

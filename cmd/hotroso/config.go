@@ -41,20 +41,22 @@ type config struct {
 	MaxOpenClaims    int
 	EscalateAfter    time.Duration
 	ScrubEvery       time.Duration
-	InviteTTL        time.Duration
-	LinkAllowlist    []string
-	QuietStart       int
-	QuietEnd         int
-	DeskStart        int
-	DeskEnd          int
-	Location         *time.Location
-	CommunesFile     string
-	BroadcastLease   time.Duration
-	WebhookLease     time.Duration
-	Limits           handlers.ResidentLimits
-	EditInterval     time.Duration
-	WebChat          bool
-	PublicURL        string
+	// WeeklyReport sends organizers the weekly report (WEEKLY_REPORT).
+	WeeklyReport   bool
+	InviteTTL      time.Duration
+	LinkAllowlist  []string
+	QuietStart     int
+	QuietEnd       int
+	DeskStart      int
+	DeskEnd        int
+	Location       *time.Location
+	CommunesFile   string
+	BroadcastLease time.Duration
+	WebhookLease   time.Duration
+	Limits         handlers.ResidentLimits
+	EditInterval   time.Duration
+	WebChat        bool
+	PublicURL      string
 }
 
 // settingError is a wrong or missing setting: one line naming the key and

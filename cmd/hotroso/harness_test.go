@@ -114,6 +114,7 @@ func startApp(t testing.TB, backend string, extra map[string]string) *app {
 		// Card edits wait for the clock's real seconds: a short interval
 		// keeps tests quick (the limits tests set the production one).
 		"EDIT_INTERVAL": "100ms",
+		"WEEKLY_REPORT": "off", // tests of the weekly report turn it on
 	}
 	if backend == "redis" {
 		env["REDIS_URL"], env["REDIS_KEY_PREFIX"] = testRedis(t)
@@ -319,7 +320,8 @@ func seedStore(t *testing.T, env map[string]string, fill func(storage.Store)) {
 
 // appEnv is the environment startApp would use, without starting.
 func appEnv(t *testing.T, backend string, extra map[string]string) map[string]string {
-	env := map[string]string{"DATA_DIR": t.TempDir(), "LOG_LEVEL": "warn", "HTTP_ADDR": "127.0.0.1:0"}
+	env := map[string]string{"DATA_DIR": t.TempDir(), "LOG_LEVEL": "warn", "HTTP_ADDR": "127.0.0.1:0",
+		"WEEKLY_REPORT": "off"} // tests of the weekly report turn it on
 	if backend == "redis" {
 		env["REDIS_URL"], env["REDIS_KEY_PREFIX"] = testRedis(t)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hotroso/hotroso/domain"
+	"github.com/hotroso/hotroso/reports"
 	"github.com/hotroso/hotroso/storage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -49,7 +50,7 @@ func TestStatsAndExportMatchASeededAssistLog(t *testing.T) {
 		img, format, err := image.Decode(bytes.NewReader(chart.File.Data))
 		require.NoError(t, err, "the PNG decodes")
 		assert.Equal(t, "png", format)
-		assert.Equal(t, 800, img.Bounds().Dx())
+		assert.Equal(t, reports.ChartPixelsWide, img.Bounds().Dx())
 
 		org.say("/export")
 		doc := org.next()

@@ -80,11 +80,14 @@ func (c *core) desk(m handlers.Messenger) *handlers.Desk {
 
 // runJobs starts the desk's background work until ctx ends: marking
 // abandoned flows, lapsing leases and escalating, recording the gathered
-// funnel events, rewriting the store's files after an erasure, and sending
-// broadcasts through deliver (probe, when set, asks whether the messenger
+// funnel events, rewriting the store's files after an erasure, asking the
+// follow-up questions that are due, the weekly reports (WEEKLY_REPORT),
+// and sending broadcasts through deliver (probe, when set, asks whether the messenger
 // answers). It returns the broadcast sender's circuit breaker.
 func (c *core) runJobs(ctx context.Context, desk *handlers.Desk, deliver broadcast.Deliverer, probe func(context.Context) error, m *metrics.Metrics) *circuit.Breaker {
 	go desk.RunFunnel(ctx)
+	go c.runFollowUps(ctx, desk, m)
+	go c.runWeeklyReports(ctx, desk, m)
 	go every(ctx, time.Minute, func() {
 		if n, err := desk.SweepAbandoned(ctx, c.cfg.FlowAbandonAfter); err != nil {
 			c.log.Warn("abandoned-flow sweep failed", "err", err)

@@ -44,7 +44,7 @@ var settings = []setting{
 	{"DEFAULT_LANGUAGE", "vi", "`vi` or `en`", setLanguage},
 	{"BROADCAST_RATE", "25", "messages per second for broadcasts, all instances together", setBroadcastRate},
 	{"BROADCAST_LEASE", "1m", "a broadcast recipient taken by an instance that died is taken back after this long", duration(func(c *config) *time.Duration { return &c.BroadcastLease }, time.Second)},
-	{"QUIET_HOURS", "21-7", "hours when broadcasts wait unless forced (`0-0`: none)", setQuietHours},
+	{"QUIET_HOURS", "21-7", "hours when broadcasts wait unless forced, and follow-up questions wait (`0-0`: none)", setQuietHours},
 	{"DESK_HOURS", "7-21", "hours when volunteers staff the desk (`7-21`: 07:00 to 21:00; `0-24`: always); outside them a resident who asks is told when an answer is likely", setDeskHours},
 	{"TIMEZONE", "Asia/Ho_Chi_Minh", "time zone of quiet hours, desk hours, reports and scheduled broadcasts", setTimezone},
 	{"COMMUNES_FILE", "", "tab-separated communes (code, kind, name) replacing the built-in Thanh Hóa list", text(func(c *config) *string { return &c.CommunesFile })},
@@ -66,7 +66,20 @@ var settings = []setting{
 	{"RESIDENT_MESSAGES_PER_DAY", "300", "the same, in a day (`0`: no limit)", count(func(c *config) *int { return &c.Limits.MessagesPerDay })},
 	{"RESIDENT_ASKS_PER_HOUR", "5", "questions one resident may open in an hour, so asking and withdrawing again and again posts no more cards (`0`: no limit)", count(func(c *config) *int { return &c.Limits.AsksPerHour })},
 	{"EDIT_INTERVAL", "3s", "a message the bot keeps editing (a question's card, a broadcast's progress) is edited at most once in this long; the latest text always lands", duration(func(c *config) *time.Duration { return &c.EditInterval }, time.Millisecond)},
+	{"WEEKLY_REPORT", "on", "every Monday from 07:00 (TIMEZONE) each organizer gets their scope's previous week: figures, change from the week before, the chart and its CSV (`off`: none)", setWeeklyReport},
 	{"LOG_LEVEL", "info", "debug, info, warn, error", setLogLevel},
+}
+
+func setWeeklyReport(c *config, v string) error {
+	switch strings.ToLower(v) {
+	case "on", "true", "1":
+		c.WeeklyReport = true
+	case "off", "false", "0":
+		c.WeeklyReport = false
+	default:
+		return errors.New("want on or off; default on")
+	}
+	return nil
 }
 
 // count reads a whole number from 0 (no limit) to 100,000.

@@ -31,7 +31,7 @@ func indexAllTicketResidents(tx *bolt.Tx) error {
 }
 
 // EraseResident deletes the resident's tickets, their indexes and ratings,
-// and the relays to or from their chat, and strips the resident's assist records of the ticket id and the
+// the relays to or from their chat and their follow-up, and strips the resident's assist records of the ticket id and the
 // resident hash (after folding in the rating), in one transaction. The
 // transaction reads the whole assist log: erasure is rare, and the log has
 // no index by resident (on purpose).
@@ -68,7 +68,11 @@ func (s *Store) EraseResident(ctx context.Context, residentID int64, residentHas
 			return err
 		}
 		web, err := eraseWebChatOf(tx, residentID)
-		if err != nil || (len(erased) == 0 && !rewrote && !relays && !web) {
+		if err != nil {
+			return err
+		}
+		followUp, err := deleteFollowUp(tx, residentID)
+		if err != nil || (len(erased) == 0 && !rewrote && !relays && !web && !followUp) {
 			return err
 		}
 		return tx.Bucket(bucketMeta).Put(metaErased, []byte{1})

@@ -64,6 +64,17 @@ var (
 	bucketOutbox    = []byte("outbox")
 	bucketOutboxDue = []byte("outbox_due")
 
+	// Follow-ups (see followups.go). bucketFollowUps: resident id ->
+	// followUpRecord JSON, at most one per resident. bucketFollowUpsDue:
+	// the record's At nanos ‖ resident id -> nothing, written in the same
+	// transaction. Since schema version 5.
+	bucketFollowUps    = []byte("follow_ups")
+	bucketFollowUpsDue = []byte("follow_ups_due")
+
+	// bucketWeeklyClaims: week ‖ ":" ‖ organizer id -> until when the
+	// claim is kept (nanos); see ClaimWeeklyReport. Since schema version 5.
+	bucketWeeklyClaims = []byte("weekly_claims")
+
 	// bucketAssists: At nanos ‖ sequence -> Assist JSON, like bucketFunnel.
 	bucketAssists = []byte("assists")
 	// bucketRatings: ticket id -> rating JSON (see ratings.go), the latest
@@ -125,6 +136,7 @@ var allBuckets = [][]byte{
 	bucketRoles,
 	bucketTickets, bucketTicketActive, bucketTicketQueue, bucketTicketClaims, bucketTicketLeases, bucketTicketResident,
 	bucketOutbox, bucketOutboxDue,
+	bucketFollowUps, bucketFollowUpsDue, bucketWeeklyClaims,
 	bucketAssists, bucketRatings, bucketAssistNotes, bucketInvites,
 	bucketBroadcasts, bucketBroadcastActive, bucketPending, bucketInFlight, bucketTaken, bucketResults,
 	bucketRecipientState,
@@ -156,8 +168,9 @@ var (
 //	   start empty)
 //	4: adds the tickets-by-resident index (built from tickets on upgrade)
 //	   and the outbox (new buckets start empty)
-//	5: adds the notes of in-person assists and the web chat's log, images
-//	   and counters (new buckets start empty)
+//	5: adds the notes of in-person assists, the web chat's log, images
+//	   and counters, the follow-ups, their due index and the weekly report
+//	   claims (new buckets start empty)
 const schemaVersion = 5
 
 // initSchema creates the buckets, checks the layout version and upgrades an
@@ -177,8 +190,8 @@ func initSchema(tx *bolt.Tx) error {
 	case schemaVersion:
 		return nil
 	case 1, 2, 3, 4:
-		// Version 3's broadcast buckets and version 5's notes and web
-		// chat buckets, created above, start empty.
+		// Version 3's broadcast buckets and version 5's buckets, created
+		// above, start empty.
 		if got == 1 {
 			if err := indexAllRoles(tx); err != nil {
 				return fmt.Errorf("upgrade schema 1 to 2: %w", err)

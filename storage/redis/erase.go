@@ -60,8 +60,8 @@ return 1
 const eraseAttempts = 5
 
 // EraseResident deletes the resident's tickets (found through the
-// tickets-by-resident set, built for older tickets on first use) and the
-// relays to or from their chat in the outbox, strips
+// tickets-by-resident set, built for older tickets on first use), the
+// relays to or from their chat in the outbox and their follow-up, strips
 // the resident's assist records of their ticket id and hash, folding in
 // the ratings, then marks the files for ScrubErased.
 //
@@ -95,7 +95,11 @@ func (s *Store) EraseResident(ctx context.Context, residentID int64, residentHas
 		if err != nil {
 			return nil, wrapErr(op, err)
 		}
-		if len(versions) == 0 && !rewrote && !relays && !web {
+		followUp, err := s.cancelFollowUps(ctx, residentID)
+		if err != nil {
+			return nil, wrapErr(op, err)
+		}
+		if len(versions) == 0 && !rewrote && !relays && !web && !followUp {
 			return nil, nil
 		}
 		done, err := s.eraseTickets(ctx, residentID, versions)

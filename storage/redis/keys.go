@@ -41,12 +41,26 @@ import (
 //	                                      member <id19>, score NextAt unix ms
 //	p:{o}:outbox:data             hash    <id19> -> Outgoing JSON
 //	p:{o}:outbox:seq              string  the last relay id assigned
+//	p:{u}:followups               zset    residents' follow-ups: member the
+//	                                      resident id, score unix ms: when a
+//	                                      pending one is due (DueAt, or the
+//	                                      end of a taker's lease), until when
+//	                                      an asked one takes an answer
+//	p:{u}:followups:pending       hash    resident id -> FollowUp JSON, not
+//	                                      yet asked
+//	p:{u}:followups:asked         hash    resident id -> FollowUp JSON, asked
+//	p:{u}:followups:flow          hash    resident id -> the follow-up's flow
+//	p:{u}:followups:due           hash    resident id -> a pending one's
+//	                                      DueAt, unix ms
 //	p:assists                     stream  the assist log: entries d -> Assist
 //	                                      JSON, capped (see WithAssistCap)
 //	p:assist:ratings              hash    <ticketID>:rating -> 1..5,
 //	                                      <ticketID>:worked -> yes/no
 //	p:assist:notes                hash    assist id -> a volunteer's note
 //	                                      on an in-person record, masked
+//	p:weekly:<week>:<organizerID> string  "1" once the week's report was
+//	                                      claimed for the organizer, TTL
+//	                                      storage.WeeklyClaimKept
 //	p:invite:<code>               string  Invite JSON, TTL until ExpiresAt
 //	p:salt                        string  32 random bytes
 //	p:{b}:broadcast:<id>          hash    v -> version, d -> Broadcast JSON
@@ -119,6 +133,10 @@ import (
 //
 // A web chat's log, images and counter share the tag {w<chatID>}: appending
 // and reading are each one script over that slot, and chats spread freely.
+//
+// The follow-ups' five keys share the tag {u}: each follow-up operation is
+// one script over them. A follow-up is a small record, written a few times
+// in its life (scheduled, taken, asked, answered), so one slot suffices.
 //
 // Users, role sets, dedup keys, invites, the assist stream and its ratings
 // and the salt are each used by single-key commands only: untagged, they
@@ -231,6 +249,32 @@ func (k keyspace) outboxSeq() string {
 	return k.prefix + ":{o}:outbox:seq"
 }
 
+func (k keyspace) followUps() string {
+	return k.prefix + ":{u}:followups"
+}
+
+func (k keyspace) followUpsPending() string {
+	return k.prefix + ":{u}:followups:pending"
+}
+
+func (k keyspace) followUpsAsked() string {
+	return k.prefix + ":{u}:followups:asked"
+}
+
+func (k keyspace) followUpsFlow() string {
+	return k.prefix + ":{u}:followups:flow"
+}
+
+func (k keyspace) followUpsDue() string {
+	return k.prefix + ":{u}:followups:due"
+}
+
+// followUpKeys are the five follow-up keys, in the order the scripts of
+// followups.go take them.
+func (k keyspace) followUpKeys() []string {
+	return []string{k.followUps(), k.followUpsPending(), k.followUpsAsked(), k.followUpsFlow(), k.followUpsDue()}
+}
+
 func (k keyspace) leases() string {
 	return k.prefix + ":{t}:leases"
 }
@@ -251,6 +295,10 @@ func (k keyspace) assistNotes() string {
 
 func (k keyspace) ratings() string {
 	return k.prefix + ":assist:ratings"
+}
+
+func (k keyspace) weeklyClaim(week string, organizerID int64) string {
+	return k.prefix + ":weekly:" + week + ":" + strconv.FormatInt(organizerID, 10)
 }
 
 func (k keyspace) invite(code string) string {

@@ -32,6 +32,9 @@ const (
 	// fieldNoAnnouncements is absent from users stored before it existed,
 	// which decodes as false: they get announcements.
 	fieldNoAnnouncements = "no_announcements"
+	// fieldNoFollowUps is absent from users stored before it existed: they
+	// get follow-up questions.
+	fieldNoFollowUps = "no_follow_ups"
 )
 
 // GetUser returns the user, or an error wrapping storage.ErrNotFound.
@@ -295,6 +298,7 @@ func encodeUser(u domain.User) (map[string]any, error) {
 		fieldUpdatedAt: updated,
 
 		fieldNoAnnouncements: boolField(u.NoAnnouncements),
+		fieldNoFollowUps:     boolField(u.NoFollowUps),
 	}, nil
 }
 
@@ -314,6 +318,7 @@ func decodeUser(f map[string]string) (domain.User, error) {
 	u.DisplayName = f[fieldName]
 	u.OnDuty = f[fieldOnDuty] == "1"
 	u.NoAnnouncements = f[fieldNoAnnouncements] == "1"
+	u.NoFollowUps = f[fieldNoFollowUps] == "1"
 	if u.CreatedAt, err = parseTime(f[fieldCreatedAt]); err != nil {
 		return u, fmt.Errorf("created_at: %w", err)
 	}

@@ -79,6 +79,8 @@ func RunWithOptions(t *testing.T, open OpenFunc, opts Options) {
 	t.Run("Erasure", s.testErasure)
 	t.Run("Outbox", s.testOutbox)
 	t.Run("WebChats", s.testWebChats)
+	t.Run("FollowUps", s.testFollowUps)
+	t.Run("WeeklyReports", s.testWeeklyReports)
 }
 
 type suite struct {

@@ -34,6 +34,7 @@ func (s suite) testUsers(t *testing.T) {
 			UpdatedAt:   clock.Now(),
 
 			NoAnnouncements: true,
+			NoFollowUps:     true,
 		}
 		require.NoError(t, st.PutUser(ctx(t), u))
 		got, err := st.GetUser(ctx(t), u.ID)
