@@ -19,9 +19,23 @@
     box.innerHTML = m.html; // rendered and escaped by the server's template
     var el = box.firstElementChild;
     var old = m.replaces && log.querySelector('[data-orig="' + m.replaces + '"]');
-    if (old) { old.replaceWith(el); return; }
-    log.appendChild(el);
-    el.scrollIntoView({ block: 'end' });
+    if (old) old.replaceWith(el); else log.appendChild(el);
+    reveal(el);
+  }
+
+  // reveal scrolls to what the desk said since the resident's last
+  // message, from its top, as long as el still fits below it; else to el's
+  // top. An elderly reader reads a long message from its start.
+  function reveal(el) {
+    var start = el, prev = el;
+    while (!el.classList.contains('resident') && (prev = prev.previousElementSibling)) {
+      if (!prev.classList.contains('msg')) continue;
+      if (prev.classList.contains('resident')) break;
+      start = prev;
+    }
+    var room = window.innerHeight - document.querySelector('header').offsetHeight;
+    var from = el.getBoundingClientRect().bottom - start.getBoundingClientRect().top <= room ? start : el;
+    from.scrollIntoView({ block: 'start' });
   }
 
   var source = new EventSource('/chat/events?after=' + encodeURIComponent(lastSeq()));
@@ -45,5 +59,8 @@
       .catch(function () { status.textContent = log.getAttribute('data-offline'); })
       .then(function () { form.classList.remove('busy'); });
   });
-  window.scrollTo(0, document.body.scrollHeight);
+  // A returning resident sees their latest message from its top (a form
+  // post's redirect goes there by its #latest); a new one, the greeting.
+  var latest = document.getElementById('latest');
+  if (latest && !location.hash) latest.scrollIntoView({ block: 'start' });
 })();
