@@ -151,11 +151,12 @@ func TestWebChatInARealBrowser(t *testing.T) {
 		require.NoError(t, chromedp.Do(ctx, shown("Lan - Đoàn xã Thọ Xuân đã nhận câu hỏi của bác")))
 		vol.say("Bác bật NFC trong Cài đặt rồi áp thẻ vào lưng máy nhé.")
 		require.NoError(t, chromedp.Do(ctx, shown("🙋 Lan - Đoàn xã Thọ Xuân: Bác bật NFC")), "the reply appears without a reload")
+		closeOnTelegram(t, vol)
+		require.NoError(t, chromedp.Do(ctx, shown("đã đóng câu hỏi của bác")))
 		if backend == "embedded" {
 			screenshot(t, ctx, "webchat-reply.png")
 		}
-		closeOnTelegram(t, vol)
-		require.NoError(t, chromedp.Do(ctx, shown("đã đóng câu hỏi của bác"), tap("5⭐"), shown("Cảm ơn bác")))
+		require.NoError(t, chromedp.Do(ctx, tap("5⭐"), shown("Cảm ơn bác")))
 		require.NoError(t, chromedp.Do(ctx, chromedp.Reload(), shown("Bác bật NFC"), shown("Cảm ơn bác")), "a reload keeps the conversation")
 		twice, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('.msg').length - new Set([...document.querySelectorAll('.msg')].map(m => m.dataset.seq)).size`))
 		require.NoError(t, err)

@@ -24,8 +24,9 @@
   }
 
   // reveal scrolls to what the desk said since the resident's last
-  // message, from its top, as long as el still fits below it; else to el's
-  // top. An elderly reader reads a long message from its start.
+  // message, from its top, as long as el still fits below it; else to el
+  // whole at the bottom of the screen, or from its top when it is taller
+  // than the screen. A long message is read from its start.
   function reveal(el) {
     var start = el, prev = el;
     while (!el.classList.contains('resident') && (prev = prev.previousElementSibling)) {
@@ -33,9 +34,11 @@
       if (prev.classList.contains('resident')) break;
       start = prev;
     }
-    var room = window.innerHeight - document.querySelector('header').offsetHeight;
-    var from = el.getBoundingClientRect().bottom - start.getBoundingClientRect().top <= room ? start : el;
-    from.scrollIntoView({ block: 'start' });
+    var room = window.innerHeight;
+    var box = el.getBoundingClientRect();
+    if (box.bottom - start.getBoundingClientRect().top <= room) start.scrollIntoView({ block: 'start' });
+    else if (box.height <= room) el.scrollIntoView({ block: 'end' });
+    else el.scrollIntoView({ block: 'start' });
   }
 
   var source = new EventSource('/chat/events?after=' + encodeURIComponent(lastSeq()));
