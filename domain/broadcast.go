@@ -44,6 +44,11 @@ type Broadcast struct {
 	SourceChatID    int64  `json:"source_chat"`
 	SourceMessageID int    `json:"source_message"`
 	Preview         string `json:"preview,omitempty"`
+	// Text is the message's whole text or caption, and FileID its photo in
+	// the messenger: what a channel that cannot copy the message (the web
+	// chat) sends instead. Empty in broadcasts made before they were kept.
+	Text   string `json:"text,omitempty"`
+	FileID string `json:"file_id,omitempty"`
 	// Force sends during quiet hours too.
 	Force       bool      `json:"force,omitempty"`
 	ScheduledAt time.Time `json:"scheduled_at,omitzero"`

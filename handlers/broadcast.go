@@ -109,7 +109,8 @@ func (d *broadcastDesk) broadcastContent(ctx context.Context, r *request) (Respo
 		return d.reply(r, d.t(r, "bc.text_or_photo"), nil), nil
 	}
 	b, err := d.store.CreateBroadcast(ctx, domain.Broadcast{CreatedBy: r.UserID, State: domain.BroadcastDraft,
-		SourceChatID: r.ChatID, SourceMessageID: r.MessageID, Preview: firstLine(r.Text, 200), CreatedAt: d.now()})
+		SourceChatID: r.ChatID, SourceMessageID: r.MessageID, Preview: firstLine(r.Text, 200), Text: r.Text, FileID: r.FileID,
+		CreatedAt: d.now()})
 	if err != nil {
 		return Response{}, fmt.Errorf("handlers: save broadcast draft: %w", err)
 	}

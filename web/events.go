@@ -54,7 +54,7 @@ func (c *Channel) done(w http.ResponseWriter, r *http.Request, p post) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	http.Redirect(w, r, "/chat#end", http.StatusSeeOther)
+	http.Redirect(w, r, "/chat#latest", http.StatusSeeOther)
 }
 
 // press is a tapped button: the data of a button the desk sent, and its

@@ -33,6 +33,7 @@ type pageView struct {
 	Messages  []messageView
 	CSRF      string
 	Last      int64
+	Latest    int64 // the message the page opens at (#latest)
 	Status    string
 	OtherLang string
 	OtherName string
@@ -97,7 +98,7 @@ func (c *Channel) setCommune(w http.ResponseWriter, r *http.Request) {
 		c.deliver(r.Context(), handlers.Event{ChatID: id, UserID: id, Kind: handlers.EventButton, Data: handlers.CommuneButtonData(commune.Code)})
 		unlock()
 	}
-	http.Redirect(w, r, "/chat#end", http.StatusSeeOther)
+	http.Redirect(w, r, "/chat#latest", http.StatusSeeOther)
 }
 
 // render writes the page: the latest messages, an edit in the place of
@@ -119,7 +120,7 @@ func (c *Channel) render(w http.ResponseWriter, r *http.Request, id int64, statu
 			view.Status, status = c.cfg.Texts.T(lang, "error.busy"), http.StatusServiceUnavailable
 		}
 		view.CSRF = token
-		view.Messages, view.Last = c.fold(msgs, token, view.T)
+		view.Messages, view.Last, view.Latest = c.fold(msgs, token, view.T)
 	}
 	var page bytes.Buffer
 	if err := c.page.ExecuteTemplate(&page, "chat.html", view); err != nil {
@@ -134,14 +135,16 @@ func (c *Channel) render(w http.ResponseWriter, r *http.Request, id int64, statu
 }
 
 // fold puts each edit in the place of the message it edits and keeps the
-// latest maxShown; last is the highest seq.
-func (c *Channel) fold(msgs []domain.WebMessage, token string, texts map[string]string) (views []messageView, last int64) {
+// latest maxShown; last is the highest seq, and latest the Orig of the
+// message the page opens at: the one the last edit changed, else where
+// the resident reads from (readFrom).
+func (c *Channel) fold(msgs []domain.WebMessage, token string, texts map[string]string) (views []messageView, last, latest int64) {
 	at := map[int64]int{}
 	for _, m := range msgs {
-		last = m.Seq
+		last, latest = m.Seq, m.Seq
 		v := messageView{WebMessage: m, Orig: m.Seq, CSRF: token, T: texts}
 		if i, ok := at[m.Replaces]; ok && m.Replaces != 0 {
-			v.Orig = m.Replaces
+			v.Orig, latest = m.Replaces, m.Replaces
 			views[i] = v
 			continue
 		}
@@ -151,7 +154,21 @@ func (c *Channel) fold(msgs []domain.WebMessage, token string, texts map[string]
 	if len(views) > maxShown {
 		views = views[len(views)-maxShown:]
 	}
-	return views, last
+	if len(msgs) > 0 && msgs[len(msgs)-1].Replaces == 0 {
+		latest = readFrom(views)
+	}
+	return views, last, latest
+}
+
+// readFrom is the Orig of the message a resident reads from: the first
+// of what the desk said after their last message (the greeting, for a
+// new resident), or their own last message when nothing came after it.
+func readFrom(views []messageView) int64 {
+	i := len(views) - 1
+	for i > 0 && views[i].From != domain.WebFromResident && views[i-1].From != domain.WebFromResident {
+		i--
+	}
+	return views[i].Orig
 }
 
 // texts are the page's own texts in lang.

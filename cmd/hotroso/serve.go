@@ -137,7 +137,8 @@ func serve(ctx context.Context, cfg config, sys system) error {
 	}
 	desk := app.desk(b.Messenger())
 	registerCommands(ctx, b, desk, app.texts, cfg.DefaultLanguage)
-	breaker := app.runJobs(ctx, desk, b.Deliverer(desk.BroadcastButtons()), b.Ping, m)
+	attachWebChat(chat, desk, b)
+	breaker := app.runJobs(ctx, desk, deliverer(b, chat, desk.BroadcastButtons()), b.Ping, m)
 	go every(ctx, time.Second, func() {
 		if n, err := b.DeliverOutbox(ctx); err != nil {
 			app.log.Warn("outbox not drained", "err", err)
@@ -146,7 +147,7 @@ func serve(ctx context.Context, cfg config, sys system) error {
 		}
 	})
 	mux := observability(m, app.store, b, breaker)
-	attachWebChat(chat, desk, b, mux)
+	serveWebChat(chat, mux)
 	hook, err := webhookRoute(cfg, app.store, b, mux)
 	if err != nil {
 		return err

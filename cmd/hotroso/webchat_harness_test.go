@@ -19,8 +19,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/hotroso/hotroso/bot/telegramtest"
 )
 
 // webChatApp starts the program with the web chat on, an organizer and a
@@ -28,11 +26,11 @@ import (
 func webChatApp(t *testing.T, backend string) (*app, string) {
 	t.Helper()
 	a := startApp(t, backend, map[string]string{"ORGANIZER_IDS": "900", "VOLUNTEER_CHAT_ID": "-100123456", "WEB_CHAT": "on"})
-	a.api.AddChat(volunteerGroup, telegramtest.ChatSupergroup)
-	m := regexp.MustCompile(`web chat at (http://[0-9.]+:[0-9]+)/chat`).FindStringSubmatch(a.stdout.String())
-	require.NotNil(t, m, "the banner names the web chat; stdout:\n%s", a.stdout.String())
-	return a, m[1]
+	return a, webChatBase(t, a)
 }
+
+// webChatURL finds the web chat's base URL in the program's banner.
+var webChatURL = regexp.MustCompile(`web chat at (http://[0-9.]+:[0-9]+)/chat`)
 
 // webResident is a browser on the web chat, without JavaScript: it posts
 // the page's forms and reads the page it is sent back to.

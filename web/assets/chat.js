@@ -19,9 +19,26 @@
     box.innerHTML = m.html; // rendered and escaped by the server's template
     var el = box.firstElementChild;
     var old = m.replaces && log.querySelector('[data-orig="' + m.replaces + '"]');
-    if (old) { old.replaceWith(el); return; }
-    log.appendChild(el);
-    el.scrollIntoView({ block: 'end' });
+    if (old) old.replaceWith(el); else log.appendChild(el);
+    reveal(el);
+  }
+
+  // reveal scrolls to what the desk said since the resident's last
+  // message, from its top, as long as el still fits below it; else to el
+  // whole at the bottom of the screen, or from its top when it is taller
+  // than the screen. A long message is read from its start.
+  function reveal(el) {
+    var start = el, prev = el;
+    while (!el.classList.contains('resident') && (prev = prev.previousElementSibling)) {
+      if (!prev.classList.contains('msg')) continue;
+      if (prev.classList.contains('resident')) break;
+      start = prev;
+    }
+    var room = window.innerHeight;
+    var box = el.getBoundingClientRect();
+    if (box.bottom - start.getBoundingClientRect().top <= room) start.scrollIntoView({ block: 'start' });
+    else if (box.height <= room) el.scrollIntoView({ block: 'end' });
+    else el.scrollIntoView({ block: 'start' });
   }
 
   var source = new EventSource('/chat/events?after=' + encodeURIComponent(lastSeq()));
@@ -45,5 +62,8 @@
       .catch(function () { status.textContent = log.getAttribute('data-offline'); })
       .then(function () { form.classList.remove('busy'); });
   });
-  window.scrollTo(0, document.body.scrollHeight);
+  // A returning resident sees their latest message from its top (a form
+  // post's redirect goes there by its #latest); a new one, the greeting.
+  var latest = document.getElementById('latest');
+  if (latest && !location.hash) latest.scrollIntoView({ block: 'start' });
 })();
