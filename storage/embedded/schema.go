@@ -104,6 +104,22 @@ var (
 	// bucketRecipientState: broadcast id -> the broadcast's counters (see
 	// recipientState).
 	bucketRecipientState = []byte("broadcast_state")
+
+	// Counters of the assist log and the funnel (see rollups.go), kept in
+	// the transaction that changes what they count. Since schema version 5
+	// (built from the log and the funnel on upgrade).
+	//
+	// bucketAssistIDs: assist id -> its bucketAssists key.
+	bucketAssistIDs = []byte("assist_ids")
+	// bucketAssistDays: day (rollup.DayLayout) ‖ count field (rollup.Field)
+	// -> count, 8 bytes (putInt).
+	bucketAssistDays = []byte("assist_days")
+	// bucketAssistTotals: count field -> count of all days.
+	bucketAssistTotals = []byte("assist_totals")
+	// bucketFunnelDays: day ‖ funnel field (rollup.FunnelField) -> count.
+	bucketFunnelDays = []byte("funnel_days")
+	// bucketFunnelTotals: funnel field -> count of all days.
+	bucketFunnelTotals = []byte("funnel_totals")
 )
 
 // allBuckets is every bucket of the current layout.
@@ -115,6 +131,7 @@ var allBuckets = [][]byte{
 	bucketAssists, bucketRatings, bucketInvites,
 	bucketBroadcasts, bucketBroadcastActive, bucketPending, bucketInFlight, bucketTaken, bucketResults,
 	bucketRecipientState,
+	bucketAssistIDs, bucketAssistDays, bucketAssistTotals, bucketFunnelDays, bucketFunnelTotals,
 }
 
 var (
@@ -139,11 +156,14 @@ var (
 //	   start empty)
 //	4: adds the tickets-by-resident index (built from tickets on upgrade)
 //	   and the outbox (new buckets start empty)
-const schemaVersion = 4
+//	5: adds assist ids (given to the records without one) and the
+//	   counters of the assist log and the funnel (built from them on
+//	   upgrade, see migrateRollups)
+const schemaVersion = 5
 
 // initSchema creates the buckets, checks the layout version and upgrades an
 // older file.
-func initSchema(tx *bolt.Tx) error {
+func initSchema(tx *bolt.Tx, loc *time.Location) error {
 	for _, name := range allBuckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
@@ -157,15 +177,20 @@ func initSchema(tx *bolt.Tx) error {
 	switch got := getInt(v); got {
 	case schemaVersion:
 		return nil
-	case 1, 2, 3:
+	case 1, 2, 3, 4:
 		// Version 3's broadcast buckets, created above, start empty.
 		if got == 1 {
 			if err := indexAllRoles(tx); err != nil {
 				return fmt.Errorf("upgrade schema 1 to 2: %w", err)
 			}
 		}
-		if err := indexAllTicketResidents(tx); err != nil {
-			return fmt.Errorf("upgrade schema %d to 4: %w", got, err)
+		if got < 4 {
+			if err := indexAllTicketResidents(tx); err != nil {
+				return fmt.Errorf("upgrade schema %d to 4: %w", got, err)
+			}
+		}
+		if err := migrateRollups(tx, loc); err != nil {
+			return fmt.Errorf("upgrade schema %d to 5: %w", got, err)
 		}
 		return meta.Put(metaSchema, putInt(nil, schemaVersion))
 	default:
