@@ -41,10 +41,27 @@ import (
 //	                                      member <id19>, score NextAt unix ms
 //	p:{o}:outbox:data             hash    <id19> -> Outgoing JSON
 //	p:{o}:outbox:seq              string  the last relay id assigned
-//	p:assists                     stream  the assist log: entries d -> Assist
-//	                                      JSON, capped (see WithAssistCap)
-//	p:assist:ratings              hash    <ticketID>:rating -> 1..5,
-//	                                      <ticketID>:worked -> yes/no
+//	p:{a}:log                     zset    the assist log: member <id>|<Assist
+//	                                      JSON>, score At unix ms (the time
+//	                                      index), capped (see WithAssistCap)
+//	p:{a}:ratings                 hash    <ticketID>:rating -> 0..5,
+//	                                      <ticketID>:worked -> yes/no/"",
+//	                                      <ticketID>:at -> where the rating
+//	                                      counts: <day>||<commune>
+//	p:{a}:delta                   hash    fine count field (rollup.Fine) ->
+//	                                      count, not yet folded into:
+//	p:{a}:day:<yyyymmdd>          hash    count field (rollup.Field) -> the
+//	                                      day's count
+//	p:{a}:total                   hash    count field -> count of all days
+//	p:{a}:migrated                string  "1" once the counters were built
+//	                                      from an older log (Migrate)
+//	p:{a}:migrating               string  Migrate's lock, with a TTL
+//	p:assists, p:assist:ratings           the log and ratings of versions
+//	                                      before the counters; Migrate moves
+//	                                      them under {a}
+//	p:{f}:day:<yyyymmdd>          hash    funnel field (rollup.FunnelField)
+//	                                      -> the day's count
+//	p:{f}:total                   hash    funnel field -> count of all days
 //	p:invite:<code>               string  Invite JSON, TTL until ExpiresAt
 //	p:salt                        string  32 random bytes
 //	p:{b}:broadcast:<id>          hash    v -> version, d -> Broadcast JSON
@@ -105,8 +122,14 @@ import (
 // the tag early; both keys still share it, as they share the whole text
 // up to that brace.
 //
-// Users, role sets, dedup keys, invites, the assist stream and its ratings
-// and the salt are each used by single-key commands only: untagged, they
+// The assist log, its ratings and counters share the tag {a}: recording a
+// record adds it to the log and counts it in one script, and a rating
+// changes the rating and its counts together. Records are few (one per
+// finished flow, question closed or help logged) and reports rare, so that
+// slot is no hot spot. The funnel's counters share {f} with its events.
+//
+// Users, role sets, dedup keys, invites and the salt are each used by
+// single-key commands only: untagged, they
 // spread freely. Keeping a user and its role sets in step is therefore not
 // atomic; see PutUser and UsersWithRole.
 //
@@ -219,13 +242,19 @@ func idMember(id int64) string {
 	return fmt.Sprintf("%019d", id)
 }
 
-func (k keyspace) assists() string {
-	return k.prefix + ":assists"
-}
+// oldAssists and oldRatings are the log and ratings before counters.
+func (k keyspace) oldAssists() string { return k.prefix + ":assists" }
+func (k keyspace) oldRatings() string { return k.prefix + ":assist:ratings" }
 
-func (k keyspace) ratings() string {
-	return k.prefix + ":assist:ratings"
-}
+func (k keyspace) assistLog() string         { return k.prefix + ":{a}:log" }
+func (k keyspace) ratings() string           { return k.prefix + ":{a}:ratings" }
+func (k keyspace) assistDelta() string       { return k.prefix + ":{a}:delta" }
+func (k keyspace) assistDay(d string) string { return k.prefix + ":{a}:day:" + d }
+func (k keyspace) assistTotal() string       { return k.prefix + ":{a}:total" }
+func (k keyspace) migrated() string          { return k.prefix + ":{a}:migrated" }
+func (k keyspace) migrating() string         { return k.prefix + ":{a}:migrating" }
+func (k keyspace) funnelDay(d string) string { return k.prefix + ":{f}:day:" + d }
+func (k keyspace) funnelTotal() string       { return k.prefix + ":{f}:total" }
 
 func (k keyspace) invite(code string) string {
 	return k.prefix + ":invite:" + code

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math/big"
 	"strconv"
 	"strings"
@@ -103,4 +104,14 @@ func pad(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return strings.Repeat("0", n-len(s)) + s
+}
+
+// MigratedAssistID is the id given to a record of an older log, which had
+// none: like NewAssistID's, but made from the record's place in that log
+// (key), so that migrating twice gives the same id.
+func MigratedAssistID(at time.Time, key string) string {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	n := h.Sum64() % pow36(idSeqWidth+idRandWidth)
+	return strconv.FormatInt(at.UnixMilli(), 36) + "-" + pad(strconv.FormatUint(n, 36), idSeqWidth+idRandWidth)
 }

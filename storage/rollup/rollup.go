@@ -112,6 +112,13 @@ func FineRating(day, commune string, rating int, worked string) string {
 	return Fine(day, domain.Assist{Commune: commune, Rating: rating, Worked: worked})
 }
 
+// RatingPlace is the start of the fine fields of the ratings counted on
+// day in commune: FineRating's is it, then "|||||||", the rating (or
+// nothing), "|" and the worked answer.
+func RatingPlace(day, commune string) string {
+	return day + sep + sep + escaper.Replace(commune)
+}
+
 // Delta is a change of one coarse count.
 type Delta struct {
 	Key domain.CountKey
