@@ -42,8 +42,8 @@ const assistBatch = 1000
 // ARGV[2] -> member: <id>|<Assist JSON>
 // ARGV[3] -> the record's fine field (rollup.Fine)
 // ARGV[4] -> its weight
-// ARGV[5] -> the cap, beyond which the oldest members go; 0: not checked
-//            this time (RecordAssist checks it every capEvery calls)
+// ARGV[5] -> the cap, beyond which the oldest members go; 0: not
+// checked this time (RecordAssist checks it every capEvery calls)
 //
 // Returns 1, or 0 (and changes nothing) when the member is there already.
 var recordAssistCmd = goredis.NewScript(`

@@ -61,12 +61,12 @@ return 1
 // KEYS[3]      -> p:{f}:total
 // KEYS[4], ... -> p:{f}:day:<day> of the events' days
 // ARGV[1]      -> how many events to keep at most
-// ARGV[2]      -> the retention's cutoff, "(<unix ms>" (kept events scored
-//                 below it go), or "-inf" (none go)
+// ARGV[2]      -> the retention's cutoff: "(<unix ms>", kept events
+// scored below it go; or "-inf", none go
 // ARGV[3]      -> E, how many events to add
 // then E pairs -> score (At unix ms), event JSON
-// then triples -> index in KEYS of a day key, funnel field, count to add
-//                 there and to the total
+// then triples -> index in KEYS of a day key, funnel field, and the count
+// to add there and to the total
 //
 // Returns the last event's sequence number (0 when none was added).
 var recordFunnelCmd = goredis.NewScript(`
