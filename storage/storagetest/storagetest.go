@@ -71,6 +71,7 @@ func RunWithOptions(t *testing.T, open OpenFunc, opts Options) {
 	t.Run("Funnel", s.testFunnel)
 	t.Run("Tickets", s.testTickets)
 	t.Run("Assists", s.testAssists)
+	t.Run("Rollups", s.testRollups)
 	t.Run("Invites", s.testInvites)
 	t.Run("Salt", s.testSalt)
 	t.Run("Broadcasts", s.testBroadcasts)
