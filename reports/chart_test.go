@@ -52,7 +52,7 @@ const legendArea = legendBox * legendBox
 
 func TestChartBothKinds(t *testing.T) {
 	in := seeded(t)
-	data, err := Chart(in, 30)
+	data, err := Chart(in.input(), 30)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,11 +98,11 @@ func TestChartBothKinds(t *testing.T) {
 func TestChartOneKind(t *testing.T) {
 	loc := hcm(t)
 	now := at(loc, 3, 11, 15, 0)
-	in := Input{Now: now, Location: loc, Assists: []domain.Assist{
+	in := logInput{Now: now, Location: loc, Assists: []domain.Assist{
 		flow(now, ""), flow(now.Add(-24*time.Hour), ""),
 		ticket(now.AddDate(0, 0, -40), "", minute, minute, 1, 0, ""), // before the chart
 	}}
-	data, err := Chart(in, 30)
+	data, err := Chart(in.input(), 30)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,9 +113,9 @@ func TestChartOneKind(t *testing.T) {
 }
 
 func TestChartEmptyAndLimits(t *testing.T) {
-	in := Input{Now: time.Now()}
+	in := logInput{Now: time.Now()}
 	for _, days := range []int{1, 7, 90, MaxChartDays} {
-		data, err := Chart(in, days)
+		data, err := Chart(in.input(), days)
 		if err != nil {
 			t.Fatalf("%d days: %v", days, err)
 		}
@@ -124,7 +124,7 @@ func TestChartEmptyAndLimits(t *testing.T) {
 		}
 	}
 	for _, days := range []int{0, -1, MaxChartDays + 1} {
-		if _, err := Chart(in, days); err == nil {
+		if _, err := Chart(in.input(), days); err == nil {
 			t.Errorf("%d days: no error", days)
 		}
 	}
