@@ -30,8 +30,9 @@ func (s *Store) RecordFunnel(ctx context.Context, events ...domain.FunnelEvent) 
 	if s.retention > 0 {
 		cutoff = "(" + strconv.FormatInt(now.Add(-s.retention).UnixMilli(), 10)
 	}
-	keys := []string{s.keys.funnel(), s.keys.funnelSeq(), s.keys.funnelTotal()}
+	keys := []string{s.keys.funnel(), s.keys.funnelSeq(), s.keys.funnelTotal(), s.keys.funnelDays()}
 	dayIndex := map[string]int{}
+	var days []any
 	counts := map[[2]string]int64{} // day, field -> n
 	var kept []any
 	for _, e := range events {
@@ -42,6 +43,7 @@ func (s *Store) RecordFunnel(ctx context.Context, events ...domain.FunnelEvent) 
 		if _, ok := dayIndex[day]; !ok {
 			dayIndex[day] = len(keys) + 1 // a Lua index into KEYS
 			keys = append(keys, s.keys.funnelDay(day))
+			days = append(days, day)
 		}
 		counts[[2]string{day, rollup.FunnelField(e.Key())}]++
 		if s.retention > 0 && e.At.Before(now.Add(-s.retention)) {
@@ -58,6 +60,7 @@ func (s *Store) RecordFunnel(ctx context.Context, events ...domain.FunnelEvent) 
 	for k, n := range counts {
 		args = append(args, dayIndex[k[0]], k[1], n)
 	}
+	args = append(args, days...)
 	if err := recordFunnelCmd.Run(ctx, s.client, keys, args...).Err(); err != nil {
 		return wrapErr(op, err)
 	}

@@ -53,6 +53,7 @@ import (
 //	p:{a}:day:<yyyymmdd>          hash    count field (rollup.Field) -> the
 //	                                      day's count
 //	p:{a}:total                   hash    count field -> count of all days
+//	p:{a}:days                    set     the days that have a day hash
 //	p:{a}:migrated                string  "1" once the counters were built
 //	                                      from an older log (Migrate)
 //	p:{a}:migrating               string  Migrate's lock, with a TTL
@@ -62,6 +63,7 @@ import (
 //	p:{f}:day:<yyyymmdd>          hash    funnel field (rollup.FunnelField)
 //	                                      -> the day's count
 //	p:{f}:total                   hash    funnel field -> count of all days
+//	p:{f}:days                    set     the days that have a day hash
 //	p:invite:<code>               string  Invite JSON, TTL until ExpiresAt
 //	p:salt                        string  32 random bytes
 //	p:{b}:broadcast:<id>          hash    v -> version, d -> Broadcast JSON
@@ -251,6 +253,8 @@ func (k keyspace) ratings() string           { return k.prefix + ":{a}:ratings" 
 func (k keyspace) assistDelta() string       { return k.prefix + ":{a}:delta" }
 func (k keyspace) assistDay(d string) string { return k.prefix + ":{a}:day:" + d }
 func (k keyspace) assistTotal() string       { return k.prefix + ":{a}:total" }
+func (k keyspace) assistDays() string        { return k.prefix + ":{a}:days" }
+func (k keyspace) funnelDays() string        { return k.prefix + ":{f}:days" }
 func (k keyspace) migrated() string          { return k.prefix + ":{a}:migrated" }
 func (k keyspace) migrating() string         { return k.prefix + ":{a}:migrating" }
 func (k keyspace) funnelDay(d string) string { return k.prefix + ":{f}:day:" + d }

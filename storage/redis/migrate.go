@@ -69,6 +69,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := s.moveOldRatings(ctx); err != nil {
 		return err
 	}
+	if err := s.dropCounters(ctx); err != nil {
+		return err
+	}
 	if err := s.countLog(ctx); err != nil {
 		return err
 	}
@@ -78,6 +81,32 @@ func (s *Store) migrate(ctx context.Context) error {
 	_, err := s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
 		p.Set(ctx, s.keys.migrated(), "1", 0)
 		p.Del(ctx, s.keys.oldAssists(), s.keys.oldRatings())
+		return nil
+	})
+	return err
+}
+
+// dropCounters deletes every counter, so that the log's counts replace
+// them (counters written by this version before a migration, or by a
+// migration cut short).
+func (s *Store) dropCounters(ctx context.Context) error {
+	keys := []string{s.keys.assistDelta(), s.keys.assistTotal(), s.keys.assistDays(), s.keys.funnelTotal(), s.keys.funnelDays()}
+	for _, set := range []struct {
+		key string
+		day func(string) string
+	}{{s.keys.assistDays(), s.keys.assistDay}, {s.keys.funnelDays(), s.keys.funnelDay}} {
+		days, err := s.client.SMembers(ctx, set.key).Result()
+		if err != nil {
+			return fmt.Errorf("list counter days: %w", err)
+		}
+		for _, d := range days {
+			keys = append(keys, set.day(d))
+		}
+	}
+	_, err := s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		for i := 0; i < len(keys); i += 500 {
+			p.Del(ctx, keys[i:min(i+500, len(keys))]...)
+		}
 		return nil
 	})
 	return err
@@ -165,6 +194,7 @@ func (s *Store) countLog(ctx context.Context) error {
 	_, err = s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for day, t := range days {
 			hsetTally(ctx, p, s.keys.assistDay(day), t)
+			p.SAdd(ctx, s.keys.assistDays(), day)
 		}
 		hsetTally(ctx, p, s.keys.assistTotal(), total)
 		for id, place := range places {
@@ -228,6 +258,7 @@ func (s *Store) countFunnel(ctx context.Context) error {
 	_, err := s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for day, fields := range counts {
 			hsetCounts(ctx, p, s.keys.funnelDay(day), fields)
+			p.SAdd(ctx, s.keys.funnelDays(), day)
 		}
 		hsetCounts(ctx, p, s.keys.funnelTotal(), total)
 		return nil

@@ -19,13 +19,17 @@ import (
 //
 // KEYS[1]      -> p:{a}:delta
 // KEYS[2]      -> p:{a}:total
-// KEYS[3], ... -> p:{a}:day:<day> for each day
+// KEYS[3]      -> p:{a}:days
+// KEYS[4], ... -> p:{a}:day:<day> for each day
 // ARGV         -> the days (rollup.DayLayout), one per day key, in order
 //
 // Returns how many fine fields it folded.
 var foldCmd = goredis.NewScript(`
 local dayKey = {}
-for i = 1, #ARGV do dayKey[ARGV[i]] = KEYS[i + 2] end
+for i = 1, #ARGV do
+	dayKey[ARGV[i]] = KEYS[i + 3]
+	redis.call("SADD", KEYS[3], ARGV[i])
+end
 local flat = redis.call("HGETALL", KEYS[1])
 local sums, done = {}, {}
 local function add(key, field, n)
@@ -74,7 +78,7 @@ func (s *Store) fold(ctx context.Context) error {
 		return err
 	}
 	seen := map[string]bool{}
-	keys := []string{s.keys.assistDelta(), s.keys.assistTotal()}
+	keys := []string{s.keys.assistDelta(), s.keys.assistTotal(), s.keys.assistDays()}
 	var days []any
 	for _, f := range fields {
 		day, _, _ := strings.Cut(f, "|")
