@@ -223,7 +223,8 @@ func (d *Desk) userFor(ctx context.Context, ev Event, state storage.ChatState) (
 		}
 		return u, nil
 	}
-	if d.organizers[u.ID] != (u.Role == domain.RoleOrganizer) {
+	scoped := u.Role == domain.RoleOrganizer && u.Scope != "" // a commune's organizer, not from ORGANIZER_IDS
+	if d.organizers[u.ID] != (u.Role == domain.RoleOrganizer) && !scoped {
 		// ORGANIZER_IDS changed since the user was stored.
 		switch {
 		case d.organizers[u.ID]:
