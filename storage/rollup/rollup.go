@@ -188,15 +188,22 @@ func Field(k domain.CountKey) string {
 		escaper.Replace(k.Flow), escaper.Replace(k.Outcome), escaper.Replace(k.Topic), vol, bucket}, sep)
 }
 
-// ParseField reads a field written by Field.
+// ParseField reads a field written by Field. The strings of the key share
+// the field's memory: a report reads tens of thousands of fields.
 func ParseField(f string) (domain.CountKey, error) {
-	p := strings.Split(f, sep)
-	if len(p) != 8 {
-		return domain.CountKey{}, fmt.Errorf("rollup: count field %q has %d parts, want 8", f, len(p))
+	var p [8]string
+	rest := f
+	for i := range p {
+		var ok bool
+		if p[i], rest, ok = strings.Cut(rest, sep); !ok && i < len(p)-1 {
+			return domain.CountKey{}, fmt.Errorf("rollup: count field %q has %d parts, want 8", f, i+1)
+		}
 	}
-	k := domain.CountKey{Part: domain.CountPart(p[0]), Kind: domain.AssistKind(unescaper.Replace(p[1])),
-		Commune: unescaper.Replace(p[2]), Flow: unescaper.Replace(p[3]), Outcome: unescaper.Replace(p[4]),
-		Topic: unescaper.Replace(p[5])}
+	if rest != "" || strings.Contains(p[7], sep) {
+		return domain.CountKey{}, fmt.Errorf("rollup: count field %q has more than 8 parts", f)
+	}
+	k := domain.CountKey{Part: domain.CountPart(p[0]), Kind: domain.AssistKind(unescape(p[1])),
+		Commune: unescape(p[2]), Flow: unescape(p[3]), Outcome: unescape(p[4]), Topic: unescape(p[5])}
 	var err error
 	if p[6] != "" {
 		if k.Volunteer, err = strconv.ParseInt(p[6], 10, 64); err != nil {
@@ -211,13 +218,21 @@ func ParseField(f string) (domain.CountKey, error) {
 	return k, nil
 }
 
+// unescape undoes escaper, without copying a value that has no escapes.
+func unescape(s string) string {
+	if strings.IndexByte(s, '%') < 0 {
+		return s
+	}
+	return unescaper.Replace(s)
+}
+
 // FieldCommune is the commune of a field written by Field, without parsing
 // the rest, so that a scoped read skips other communes cheaply.
 func FieldCommune(f string) string {
 	_, rest, _ := strings.Cut(f, sep)
 	_, rest, _ = strings.Cut(rest, sep)
 	c, _, _ := strings.Cut(rest, sep)
-	return unescaper.Replace(c)
+	return unescape(c)
 }
 
 // FunnelField writes a funnel count's key as a field name.
