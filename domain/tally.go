@@ -11,6 +11,9 @@ const (
 	// CountAssists: assists, weighted (Assist.Weight), by Kind, Commune,
 	// Flow, Outcome and Topic.
 	CountAssists CountPart = "n"
+	// CountDaily: assists, weighted, by Kind and Commune alone: what a
+	// chart and a week's figures need, a few hundred counts a day.
+	CountDaily CountPart = "d"
 	// CountByVolunteer: assists, weighted, by Kind, Commune and Volunteer.
 	CountByVolunteer CountPart = "v"
 	// CountWaiting: ticket assists by Commune and waiting time, Bucket

@@ -49,7 +49,7 @@ func (d *organizerDesk) statsInput(ctx context.Context, scope string) (reports.I
 	now := d.now()
 	loc := d.location()
 	first := now.In(loc).AddDate(0, 0, -max(chartDays, 7))
-	days, err := d.store.AssistCounts(ctx, first, now, scope)
+	days, err := d.store.AssistCounts(ctx, first, now, scope, domain.CountDaily)
 	if err != nil {
 		return reports.Input{}, fmt.Errorf("handlers: read assist counters: %w", err)
 	}

@@ -84,7 +84,7 @@ func dailyCounts(in Input, days int) (time.Time, []dayCount) {
 			continue
 		}
 		for k, n := range day.Tally {
-			if k.Part != domain.CountAssists {
+			if k.Part != domain.CountDaily {
 				continue
 			}
 			switch k.Kind {

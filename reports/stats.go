@@ -35,7 +35,8 @@ type Input struct {
 	Location *time.Location
 	// Days is the counters of the days up to Now's, oldest first: at
 	// least since the start of Now's week (for Stats.Today and Week), and
-	// as many days as a chart shows.
+	// as many days as a chart shows. Their domain.CountDaily counts are
+	// all that is read of them.
 	Days []domain.DayTally
 	// Total is the counters of all days: Stats.Total and the quality
 	// figures (medians, ratings, top volunteers, confirmed outcomes).
@@ -78,7 +79,8 @@ type Count struct {
 	ByKind map[domain.AssistKind]int
 	// ByCommune counts them by commune code; "" is an unknown commune.
 	ByCommune map[string]int
-	// ByTopic counts the in-person assists by topic (domain.Topics).
+	// ByTopic counts the in-person assists by topic (domain.Topics), when
+	// the counters it was counted from had topics (Stats.Total does).
 	ByTopic map[string]int
 }
 
@@ -88,13 +90,13 @@ func (c *Count) addTally(t domain.Tally) {
 		c.ByKind, c.ByCommune, c.ByTopic = map[domain.AssistKind]int{}, map[string]int{}, map[string]int{}
 	}
 	for k, n := range t {
-		if k.Part != domain.CountAssists || k.Kind == domain.AssistFollowUp {
-			continue
-		}
-		c.Total += int(n)
-		c.ByKind[k.Kind] += int(n)
-		c.ByCommune[k.Commune] += int(n)
-		if k.Kind == domain.AssistInPerson {
+		switch {
+		case k.Kind == domain.AssistFollowUp:
+		case k.Part == domain.CountDaily:
+			c.Total += int(n)
+			c.ByKind[k.Kind] += int(n)
+			c.ByCommune[k.Commune] += int(n)
+		case k.Part == domain.CountAssists && k.Kind == domain.AssistInPerson:
 			c.ByTopic[k.Topic] += int(n)
 		}
 	}

@@ -206,8 +206,9 @@ type Assists interface {
 	// AssistCounts returns the counters of each local day from first's
 	// through last's (both included, at most MaxCountDays, the latest),
 	// in order, days without counts included; with commune != "" only
-	// that commune's counts.
-	AssistCounts(ctx context.Context, first, last time.Time, commune string) ([]domain.DayTally, error)
+	// that commune's counts; with parts, only those parts' (a chart needs
+	// domain.CountDaily alone, a few hundred counts a day).
+	AssistCounts(ctx context.Context, first, last time.Time, commune string, parts ...domain.CountPart) ([]domain.DayTally, error)
 	// AssistTotals returns the counters of all days; with commune != ""
 	// only that commune's counts.
 	AssistTotals(ctx context.Context, commune string) (domain.Tally, error)

@@ -253,7 +253,14 @@ func decodeInRange(k, v []byte, from, to time.Time, commune string, ratings *bol
 }
 
 // AssistCounts returns each day's counters, reading each day's keys.
-func (s *Store) AssistCounts(ctx context.Context, first, last time.Time, commune string) ([]domain.DayTally, error) {
+func (s *Store) AssistCounts(ctx context.Context, first, last time.Time, commune string, parts ...domain.CountPart) ([]domain.DayTally, error) {
+	prefixes := []string{""}
+	if len(parts) > 0 {
+		prefixes = prefixes[:0]
+		for _, p := range parts {
+			prefixes = append(prefixes, string(p)+"|")
+		}
+	}
 	days := rollup.Days(first, last, s.loc, storage.MaxCountDays)
 	out := make([]domain.DayTally, len(days))
 	err := s.view(ctx, "assist counts", func(tx *bolt.Tx) error {
@@ -264,10 +271,12 @@ func (s *Store) AssistCounts(ctx context.Context, first, last time.Time, commune
 				return err
 			}
 			out[i] = domain.DayTally{Day: mid, Tally: domain.Tally{}}
-			prefix := []byte(day)
-			for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-				if err := addField(out[i].Tally, string(k[len(prefix):]), getInt(v), commune); err != nil {
-					return err
+			for _, part := range prefixes {
+				prefix := []byte(day + part)
+				for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+					if err := addField(out[i].Tally, string(k[len(day):]), getInt(v), commune); err != nil {
+						return err
+					}
 				}
 			}
 		}

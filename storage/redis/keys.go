@@ -51,7 +51,8 @@ import (
 //	p:{a}:delta                   hash    fine count field (rollup.Fine) ->
 //	                                      count, not yet folded into:
 //	p:{a}:day:<yyyymmdd>          hash    count field (rollup.Field) -> the
-//	                                      day's count
+//	                                      day's count, but for:
+//	p:{a}:daily:<yyyymmdd>        hash    the day's domain.CountDaily counts
 //	p:{a}:total                   hash    count field -> count of all days
 //	p:{a}:days                    set     the days that have a day hash
 //	p:{a}:migrated                string  "1" once the counters were built
@@ -248,17 +249,18 @@ func idMember(id int64) string {
 func (k keyspace) oldAssists() string { return k.prefix + ":assists" }
 func (k keyspace) oldRatings() string { return k.prefix + ":assist:ratings" }
 
-func (k keyspace) assistLog() string         { return k.prefix + ":{a}:log" }
-func (k keyspace) ratings() string           { return k.prefix + ":{a}:ratings" }
-func (k keyspace) assistDelta() string       { return k.prefix + ":{a}:delta" }
-func (k keyspace) assistDay(d string) string { return k.prefix + ":{a}:day:" + d }
-func (k keyspace) assistTotal() string       { return k.prefix + ":{a}:total" }
-func (k keyspace) assistDays() string        { return k.prefix + ":{a}:days" }
-func (k keyspace) funnelDays() string        { return k.prefix + ":{f}:days" }
-func (k keyspace) migrated() string          { return k.prefix + ":{a}:migrated" }
-func (k keyspace) migrating() string         { return k.prefix + ":{a}:migrating" }
-func (k keyspace) funnelDay(d string) string { return k.prefix + ":{f}:day:" + d }
-func (k keyspace) funnelTotal() string       { return k.prefix + ":{f}:total" }
+func (k keyspace) assistLog() string           { return k.prefix + ":{a}:log" }
+func (k keyspace) ratings() string             { return k.prefix + ":{a}:ratings" }
+func (k keyspace) assistDelta() string         { return k.prefix + ":{a}:delta" }
+func (k keyspace) assistDay(d string) string   { return k.prefix + ":{a}:day:" + d }
+func (k keyspace) assistTotal() string         { return k.prefix + ":{a}:total" }
+func (k keyspace) assistDays() string          { return k.prefix + ":{a}:days" }
+func (k keyspace) assistDaily(d string) string { return k.prefix + ":{a}:daily:" + d }
+func (k keyspace) funnelDays() string          { return k.prefix + ":{f}:days" }
+func (k keyspace) migrated() string            { return k.prefix + ":{a}:migrated" }
+func (k keyspace) migrating() string           { return k.prefix + ":{a}:migrating" }
+func (k keyspace) funnelDay(d string) string   { return k.prefix + ":{f}:day:" + d }
+func (k keyspace) funnelTotal() string         { return k.prefix + ":{f}:total" }
 
 func (k keyspace) invite(code string) string {
 	return k.prefix + ":invite:" + code

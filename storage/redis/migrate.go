@@ -101,6 +101,9 @@ func (s *Store) dropCounters(ctx context.Context) error {
 		}
 		for _, d := range days {
 			keys = append(keys, set.day(d))
+			if set.key == s.keys.assistDays() {
+				keys = append(keys, s.keys.assistDaily(d))
+			}
 		}
 	}
 	_, err := s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
@@ -193,7 +196,15 @@ func (s *Store) countLog(ctx context.Context) error {
 	}
 	_, err = s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		for day, t := range days {
+			daily := domain.Tally{}
+			for k, n := range t {
+				if k.Part == domain.CountDaily {
+					daily[k] = n
+					delete(t, k)
+				}
+			}
 			hsetTally(ctx, p, s.keys.assistDay(day), t)
+			hsetTally(ctx, p, s.keys.assistDaily(day), daily)
 			p.SAdd(ctx, s.keys.assistDays(), day)
 		}
 		hsetTally(ctx, p, s.keys.assistTotal(), total)

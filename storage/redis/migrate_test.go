@@ -73,3 +73,32 @@ func TestMigrateOnceAcrossInstances(t *testing.T) {
 	assert.EqualValues(t, 1, got[domain.CountKey{Part: domain.CountRating, Commune: "16525", Bucket: 2}])
 	assert.Zero(t, got[domain.CountKey{Part: domain.CountRating, Commune: "16525", Bucket: 4}])
 }
+
+func TestFoldInChunks(t *testing.T) {
+	mr := miniredis.RunT(t)
+	ctx := context.Background()
+	s := redis.New(goredis.NewClient(&goredis.Options{Addr: mr.Addr()}), redis.WithPrefix("p"))
+	t.Cleanup(func() { _ = s.Close() })
+	t0 := time.Date(2026, 3, 9, 2, 0, 0, 0, time.UTC)
+	want := domain.Tally{}
+	for i := range 2500 { // 2,500 fine fields: three chunks of the fold
+		a := domain.Assist{At: t0.Add(time.Duration(i) * time.Hour), Kind: domain.AssistInPerson, VolunteerID: int64(i + 1), People: 2, Commune: "16522"}
+		require.NoError(t, s.RecordAssist(ctx, a))
+		for _, d := range rollup.AssistCounts(rollup.Day(a.At, rollup.Vietnam), a) {
+			want.AddKey(d.Key, d.N)
+		}
+	}
+	got, err := s.AssistTotals(ctx, "")
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.False(t, mr.Exists("p:{a}:delta"), "all folded")
+	days, err := s.AssistCounts(ctx, t0, t0.Add(2500*time.Hour), "", domain.CountDaily)
+	require.NoError(t, err)
+	var people int64
+	for _, d := range days {
+		for _, n := range d.Tally {
+			people += n
+		}
+	}
+	assert.EqualValues(t, 5000, people)
+}

@@ -394,7 +394,7 @@ func TestKeysOfAScriptShareASlot(t *testing.T) {
 	// -17 is 15 modulo 16 as an unsigned number.
 	assert.ElementsMatch(t, []string{
 		"p:{s15}:session:-17", "p:{s15}:idle", "p:{f}:funnel", "p:{f}:funnel:seq", "p:{f}:day:20250301", "p:{f}:total", "p:{f}:days", "p:{a}:days",
-		"p:{a}:log", "p:{a}:ratings", "p:{a}:day:20250301", "p:{a}:total", "p:{a}:day:" + time.Now().In(rollup.Vietnam).Format("20060102"),
+		"p:{a}:log", "p:{a}:ratings", "p:{a}:day:20250301", "p:{a}:daily:20250301", "p:{a}:total", "p:{a}:day:" + time.Now().In(rollup.Vietnam).Format("20060102"),
 	}, mr.Keys())
 }
 

@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,40 +13,50 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// foldCmd folds the fine counts of the delta hash whose days are given
-// into those days' counters and the totals, projecting each fine field as
-// rollup.Counts does, and removes what it folded. Fields of other days
-// (recorded since the caller listed the days) stay for the next fold.
+// foldCmd folds the given fine fields of the delta hash into their days'
+// counters and the totals, projecting each as rollup.Counts does, and
+// removes them. It reads each field's value itself: a field counted up
+// since the caller saw it is folded whole, and one another fold took first
+// is gone and skipped.
 //
 // KEYS[1]      -> p:{a}:delta
 // KEYS[2]      -> p:{a}:total
 // KEYS[3]      -> p:{a}:days
-// KEYS[4], ... -> p:{a}:day:<day> for each day
-// ARGV         -> the days (rollup.DayLayout), one per day key, in order
+// then, for each day, two keys: p:{a}:day:<day>, p:{a}:daily:<day>
+// ARGV[1]      -> D, how many days
+// ARGV[2..D+1] -> the days (rollup.DayLayout), in the order of their keys
+// the rest     -> fine fields (rollup.Fine) of those days
 //
-// Returns how many fine fields it folded.
+// Returns how many fields it folded.
 var foldCmd = goredis.NewScript(`
-local dayKey = {}
-for i = 1, #ARGV do
-	dayKey[ARGV[i]] = KEYS[i + 3]
-	redis.call("SADD", KEYS[3], ARGV[i])
+local nd = tonumber(ARGV[1])
+local dayKey, dailyKey = {}, {}
+for i = 1, nd do
+	dayKey[ARGV[i + 1]] = KEYS[2 + 2 * i]
+	dailyKey[ARGV[i + 1]] = KEYS[3 + 2 * i]
+	redis.call("SADD", KEYS[3], ARGV[i + 1])
 end
-local flat = redis.call("HGETALL", KEYS[1])
 local sums, done = {}, {}
 local function add(key, field, n)
 	local t = sums[key]
 	if not t then t = {}; sums[key] = t end
 	t[field] = (t[field] or 0) + n
 end
-for i = 1, #flat, 2 do
-	local f, n = flat[i], tonumber(flat[i + 1])
+for i = nd + 2, #ARGV do
+	local f = ARGV[i]
+	local v = redis.call("HGET", KEYS[1], f)
 	local p = {}
 	for part in string.gmatch(f .. "|", "([^|]*)|") do p[#p + 1] = part end
 	local key = dayKey[p[1]]
-	if key and #p == 11 then
+	if v and key and #p == 11 then
+		local n = tonumber(v)
 		done[#done + 1] = f
 		local c = {}
-		if p[2] ~= "" then c[#c + 1] = "n|" .. p[2] .. "|" .. p[3] .. "|" .. p[4] .. "|" .. p[5] .. "|" .. p[6] .. "||" end
+		if p[2] ~= "" then
+			c[#c + 1] = "n|" .. p[2] .. "|" .. p[3] .. "|" .. p[4] .. "|" .. p[5] .. "|" .. p[6] .. "||"
+			add(dailyKey[p[1]], "d|" .. p[2] .. "|" .. p[3] .. "|||||", n)
+			add(KEYS[2], "d|" .. p[2] .. "|" .. p[3] .. "|||||", n)
+		end
 		if p[7] ~= "" then c[#c + 1] = "v|" .. p[2] .. "|" .. p[3] .. "||||" .. p[7] .. "|" end
 		if p[8] ~= "" then c[#c + 1] = "w||" .. p[3] .. "|||||" .. p[8] end
 		if p[9] ~= "" then c[#c + 1] = "h||" .. p[3] .. "|||||" .. p[9] end
@@ -64,48 +75,83 @@ for key, t in pairs(sums) do
 		end
 	end
 end
-for i = 1, #done, 1000 do
-	redis.call("HDEL", KEYS[1], unpack(done, i, math.min(i + 999, #done)))
+if #done > 0 then
+	redis.call("HDEL", KEYS[1], unpack(done))
 end
 return #done
 `)
 
-// fold folds the delta hash into the day and total counters: one HKEYS to
-// learn its days, one script.
+// foldChunk is how many fine fields one foldCmd takes: a few
+// milliseconds of Redis's time, so a large backlog (after a bulk load, or
+// a long time without reads) never blocks the server for long.
+const foldChunk = 1000
+
+// fold folds the delta hash into the day and total counters, reading it
+// with HSCAN and folding foldChunk fields per script.
 func (s *Store) fold(ctx context.Context) error {
-	fields, err := s.client.HKeys(ctx, s.keys.assistDelta()).Result()
-	if err != nil {
-		return err
+	var cursor uint64
+	var batch []string
+	for {
+		pairs, next, err := s.client.HScan(ctx, s.keys.assistDelta(), cursor, "", foldChunk).Result()
+		if err != nil {
+			return err
+		}
+		for i := 0; i < len(pairs); i += 2 {
+			batch = append(batch, pairs[i])
+		}
+		if len(batch) >= foldChunk || next == 0 && len(batch) > 0 {
+			if err := s.foldFields(ctx, batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+		if cursor = next; cursor == 0 {
+			return nil
+		}
 	}
-	seen := map[string]bool{}
+}
+
+// foldFields runs foldCmd on some fine fields.
+func (s *Store) foldFields(ctx context.Context, fields []string) error {
 	keys := []string{s.keys.assistDelta(), s.keys.assistTotal(), s.keys.assistDays()}
+	seen := map[string]bool{}
 	var days []any
 	for _, f := range fields {
 		day, _, _ := strings.Cut(f, "|")
 		if !seen[day] {
 			seen[day] = true
-			keys = append(keys, s.keys.assistDay(day))
+			keys = append(keys, s.keys.assistDay(day), s.keys.assistDaily(day))
 			days = append(days, day)
 		}
 	}
-	if len(days) == 0 {
-		return nil
+	args := append(append(make([]any, 0, 1+len(days)+len(fields)), len(days)), days...)
+	for _, f := range fields {
+		args = append(args, f)
 	}
-	return foldCmd.Run(ctx, s.client, keys, days...).Err()
+	return foldCmd.Run(ctx, s.client, keys, args...).Err()
 }
 
 // AssistCounts folds recent counts in, then reads each day's counters (one
 // HGETALL a day, in one pipeline).
-func (s *Store) AssistCounts(ctx context.Context, first, last time.Time, commune string) ([]domain.DayTally, error) {
+func (s *Store) AssistCounts(ctx context.Context, first, last time.Time, commune string, parts ...domain.CountPart) ([]domain.DayTally, error) {
 	const op = "assist counts"
 	if err := s.fold(ctx); err != nil {
 		return nil, wrapErr(op, err)
 	}
 	days := rollup.Days(first, last, s.loc, storage.MaxCountDays)
-	cmds := make([]*goredis.MapStringStringCmd, len(days))
+	daily, other := len(parts) == 0, len(parts) == 0 // which hashes to read
+	for _, p := range parts {
+		daily, other = daily || p == domain.CountDaily, other || p != domain.CountDaily
+	}
+	cmds := make([][2]*goredis.MapStringStringCmd, len(days))
 	pipe := s.client.Pipeline()
 	for i, day := range days {
-		cmds[i] = pipe.HGetAll(ctx, s.keys.assistDay(day))
+		if daily {
+			cmds[i][0] = pipe.HGetAll(ctx, s.keys.assistDaily(day))
+		}
+		if other {
+			cmds[i][1] = pipe.HGetAll(ctx, s.keys.assistDay(day))
+		}
 	}
 	if len(days) > 0 {
 		if _, err := pipe.Exec(ctx); err != nil {
@@ -118,9 +164,14 @@ func (s *Store) AssistCounts(ctx context.Context, first, last time.Time, commune
 		if err != nil {
 			return nil, err
 		}
-		t, err := tallyOf(cmds[i].Val(), commune)
-		if err != nil {
-			return nil, fmt.Errorf("redis: %s: %w", op, err)
+		t := domain.Tally{}
+		for _, c := range cmds[i] {
+			if c == nil {
+				continue
+			}
+			if err := addTally(t, c.Val(), commune, parts); err != nil {
+				return nil, fmt.Errorf("redis: %s: %w", op, err)
+			}
 		}
 		out[i] = domain.DayTally{Day: mid, Tally: t}
 	}
@@ -137,29 +188,32 @@ func (s *Store) AssistTotals(ctx context.Context, commune string) (domain.Tally,
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}
-	t, err := tallyOf(fields, commune)
-	if err != nil {
+	t := domain.Tally{}
+	if err := addTally(t, fields, commune, nil); err != nil {
 		return nil, fmt.Errorf("redis: %s: %w", op, err)
 	}
 	return t, nil
 }
 
-// tallyOf reads a counters hash, keeping the commune's counts ("": all).
-func tallyOf(fields map[string]string, commune string) (domain.Tally, error) {
-	t := domain.Tally{}
+// addTally adds a counters hash to t, keeping the commune's counts ("":
+// all) of the parts (none: all).
+func addTally(t domain.Tally, fields map[string]string, commune string, parts []domain.CountPart) error {
 	for f, v := range fields {
 		if commune != "" && rollup.FieldCommune(f) != commune {
 			continue
 		}
 		k, err := rollup.ParseField(f)
 		if err != nil {
-			return nil, err
+			return err
+		}
+		if len(parts) > 0 && !slices.Contains(parts, k.Part) {
+			continue
 		}
 		n, err := parseCount(v)
 		if err != nil {
-			return nil, fmt.Errorf("count %q: %w", f, err)
+			return fmt.Errorf("count %q: %w", f, err)
 		}
 		t.AddKey(k, n)
 	}
-	return t, nil
+	return nil
 }

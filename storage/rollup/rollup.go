@@ -136,7 +136,8 @@ func Counts(fine string, n int64) (string, []Delta, error) {
 	kind, commune := domain.AssistKind(unescaper.Replace(p[fKind])), unescaper.Replace(p[fCommune])
 	if kind != "" {
 		out = append(out, Delta{domain.CountKey{Part: domain.CountAssists, Kind: kind, Commune: commune,
-			Flow: unescaper.Replace(p[fFlow]), Outcome: unescaper.Replace(p[fOutcome]), Topic: unescaper.Replace(p[fTopic])}, n})
+			Flow: unescaper.Replace(p[fFlow]), Outcome: unescaper.Replace(p[fOutcome]), Topic: unescaper.Replace(p[fTopic])}, n},
+			Delta{domain.CountKey{Part: domain.CountDaily, Kind: kind, Commune: commune}, n})
 	}
 	if p[fVolunteer] != "" {
 		v, err := strconv.ParseInt(p[fVolunteer], 10, 64)

@@ -37,6 +37,7 @@ func TestCountsOfARecord(t *testing.T) {
 	assert.Equal(t, "20260309", day)
 	assert.ElementsMatch(t, []Delta{
 		{domain.CountKey{Part: domain.CountAssists, Kind: domain.AssistTicket, Commune: "c|1", Flow: "f", Outcome: "o"}, 1},
+		{domain.CountKey{Part: domain.CountDaily, Kind: domain.AssistTicket, Commune: "c|1"}, 1},
 		{domain.CountKey{Part: domain.CountByVolunteer, Kind: domain.AssistTicket, Commune: "c|1", Volunteer: 9}, 1},
 		{domain.CountKey{Part: domain.CountWaiting, Commune: "c|1", Bucket: 60}, 1},
 		{domain.CountKey{Part: domain.CountHandling, Commune: "c|1", Bucket: 1}, 1},

@@ -49,7 +49,14 @@ func (s suite) testRecordCounts(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, days, 2)
 	assert.True(t, days[0].Day.Equal(time.Date(2025, 2, 28, 0, 0, 0, 0, vietnam)), "days start at Vietnam's midnight: %v", days[0].Day)
-	assert.Equal(t, domain.Tally{nKey(domain.AssistFlow, "", "safety", "done", ""): 1}, days[0].Tally)
+	assert.Equal(t, domain.Tally{nKey(domain.AssistFlow, "", "safety", "done", ""): 1,
+		{Part: domain.CountDaily, Kind: domain.AssistFlow}: 1}, days[0].Tally)
+	daily, err := st.AssistCounts(ctx(t), t0, t0, "", domain.CountDaily)
+	require.NoError(t, err)
+	assert.Equal(t, domain.Tally{{Part: domain.CountDaily, Kind: domain.AssistFlow, Commune: "16522"}: 2,
+		{Part: domain.CountDaily, Kind: domain.AssistTicket, Commune: "16522"}: 1,
+		{Part: domain.CountDaily, Kind: domain.AssistInPerson, Commune: "16525"}: 3,
+		{Part: domain.CountDaily, Kind: domain.AssistFollowUp, Commune: "16522"}: 1}, daily[0].Tally, "one part alone")
 	today := days[1].Tally
 	assert.EqualValues(t, 2, today[nKey(domain.AssistFlow, "16522", "vneid", "done", "")])
 	assert.EqualValues(t, 1, today[nKey(domain.AssistTicket, "16522", "pay", "solved", "")])
