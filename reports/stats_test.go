@@ -176,7 +176,7 @@ func TestMedian(t *testing.T) {
 		{[]time.Duration{3 * minute, 1 * minute, 2 * minute}, 2 * minute},
 		{[]time.Duration{4 * minute, 1 * minute, 3 * minute, 2 * minute}, 150 * time.Second},
 		{[]time.Duration{10 * minute, 20 * minute}, 15 * minute},
-		{[]time.Duration{20 * time.Second, 40 * time.Second}, 30 * time.Second}, // buckets of whole minutes, rounded
+		{[]time.Duration{20 * time.Second, 40 * time.Second}, 30 * time.Second},   // buckets of whole minutes, rounded
 		{[]time.Duration{100 * minute, 102 * minute, 240 * minute}, 100 * minute}, // 5-minute buckets past an hour
 	} {
 		h := histogram{}

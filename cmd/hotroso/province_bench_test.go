@@ -208,7 +208,7 @@ func benchStats(b *testing.B, s storage.Store, now time.Time) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		days, err := s.AssistCounts(ctx, now.AddDate(0, 0, -14), now, "")
+		days, err := s.AssistCounts(ctx, now.AddDate(0, 0, -14), now, "", domain.CountDaily)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -54,7 +54,7 @@ func (s suite) testRecordCounts(t *testing.T) {
 	daily, err := st.AssistCounts(ctx(t), t0, t0, "", domain.CountDaily)
 	require.NoError(t, err)
 	assert.Equal(t, domain.Tally{{Part: domain.CountDaily, Kind: domain.AssistFlow, Commune: "16522"}: 2,
-		{Part: domain.CountDaily, Kind: domain.AssistTicket, Commune: "16522"}: 1,
+		{Part: domain.CountDaily, Kind: domain.AssistTicket, Commune: "16522"}:   1,
 		{Part: domain.CountDaily, Kind: domain.AssistInPerson, Commune: "16525"}: 3,
 		{Part: domain.CountDaily, Kind: domain.AssistFollowUp, Commune: "16522"}: 1}, daily[0].Tally, "one part alone")
 	today := days[1].Tally
@@ -273,7 +273,7 @@ func (s suite) testFunnelCounters(t *testing.T) {
 	total, err := st.FunnelTotals(ctx(t))
 	require.NoError(t, err)
 	assert.Equal(t, domain.FunnelTally{started: 3, {Flow: "vneid", Kind: domain.StepEntered, Step: "nfc"}: 1,
-		{Flow: "vneid", Kind: domain.FlowAbandoned, Step: "nfc"}: 1,
+		{Flow: "vneid", Kind: domain.FlowAbandoned, Step: "nfc"}:                1,
 		{Flow: "vneid", Kind: domain.FlowFinished, Step: "done", Outcome: "ok"}: 1}, total)
 	today, err := st.FunnelCounts(ctx(t), t0, t0)
 	require.NoError(t, err)
