@@ -128,6 +128,22 @@ var (
 	bucketWebLog    = []byte("web_log")
 	bucketWebImages = []byte("web_images")
 	bucketWebSeq    = []byte("web_seq")
+
+	// Counters of the assist log and the funnel (see rollups.go), kept in
+	// the transaction that changes what they count. Since schema version 5
+	// (built from the log and the funnel on upgrade).
+	//
+	// bucketAssistIDs: assist id -> its bucketAssists key.
+	bucketAssistIDs = []byte("assist_ids")
+	// bucketAssistDays: day (rollup.DayLayout) ‖ count field (rollup.Field)
+	// -> count, 8 bytes (putInt).
+	bucketAssistDays = []byte("assist_days")
+	// bucketAssistTotals: count field -> count of all days.
+	bucketAssistTotals = []byte("assist_totals")
+	// bucketFunnelDays: day ‖ funnel field (rollup.FunnelField) -> count.
+	bucketFunnelDays = []byte("funnel_days")
+	// bucketFunnelTotals: funnel field -> count of all days.
+	bucketFunnelTotals = []byte("funnel_totals")
 )
 
 // allBuckets is every bucket of the current layout.
@@ -141,6 +157,7 @@ var allBuckets = [][]byte{
 	bucketBroadcasts, bucketBroadcastActive, bucketPending, bucketInFlight, bucketTaken, bucketResults,
 	bucketRecipientState,
 	bucketWebLog, bucketWebImages, bucketWebSeq,
+	bucketAssistIDs, bucketAssistDays, bucketAssistTotals, bucketFunnelDays, bucketFunnelTotals,
 }
 
 var (
@@ -169,13 +186,15 @@ var (
 //	4: adds the tickets-by-resident index (built from tickets on upgrade)
 //	   and the outbox (new buckets start empty)
 //	5: adds the notes of in-person assists, the web chat's log, images
-//	   and counters, the follow-ups, their due index and the weekly report
-//	   claims (new buckets start empty)
+//	   and seqs, the follow-ups, their due index and the weekly report
+//	   claims (new buckets start empty), and assist ids (given to the
+//	   records without one) and the counters of the assist log and the
+//	   funnel (built from them on upgrade, see migrateRollups)
 const schemaVersion = 5
 
 // initSchema creates the buckets, checks the layout version and upgrades an
 // older file.
-func initSchema(tx *bolt.Tx) error {
+func initSchema(tx *bolt.Tx, loc *time.Location) error {
 	for _, name := range allBuckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
@@ -191,7 +210,7 @@ func initSchema(tx *bolt.Tx) error {
 		return nil
 	case 1, 2, 3, 4:
 		// Version 3's broadcast buckets and version 5's buckets, created
-		// above, start empty.
+		// above, start empty; version 5's counters are built below.
 		if got == 1 {
 			if err := indexAllRoles(tx); err != nil {
 				return fmt.Errorf("upgrade schema 1 to 2: %w", err)
@@ -201,6 +220,9 @@ func initSchema(tx *bolt.Tx) error {
 			if err := indexAllTicketResidents(tx); err != nil {
 				return fmt.Errorf("upgrade schema %d to 4: %w", got, err)
 			}
+		}
+		if err := migrateRollups(tx, loc); err != nil {
+			return fmt.Errorf("upgrade schema %d to 5: %w", got, err)
 		}
 		return meta.Put(metaSchema, putInt(nil, schemaVersion))
 	default:
