@@ -18,6 +18,7 @@ var vietnam = rollup.Vietnam
 
 func (s suite) testRollups(t *testing.T) {
 	t.Run("RecordCounts", s.testRecordCounts)
+	t.Run("ChannelCounted", s.testChannelCounted)
 	t.Run("Withdraw", s.testWithdraw)
 	t.Run("RatingsCounted", s.testRatingsCounted)
 	t.Run("DayBoundaries", s.testDayBoundaries)
@@ -98,6 +99,44 @@ func expectedTally(records []domain.Assist) domain.Tally {
 		}
 	}
 	return out
+}
+
+// The daily counts split by channel: Telegram as "" (an empty channel or
+// ChannelTelegram), the web chat apart; withdrawing takes its channel's.
+func (s suite) testChannelCounted(t *testing.T) {
+	st, clock := s.store(t)
+	t0 := clock.Now()
+	web := domain.Assist{At: t0.Add(time.Second), Kind: domain.AssistFlow, FlowID: "vneid", Commune: "16522",
+		Channel: domain.ChannelWeb, ID: rollup.NewAssistID(t0.Add(time.Second))}
+	for _, a := range []domain.Assist{
+		{At: t0, Kind: domain.AssistFlow, FlowID: "vneid", Commune: "16522"},
+		{At: t0, Kind: domain.AssistFlow, FlowID: "vneid", Commune: "16522", Channel: domain.ChannelTelegram},
+		{At: t0, Kind: domain.AssistTicket, TicketID: 9, Commune: "16522", Channel: domain.ChannelWeb, Waiting: time.Minute},
+		web,
+	} {
+		require.NoError(t, st.RecordAssist(ctx(t), a))
+	}
+	daily := func(kind domain.AssistKind, ch domain.Channel) domain.CountKey {
+		return domain.CountKey{Part: domain.CountDaily, Kind: kind, Commune: "16522", Channel: ch}
+	}
+	want := domain.Tally{daily(domain.AssistFlow, ""): 2, daily(domain.AssistFlow, domain.ChannelWeb): 1,
+		daily(domain.AssistTicket, domain.ChannelWeb): 1}
+	days, err := st.AssistCounts(ctx(t), t0, t0, "", domain.CountDaily)
+	require.NoError(t, err)
+	assert.Equal(t, want, days[0].Tally)
+	total, err := st.AssistTotals(ctx(t), "16522")
+	require.NoError(t, err)
+	for k, n := range want {
+		assert.Equal(t, n, total[k], "total %v", k)
+	}
+	assert.EqualValues(t, 3, total[nKey(domain.AssistFlow, "16522", "vneid", "", "")], "the other parts know no channel")
+
+	_, err = st.WithdrawAssist(ctx(t), web.ID)
+	require.NoError(t, err)
+	days, err = st.AssistCounts(ctx(t), t0, t0, "", domain.CountDaily)
+	require.NoError(t, err)
+	delete(want, daily(domain.AssistFlow, domain.ChannelWeb))
+	assert.Equal(t, want, days[0].Tally)
 }
 
 func (s suite) testWithdraw(t *testing.T) {
