@@ -189,7 +189,9 @@ var (
 //	   and seqs, the follow-ups, their due index and the weekly report
 //	   claims (new buckets start empty), and assist ids (given to the
 //	   records without one) and the counters of the assist log and the
-//	   funnel (built from them on upgrade, see migrateRollups)
+//	   funnel (built from them on upgrade, see migrateRollups; a version
+//	   5 file written before the counters joined it gets them when
+//	   opened, see buildMissingCounters)
 const schemaVersion = 5
 
 // initSchema creates the buckets, checks the layout version and upgrades an
@@ -207,7 +209,7 @@ func initSchema(tx *bolt.Tx, loc *time.Location) error {
 	}
 	switch got := getInt(v); got {
 	case schemaVersion:
-		return nil
+		return buildMissingCounters(tx, loc)
 	case 1, 2, 3, 4:
 		// Version 3's broadcast buckets and version 5's buckets, created
 		// above, start empty; version 5's counters are built below.
@@ -228,6 +230,25 @@ func initSchema(tx *bolt.Tx, loc *time.Location) error {
 	default:
 		return fmt.Errorf("file has schema version %d, this build reads %d", got, schemaVersion)
 	}
+}
+
+// buildMissingCounters builds the counters of a version 5 file written
+// before they were part of version 5 (the logbook, web chat and follow-up
+// releases wrote version 5 without them): one whose log has records but no
+// id index, or whose funnel has events but no totals. Any other file is
+// left as it is, after two cursor seeks.
+func buildMissingCounters(tx *bolt.Tx, loc *time.Location) error {
+	empty := func(name []byte) bool {
+		k, _ := tx.Bucket(name).Cursor().First()
+		return k == nil
+	}
+	if (empty(bucketAssists) || !empty(bucketAssistIDs)) && (empty(bucketFunnel) || !empty(bucketFunnelTotals)) {
+		return nil
+	}
+	if err := migrateRollups(tx, loc); err != nil {
+		return fmt.Errorf("build the counters of schema 5: %w", err)
+	}
+	return nil
 }
 
 // putInt appends n as 8 bytes that sort like the signed number.

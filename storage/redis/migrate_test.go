@@ -29,11 +29,20 @@ func TestMigrateOnceAcrossInstances(t *testing.T) {
 			a = domain.Assist{At: a.At, Kind: domain.AssistTicket, TicketID: int64(i + 1), Commune: "16525", VolunteerID: 7, Waiting: time.Minute}
 		}
 		old = append(old, a)
+	}
+	// An in-person record of the logbook before the counters (its own id,
+	// a note kept apart) and a web chat's flow.
+	end := t0.Add(2500 * time.Minute)
+	old = append(old, domain.Assist{At: end, Kind: domain.AssistInPerson, ID: "0123456789abcdef", People: 3, Topic: domain.TopicPayment,
+		VolunteerID: 7, Commune: "16522"},
+		domain.Assist{At: end.Add(time.Minute), Kind: domain.AssistFlow, FlowID: "vneid", Commune: "16522", Channel: domain.ChannelWeb})
+	for _, a := range old {
 		data, err := json.Marshal(a)
 		require.NoError(t, err)
 		require.NoError(t, raw.XAdd(ctx, &goredis.XAddArgs{Stream: "p:assists", Values: []any{"d", data}}).Err())
 	}
 	require.NoError(t, raw.HSet(ctx, "p:assist:ratings", "1:rating", 4).Err())
+	require.NoError(t, raw.HSet(ctx, "p:assist:notes", "0123456789abcdef", "ở thôn 3").Err())
 
 	open := func() *redis.Store {
 		s := redis.New(goredis.NewClient(&goredis.Options{Addr: mr.Addr()}), redis.WithPrefix("p"))
@@ -65,6 +74,11 @@ func TestMigrateOnceAcrossInstances(t *testing.T) {
 	require.Len(t, log, len(old), "each record moved once")
 	assert.Equal(t, 4, log[0].Rating)
 	assert.False(t, mr.Exists("p:assists"), "the old stream is gone")
+	assert.False(t, mr.Exists("p:assist:notes"), "the old notes are gone")
+	logged := log[len(log)-2]
+	assert.Equal(t, "0123456789abcdef", logged.ID, "a record's own id is kept")
+	assert.Equal(t, "ở thôn 3", logged.Note, "its note moved under {a}")
+	assert.EqualValues(t, 1, got[domain.CountKey{Part: domain.CountDaily, Kind: domain.AssistFlow, Commune: "16522", Channel: domain.ChannelWeb}])
 
 	// A later rating replaces the migrated one where it was counted.
 	require.NoError(t, a.RateTicket(ctx, 1, 2, ""))
