@@ -1,9 +1,6 @@
 package domain
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
 	"slices"
 	"time"
 )
@@ -15,16 +12,6 @@ const UndoWindow = 10 * time.Minute
 // maxRecentLogs is how many of a volunteer's latest in-person records
 // their session remembers, for a note or an undo.
 const maxRecentLogs = 5
-
-// NewAssistID returns a fresh assist id: 16 lowercase hex digits, random,
-// so that it fits a button's data and cannot be guessed.
-func NewAssistID() (string, error) {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("domain: assist id: %w", err)
-	}
-	return hex.EncodeToString(b[:]), nil
-}
 
 // IsTopic reports whether topic is one of Topics.
 func IsTopic(topic string) bool { return slices.Contains(Topics, topic) }

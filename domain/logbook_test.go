@@ -29,9 +29,6 @@ func TestALogDraftRemembersTheLatestRecordsForAnUndo(t *testing.T) {
 	_, ok = d.Find("g")
 	assert.False(t, ok)
 
-	id, err := NewAssistID()
-	require.NoError(t, err)
-	assert.Regexp(t, `^[0-9a-f]{16}$`, id)
 	assert.True(t, IsTopic(TopicSafety))
 	assert.False(t, IsTopic("bank"))
 }

@@ -223,9 +223,12 @@ func (d *Desk) userFor(ctx context.Context, ev Event, state storage.ChatState) (
 		}
 		return u, nil
 	}
-	if d.organizers[u.ID] != (u.Role == domain.RoleOrganizer && !u.Invited) || (d.organizers[u.ID] && u.Scope != "") {
-		// ORGANIZER_IDS changed since the user was stored (an organizer
-		// by invite stays one; ORGANIZER_IDS are province-wide).
+	// An organizer by invite (Invited, or a commune's organizer with a
+	// Scope) is not from ORGANIZER_IDS and stays one when they change.
+	invited := u.Role == domain.RoleOrganizer && (u.Invited || u.Scope != "")
+	if d.organizers[u.ID] != (u.Role == domain.RoleOrganizer && !invited) || (d.organizers[u.ID] && u.Scope != "") {
+		// ORGANIZER_IDS changed since the user was stored (ORGANIZER_IDS
+		// are province-wide).
 		switch {
 		case d.organizers[u.ID]:
 			u.Role, u.Scope, u.Invited = domain.RoleOrganizer, "", false

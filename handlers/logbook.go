@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/storage"
+	"github.com/hotroso/hotroso/storage/rollup"
 )
 
 // The logbook: a volunteer logs help given in person in at most four taps,
@@ -23,8 +23,8 @@ var (
 	logOtherCommuneButton = unit("lc-")
 	logPeopleButton       = codec[int]{prefix: "lp:", encode: strconv.Itoa, decode: parsePresetPeople}
 	logOtherPeopleButton  = unit("lp-")
-	logNoteButton         = wordCodec("ln:", isAssistID)
-	logUndoButton         = wordCodec("lu:", isAssistID)
+	logNoteButton         = assistIDCodec("ln:")
+	logUndoButton         = assistIDCodec("lu:")
 )
 
 // peoplePresets are the numbers /log offers as buttons; any other is typed.
@@ -36,10 +36,17 @@ const maxPeople = 500
 // maxNoteRunes bounds a note on an in-person record.
 const maxNoteRunes = 500
 
-var assistIDPattern = regexp.MustCompile(`^[0-9a-f]{16}$`)
-
-// isAssistID accepts what domain.NewAssistID makes.
-func isAssistID(s string) bool { return assistIDPattern.MatchString(s) }
+// assistIDCodec carries an assist record's id, "<prefix><id>": only the
+// form rollup.NewAssistID makes (the stores take no other id).
+func assistIDCodec(prefix string) codec[string] {
+	return codec[string]{prefix: prefix, encode: func(id string) string { return id },
+		decode: func(id string) (string, error) {
+			if _, err := rollup.AssistIDMillis(id); err != nil {
+				return "", fmt.Errorf("handlers: %q payload: %w", prefix, err)
+			}
+			return id, nil
+		}}
+}
 
 func parsePresetPeople(s string) (int, error) {
 	n, err := strconv.Atoi(s)
@@ -209,11 +216,8 @@ func (d *volunteerDesk) logRecord(ctx context.Context, r *request, people int) (
 	if s.Log.Topic == "" || s.Log.Commune == "" {
 		return d.logLapsed(r), nil
 	}
-	id, err := domain.NewAssistID()
-	if err != nil {
-		return Response{}, err
-	}
 	now := d.now()
+	id := rollup.NewAssistID(now)
 	a := domain.Assist{At: now, Kind: domain.AssistInPerson, ID: id, VolunteerID: r.UserID, Commune: s.Log.Commune, Topic: s.Log.Topic, People: people}
 	if err := d.store.RecordAssist(ctx, a); err != nil {
 		return Response{}, fmt.Errorf("handlers: record in-person help: %w", err)

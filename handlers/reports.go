@@ -15,36 +15,24 @@ import (
 const chartDays = 14
 
 // stats sends an organizer the desk's figures, and the same as a chart of
-// assists per day by kind.
+// assists per day by kind. They come from the store's counters (this
+// week's and the chart's days, and the totals), not from the log; an
+// organizer of one commune (User.Scope) gets that commune's alone, without
+// the flows' funnel, which knows no commune.
 func (d *organizerDesk) stats(ctx context.Context, r *request) (Response, error) {
-	now := d.now()
-	assists, err := d.store.AssistsBetween(ctx, time.Time{}, now.Add(time.Second))
+	in, err := d.statsInput(ctx, r.user.Scope)
 	if err != nil {
-		return Response{}, fmt.Errorf("handlers: read assist log: %w", err)
+		return Response{}, err
 	}
-	if err := d.FlushFunnel(ctx); err != nil {
-		d.log.Warn("gathered funnel events not in these figures", "err", err)
-	}
-	funnel, err := d.store.FunnelEvents(ctx, time.Time{}, now.Add(time.Second))
-	if err != nil {
-		return Response{}, fmt.Errorf("handlers: read funnel: %w", err)
-	}
-	open, err := d.store.OpenTickets(ctx, 10000)
-	if err != nil {
-		return Response{}, fmt.Errorf("handlers: read queue: %w", err)
-	}
-	names := map[int64]string{}
-	for _, role := range []domain.Role{domain.RoleVolunteer, domain.RoleOrganizer} {
-		users, err := d.store.UsersWithRole(ctx, role)
-		if err != nil {
-			return Response{}, fmt.Errorf("handlers: list volunteers: %w", err)
+	text := reports.Compute(in).Text(r.lang)
+	if r.user.Scope != "" {
+		name := r.user.Scope
+		if c, ok := d.places.Get(name); ok {
+			name = c.Label()
 		}
-		for _, u := range users {
-			names[u.ID] = d.displayName(u)
-		}
+		text = d.t(r, "stats.scope", "commune", name) + "\n" + text
 	}
-	in := reports.Input{Now: now, Location: d.location(), Assists: assists, Funnel: funnel, Open: open, Volunteers: names}
-	replies := []Reply{{ChatID: r.ChatID, Text: reports.Compute(in).Text(r.lang)}}
+	replies := []Reply{{ChatID: r.ChatID, Text: text}}
 	if png, err := reports.Chart(in, chartDays, d.chartLabels(r.lang)); err != nil {
 		d.log.Warn("stats chart not drawn", "err", err)
 		replies = append(replies, Reply{ChatID: r.ChatID, Text: d.t(r, "stats.chart_failed")})
@@ -55,40 +43,105 @@ func (d *organizerDesk) stats(ctx context.Context, r *request) (Response, error)
 	return Response{Replies: replies}, nil
 }
 
+// statsInput loads what /stats computes from, for a scope ("": the
+// province): O(days) reads of the counters, the queue and the names.
+func (d *organizerDesk) statsInput(ctx context.Context, scope string) (reports.Input, error) {
+	now := d.now()
+	loc := d.location()
+	first := now.In(loc).AddDate(0, 0, -max(chartDays, 7))
+	days, err := d.store.AssistCounts(ctx, first, now, scope, domain.CountDaily)
+	if err != nil {
+		return reports.Input{}, fmt.Errorf("handlers: read assist counters: %w", err)
+	}
+	total, err := d.store.AssistTotals(ctx, scope)
+	if err != nil {
+		return reports.Input{}, fmt.Errorf("handlers: read assist totals: %w", err)
+	}
+	in := reports.Input{Now: now, Location: loc, Days: days, Total: total}
+	if scope == "" {
+		if err := d.FlushFunnel(ctx); err != nil {
+			d.log.Warn("gathered funnel events not in these figures", "err", err)
+		}
+		if in.Funnel, err = d.store.FunnelTotals(ctx); err != nil {
+			return reports.Input{}, fmt.Errorf("handlers: read funnel totals: %w", err)
+		}
+	}
+	open, err := d.store.OpenTickets(ctx, 10000)
+	if err != nil {
+		return reports.Input{}, fmt.Errorf("handlers: read queue: %w", err)
+	}
+	for _, t := range open {
+		if scope == "" || t.Commune == scope {
+			in.Open = append(in.Open, t)
+		}
+	}
+	in.Volunteers = map[int64]string{}
+	for _, role := range []domain.Role{domain.RoleVolunteer, domain.RoleOrganizer} {
+		users, err := d.store.UsersWithRole(ctx, role)
+		if err != nil {
+			return reports.Input{}, fmt.Errorf("handlers: list volunteers: %w", err)
+		}
+		for _, u := range users {
+			in.Volunteers[u.ID] = d.displayName(u)
+		}
+	}
+	return in, nil
+}
+
 // export sends the assist log for a date range as a CSV file: "/export"
 // for the last 30 days, "/export 2026-10-01 2026-10-31", or with dd/mm/yyyy
-// dates; the end day is included.
+// dates; the end day is included. The store's scan hands the records over
+// page by page and each is written as it comes; an organizer of one
+// commune gets that commune's records alone.
 func (d *organizerDesk) export(ctx context.Context, r *request) (Response, error) {
-	loc := d.location()
-	now := d.now().In(loc)
-	to := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc).AddDate(0, 0, 1)
-	from := to.AddDate(0, 0, -30)
-	if args := strings.Fields(r.Args); len(args) > 0 {
-		var ok bool
-		if from, ok = parseDay(args[0], loc); !ok {
-			return d.reply(r, d.t(r, "export.usage"), nil), nil
-		}
-		to = from.AddDate(0, 0, 1)
-		if len(args) > 1 {
-			last, ok := parseDay(args[1], loc)
-			if !ok || last.Before(from) {
-				return d.reply(r, d.t(r, "export.usage"), nil), nil
-			}
-			to = last.AddDate(0, 0, 1)
-		}
+	from, to, ok := d.exportRange(r.Args)
+	if !ok {
+		return d.reply(r, d.t(r, "export.usage"), nil), nil
 	}
-	assists, err := d.store.AssistsBetween(ctx, from, to)
+	var buf bytes.Buffer
+	csv, err := reports.NewCSV(&buf, d.location())
+	if err == nil {
+		err = d.store.ScanAssists(ctx, from, to, r.user.Scope, csv.Write)
+	}
+	if err == nil {
+		err = csv.Close()
+	}
 	if err != nil {
-		return Response{}, fmt.Errorf("handlers: read assist log: %w", err)
-	}
-	var csv bytes.Buffer
-	if err := reports.WriteCSV(&csv, assists, loc); err != nil {
 		d.log.Error("export not written", "err", err)
 		return d.reply(r, d.t(r, "export.failed"), nil), nil
 	}
-	name := fmt.Sprintf("hotroso-assists-%s-%s.csv", from.Format("20060102"), to.AddDate(0, 0, -1).Format("20060102"))
-	caption := d.t(r, "export.caption", "n", fmt.Sprint(len(assists)), "from", from.Format("02/01/2006"), "to", to.AddDate(0, 0, -1).Format("02/01/2006"))
-	return Response{Replies: []Reply{{ChatID: r.ChatID, Text: caption, Document: &Photo{Name: name, Data: csv.Bytes()}, IfFails: d.t(r, "export.failed")}}}, nil
+	last := to.AddDate(0, 0, -1)
+	name := fmt.Sprintf("hotroso-assists-%s-%s.csv", from.Format("20060102"), last.Format("20060102"))
+	if r.user.Scope != "" {
+		name = fmt.Sprintf("hotroso-assists-%s-%s-%s.csv", r.user.Scope, from.Format("20060102"), last.Format("20060102"))
+	}
+	caption := d.t(r, "export.caption", "n", fmt.Sprint(csv.Rows()), "from", from.Format("02/01/2006"), "to", last.Format("02/01/2006"))
+	return Response{Replies: []Reply{{ChatID: r.ChatID, Text: caption, Document: &Photo{Name: name, Data: buf.Bytes()}, IfFails: d.t(r, "export.failed")}}}, nil
+}
+
+// exportRange reads /export's arguments: the first day and the day after
+// the last, midnights in the desk's zone.
+func (d *organizerDesk) exportRange(args string) (from, to time.Time, ok bool) {
+	loc := d.location()
+	now := d.now().In(loc)
+	to = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc).AddDate(0, 0, 1)
+	from = to.AddDate(0, 0, -30)
+	fields := strings.Fields(args)
+	if len(fields) == 0 {
+		return from, to, true
+	}
+	if from, ok = parseDay(fields[0], loc); !ok {
+		return from, to, false
+	}
+	to = from.AddDate(0, 0, 1)
+	if len(fields) > 1 {
+		last, ok := parseDay(fields[1], loc)
+		if !ok || last.Before(from) {
+			return from, to, false
+		}
+		to = last.AddDate(0, 0, 1)
+	}
+	return from, to, true
 }
 
 // parseDay reads a day as 2006-01-02 or 02/01/2006.

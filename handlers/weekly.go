@@ -3,7 +3,6 @@ package handlers
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/reports"
-	"github.com/hotroso/hotroso/storage"
 )
 
 // The weekly report: every Monday from weeklyHour (TIMEZONE) until the
@@ -61,13 +59,17 @@ func (d *Desk) SendWeeklyReports(ctx context.Context, done string) (week string,
 	if err != nil {
 		return done, 0, fmt.Errorf("handlers: weekly report: read assist log: %w", err)
 	}
+	days, err := d.store.AssistCounts(ctx, from, to.Add(-time.Nanosecond), "", domain.CountDaily)
+	if err != nil {
+		return done, 0, fmt.Errorf("handlers: weekly report: read assist counters: %w", err)
+	}
 	for _, org := range organizers {
 		mine, err := d.store.ClaimWeeklyReport(ctx, week, org.ID, now)
 		if err != nil {
 			return done, sent, fmt.Errorf("handlers: claim weekly report: %w", err)
 		}
 		if mine {
-			d.sendWeeklyReport(ctx, org, assists, from, to)
+			d.sendWeeklyReport(ctx, org, weekData{assists: assists, days: days}, from, to)
 			sent++
 		}
 	}
@@ -93,11 +95,20 @@ func (d *base) weeklyOrganizers(ctx context.Context) ([]domain.User, error) {
 	return stored, nil
 }
 
+// weekData is what the weekly reports are made from: the records of the
+// week and the week before (a fortnight is small), for the figures, and
+// the week's daily counters of every commune, for the chart.
+type weekData struct {
+	assists []domain.Assist
+	days    []domain.DayTally
+}
+
 // sendWeeklyReport sends one organizer their scope's week: the figures
 // with the change from the week before and the CSV button, then the chart.
 // A failure is logged: the claim is taken, so the report is not sent
 // twice.
-func (d *base) sendWeeklyReport(ctx context.Context, org domain.User, assists []domain.Assist, from, to time.Time) {
+func (d *base) sendWeeklyReport(ctx context.Context, org domain.User, data weekData, from, to time.Time) {
+	assists := data.assists
 	lang := org.Language
 	if !d.texts.Has(lang) {
 		lang = d.defaultLang
@@ -110,7 +121,7 @@ func (d *base) sendWeeklyReport(ctx context.Context, org domain.User, assists []
 		d.log.Warn("weekly report not delivered", "err", err)
 		return
 	}
-	in := reports.Input{Now: to.Add(-time.Nanosecond), Location: d.location(), Assists: scoped(assists, org)}
+	in := reports.Input{Now: to.Add(-time.Nanosecond), Location: d.location(), Days: scopedDays(data.days, org.Scope)}
 	png, err := reports.Chart(in, 7, d.chartLabels(lang))
 	if err != nil {
 		d.log.Warn("weekly chart not drawn", "err", err)
@@ -122,15 +133,19 @@ func (d *base) sendWeeklyReport(ctx context.Context, org domain.User, assists []
 	}
 }
 
-// scoped are the assists in the organizer's scope.
-func scoped(assists []domain.Assist, org domain.User) []domain.Assist {
-	if org.Scope == "" {
-		return assists
+// scopedDays are the daily counts of the scope's commune ("": all of
+// them, as they are).
+func scopedDays(days []domain.DayTally, scope string) []domain.DayTally {
+	if scope == "" {
+		return days
 	}
-	var out []domain.Assist
-	for _, a := range assists {
-		if org.Covers(a.Commune) {
-			out = append(out, a)
+	out := make([]domain.DayTally, len(days))
+	for i, day := range days {
+		out[i] = domain.DayTally{Day: day.Day, Tally: domain.Tally{}}
+		for k, n := range day.Tally {
+			if k.Commune == scope {
+				out[i].Tally.AddKey(k, n)
+			}
 		}
 	}
 	return out
@@ -187,7 +202,8 @@ func (d *base) weeklyChange(lang string, now, before int) string {
 }
 
 // weeklyCSV sends the organizer the CSV of a week in their scope, as
-// /export writes it.
+// /export writes it (streamed from the store's scan, a commune organizer's
+// commune alone).
 func (d *organizerDesk) weeklyCSV(ctx context.Context, r *request, monday string) (Response, error) {
 	loc := d.location()
 	day, _ := time.Parse(weekLayout, monday)
@@ -196,18 +212,20 @@ func (d *organizerDesk) weeklyCSV(ctx context.Context, r *request, monday string
 	if to.After(d.now()) {
 		return d.notice(r, d.t(r, "button.stale")), nil
 	}
-	all, err := d.store.AssistsBetween(ctx, from, to)
-	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return Response{}, fmt.Errorf("handlers: weekly CSV: read assist log: %w", err)
+	var buf bytes.Buffer
+	csv, err := reports.NewCSV(&buf, loc)
+	if err == nil {
+		err = d.store.ScanAssists(ctx, from, to, r.user.Scope, csv.Write)
 	}
-	assists := scoped(all, r.user)
-	var csv bytes.Buffer
-	if err := reports.WriteCSV(&csv, assists, loc); err != nil {
+	if err == nil {
+		err = csv.Close()
+	}
+	if err != nil {
 		d.log.Error("weekly CSV not written", "err", err)
 		return d.reply(r, d.t(r, "export.failed"), nil), nil
 	}
 	name := fmt.Sprintf("hotroso-week-%s.csv", monday)
-	caption := d.t(r, "weekly.csv_caption", "scope", d.scopeName(r.lang, r.user.Scope), "n", strconv.Itoa(len(assists)),
+	caption := d.t(r, "weekly.csv_caption", "scope", d.scopeName(r.lang, r.user.Scope), "n", strconv.Itoa(csv.Rows()),
 		"from", from.Format("02/01"), "to", to.AddDate(0, 0, -1).Format("02/01/2006"))
-	return Response{Replies: []Reply{{ChatID: r.ChatID, Text: caption, Document: &Photo{Name: name, Data: csv.Bytes()}, IfFails: d.t(r, "export.failed")}}}, nil
+	return Response{Replies: []Reply{{ChatID: r.ChatID, Text: caption, Document: &Photo{Name: name, Data: buf.Bytes()}, IfFails: d.t(r, "export.failed")}}}, nil
 }

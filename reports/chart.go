@@ -187,19 +187,24 @@ func dailyCounts(in Input, days int) (time.Time, []dayCount) {
 		y, m, d := first.AddDate(0, 0, i).Date()
 		index[[3]int{y, int(m), d}] = i
 	}
-	for _, a := range in.Assists {
-		y, m, d := a.At.In(loc).Date()
+	for _, day := range in.Days {
+		y, m, d := day.Day.In(loc).Date()
 		i, ok := index[[3]int{y, int(m), d}]
 		if !ok {
 			continue
 		}
-		switch a.Kind {
-		case domain.AssistFlow:
-			counts[i].flow++
-		case domain.AssistTicket:
-			counts[i].ticket++
-		case domain.AssistInPerson:
-			counts[i].inPerson += a.Weight()
+		for k, n := range day.Tally {
+			if k.Part != domain.CountDaily {
+				continue
+			}
+			switch k.Kind {
+			case domain.AssistFlow:
+				counts[i].flow += int(n)
+			case domain.AssistTicket:
+				counts[i].ticket += int(n)
+			case domain.AssistInPerson:
+				counts[i].inPerson += int(n) // weighted: the people helped
+			}
 		}
 	}
 	return first, counts

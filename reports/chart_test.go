@@ -70,11 +70,12 @@ func render(t *testing.T, in Input, days int, labels ChartLabels) image.Image {
 
 var kindColors = []color.RGBA{colorFlow, colorTicket, colorInPerson}
 
-// withInPerson is the seeded log with 3 people helped in person today.
+// withInPerson is the seeded log with 3 people helped in person today,
+// as the counters count it.
 func withInPerson(t *testing.T) Input {
 	in := seeded(t)
 	in.Assists = append(in.Assists, domain.Assist{At: in.Now.Add(-time.Hour), Kind: domain.AssistInPerson, People: 3, Topic: domain.TopicVNeIDAccount})
-	return in
+	return in.input()
 }
 
 func TestChartStacksTheKindsOfEachDay(t *testing.T) {

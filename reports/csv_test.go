@@ -23,6 +23,8 @@ func TestWriteCSV(t *testing.T) {
 		// A raw messenger id where the hash belongs, and a formula-like step.
 		{At: time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC), Kind: domain.AssistFlow, FlowID: "bank",
 			Step: "=HYPERLINK(\"x\")", Resident: "987654321"},
+		{At: time.Date(2026, 3, 10, 1, 0, 0, 0, time.UTC), Kind: domain.AssistInPerson, ID: "m7-0000000a1b2c", People: 12,
+			Topic: domain.TopicVNeIDLevel2, Note: "-tại nhà văn hóa", VolunteerID: 555, Commune: "16522"},
 	}
 	var buf bytes.Buffer
 	if err := WriteCSV(&buf, assists, loc); err != nil {
@@ -41,10 +43,11 @@ func TestWriteCSV(t *testing.T) {
 	}
 	want := [][]string{
 		{"time", "kind", "ticket", "flow", "step", "outcome", "waiting_min", "handling_min",
-			"volunteer_id", "commune", "rating", "worked", "resident_hash"},
-		{"2026-03-08 23:30:05", "flow", "", "vneid", "Nhập mã OTP", "đã xong", "", "", "", "Thọ Xuân", "", "", "3f9a0c1d2e4b5a6978c0d1e2"},
-		{"2026-03-09 09:00:00", "ticket", "42", "", "", `trả lời "ok"`, "12.5", "65.1", "555", "Hoằng Hóa, Thanh Hóa", "4", "yes", "0123456789abcdef01234567"},
-		{"2026-03-10 07:00:00", "flow", "", "bank", "'=HYPERLINK(\"x\")", "", "", "", "", "", "", "", ""},
+			"volunteer_id", "commune", "rating", "worked", "resident_hash", "id", "people", "topic", "note"},
+		{"2026-03-08 23:30:05", "flow", "", "vneid", "Nhập mã OTP", "đã xong", "", "", "", "Thọ Xuân", "", "", "3f9a0c1d2e4b5a6978c0d1e2", "", "", "", ""},
+		{"2026-03-09 09:00:00", "ticket", "42", "", "", `trả lời "ok"`, "12.5", "65.1", "555", "Hoằng Hóa, Thanh Hóa", "4", "yes", "0123456789abcdef01234567", "", "", "", ""},
+		{"2026-03-10 07:00:00", "flow", "", "bank", "'=HYPERLINK(\"x\")", "", "", "", "", "", "", "", "", "", "", "", ""},
+		{"2026-03-10 08:00:00", "in_person", "", "", "", "", "", "", "555", "16522", "", "", "", "m7-0000000a1b2c", "12", "vneid_level2", "'-tại nhà văn hóa"},
 	}
 	if len(rows) != len(want) {
 		t.Fatalf("%d rows, want %d: %q", len(rows), len(want), rows)

@@ -10,6 +10,7 @@ package reports
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,21 +25,24 @@ const TopVolunteers = 5
 // vietnam is used when no location is given: Vietnam keeps UTC+7 all year.
 var vietnam = time.FixedZone("ICT", 7*60*60)
 
-// Input is what a report is computed from. The caller loads it; nothing in
-// this package reads storage.
+// Input is what a report is computed from: the store's counters, not its
+// log. The caller loads it; nothing in this package reads storage.
 type Input struct {
 	// Now is the time of the report.
 	Now time.Time
 	// Location is where days and weeks are counted; nil means UTC+7
 	// (Vietnam, which has no daylight saving time).
 	Location *time.Location
-	// Assists is the assist log: all of it, or at least everything since
-	// the start of the week. Stats.Total and the quality figures (medians,
-	// ratings, top volunteers) cover exactly these records.
-	Assists []domain.Assist
-	// Funnel is the flow events of the period the caller wants the funnel
-	// for; Stats.Flows covers exactly these events.
-	Funnel []domain.FunnelEvent
+	// Days is the counters of the days up to Now's, oldest first: at
+	// least since the start of Now's week (for Stats.Today and Week), and
+	// as many days as a chart shows. Their domain.CountDaily counts are
+	// all that is read of them.
+	Days []domain.DayTally
+	// Total is the counters of all days: Stats.Total and the quality
+	// figures (medians, ratings, top volunteers, confirmed outcomes).
+	Total domain.Tally
+	// Funnel is the funnel counters the flow figures cover (nil: none).
+	Funnel domain.FunnelTally
 	// Open is the tickets waiting in the queue.
 	Open []domain.Ticket
 	// Volunteers maps a volunteer's id to their display name.
@@ -65,30 +69,42 @@ func startOfWeek(t time.Time) time.Time {
 	return startOfDay(t).AddDate(0, 0, -back)
 }
 
-// Count is a number of assists with its breakdowns.
+// Count is a number of assists with its breakdowns. Follow-up answers
+// are not assists: Stats counts them apart.
 type Count struct {
-	// Total is the number of assists.
+	// Total is the number of assists, in-person ones counting their people.
 	Total int
-	// ByKind counts them by kind (domain.AssistFlow, domain.AssistTicket).
+	// ByKind counts them by kind (domain.AssistFlow, AssistTicket,
+	// AssistInPerson).
 	ByKind map[domain.AssistKind]int
 	// ByCommune counts them by commune code; "" is an unknown commune.
 	ByCommune map[string]int
 	// ByChannel counts them by the channel the resident came through
 	// (domain.ChannelTelegram, domain.ChannelWeb).
 	ByChannel map[domain.Channel]int
+	// ByTopic counts the in-person assists by topic (domain.Topics), when
+	// the counters it was counted from had topics (Stats.Total does).
+	ByTopic map[string]int
 }
 
-// add counts one assist.
-func (c *Count) add(a domain.Assist) {
+// addTally counts a tally's assists.
+func (c *Count) addTally(t domain.Tally) {
 	if c.ByKind == nil {
-		c.ByKind = map[domain.AssistKind]int{}
-		c.ByCommune = map[string]int{}
+		c.ByKind, c.ByCommune, c.ByTopic = map[domain.AssistKind]int{}, map[string]int{}, map[string]int{}
 		c.ByChannel = map[domain.Channel]int{}
 	}
-	c.Total++
-	c.ByKind[a.Kind]++
-	c.ByCommune[a.Commune]++
-	c.ByChannel[a.AssistChannel()]++
+	for k, n := range t {
+		switch {
+		case k.Kind == domain.AssistFollowUp:
+		case k.Part == domain.CountDaily:
+			c.Total += int(n)
+			c.ByKind[k.Kind] += int(n)
+			c.ByCommune[k.Commune] += int(n)
+			c.ByChannel[domain.Assist{Channel: k.Channel}.AssistChannel()] += int(n)
+		case k.Part == domain.CountAssists && k.Kind == domain.AssistInPerson:
+			c.ByTopic[k.Topic] += int(n)
+		}
+	}
 }
 
 // CommuneCount is one commune's number of assists.
@@ -164,6 +180,19 @@ type Stats struct {
 	// TopVolunteers is the TopVolunteers volunteers with the most closed
 	// tickets, most first, ties by name.
 	TopVolunteers []VolunteerCount
+	// FollowUps is how many residents answered an outcome follow-up and
+	// Confirmed how many of them said it was accepted.
+	FollowUps int
+	Confirmed int
+}
+
+// ConfirmedShare is the share of follow-up answers that confirmed the
+// outcome, 0..1 (0 when nobody answered).
+func (s Stats) ConfirmedShare() float64 {
+	if s.FollowUps == 0 {
+		return 0
+	}
+	return float64(s.Confirmed) / float64(s.FollowUps)
 }
 
 // WorkedShare is the share of answers that said it worked, 0..1 (0 when
@@ -182,47 +211,33 @@ func Compute(in Input) Stats {
 	day := startOfDay(now)
 	week := startOfWeek(now)
 	s := Stats{Now: now, WeekStart: week}
-	nextDay, nextWeek := day.AddDate(0, 0, 1), week.AddDate(0, 0, 7)
-
-	var waiting, handling []time.Duration
-	closed := map[int64]int{}
-	ratings := 0
-	for _, a := range in.Assists {
-		s.Total.add(a)
-		if !a.At.Before(week) && a.At.Before(nextWeek) {
-			s.Week.add(a)
-			if !a.At.Before(day) && a.At.Before(nextDay) {
-				s.Today.add(a)
-			}
+	s.Today.addTally(nil)
+	s.Week.addTally(nil)
+	for _, d := range in.Days {
+		at := d.Day.In(loc)
+		if !at.Before(week) && at.Before(week.AddDate(0, 0, 7)) {
+			s.Week.addTally(d.Tally)
 		}
-		if a.Kind == domain.AssistTicket {
-			waiting = append(waiting, a.Waiting)
-			handling = append(handling, a.Handling)
-			if a.VolunteerID != 0 {
-				closed[a.VolunteerID]++
-			}
-		}
-		if a.Rating >= 1 && a.Rating <= 5 {
-			s.Rated++
-			ratings += a.Rating
-		}
-		switch a.Worked {
-		case "yes":
-			s.WorkedYes++
-			s.WorkedAnswers++
-		case "no":
-			s.WorkedAnswers++
+		if startOfDay(at).Equal(day) {
+			s.Today.addTally(d.Tally)
 		}
 	}
-	s.Timed = len(waiting)
-	s.MedianWaiting = median(waiting)
-	s.MedianHandling = median(handling)
-	if s.Rated > 0 {
-		s.RatingAverage = float64(ratings) / float64(s.Rated)
+	s.Total.addTally(in.Total)
+	s.quality(in.Total)
+	closed := map[int64]int{}
+	for k, n := range in.Total {
+		switch {
+		case k.Part == domain.CountByVolunteer && k.Kind == domain.AssistTicket && k.Volunteer != 0:
+			closed[k.Volunteer] += int(n)
+		case k.Part == domain.CountAssists && k.Kind == domain.AssistFollowUp:
+			s.FollowUps += int(n)
+			if k.Outcome == domain.FollowUpAccepted {
+				s.Confirmed += int(n)
+			}
+		}
 	}
 	s.TopVolunteers = topVolunteers(closed, in.Volunteers, TopVolunteers)
 	s.Flows = funnel(in.Funnel)
-
 	s.Waiting = len(in.Open)
 	for _, t := range in.Open {
 		if !t.CreatedAt.IsZero() {
@@ -232,19 +247,64 @@ func Compute(in Input) Stats {
 	return s
 }
 
-// median returns the median of ds (the mean of the two middle values for
-// an even count), 0 for none. It sorts ds.
-func median(ds []time.Duration) time.Duration {
-	n := len(ds)
+// quality sets the medians, ratings and "worked" answers from the
+// counters' histograms.
+func (s *Stats) quality(t domain.Tally) {
+	waiting, handling := histogram{}, histogram{}
+	ratings := 0
+	for k, n := range t {
+		switch k.Part {
+		case domain.CountWaiting:
+			waiting[k.Bucket] += int(n)
+		case domain.CountHandling:
+			handling[k.Bucket] += int(n)
+		case domain.CountRating:
+			s.Rated += int(n)
+			ratings += k.Bucket * int(n)
+		case domain.CountWorked:
+			s.WorkedAnswers += int(n)
+			if k.Outcome == "yes" {
+				s.WorkedYes += int(n)
+			}
+		}
+	}
+	s.Timed = waiting.count()
+	s.MedianWaiting, s.MedianHandling = waiting.median(), handling.median()
+	if s.Rated > 0 {
+		s.RatingAverage = float64(ratings) / float64(s.Rated)
+	}
+}
+
+// histogram counts times by bucket (domain.MinuteBucket: minutes).
+type histogram map[int]int
+
+func (h histogram) count() int {
+	n := 0
+	for _, c := range h {
+		n += max(c, 0)
+	}
+	return n
+}
+
+// median is the bucket of the middle time (the mean of the two middle
+// buckets for an even count), 0 for none: exact for whole minutes under
+// an hour, within half a bucket beyond.
+func (h histogram) median() time.Duration {
+	n := h.count()
 	if n == 0 {
 		return 0
 	}
-	slices.Sort(ds)
-	if n%2 == 1 {
-		return ds[n/2]
+	buckets := slices.Sorted(maps.Keys(h))
+	nth := func(i int) int { // the bucket of the i-th time, from 0
+		for _, b := range buckets {
+			if i -= max(h[b], 0); i < 0 {
+				return b
+			}
+		}
+		return buckets[len(buckets)-1]
 	}
-	a, b := ds[n/2-1], ds[n/2]
-	return a + (b-a)/2
+	lo, hi := nth((n-1)/2), nth(n/2)
+	return time.Duration(lo+hi) * time.Minute / 2
 }
 
 // topVolunteers returns the n volunteers with the most closed tickets.
@@ -272,42 +332,40 @@ func topVolunteers(closed map[int64]int, names map[int64]string, n int) []Volunt
 	return out
 }
 
-// funnel returns the funnel of each flow, by flow id. Events without a
+// funnel returns the funnel of each flow, by flow id. Counts without a
 // flow id are skipped.
-func funnel(events []domain.FunnelEvent) []FlowStats {
+func funnel(counts domain.FunnelTally) []FlowStats {
 	flows := map[string]*FlowStats{}
-	stuck := map[string]map[string]int{}
-	for _, e := range events {
-		if e.FlowID == "" {
+	stuck := map[[2]string]int{} // flow, step -> abandons
+	for k, n := range counts {
+		if k.Flow == "" {
 			continue
 		}
-		f := flows[e.FlowID]
+		f := flows[k.Flow]
 		if f == nil {
-			f = &FlowStats{FlowID: e.FlowID}
-			flows[e.FlowID] = f
+			f = &FlowStats{FlowID: k.Flow}
+			flows[k.Flow] = f
 		}
-		switch e.Kind {
+		switch k.Kind {
 		case domain.FlowStarted:
-			f.Started++
+			f.Started += int(n)
 		case domain.FlowFinished:
-			f.Finished++
+			f.Finished += int(n)
 		case domain.FlowAbandoned:
-			f.Abandoned++
-			if e.Step != "" {
-				if stuck[e.FlowID] == nil {
-					stuck[e.FlowID] = map[string]int{}
-				}
-				stuck[e.FlowID][e.Step]++
+			f.Abandoned += int(n)
+			if k.Step != "" {
+				stuck[[2]string{k.Flow, k.Step}] += int(n)
 			}
 		}
 	}
-	out := make([]FlowStats, 0, len(flows))
-	for id, f := range flows {
-		for step, n := range stuck[id] {
-			if n > f.StuckCount || n == f.StuckCount && step < f.StuckStep {
-				f.StuckStep, f.StuckCount = step, n
-			}
+	for fs, n := range stuck {
+		f := flows[fs[0]]
+		if n > f.StuckCount || n == f.StuckCount && fs[1] < f.StuckStep {
+			f.StuckStep, f.StuckCount = fs[1], n
 		}
+	}
+	out := make([]FlowStats, 0, len(flows))
+	for _, f := range flows {
 		out = append(out, *f)
 	}
 	slices.SortFunc(out, func(a, b FlowStats) int { return strings.Compare(a.FlowID, b.FlowID) })

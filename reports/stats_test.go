@@ -45,7 +45,7 @@ const minute = time.Minute
 // seeded is Wednesday 11 March 2026, 15:00 in Ho Chi Minh City, and an
 // assist log of 3 assists that day, 5 earlier that week and 7 the month
 // before, across 3 communes (and one unknown) and both kinds.
-func seeded(t *testing.T) Input {
+func seeded(t *testing.T) logInput {
 	loc := hcm(t)
 	assists := []domain.Assist{
 		// February: 4 flows, 3 tickets.
@@ -68,7 +68,7 @@ func seeded(t *testing.T) Input {
 		ticket(at(loc, 3, 11, 14, 59), xuanLap, 30*minute, 40*minute, 2, 4, "no"),
 	}
 	now := at(loc, 3, 11, 15, 0)
-	return Input{
+	return logInput{
 		Now:        now,
 		Location:   loc,
 		Assists:    assists,
@@ -89,7 +89,7 @@ func checkCount(t *testing.T, name string, got Count, total, flows, tickets int,
 }
 
 func TestComputeSeeded(t *testing.T) {
-	s := Compute(seeded(t))
+	s := compute(seeded(t))
 	checkCount(t, "today", s.Today, 3, 1, 2, map[string]int{thoXuan: 2, xuanLap: 1})
 	checkCount(t, "week", s.Week, 8, 4, 4, map[string]int{thoXuan: 3, xuanLap: 2, hoangHoa: 2, "": 1})
 	checkCount(t, "total", s.Total, 15, 8, 7, map[string]int{thoXuan: 5, xuanLap: 4, hoangHoa: 5, "": 1})
@@ -122,7 +122,7 @@ func TestComputeSeeded(t *testing.T) {
 }
 
 func TestComputeEmpty(t *testing.T) {
-	s := Compute(Input{Now: time.Now()})
+	s := compute(logInput{Now: time.Now()})
 	if s.Total.Total != 0 || s.Timed != 0 || s.MedianWaiting != 0 || s.Rated != 0 || s.WorkedShare() != 0 ||
 		len(s.TopVolunteers) != 0 || len(s.Flows) != 0 || s.Waiting != 0 {
 		t.Errorf("empty input gave %+v", s)
@@ -142,7 +142,7 @@ func TestWeekBoundary(t *testing.T) {
 	if now.UTC().Weekday() != time.Sunday || now.Weekday() != time.Monday {
 		t.Fatal("bad fixture")
 	}
-	s := Compute(Input{Now: now, Location: loc, Assists: []domain.Assist{
+	s := compute(logInput{Now: now, Location: loc, Assists: []domain.Assist{
 		flow(at(loc, 3, 8, 23, 30), "sunday"),  // Sunday 16:30 UTC
 		flow(at(loc, 3, 9, 0, 30), "monday"),   // Sunday 17:30 UTC
 		flow(at(loc, 3, 16, 0, 30), "next"),    // next Monday: not this week
@@ -158,7 +158,7 @@ func TestWeekBoundary(t *testing.T) {
 	}
 
 	// On Sunday evening the week began the Monday before.
-	s = Compute(Input{Now: at(loc, 3, 8, 23, 45), Location: loc, Assists: []domain.Assist{
+	s = compute(logInput{Now: at(loc, 3, 8, 23, 45), Location: loc, Assists: []domain.Assist{
 		flow(at(loc, 3, 8, 23, 30), "sunday"),
 		flow(at(loc, 3, 2, 0, 0), "monday"),
 		flow(at(loc, 3, 1, 23, 59), "before"),
@@ -177,9 +177,14 @@ func TestMedian(t *testing.T) {
 		{[]time.Duration{3 * minute, 1 * minute, 2 * minute}, 2 * minute},
 		{[]time.Duration{4 * minute, 1 * minute, 3 * minute, 2 * minute}, 150 * time.Second},
 		{[]time.Duration{10 * minute, 20 * minute}, 15 * minute},
-		{[]time.Duration{9, 1, 5, 3, 7}, 5},
+		{[]time.Duration{20 * time.Second, 40 * time.Second}, 30 * time.Second},   // buckets of whole minutes, rounded
+		{[]time.Duration{100 * minute, 102 * minute, 240 * minute}, 100 * minute}, // 5-minute buckets past an hour
 	} {
-		if got := median(c.in); got != c.want {
+		h := histogram{}
+		for _, d := range c.in {
+			h[domain.MinuteBucket(d)]++
+		}
+		if got := h.median(); got != c.want {
 			t.Errorf("median(%v) = %v, want %v", c.in, got, c.want)
 		}
 	}
@@ -187,19 +192,19 @@ func TestMedian(t *testing.T) {
 
 func TestMedianThroughCompute(t *testing.T) {
 	now := time.Now()
-	in := Input{Now: now, Assists: []domain.Assist{
+	in := logInput{Now: now, Assists: []domain.Assist{
 		ticket(now, "", 10*minute, 1*minute, 1, 0, ""),
 		ticket(now, "", 40*minute, 2*minute, 1, 0, ""),
 		flow(now, ""), // flows have no waiting: not in the median
 		ticket(now, "", 20*minute, 4*minute, 1, 0, ""),
 		ticket(now, "", 30*minute, 3*minute, 1, 0, ""),
 	}}
-	s := Compute(in)
+	s := compute(in)
 	if s.MedianWaiting != 25*minute || s.MedianHandling != 150*time.Second {
 		t.Errorf("medians %v / %v, want 25m / 2m30s", s.MedianWaiting, s.MedianHandling)
 	}
 	in.Assists = in.Assists[:4]
-	if s = Compute(in); s.MedianWaiting != 20*minute || s.MedianHandling != 2*minute {
+	if s = compute(in); s.MedianWaiting != 20*minute || s.MedianHandling != 2*minute {
 		t.Errorf("odd medians %v / %v, want 20m / 2m", s.MedianWaiting, s.MedianHandling)
 	}
 }
@@ -220,7 +225,7 @@ func TestFunnel(t *testing.T) {
 		ev(domain.FlowStarted, "bank", "start"), ev(domain.FlowAbandoned, "bank", ""),
 		ev(domain.FlowStarted, "", "start"), // no flow: skipped
 	)
-	got := Compute(Input{Now: time.Now(), Funnel: events}).Flows
+	got := compute(logInput{Now: time.Now(), Funnel: events}).Flows
 	want := []FlowStats{
 		{FlowID: "bank", Started: 1, Abandoned: 1},
 		{FlowID: "vneid", Started: 5, Finished: 2, Abandoned: 5, StuckStep: "otp", StuckCount: 2},
@@ -236,7 +241,7 @@ func TestFunnel(t *testing.T) {
 
 	// One more abandon at photo makes it the stuck step.
 	events = append(events, ev(domain.FlowAbandoned, "vneid", "photo"))
-	if f := Compute(Input{Now: time.Now(), Funnel: events}).Flows[1]; f.StuckStep != "photo" || f.StuckCount != 3 {
+	if f := compute(logInput{Now: time.Now(), Funnel: events}).Flows[1]; f.StuckStep != "photo" || f.StuckCount != 3 {
 		t.Errorf("stuck at %q (%d), want photo (3)", f.StuckStep, f.StuckCount)
 	}
 }
@@ -256,7 +261,7 @@ func TestTopVolunteers(t *testing.T) {
 		domain.Assist{At: now, Kind: domain.AssistFlow, VolunteerID: 14}, // flows are no closed tickets
 	)
 	names := map[int64]string{10: "Minh", 11: "Xuân", 12: "Hà", 13: "An", 15: "  "}
-	got := Compute(Input{Now: now, Assists: assists, Volunteers: names}).TopVolunteers
+	got := compute(logInput{Now: now, Assists: assists, Volunteers: names}).TopVolunteers
 	want := []VolunteerCount{{12, "Hà", 6}, {10, "Minh", 4}, {16, "#16", 3}, {15, "#15", 2}, {13, "An", 2}}
 	if len(got) != TopVolunteers || len(got) != len(want) {
 		t.Fatalf("top %v, want %v", got, want)
@@ -270,15 +275,17 @@ func TestTopVolunteers(t *testing.T) {
 
 func TestCountsSplitByChannel(t *testing.T) {
 	now := time.Date(2026, time.March, 11, 10, 0, 0, 0, time.UTC)
-	s := Compute(Input{Now: now, Assists: []domain.Assist{
+	s := compute(logInput{Now: now, Assists: []domain.Assist{
 		{At: now.Add(-time.Hour), Kind: domain.AssistFlow},
 		{At: now.Add(-time.Hour), Kind: domain.AssistTicket, Channel: domain.ChannelWeb},
 		{At: now.Add(-2 * time.Hour), Kind: domain.AssistFlow, Channel: domain.ChannelWeb},
+		{At: now.Add(-3 * time.Hour), Kind: domain.AssistInPerson, People: 4, Channel: domain.ChannelTelegram},
+		{At: now.AddDate(0, 0, -8), Kind: domain.AssistTicket, Channel: domain.ChannelWeb}, // the week before
 	}})
-	if !maps.Equal(s.Week.ByChannel, map[domain.Channel]int{domain.ChannelTelegram: 1, domain.ChannelWeb: 2}) {
+	if !maps.Equal(s.Week.ByChannel, map[domain.Channel]int{domain.ChannelTelegram: 5, domain.ChannelWeb: 2}) {
 		t.Errorf("by channel: %v", s.Week.ByChannel)
 	}
-	for lang, want := range map[string]string{"vi": "Theo kênh (tuần này): Telegram 1 · trang web 2", "en": "By channel (this week): Telegram 1 · web page 2"} {
+	for lang, want := range map[string]string{"vi": "Theo kênh (tuần này): Telegram 5 · trang web 2", "en": "By channel (this week): Telegram 5 · web page 2"} {
 		if text := s.Text(lang); !strings.Contains(text, want) {
 			t.Errorf("%s summary lacks %q:\n%s", lang, want, text)
 		}

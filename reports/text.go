@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,6 +35,8 @@ type words struct {
 	channels, web                            string
 	min, hour, lessMin                       string
 	decimal                                  string
+	inPerson, byTopic, confirmed, answers    string
+	topics                                   map[string]string
 }
 
 // vocab is the summary's text per language; other languages get English.
@@ -48,7 +51,12 @@ var vocab = map[string]words{
 		volunteers: "Tình nguyện viên tích cực (câu hỏi đã đóng)",
 		channels:   "Theo kênh (tuần này)", web: "trang web",
 		min: "phút", hour: "giờ", lessMin: "<1 phút",
-		decimal: ",",
+		decimal:  ",",
+		inPerson: "trực tiếp", byTopic: "Hỗ trợ trực tiếp theo nội dung (tổng, số người)",
+		confirmed: "Hồ sơ, thanh toán được xác nhận", answers: "người trả lời",
+		topics: map[string]string{domain.TopicVNeIDAccount: "Tài khoản VNeID", domain.TopicVNeIDLevel2: "Định danh mức 2",
+			domain.TopicPayment: "Thanh toán trực tuyến", domain.TopicDossier: "Hồ sơ dịch vụ công",
+			domain.TopicSafety: "An toàn, chống lừa đảo", domain.TopicOther: "Khác"},
 	},
 	"en": {
 		title: "Help desk report", today: "Today", week: "This week (from %s)", total: "Total", assists: "assists",
@@ -60,7 +68,12 @@ var vocab = map[string]words{
 		volunteers: "Most active volunteers (questions closed)",
 		channels:   "By channel (this week)", web: "web page",
 		min: "min", hour: "h", lessMin: "<1 min",
-		decimal: ".",
+		decimal:  ".",
+		inPerson: "in person", byTopic: "In-person help by topic (all time, people)",
+		confirmed: "Outcomes confirmed", answers: "answers",
+		topics: map[string]string{domain.TopicVNeIDAccount: "VNeID account", domain.TopicVNeIDLevel2: "Level 2 ID",
+			domain.TopicPayment: "Online payment", domain.TopicDossier: "Public-service dossier",
+			domain.TopicSafety: "Safety from scams", domain.TopicOther: "Other"},
 	},
 }
 
@@ -76,6 +89,7 @@ func (s Stats) Text(lang string) string {
 	t.line("%s · %s", w.title, s.Now.Format("15:04 02/01/2006"))
 	t.counts(s)
 	t.quality(s)
+	t.topics(s.Total.ByTopic)
 	t.communes(s.Week.Communes())
 	t.flows(s.Flows)
 	t.volunteers(s.TopVolunteers)
@@ -90,11 +104,16 @@ type summary struct {
 
 func (t *summary) line(format string, args ...any) { fmt.Fprintf(&t.b, format+"\n", args...) }
 
-// counts: today's, this week's and all assists, by kind.
+// counts: today's, this week's and all assists, by kind; in-person ones
+// once the desk has logged any.
 func (t *summary) counts(s Stats) {
+	inPerson := s.Total.ByKind[domain.AssistInPerson] != 0
 	count := func(label string, c Count) {
-		t.line("%s: %d %s (%s %d, %s %d)", label, c.Total, t.w.assists,
-			t.w.flow, c.ByKind[domain.AssistFlow], t.w.ticket, c.ByKind[domain.AssistTicket])
+		parts := fmt.Sprintf("%s %d, %s %d", t.w.flow, c.ByKind[domain.AssistFlow], t.w.ticket, c.ByKind[domain.AssistTicket])
+		if inPerson {
+			parts += fmt.Sprintf(", %s %d", t.w.inPerson, c.ByKind[domain.AssistInPerson])
+		}
+		t.line("%s: %d %s (%s)", label, c.Total, t.w.assists, parts)
 	}
 	count(t.w.today, s.Today)
 	count(fmt.Sprintf(t.w.week, s.WeekStart.Format("02/01")), s.Week)
@@ -121,6 +140,33 @@ func (t *summary) quality(s Stats) {
 	}
 	if s.WorkedAnswers > 0 {
 		t.line("%s: %d%% (%d %s)", w.worked, int(s.WorkedShare()*100+0.5), s.WorkedAnswers, w.workedOf)
+	}
+	if s.FollowUps > 0 {
+		t.line("%s: %d%% (%d/%d %s)", w.confirmed, int(s.ConfirmedShare()*100+0.5), s.Confirmed, s.FollowUps, w.answers)
+	}
+}
+
+// topics: the people helped in person, by topic, in the order /log offers
+// them; topics not in that list last, by code.
+func (t *summary) topics(byTopic map[string]int) {
+	if len(byTopic) == 0 {
+		return
+	}
+	t.line("\n%s:", t.w.byTopic)
+	order := slices.Clone(domain.Topics)
+	for _, k := range slices.Sorted(maps.Keys(byTopic)) {
+		if !slices.Contains(order, k) {
+			order = append(order, k)
+		}
+	}
+	for _, k := range order {
+		if n := byTopic[k]; n != 0 {
+			name, ok := t.w.topics[k]
+			if !ok {
+				name = clip(k, textName)
+			}
+			t.line("- %s: %d", name, n)
+		}
 	}
 }
 

@@ -19,7 +19,7 @@ func TestTextSeeded(t *testing.T) {
 		{Kind: domain.FlowStarted, FlowID: "vneid"}, {Kind: domain.FlowStarted, FlowID: "vneid"},
 		{Kind: domain.FlowFinished, FlowID: "vneid"}, {Kind: domain.FlowAbandoned, FlowID: "vneid", Step: "Nhập mã OTP"},
 	}
-	s := Compute(in)
+	s := compute(in)
 	want := map[string][]string{
 		"vi": {
 			"15:00 11/03/2026",
@@ -65,7 +65,7 @@ func TestTextSeeded(t *testing.T) {
 }
 
 func TestTextEmpty(t *testing.T) {
-	s := Compute(Input{Now: time.Date(2026, 3, 11, 8, 0, 0, 0, time.UTC)})
+	s := compute(logInput{Now: time.Date(2026, 3, 11, 8, 0, 0, 0, time.UTC)})
 	vi, en := s.Text("vi"), s.Text("en")
 	for _, p := range []string{"Hôm nay: 0 lượt", "Câu hỏi đang chờ: 0", "Đánh giá: chưa có"} {
 		if !strings.Contains(vi, p) {
@@ -99,7 +99,7 @@ func TestTextManyCommunes(t *testing.T) {
 		}
 	}
 	in.Volunteers = map[int64]string{1: strings.Repeat("Nguyễn ", 100)}
-	s := Compute(in)
+	s := compute(in)
 	if n := len(s.Week.ByCommune); n != 204 {
 		t.Fatalf("%d communes this week, want 204", n)
 	}
@@ -157,5 +157,33 @@ func TestLimit(t *testing.T) {
 	}
 	if got := clip("Nguyễn Văn A", 6); got != "Nguyễ…" {
 		t.Errorf("clip gave %q", got)
+	}
+}
+
+func TestTextInPersonAndConfirmedOutcomes(t *testing.T) {
+	now := time.Date(2026, 3, 11, 8, 0, 0, 0, vietnam)
+	in := logInput{Now: now, Assists: []domain.Assist{
+		{At: now, Kind: domain.AssistInPerson, Topic: domain.TopicVNeIDLevel2, People: 5, VolunteerID: 9},
+		{At: now.Add(-time.Hour), Kind: domain.AssistInPerson, Topic: domain.TopicSafety, People: 1, VolunteerID: 9},
+		{At: now, Kind: domain.AssistFlow, FlowID: "vneid"},
+		{At: now, Kind: domain.AssistFollowUp, FlowID: "dossier", Outcome: domain.FollowUpAccepted},
+		{At: now, Kind: domain.AssistFollowUp, FlowID: "dossier", Outcome: domain.FollowUpAccepted},
+		{At: now, Kind: domain.AssistFollowUp, FlowID: "pay", Outcome: domain.FollowUpSentBack},
+	}}
+	s := compute(in)
+	if s.Total.Total != 7 || s.FollowUps != 3 || s.Confirmed != 2 {
+		t.Fatalf("total %d, follow-ups %d, confirmed %d; want 7 (people, not follow-ups), 3, 2", s.Total.Total, s.FollowUps, s.Confirmed)
+	}
+	vi, en := s.Text("vi"), s.Text("en")
+	for _, want := range []string{"Hôm nay: 7 lượt (hướng dẫn 1, câu hỏi 0, trực tiếp 6)", "Định danh mức 2: 5",
+		"An toàn, chống lừa đảo: 1", "Hồ sơ, thanh toán được xác nhận: 67% (2/3 người trả lời)"} {
+		if !strings.Contains(vi, want) {
+			t.Errorf("vi text lacks %q:\n%s", want, vi)
+		}
+	}
+	for _, want := range []string{"Today: 7 assists (guides 1, questions 0, in person 6)", "Level 2 ID: 5", "Outcomes confirmed: 67% (2/3 answers)"} {
+		if !strings.Contains(en, want) {
+			t.Errorf("en text lacks %q:\n%s", want, en)
+		}
 	}
 }

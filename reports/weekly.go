@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"slices"
 	"time"
 
 	"github.com/hotroso/hotroso/domain"
@@ -76,4 +77,19 @@ func Change(now, before int) (diff int, percent float64, ok bool) {
 		return diff, 0, false
 	}
 	return diff, float64(diff) * 100 / float64(before), true
+}
+
+// median is the middle of the durations (the mean of the two middle ones
+// for an even count), 0 for none. It sorts ds.
+func median(ds []time.Duration) time.Duration {
+	n := len(ds)
+	if n == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	if n%2 == 1 {
+		return ds[n/2]
+	}
+	a, b := ds[n/2-1], ds[n/2]
+	return a + (b-a)/2
 }

@@ -92,10 +92,22 @@ const DedupWindow = 24 * time.Hour
 
 // Funnel records anonymous flow events for reports.
 type Funnel interface {
-	// RecordFunnel appends the events in order, in one atomic step.
+	// RecordFunnel appends the events in order and counts each in its
+	// local day's and the all-time funnel counters (domain.FunnelKey), in
+	// one atomic step. The counters are kept forever; the raw events only
+	// for the store's funnel retention (events older than that are
+	// dropped, or not kept at all), so the counters, not the events, are
+	// what reports read.
 	RecordFunnel(ctx context.Context, events ...domain.FunnelEvent) error
-	// FunnelEvents returns events with from <= At < to, oldest first.
+	// FunnelEvents returns events with from <= At < to, oldest first,
+	// among those still kept.
 	FunnelEvents(ctx context.Context, from, to time.Time) ([]domain.FunnelEvent, error)
+	// FunnelTotals returns the funnel counters of all time: O(flows and
+	// steps), not O(events).
+	FunnelTotals(ctx context.Context) (domain.FunnelTally, error)
+	// FunnelCounts returns the funnel counters summed over the local
+	// days from first's through last's (both included): O(days).
+	FunnelCounts(ctx context.Context, first, last time.Time) (domain.FunnelTally, error)
 }
 
 // Tickets keeps the question queue. Each move of a ticket (its method in
@@ -156,29 +168,71 @@ type Tickets interface {
 	LapsedLeases(ctx context.Context, now time.Time, limit int) ([]domain.Ticket, error)
 }
 
-// Assists keeps the assist log, append-only.
+// Assists keeps the assist log, indexed by time, and counters of it.
+//
+// Counters are kept per local day (in the store's location, Asia/Ho_Chi_Minh
+// unless told otherwise) and in total, in the same atomic step as each
+// change of the log: a record counts by kind, commune, flow, outcome,
+// topic and volunteer, with its weight (domain.Assist.Weight), and a
+// ticket's waiting and handling times, ratings and "worked" answers count
+// in histograms by commune (domain.CountKey). Reads of the counters are
+// O(days), not O(records).
 type Assists interface {
-	// RecordAssist appends a record. A zero At is set to the store's clock,
-	// an empty ID to a new one (domain.NewAssistID).
+	// RecordAssist appends a record and counts it. A zero At is set to the
+	// store's clock; an empty ID to a new one (rollup.NewAssistID). A
+	// given ID must be one rollup.NewAssistID made for the record's At
+	// (others are rejected with an error wrapping rollup.ErrAssistID).
 	RecordAssist(ctx context.Context, a domain.Assist) error
+	// WithdrawAssist removes the record with the id from the log and its
+	// counts from the counters, atomically, and returns it. An unknown id
+	// (or one withdrawn already) gives an error wrapping ErrNotFound;
+	// among concurrent withdrawers of one record exactly one gets it. The
+	// record's note (NoteAssist) goes with it; ratings of a withdrawn
+	// ticket record stay counted.
+	WithdrawAssist(ctx context.Context, id string) (domain.Assist, error)
 	// RateTicket records the resident's rating of a closed ticket's assist:
 	// rating 1..5 (0: leave as is) and worked "yes"/"no" ("": leave as is).
-	// Later ratings of the same ticket replace earlier ones.
+	// Later ratings of the same ticket replace earlier ones, in the
+	// counters too: a ticket's rating counts once, in the ticket's commune
+	// on the local day it closed (the day of its assist); a ticket the
+	// store does not hold counts in no commune, on the day it is rated.
 	RateTicket(ctx context.Context, ticketID int64, rating int, worked string) error
 	// AssistsBetween returns the records with from <= At < to, oldest first,
 	// with their ratings and notes applied.
 	AssistsBetween(ctx context.Context, from, to time.Time) ([]domain.Assist, error)
-	// WithdrawAssist removes the record with the id from the log (a
-	// volunteer's undo of an in-person record) and returns it; ErrNotFound
-	// when no record has that id (never recorded, or withdrawn already).
-	// Among concurrent withdrawers of one record exactly one gets it.
-	WithdrawAssist(ctx context.Context, id string) (domain.Assist, error)
 	// NoteAssist keeps a note (already masked) for the record with the
-	// id, replacing an earlier one; AssistsBetween gives the record its
-	// note. The note is kept apart from the log, as ratings are, so a note
-	// may come at any time; the caller names a record it recorded (a note
-	// for an id no record has shows nowhere). WithdrawAssist drops it.
+	// id, replacing an earlier one; AssistsBetween and ScanAssists give the
+	// record its note. The note is kept apart from the log, as ratings are,
+	// so a note may come at any time; the caller names a record it
+	// recorded (a note for an id no record has shows nowhere).
+	// WithdrawAssist drops it.
 	NoteAssist(ctx context.Context, id, note string) error
+	// ScanAssists calls fn with each record with from <= At < to whose
+	// commune is commune ("": every record), with its ratings and notes
+	// applied, oldest first (to the millisecond; within one, in recording
+	// order on one instance). It reads the time index in pages, so memory does not
+	// grow with the range. An error from fn stops the scan and is returned.
+	ScanAssists(ctx context.Context, from, to time.Time, commune string, fn func(domain.Assist) error) error
+	// AssistCounts returns the counters of each local day from first's
+	// through last's (both included, at most MaxCountDays, the latest),
+	// in order, days without counts included; with commune != "" only
+	// that commune's counts; with parts, only those parts' (a chart needs
+	// domain.CountDaily alone, a few hundred counts a day).
+	AssistCounts(ctx context.Context, first, last time.Time, commune string, parts ...domain.CountPart) ([]domain.DayTally, error)
+	// AssistTotals returns the counters of all days; with commune != ""
+	// only that commune's counts.
+	AssistTotals(ctx context.Context, commune string) (domain.Tally, error)
+}
+
+// MaxCountDays is the most days one AssistCounts call returns.
+const MaxCountDays = 3660
+
+// Migrator is a store that brings data written by an older version of the
+// program up to date when it starts (a backend that does so on opening
+// need not implement it). Migrate is idempotent and safe to run from
+// several instances at once.
+type Migrator interface {
+	Migrate(ctx context.Context) error
 }
 
 // Invites keeps volunteer invites.

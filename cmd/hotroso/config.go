@@ -37,6 +37,7 @@ type config struct {
 	FlowsDir         string
 	LogLevel         slog.Level
 	FlowAbandonAfter time.Duration
+	FunnelRetention  time.Duration
 	ClaimTimeout     time.Duration
 	MaxOpenClaims    int
 	EscalateAfter    time.Duration

@@ -258,7 +258,8 @@ const redisConnections = bot.DefaultWorkers + redis.UpdateShards + 16
 // openStore opens Redis when REDIS_URL is set, else the embedded store
 // under DATA_DIR; the store stamps its records by now.
 func openStore(ctx context.Context, cfg config, now func() time.Time) (storage.Store, string, error) {
-	redisOptions := []redis.Option{redis.WithPrefix(cfg.RedisKeyPrefix), redis.WithMinPoolSize(redisConnections), redis.WithClock(now)}
+	redisOptions := []redis.Option{redis.WithPrefix(cfg.RedisKeyPrefix), redis.WithMinPoolSize(redisConnections), redis.WithClock(now),
+		redis.WithLocation(cfg.Location), redis.WithFunnelRetention(cfg.FunnelRetention)}
 	if cfg.RedisPipeline {
 		redisOptions = append(redisOptions, redis.WithAutoPipeline())
 	}
@@ -267,24 +268,35 @@ func openStore(ctx context.Context, cfg config, now func() time.Time) (storage.S
 		if err != nil {
 			return nil, "", fmt.Errorf("REDIS_URL: cannot connect (%v); check the address, or unset it to use the embedded store", err)
 		}
-		return s, "Redis store", nil
+		return migrated(ctx, s, "Redis store")
 	}
 	if cfg.RedisAddrs != "" {
 		opts, err := redis.ParseAddrs(cfg.RedisAddrs, cfg.RedisMaster, cfg.RedisPassword)
 		if err == nil {
 			var s *redis.Store
 			if s, err = redis.OpenUniversal(ctx, opts, redisOptions...); err == nil {
-				return s, "Redis store (" + cfg.RedisAddrs + ")", nil
+				return migrated(ctx, s, "Redis store ("+cfg.RedisAddrs+")")
 			}
 		}
 		return nil, "", fmt.Errorf("REDIS_ADDRS: cannot connect (%v); check the addresses and REDIS_SENTINEL_MASTER", err)
 	}
 	file := filepath.Join(cfg.DataDir, "hotroso.db")
-	s, err := embedded.Open(file, embedded.WithClock(now))
+	s, err := embedded.Open(file, embedded.WithClock(now), embedded.WithLocation(cfg.Location), embedded.WithFunnelRetention(cfg.FunnelRetention))
 	if err != nil {
 		return nil, "", fmt.Errorf("DATA_DIR: cannot open %s (%v); set DATA_DIR to a writable folder", file, err)
 	}
 	return s, "embedded store (" + file + ")", nil
+}
+
+// migrated runs the store's one-time migration (storage.Migrator): the
+// counters built from a log written before them. The embedded store does
+// it when it opens the file.
+func migrated(ctx context.Context, s *redis.Store, name string) (storage.Store, string, error) {
+	if err := s.Migrate(ctx); err != nil {
+		_ = s.Close()
+		return nil, "", fmt.Errorf("%s: cannot build the report counters from the existing log (%v); try again, or ask the system administrator", name, err)
+	}
+	return s, name, nil
 }
 
 // every runs job now and then every period until ctx ends.

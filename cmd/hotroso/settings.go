@@ -56,6 +56,7 @@ var settings = []setting{
 	{"WEBHOOK_LEASE", "10s", "how long an instance holds a shard of the webhook queue without renewing it", duration(func(c *config) *time.Duration { return &c.WebhookLease }, time.Second)},
 	{"FLOWS_DIR", "", "read flow files from here instead of the built-in ones", text(func(c *config) *string { return &c.FlowsDir })},
 	{"FLOW_ABANDON_AFTER", "24h", "a flow with no answer for this long counts as abandoned in reports", duration(func(c *config) *time.Duration { return &c.FlowAbandonAfter }, time.Minute)},
+	{"FUNNEL_RETENTION", "2160h", "how long raw flow events (each step a resident took) are kept; the reports' flow figures come from counters kept forever", duration(func(c *config) *time.Duration { return &c.FunnelRetention }, time.Hour)},
 	{"CLAIM_TIMEOUT", "15m", "a claim lapses when no reply reached the resident this long", duration(func(c *config) *time.Duration { return &c.ClaimTimeout }, time.Second)},
 	{"MAX_OPEN_CLAIMS", "3", "questions one volunteer may hold at once", setMaxClaims},
 	{"ESCALATE_AFTER", "30m", "an unclaimed question is posted again, and organizers told, after this long", duration(func(c *config) *time.Duration { return &c.EscalateAfter }, time.Second)},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/hotroso/hotroso/bot/telegramtest"
 	"github.com/hotroso/hotroso/domain"
+	"github.com/hotroso/hotroso/reports"
 	"github.com/hotroso/hotroso/storage"
 )
 
@@ -68,9 +70,7 @@ func weeklyEnv(t *testing.T, backend string, api *telegramtest.Server) map[strin
 
 // organizersSayHello has the province's organizer write to the bot (a
 // bot can only write to those who did), and opens the commune organizer's
-// chat without a message: until commune organizers join by invite, the
-// desk would take the organizer role of one outside ORGANIZER_IDS away
-// when they write.
+// chat without a message (its first message is the report).
 func organizersSayHello(t *testing.T, a *app) (province, commune *chat) {
 	t.Helper()
 	province, commune = newChat(t, a, provinceOrgID, "vi"), newChat(t, a, communeOrgID, "vi")
@@ -124,12 +124,19 @@ func TestWeeklyReportOnMondayMorningForEachOrganizersScope(t *testing.T) {
 		assert.Contains(t, mine.Text, "trung vị của câu hỏi: 15′")
 		require.True(t, commune.next().Photo)
 
-		// The commune organizer's CSV is Quảng Phú's alone: see
-		// handlers.TestWeeklyCSVIsTheOrganizersScope (until commune
-		// organizers join by invite, one who presses a button here loses
-		// the role outside ORGANIZER_IDS).
 		province.press(weeklyCSV)
 		assert.Len(t, csvRows(t, province.next()), 10, "the province's 10")
+		// The commune organizer (a stored organizer with a Scope keeps the
+		// role outside ORGANIZER_IDS) gets Quảng Phú's rows alone.
+		commune.press(weeklyCSV)
+		file := commune.next()
+		assert.Contains(t, file.Caption, "Phường Quảng Phú: 7 dòng")
+		rows := csvRows(t, file)
+		assert.Len(t, rows, 7, "Quảng Phú's 7 records of the week: 3 flows, 2 questions, 1 in person, 1 follow-up")
+		col := slices.Index(reports.CSVHeader, "commune")
+		for _, row := range rows {
+			assert.Equal(t, quangPhu, row[col], "only the organizer's commune")
+		}
 
 		clock.advance(time.Hour)
 		a.waitRuns(t, weeklyRuns)

@@ -16,6 +16,10 @@ import (
 type ticketRating struct {
 	Rating int    `json:"rating,omitempty"`
 	Worked string `json:"worked,omitempty"`
+	// Day and Commune are where the rating is counted (rollup.Day), once
+	// counted.
+	Day     string `json:"day,omitempty"`
+	Commune string `json:"commune,omitempty"`
 }
 
 // merge returns r with the parts that later gives replaced.
@@ -48,56 +52,6 @@ func checkRating(rating int, worked string) error {
 		return fmt.Errorf("worked %q is not yes, no or empty", worked)
 	}
 	return nil
-}
-
-// RecordAssist appends a record. A zero At is set to the store's clock.
-func (s *Store) RecordAssist(ctx context.Context, a domain.Assist) error {
-	if a.At.IsZero() {
-		a.At = s.now()
-	}
-	a, err := withAssistID(a)
-	if err != nil {
-		return fmt.Errorf("embedded: record assist %s: %w", a.Kind, err)
-	}
-	data, err := json.Marshal(a)
-	if err != nil {
-		return fmt.Errorf("embedded: record assist %s: encode: %w", a.Kind, err)
-	}
-	return s.update(ctx, fmt.Sprintf("record assist %s", a.Kind), func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketAssists)
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		return b.Put(funnelKey(a.At, seq), data)
-	})
-}
-
-// RateTicket records the resident's rating of the ticket's assist: rating
-// 1..5 (0: leave as is) and worked "yes" or "no" ("": leave as is). Later
-// ratings replace earlier ones, part by part. The rating is kept apart from
-// the log and applied by AssistsBetween, so it may arrive before or after
-// the ticket's assist is recorded.
-func (s *Store) RateTicket(ctx context.Context, ticketID int64, rating int, worked string) error {
-	op := fmt.Sprintf("rate ticket %d", ticketID)
-	if err := checkRating(rating, worked); err != nil {
-		return fmt.Errorf("embedded: %s: %w", op, err)
-	}
-	if rating == 0 && worked == "" {
-		return nil
-	}
-	return s.update(ctx, op, func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketRatings)
-		r, err := getRating(b, ticketID)
-		if err != nil {
-			return err
-		}
-		data, err := json.Marshal(r.merge(ticketRating{Rating: rating, Worked: worked}))
-		if err != nil {
-			return fmt.Errorf("encode: %w", err)
-		}
-		return b.Put(idKey(ticketID), data)
-	})
 }
 
 // AssistsBetween returns the records with from <= At < to, oldest first

@@ -188,7 +188,7 @@ func (s *Store) compactLocked() error {
 	swapErr := os.Rename(tmp, path)
 	// Reopen whichever file is at path: the copy, or the original if the
 	// swap failed, so that the store keeps working either way.
-	db, err := openFile(path, s.lockTimeout)
+	db, err := openFile(path, s.lockTimeout, s.loc)
 	if err != nil {
 		return fmt.Errorf("reopen after compaction: %w", err)
 	}

@@ -128,6 +128,22 @@ var (
 	bucketWebLog    = []byte("web_log")
 	bucketWebImages = []byte("web_images")
 	bucketWebSeq    = []byte("web_seq")
+
+	// Counters of the assist log and the funnel (see rollups.go), kept in
+	// the transaction that changes what they count. Since schema version 5
+	// (built from the log and the funnel on upgrade).
+	//
+	// bucketAssistIDs: assist id -> its bucketAssists key.
+	bucketAssistIDs = []byte("assist_ids")
+	// bucketAssistDays: day (rollup.DayLayout) ‖ count field (rollup.Field)
+	// -> count, 8 bytes (putInt).
+	bucketAssistDays = []byte("assist_days")
+	// bucketAssistTotals: count field -> count of all days.
+	bucketAssistTotals = []byte("assist_totals")
+	// bucketFunnelDays: day ‖ funnel field (rollup.FunnelField) -> count.
+	bucketFunnelDays = []byte("funnel_days")
+	// bucketFunnelTotals: funnel field -> count of all days.
+	bucketFunnelTotals = []byte("funnel_totals")
 )
 
 // allBuckets is every bucket of the current layout.
@@ -141,6 +157,7 @@ var allBuckets = [][]byte{
 	bucketBroadcasts, bucketBroadcastActive, bucketPending, bucketInFlight, bucketTaken, bucketResults,
 	bucketRecipientState,
 	bucketWebLog, bucketWebImages, bucketWebSeq,
+	bucketAssistIDs, bucketAssistDays, bucketAssistTotals, bucketFunnelDays, bucketFunnelTotals,
 }
 
 var (
@@ -169,13 +186,17 @@ var (
 //	4: adds the tickets-by-resident index (built from tickets on upgrade)
 //	   and the outbox (new buckets start empty)
 //	5: adds the notes of in-person assists, the web chat's log, images
-//	   and counters, the follow-ups, their due index and the weekly report
-//	   claims (new buckets start empty)
+//	   and seqs, the follow-ups, their due index and the weekly report
+//	   claims (new buckets start empty), and assist ids (given to the
+//	   records without one) and the counters of the assist log and the
+//	   funnel (built from them on upgrade, see migrateRollups; a version
+//	   5 file written before the counters joined it gets them when
+//	   opened, see buildMissingCounters)
 const schemaVersion = 5
 
 // initSchema creates the buckets, checks the layout version and upgrades an
 // older file.
-func initSchema(tx *bolt.Tx) error {
+func initSchema(tx *bolt.Tx, loc *time.Location) error {
 	for _, name := range allBuckets {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
@@ -188,10 +209,10 @@ func initSchema(tx *bolt.Tx) error {
 	}
 	switch got := getInt(v); got {
 	case schemaVersion:
-		return nil
+		return buildMissingCounters(tx, loc)
 	case 1, 2, 3, 4:
 		// Version 3's broadcast buckets and version 5's buckets, created
-		// above, start empty.
+		// above, start empty; version 5's counters are built below.
 		if got == 1 {
 			if err := indexAllRoles(tx); err != nil {
 				return fmt.Errorf("upgrade schema 1 to 2: %w", err)
@@ -202,10 +223,32 @@ func initSchema(tx *bolt.Tx) error {
 				return fmt.Errorf("upgrade schema %d to 4: %w", got, err)
 			}
 		}
+		if err := migrateRollups(tx, loc); err != nil {
+			return fmt.Errorf("upgrade schema %d to 5: %w", got, err)
+		}
 		return meta.Put(metaSchema, putInt(nil, schemaVersion))
 	default:
 		return fmt.Errorf("file has schema version %d, this build reads %d", got, schemaVersion)
 	}
+}
+
+// buildMissingCounters builds the counters of a version 5 file written
+// before they were part of version 5 (the logbook, web chat and follow-up
+// releases wrote version 5 without them): one whose log has records but no
+// id index, or whose funnel has events but no totals. Any other file is
+// left as it is, after two cursor seeks.
+func buildMissingCounters(tx *bolt.Tx, loc *time.Location) error {
+	empty := func(name []byte) bool {
+		k, _ := tx.Bucket(name).Cursor().First()
+		return k == nil
+	}
+	if (empty(bucketAssists) || !empty(bucketAssistIDs)) && (empty(bucketFunnel) || !empty(bucketFunnelTotals)) {
+		return nil
+	}
+	if err := migrateRollups(tx, loc); err != nil {
+		return fmt.Errorf("build the counters of schema 5: %w", err)
+	}
+	return nil
 }
 
 // putInt appends n as 8 bytes that sort like the signed number.

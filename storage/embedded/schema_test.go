@@ -152,3 +152,58 @@ func TestSchemaUpgradeFrom3(t *testing.T) {
 	require.Len(t, erased, 1, "the upgrade indexed the old ticket")
 	assert.Equal(t, tk.ID, erased[0].ID)
 }
+
+// A version 5 file written before the counters joined version 5 (the
+// logbook's ids of its own, a note kept apart) gets its counters built and
+// its ids indexed when opened, once.
+func TestSchema5WithoutCountersGetsThem(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "hotroso.db")
+	at := time.Date(2026, 3, 9, 2, 0, 0, 0, time.UTC)
+	logged := domain.Assist{At: at, Kind: domain.AssistInPerson, ID: "0123456789abcdef", People: 3, VolunteerID: 7,
+		Commune: "16522", Topic: domain.TopicPayment}
+	web := domain.Assist{At: at.Add(time.Minute), Kind: domain.AssistFlow, FlowID: "vneid", Commune: "16522", Channel: domain.ChannelWeb}
+	db, err := bolt.Open(path, 0o600, nil)
+	require.NoError(t, err)
+	require.NoError(t, db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketMeta, bucketAssists, bucketAssistNotes, bucketFunnel} {
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		for i, a := range []domain.Assist{logged, web} {
+			data, err := json.Marshal(a)
+			if err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketAssists).Put(funnelKey(a.At, uint64(i+1)), data); err != nil {
+				return err
+			}
+		}
+		if err := tx.Bucket(bucketAssistNotes).Put([]byte(logged.ID), []byte("ở thôn 3")); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put(metaSchema, putInt(nil, 5))
+	}))
+	require.NoError(t, db.Close())
+
+	for range 2 { // the second opening finds them built
+		s, err := Open(path)
+		require.NoError(t, err)
+		total, err := s.AssistTotals(ctx, "16522")
+		require.NoError(t, err)
+		assert.EqualValues(t, 3, total[domain.CountKey{Part: domain.CountDaily, Kind: domain.AssistInPerson, Commune: "16522"}])
+		assert.EqualValues(t, 1, total[domain.CountKey{Part: domain.CountDaily, Kind: domain.AssistFlow, Commune: "16522", Channel: domain.ChannelWeb}])
+		require.NoError(t, s.Close())
+	}
+	s, err := Open(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	got, err := s.WithdrawAssist(ctx, logged.ID)
+	require.NoError(t, err, "its own id is indexed")
+	assert.Equal(t, "ở thôn 3", got.Note)
+	total, err := s.AssistTotals(ctx, "")
+	require.NoError(t, err)
+	assert.Zero(t, total[domain.CountKey{Part: domain.CountDaily, Kind: domain.AssistInPerson, Commune: "16522"}], "withdrawn from the counters")
+	assert.EqualValues(t, 1, total[domain.CountKey{Part: domain.CountDaily, Kind: domain.AssistFlow, Commune: "16522", Channel: domain.ChannelWeb}])
+}

@@ -28,6 +28,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/hotroso/hotroso/storage"
+	"github.com/hotroso/hotroso/storage/rollup"
 )
 
 // Store is a storage.Store backed by one bbolt file. It is safe for
@@ -39,6 +40,8 @@ type Store struct {
 	db          *bolt.DB
 	lockTimeout time.Duration
 	clock       func() time.Time
+	loc         *time.Location // days of the counters
+	retention   time.Duration  // of raw funnel events; 0: forever
 	limiter     limiter
 	closed      atomic.Bool // Close was called: the limiter refuses too
 }
@@ -51,6 +54,21 @@ type Option func(*config)
 type config struct {
 	clock       func() time.Time
 	lockTimeout time.Duration
+	loc         *time.Location
+	retention   time.Duration
+}
+
+// WithLocation sets the time zone whose days the counters count by (see
+// storage.Assists); the default is rollup.Vietnam (UTC+7). Changing it for
+// an existing file leaves what was counted on the days it was counted on.
+func WithLocation(loc *time.Location) Option {
+	return func(c *config) { c.loc = loc }
+}
+
+// WithFunnelRetention sets how long raw funnel events are kept (0, the
+// default: forever); the funnel counters are kept forever either way.
+func WithFunnelRetention(d time.Duration) Option {
+	return func(c *config) { c.retention = d }
 }
 
 // WithClock sets the clock the store stamps records with and measures the
@@ -68,22 +86,25 @@ func WithLockTimeout(d time.Duration) Option {
 // Open opens (creating if needed) the store at path, and the directories
 // leading to it.
 func Open(path string, opts ...Option) (*Store, error) {
-	cfg := config{clock: time.Now, lockTimeout: time.Second}
+	cfg := config{clock: time.Now, lockTimeout: time.Second, loc: rollup.Vietnam}
 	for _, opt := range opts {
 		opt(&cfg)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
 	}
-	db, err := openFile(path, cfg.lockTimeout)
+	if cfg.loc == nil {
+		cfg.loc = rollup.Vietnam
+	}
+	db, err := openFile(path, cfg.lockTimeout, cfg.loc)
 	if err != nil {
 		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
 	}
-	return &Store{db: db, lockTimeout: cfg.lockTimeout, clock: cfg.clock}, nil
+	return &Store{db: db, lockTimeout: cfg.lockTimeout, clock: cfg.clock, loc: cfg.loc, retention: cfg.retention}, nil
 }
 
 // openFile opens the bbolt file at path and brings its layout up to date.
-func openFile(path string, lockTimeout time.Duration) (*bolt.DB, error) {
+func openFile(path string, lockTimeout time.Duration, loc *time.Location) (*bolt.DB, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
@@ -91,7 +112,7 @@ func openFile(path string, lockTimeout time.Duration) (*bolt.DB, error) {
 		}
 		return nil, err
 	}
-	if err := db.Update(initSchema); err != nil {
+	if err := db.Update(func(tx *bolt.Tx) error { return initSchema(tx, loc) }); err != nil {
 		_ = db.Close()
 		return nil, err
 	}

@@ -10,8 +10,9 @@ import (
 
 // NoteAssist keeps a volunteer's note (already masked) for the assist
 // record with the id, replacing an earlier one: one HSET of the notes hash
-// (p:assist:notes), a single key. AssistsBetween applies it when reading,
-// as it does ratings, so the log's entries are never rewritten for a note.
+// (p:{a}:notes), a single key. AssistsBetween and ScanAssists apply it when
+// reading, as they do ratings, so the log's members are never rewritten for
+// a note; WithdrawAssist drops it with the record.
 func (s *Store) NoteAssist(ctx context.Context, id, note string) error {
 	const op = "note assist"
 	if id == "" {

@@ -65,9 +65,9 @@ const eraseAttempts = 5
 // the resident's assist records of their ticket id and hash, folding in
 // the ratings, then marks the files for ScrubErased.
 //
-// The assist log is a stream with no index by resident (on purpose), so
-// it is read whole; each matching entry is replaced, in one MULTI, by an
-// anonymous copy. The log is anonymized before the tickets go, so that a
+// The assist log has no index by resident (on purpose), so it is read
+// whole; each matching member is replaced, in one MULTI, by an anonymous
+// copy. The log is anonymized before the tickets go, so that a
 // crash in between leaves the tickets to be found by the next attempt.
 func (s *Store) EraseResident(ctx context.Context, residentID int64, residentHash string) ([]domain.Ticket, error) {
 	op := fmt.Sprintf("erase resident %d", residentID)
@@ -173,35 +173,36 @@ func (s *Store) eraseTickets(ctx context.Context, residentID int64, stored []sto
 	return n == 1, err
 }
 
-// anonymizeAssists replaces the assist entries of the given tickets, or of
+// anonymizeAssists replaces the log members of the given tickets, or of
 // the resident with that hash, by copies without the ticket id and the
-// hash and with the ticket's rating folded in, then deletes those
-// tickets' ratings. It reports whether it replaced any entry.
+// hash and with the ticket's rating folded in (same id, same score), then
+// deletes those tickets' ratings. The counters do not change: nothing they
+// count does. It reports whether it replaced any member.
 func (s *Store) anonymizeAssists(ctx context.Context, ids map[int64]bool, residentHash string) (bool, error) {
 	type found struct {
-		entryID string
-		assist  domain.Assist
+		member string
+		score  float64
+		assist domain.Assist
 	}
 	var mine []found
-	for start := "-"; ; {
-		msgs, err := s.client.XRangeN(ctx, s.keys.assists(), start, "+", assistBatch).Result()
+	for offset := int64(0); ; offset += assistBatch {
+		zs, err := s.client.ZRangeWithScores(ctx, s.keys.assistLog(), offset, offset+assistBatch-1).Result()
 		if err != nil {
 			return false, err
 		}
-		for _, m := range msgs {
-			raw, _ := m.Values[fieldData].(string)
-			var a domain.Assist
-			if err := json.Unmarshal([]byte(raw), &a); err != nil {
-				return false, fmt.Errorf("decode assist entry %s: %w", m.ID, err)
+		for _, z := range zs {
+			m := z.Member.(string)
+			a, err := decodeMember(m)
+			if err != nil {
+				return false, err
 			}
 			if (residentHash != "" && a.Resident == residentHash) || (a.TicketID != 0 && ids[a.TicketID]) {
-				mine = append(mine, found{m.ID, a})
+				mine = append(mine, found{m, z.Score, a})
 			}
 		}
-		if len(msgs) < assistBatch {
+		if len(zs) < assistBatch {
 			break
 		}
-		start = "(" + msgs[len(msgs)-1].ID
 	}
 	as := make([]domain.Assist, len(mine))
 	for i, f := range mine {
@@ -221,11 +222,11 @@ func (s *Store) anonymizeAssists(ctx context.Context, ids map[int64]bool, reside
 			return false, fmt.Errorf("encode assist: %w", err)
 		}
 		if _, err := s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-			p.XDel(ctx, s.keys.assists(), f.entryID)
-			p.XAdd(ctx, &goredis.XAddArgs{Stream: s.keys.assists(), ID: "*", Values: []any{fieldData, data}})
+			p.ZRem(ctx, s.keys.assistLog(), f.member)
+			p.ZAdd(ctx, s.keys.assistLog(), goredis.Z{Score: f.score, Member: a.ID + "|" + string(data)})
 			return nil
 		}); err != nil {
-			return false, fmt.Errorf("replace assist entry %s: %w", f.entryID, err)
+			return false, fmt.Errorf("replace assist %s: %w", a.ID, err)
 		}
 	}
 	if err := s.dropRatings(ctx, ids); err != nil {
@@ -242,7 +243,7 @@ func (s *Store) dropRatings(ctx context.Context, ids map[int64]bool) error {
 	fields := make([]string, 0, 2*len(ids))
 	for id := range ids {
 		f := strconv.FormatInt(id, 10)
-		fields = append(fields, f+ratingSuffix, f+workedSuffix)
+		fields = append(fields, f+ratingSuffix, f+workedSuffix, f+atSuffix)
 	}
 	return s.client.HDel(ctx, s.keys.ratings(), fields...).Err()
 }

@@ -52,12 +52,32 @@ import (
 //	p:{u}:followups:flow          hash    resident id -> the follow-up's flow
 //	p:{u}:followups:due           hash    resident id -> a pending one's
 //	                                      DueAt, unix ms
-//	p:assists                     stream  the assist log: entries d -> Assist
-//	                                      JSON, capped (see WithAssistCap)
-//	p:assist:ratings              hash    <ticketID>:rating -> 1..5,
-//	                                      <ticketID>:worked -> yes/no
-//	p:assist:notes                hash    assist id -> a volunteer's note
+//	p:{a}:log                     zset    the assist log: member <id>|<Assist
+//	                                      JSON>, score At unix ms (the time
+//	                                      index), capped (see WithAssistCap)
+//	p:{a}:ratings                 hash    <ticketID>:rating -> 0..5,
+//	                                      <ticketID>:worked -> yes/no/"",
+//	                                      <ticketID>:at -> where the rating
+//	                                      counts: <day>||<commune>
+//	p:{a}:notes                   hash    assist id -> a volunteer's note
 //	                                      on an in-person record, masked
+//	p:{a}:delta                   hash    fine count field (rollup.Fine) ->
+//	                                      count, not yet folded into:
+//	p:{a}:day:<yyyymmdd>          hash    count field (rollup.Field) -> the
+//	                                      day's count, but for:
+//	p:{a}:daily:<yyyymmdd>        hash    the day's domain.CountDaily counts
+//	p:{a}:total                   hash    count field -> count of all days
+//	p:{a}:days                    set     the days that have a day hash
+//	p:{a}:migrated                string  "1" once the counters were built
+//	                                      from an older log (Migrate)
+//	p:{a}:migrating               string  Migrate's lock, with a TTL
+//	p:assists, p:assist:ratings,          the log, ratings and notes of
+//	p:assist:notes                        versions before the counters;
+//	                                      Migrate moves them under {a}
+//	p:{f}:day:<yyyymmdd>          hash    funnel field (rollup.FunnelField)
+//	                                      -> the day's count
+//	p:{f}:total                   hash    funnel field -> count of all days
+//	p:{f}:days                    set     the days that have a day hash
 //	p:weekly:<week>:<organizerID> string  "1" once the week's report was
 //	                                      claimed for the organizer, TTL
 //	                                      storage.WeeklyClaimKept
@@ -138,8 +158,16 @@ import (
 // one script over them. A follow-up is a small record, written a few times
 // in its life (scheduled, taken, asked, answered), so one slot suffices.
 //
-// Users, role sets, dedup keys, invites, the assist stream and its ratings
-// and the salt are each used by single-key commands only: untagged, they
+// The assist log, its ratings, notes and counters share the tag {a}:
+// recording a record adds it to the log and counts it in one script, a
+// rating changes the rating and its counts together, and withdrawing a
+// record takes it, its counts and its note in one script. Records are few
+// (one per finished flow, question closed or help logged) and reports
+// rare, so that slot is no hot spot. The funnel's counters share {f} with
+// its events.
+//
+// Users, role sets, dedup keys, invites, weekly report claims and the salt
+// are each used by single-key commands only: untagged, they
 // spread freely. Keeping a user and its role sets in step is therefore not
 // atomic; see PutUser and UsersWithRole.
 //
@@ -285,17 +313,25 @@ func idMember(id int64) string {
 	return fmt.Sprintf("%019d", id)
 }
 
-func (k keyspace) assists() string {
-	return k.prefix + ":assists"
-}
+// oldAssists, oldRatings and oldNotes are the log, ratings and notes
+// before counters.
+func (k keyspace) oldAssists() string { return k.prefix + ":assists" }
+func (k keyspace) oldRatings() string { return k.prefix + ":assist:ratings" }
+func (k keyspace) oldNotes() string   { return k.prefix + ":assist:notes" }
 
-func (k keyspace) assistNotes() string {
-	return k.prefix + ":assist:notes"
-}
-
-func (k keyspace) ratings() string {
-	return k.prefix + ":assist:ratings"
-}
+func (k keyspace) assistLog() string           { return k.prefix + ":{a}:log" }
+func (k keyspace) ratings() string             { return k.prefix + ":{a}:ratings" }
+func (k keyspace) assistNotes() string         { return k.prefix + ":{a}:notes" }
+func (k keyspace) assistDelta() string         { return k.prefix + ":{a}:delta" }
+func (k keyspace) assistDay(d string) string   { return k.prefix + ":{a}:day:" + d }
+func (k keyspace) assistTotal() string         { return k.prefix + ":{a}:total" }
+func (k keyspace) assistDays() string          { return k.prefix + ":{a}:days" }
+func (k keyspace) assistDaily(d string) string { return k.prefix + ":{a}:daily:" + d }
+func (k keyspace) funnelDays() string          { return k.prefix + ":{f}:days" }
+func (k keyspace) migrated() string            { return k.prefix + ":{a}:migrated" }
+func (k keyspace) migrating() string           { return k.prefix + ":{a}:migrating" }
+func (k keyspace) funnelDay(d string) string   { return k.prefix + ":{f}:day:" + d }
+func (k keyspace) funnelTotal() string         { return k.prefix + ":{f}:total" }
 
 func (k keyspace) weeklyClaim(week string, organizerID int64) string {
 	return k.prefix + ":weekly:" + week + ":" + strconv.FormatInt(organizerID, 10)

@@ -19,6 +19,7 @@ import (
 	"github.com/hotroso/hotroso/flows"
 	"github.com/hotroso/hotroso/storage"
 	"github.com/hotroso/hotroso/storage/redis"
+	"github.com/hotroso/hotroso/storage/rollup"
 	"github.com/hotroso/hotroso/storage/storagetest"
 )
 
@@ -384,10 +385,16 @@ func TestKeysOfAScriptShareASlot(t *testing.T) {
 	ctx := context.Background()
 	_, err := s.SaveSession(ctx, domain.Session{ChatID: -17, Position: flows.Position{FlowID: "f", Step: "s"}})
 	require.NoError(t, err)
-	require.NoError(t, s.RecordFunnel(ctx, domain.FunnelEvent{Kind: domain.FlowStarted, FlowID: "f"}))
+	at := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC) // 16:00 in Vietnam
+	require.NoError(t, s.RecordFunnel(ctx, domain.FunnelEvent{At: at, Kind: domain.FlowStarted, FlowID: "f"}))
+	require.NoError(t, s.RecordAssist(ctx, domain.Assist{At: at, Kind: domain.AssistFlow, FlowID: "f"}))
+	require.NoError(t, s.RateTicket(ctx, 1, 5, "yes"))
+	_, err = s.AssistTotals(ctx, "") // folds the delta into the day and total
+	require.NoError(t, err)
 	// -17 is 15 modulo 16 as an unsigned number.
 	assert.ElementsMatch(t, []string{
-		"p:{s15}:session:-17", "p:{s15}:idle", "p:{f}:funnel", "p:{f}:funnel:seq",
+		"p:{s15}:session:-17", "p:{s15}:idle", "p:{f}:funnel", "p:{f}:funnel:seq", "p:{f}:day:20250301", "p:{f}:total", "p:{f}:days", "p:{a}:days",
+		"p:{a}:log", "p:{a}:ratings", "p:{a}:day:20250301", "p:{a}:daily:20250301", "p:{a}:total", "p:{a}:day:" + time.Now().In(rollup.Vietnam).Format("20060102"),
 	}, mr.Keys())
 }
 

@@ -51,21 +51,43 @@ redis.call("HSET", KEYS[1], "blocked", ARGV[1], "updated_at", ARGV[2])
 return 1
 `)
 
-// recordFunnelCmd appends funnel events and trims the oldest (by At) beyond
-// the cap. Each member is the event prefixed with a fixed-width sequence
-// number: unique, and in recording order among events of the same score.
+// recordFunnelCmd appends funnel events, counts them, drops the events
+// older than the retention and trims the oldest (by At) beyond the cap.
+// Each member is the event prefixed with a fixed-width sequence number:
+// unique, and in recording order among events of the same score.
 //
-// KEYS[1] -> p:{f}:funnel
-// KEYS[2] -> p:{f}:funnel:seq
-// ARGV[1] -> how many events to keep at most
-// ARGV[2], ARGV[3], ... -> score (At unix ms), event JSON, for each event
+// KEYS[1]      -> p:{f}:funnel
+// KEYS[2]      -> p:{f}:funnel:seq
+// KEYS[3]      -> p:{f}:total
+// KEYS[4]      -> p:{f}:days
+// KEYS[5], ... -> p:{f}:day:<day> of the events' days
+// ARGV[1]      -> how many events to keep at most
+// ARGV[2]      -> the retention's cutoff: "(<unix ms>", kept events
+// scored below it go; or "-inf", none go
+// ARGV[3]      -> E, how many events to add
+// then E pairs -> score (At unix ms), event JSON
+// then triples -> index in KEYS of a day key, funnel field, and the count
+// to add there and to the total
+// then the days of the day keys, to remember in p:{f}:days
 //
-// Returns the last event's sequence number.
+// Returns the last event's sequence number (0 when none was added).
 var recordFunnelCmd = goredis.NewScript(`
 local seq = 0
-for i = 2, #ARGV, 2 do
+local e = tonumber(ARGV[3])
+local d = #KEYS - 4
+for i = #ARGV - d + 1, #ARGV do
+	redis.call("SADD", KEYS[4], ARGV[i])
+end
+for i = 4, 3 + 2 * e, 2 do
 	seq = redis.call("INCR", KEYS[2])
 	redis.call("ZADD", KEYS[1], ARGV[i], string.format("%020d", seq) .. ":" .. ARGV[i + 1])
+end
+for i = 4 + 2 * e, #ARGV - d, 3 do
+	redis.call("HINCRBY", KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2])
+	redis.call("HINCRBY", KEYS[3], ARGV[i + 1], ARGV[i + 2])
+end
+if ARGV[2] ~= "-inf" then
+	redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", ARGV[2])
 end
 local n = redis.call("ZCARD", KEYS[1])
 local keep = tonumber(ARGV[1])

@@ -28,6 +28,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/hotroso/hotroso/storage"
+	"github.com/hotroso/hotroso/storage/rollup"
 )
 
 // DefaultPrefix starts every key unless WithPrefix says otherwise.
@@ -38,8 +39,8 @@ const DefaultPrefix = "hotroso"
 // memory at most.
 const DefaultFunnelCap = 1_000_000
 
-// DefaultAssistCap is how many assist records the assist stream keeps unless
-// WithAssistCap says otherwise: generous, since there is at most one record
+// DefaultAssistCap is how many assist records the assist log keeps unless
+// WithAssistCap says otherwise (the counters keep counting the older ones): generous, since there is at most one record
 // per finished flow or closed question; with records about 300 bytes each,
 // some 300 MB of Redis memory at most.
 const DefaultAssistCap = 1_000_000
@@ -52,6 +53,9 @@ type Store struct {
 	keys      keyspace
 	funnelCap int
 	assistCap int
+	loc       *time.Location // days of the counters
+	retention time.Duration  // of raw funnel events; 0: forever
+	recorded  atomic.Int64   // RecordAssist calls, to trim now and then
 	// roundTrips counts the store's calls to Redis (RoundTrips).
 	roundTrips *atomic.Int64
 }
@@ -68,6 +72,22 @@ type config struct {
 	assistCap int
 	minPool   int
 	pipeline  bool
+	loc       *time.Location
+	retention time.Duration
+}
+
+// WithLocation sets the time zone whose days the counters count by (see
+// storage.Assists); the default is rollup.Vietnam (UTC+7). Changing it for
+// existing data leaves what was counted on the days it was counted on.
+func WithLocation(loc *time.Location) Option {
+	return func(c *config) { c.loc = loc }
+}
+
+// WithFunnelRetention sets how long raw funnel events are kept (0, the
+// default: forever, up to the funnel cap); the funnel counters are kept
+// forever either way.
+func WithFunnelRetention(d time.Duration) Option {
+	return func(c *config) { c.retention = d }
 }
 
 // WithClock sets the clock the store stamps sessions, users and assists
@@ -118,9 +138,12 @@ func WithAutoPipeline() Option {
 }
 
 func newConfig(opts []Option) (config, error) {
-	cfg := config{clock: time.Now, prefix: DefaultPrefix, funnelCap: DefaultFunnelCap, assistCap: DefaultAssistCap}
+	cfg := config{clock: time.Now, prefix: DefaultPrefix, funnelCap: DefaultFunnelCap, assistCap: DefaultAssistCap, loc: rollup.Vietnam}
 	for _, opt := range opts {
 		opt(&cfg)
+	}
+	if cfg.loc == nil {
+		cfg.loc = rollup.Vietnam
 	}
 	if strings.ContainsAny(cfg.prefix, "{}") {
 		return cfg, fmt.Errorf("redis: key prefix %q contains a hash tag brace", cfg.prefix)
@@ -155,6 +178,8 @@ func newStore(client goredis.UniversalClient, cfg config) *Store {
 		keys:       keyspace{prefix: cfg.prefix},
 		funnelCap:  cfg.funnelCap,
 		assistCap:  cfg.assistCap,
+		loc:        cfg.loc,
+		retention:  cfg.retention,
 		roundTrips: trips,
 	}
 }

@@ -72,6 +72,7 @@ func RunWithOptions(t *testing.T, open OpenFunc, opts Options) {
 	t.Run("Tickets", s.testTickets)
 	t.Run("Assists", s.testAssists)
 	t.Run("InPersonAssists", s.testInPersonAssists)
+	t.Run("Rollups", s.testRollups)
 	t.Run("Invites", s.testInvites)
 	t.Run("Salt", s.testSalt)
 	t.Run("Broadcasts", s.testBroadcasts)
