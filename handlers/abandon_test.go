@@ -108,3 +108,18 @@ func TestIdleFlowsAreCountedAbandonedOnceAndCanBeResumed(t *testing.T) {
 	resp = press(t, d, walker, flows.ContinueData("safety"))
 	require.Len(t, resp.Replies, 1)
 }
+
+// "Continue" of a flow the resident has since left for another shows the
+// step they are on now, with a word that the button was old: never
+// nothing (it once answered with an empty response).
+func TestContinueOfAFlowLeftSinceShowsTheCurrentStep(t *testing.T) {
+	d, _, _ := newDesk(t)
+	const resident = 43
+	press(t, d, resident, flows.StartData("vneid"))
+	current := press(t, d, resident, flows.StartData("safety"))
+	require.NotEmpty(t, current.Replies)
+	resp := press(t, d, resident, flows.ContinueData("vneid"))
+	assert.NotEmpty(t, resp.Notice, "the old button is answered")
+	require.Len(t, resp.Replies, 1)
+	assert.Equal(t, current.Replies[len(current.Replies)-1].Text, resp.Replies[0].Text, "the safety step, where the resident is")
+}

@@ -89,8 +89,13 @@ func (d *residentDesk) startFlow(ctx context.Context, r *request, s domain.Sessi
 // continueFlow shows the chat's current step again.
 func (d *residentDesk) continueFlow(ctx context.Context, r *request, s domain.Session, flowID string) (Response, error) {
 	f, step, err := d.flows.Locate(s.Position)
-	if err != nil || f.ID != flowID {
+	if err != nil {
 		return d.flowTrouble(ctx, r, s, flows.Button{Kind: flows.ButtonContinue, Flow: flowID}, err)
+	}
+	if f.ID != flowID {
+		// An old button: the resident has moved on to another flow since.
+		// Show where they are now.
+		return Response{Notice: d.t(r, "button.stale"), Replies: []Reply{d.stepReply(r, f, step, s)}}, nil
 	}
 	return Response{Replies: []Reply{d.stepReply(r, f, step, s)}}, nil
 }
@@ -143,7 +148,7 @@ func (d *residentDesk) flowTrouble(ctx context.Context, r *request, s domain.Ses
 			return resp, nil
 		}
 		return Response{Notice: d.t(r, "button.stale"), Replies: []Reply{d.stepReply(r, f, step, s)}}, nil
-	case errors.Is(err, flows.ErrNotInFlow), errors.Is(err, flows.ErrUnknownFlow):
+	case errors.Is(err, flows.ErrNotInFlow), errors.Is(err, flows.ErrUnknownFlow), err == nil:
 		return d.stale(ctx, r)
 	}
 	return Response{}, err
