@@ -65,6 +65,7 @@ func waitRedis(t *testing.T, url string) {
 }
 
 func TestKilledMidFlowTheResidentContinues(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		r := newRestartable(t, backend, nil)
 		res := &chat{t: t, api: r.api, user: resident(4001, "vi")}
@@ -91,6 +92,7 @@ func TestKilledMidFlowTheResidentContinues(t *testing.T) {
 }
 
 func TestKilledMidClaimTheTicketIsNeitherLostNorDoubled(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		r := newRestartable(t, backend, map[string]string{"ORGANIZER_IDS": "900"})
 		env := r.env
@@ -241,6 +243,7 @@ func waitHeld(t *testing.T, api *telegramtest.Server) {
 // press comes again after the restart, and the resident gets the step it
 // led to (not only "Đã chọn rồi ạ"); the flow moved once.
 func TestKilledBeforeTheAnswerTheStepComesAfterTheRestart(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		r := newRestartable(t, backend, nil)
 		res := &chat{t: t, api: r.api, user: resident(4301, "vi")}
@@ -266,6 +269,7 @@ func TestKilledBeforeTheAnswerTheStepComesAfterTheRestart(t *testing.T) {
 // the press comes again after the restart, and the resident hears who
 // took the question and the volunteer gets it.
 func TestKilledMidClaimTheVolunteerStillGetsTheQuestion(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		r := newRestartable(t, backend, nil)
 		r.kill()

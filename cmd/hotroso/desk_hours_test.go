@@ -36,6 +36,7 @@ const sosButton = "🆘 Tôi bị lừa / lỡ đưa mã"
 // flow's button. Asking again says the same; an English resident reads it
 // in English.
 func TestQuestionAtNightIsToldWhenAnAnswerComesAndWhatToDoIfUrgent(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startAppAt(t, appEnv(t, backend, nil), vietnamAt(22, 0))
 		res := newChat(t, a, 41, "vi")
@@ -68,6 +69,7 @@ func TestQuestionAtNightIsToldWhenAnAnswerComesAndWhatToDoIfUrgent(t *testing.T)
 
 // Before dawn the answer comes this morning, not tomorrow.
 func TestQuestionBeforeDawnIsAnsweredThisMorning(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startAppAt(t, appEnv(t, backend, nil), vietnamAt(5, 0))
 		res := newChat(t, a, 41, "vi")
@@ -84,6 +86,7 @@ func TestQuestionBeforeDawnIsAnsweredThisMorning(t *testing.T) {
 // (five of about 10 minutes; five asked at night and taken in the
 // morning, nine hours later, do not count).
 func TestQuestionWithAVolunteerOnDutyIsToldTheUsualWait(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		env := appEnv(t, backend, map[string]string{"ORGANIZER_IDS": "900"})
 		seedStore(t, env, func(s storage.Store) {
@@ -116,6 +119,7 @@ func TestQuestionWithAVolunteerOnDutyIsToldTheUsualWait(t *testing.T) {
 // to the queue. A question is told of once: after a restart, the next
 // message names only the question that waited since.
 func TestQuestionsWaitingWithNobodyOnDutyAreToldToOrganizersOnce(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		env := appEnv(t, backend, map[string]string{"ORGANIZER_IDS": "900", "ESCALATE_AFTER": "2h"})
 		a := startAppAt(t, env, vietnamAt(10, 0))

@@ -78,6 +78,7 @@ func mustButton(t *testing.T, m telegramtest.Message, label string) telegramtest
 }
 
 func TestFlowsDirPhotoStepAndTypedAnswers(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startApp(t, backend, map[string]string{"FLOWS_DIR": flowsDir(t, map[string]string{"demo.yaml": demoFlow})})
 		w := demoWalker(t, a, 2001)
@@ -96,6 +97,7 @@ func TestFlowsDirPhotoStepAndTypedAnswers(t *testing.T) {
 }
 
 func TestFlowBackAndRestart(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startApp(t, backend, map[string]string{"FLOWS_DIR": flowsDir(t, map[string]string{"demo.yaml": demoFlow})})
 		w := demoWalker(t, a, 2101)
@@ -115,6 +117,7 @@ func TestFlowBackAndRestart(t *testing.T) {
 }
 
 func TestFlowResumesAfterTheProcessRestarts(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startApp(t, backend, map[string]string{"FLOWS_DIR": flowsDir(t, map[string]string{"demo.yaml": demoFlow})})
 		w := demoWalker(t, a, 2201)
@@ -138,6 +141,7 @@ func TestFlowResumesAfterTheProcessRestarts(t *testing.T) {
 }
 
 func TestFlowEditedUnderTheResidentRestartsItKindly(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		dir := flowsDir(t, map[string]string{"demo.yaml": demoFlow})
 		a := startApp(t, backend, map[string]string{"FLOWS_DIR": dir})
@@ -160,6 +164,7 @@ func TestFlowEditedUnderTheResidentRestartsItKindly(t *testing.T) {
 }
 
 func TestStaleFlowButtonShowsTheCurrentStep(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startApp(t, backend, map[string]string{"FLOWS_DIR": flowsDir(t, map[string]string{"demo.yaml": demoFlow})})
 		w := demoWalker(t, a, 2401)
@@ -180,6 +185,7 @@ func TestStaleFlowButtonShowsTheCurrentStep(t *testing.T) {
 }
 
 func TestTwoQuickTapsOnOneButtonAreHandledOnce(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startApp(t, backend, map[string]string{"FLOWS_DIR": flowsDir(t, map[string]string{"demo.yaml": demoFlow})})
 		w := demoWalker(t, a, 2501)

@@ -232,13 +232,13 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	// The parallel end-to-end tests mostly wait on the clock (paced
-	// groups, retries, broadcasts' rate), not the CPU: run four at a time
+	// groups, retries, broadcasts' rate), not the CPU: run six at a time
 	// rather than one per core, unless -parallel says otherwise.
 	flag.Parse()
 	given := false
 	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
 	if !given {
-		_ = flag.Set("test.parallel", "4")
+		_ = flag.Set("test.parallel", "6")
 	}
 	os.Exit(m.Run())
 }

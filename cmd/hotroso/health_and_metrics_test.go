@@ -31,6 +31,7 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 func TestHealthReadinessAndMetrics(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startApp(t, backend, nil)
 		u := resident(3001, "vi")

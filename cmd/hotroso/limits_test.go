@@ -163,6 +163,7 @@ func cardEdits(api *telegramtest.Server, messageID int) int {
 // A resident asking and withdrawing over and over posts at most five cards
 // an hour; after that, /ask says kindly when they can ask again.
 func TestAskCancelCyclesAreLimited(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startApp(t, backend, map[string]string{"ORGANIZER_IDS": "900"}) // no group: cards go to the volunteer on duty
 		org, vol, res := newChat(t, a, 900, "en"), newChat(t, a, 550, "en"), newChat(t, a, 93, "en")
@@ -191,6 +192,7 @@ func TestAskCancelCyclesAreLimited(t *testing.T) {
 // side with all of its text, both ways: the label the desk adds goes with
 // the photo, and what does not fit under it follows as a message.
 func TestPhotosWithTheLongestCaptionArriveWhole(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := deskApp(t, backend)
 		org, vol, res := newChat(t, a, 900, "en"), newChat(t, a, 540, "en"), newChat(t, a, 94, "en")

@@ -59,6 +59,7 @@ func buttonData(t *testing.T, m telegramtest.Message, label string) string {
 // or a number typed; adds a note, masked; undoes a record within ten
 // minutes, not after; and cannot undo another volunteer's record.
 func TestLogInPersonHelpInFourTaps(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		clock := newMovableClock()
 		a := startAppOn(t, backend, map[string]string{"ORGANIZER_IDS": "900"}, clock.now)

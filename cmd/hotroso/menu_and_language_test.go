@@ -9,6 +9,7 @@ import (
 )
 
 func TestStartGreetsWithTheMenu(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startApp(t, backend, nil)
 		vi, en := resident(1001, "vi"), resident(1002, "en-US")
@@ -32,6 +33,7 @@ func TestStartGreetsWithTheMenu(t *testing.T) {
 }
 
 func TestLanguageSwitchIsRemembered(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startApp(t, backend, nil)
 		u := resident(1101, "vi")
@@ -70,6 +72,7 @@ func TestUnknownInputGetsAKindHintAndTheMenu(t *testing.T) {
 }
 
 func TestStaleAndForgedButtonsGetAKindAnswer(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startApp(t, backend, nil)
 		u := resident(1301, "vi")
@@ -114,6 +117,7 @@ func TestGroupChatsAreAskedToTalkPrivately(t *testing.T) {
 }
 
 func TestForgetErasesTheUser(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startApp(t, backend, nil)
 		u := resident(1701, "vi")

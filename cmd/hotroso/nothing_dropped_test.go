@@ -17,6 +17,7 @@ import (
 // question reads every one. Before, notes past the twentieth were dropped
 // while the resident read "đã ghi thêm".
 func TestNotesPastTheCapAreMergedNotDropped(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		// More messages a minute than the flood limit allows, which is not
 		// what this test is about.
@@ -52,6 +53,7 @@ func TestNotesPastTheCapAreMergedNotDropped(t *testing.T) {
 // private. Before, the edit was refused ("message is too long") and the
 // card stopped updating.
 func TestLongQuestionsKeepTheirCardAndTheWholeTextOnDemand(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := deskApp(t, backend)
 		org, vol, res := newChat(t, a, 900, "vi"), newChat(t, a, 541, "vi"), newChat(t, a, 53, "vi")

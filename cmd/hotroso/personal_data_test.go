@@ -39,6 +39,7 @@ var (
 // (a phone number masked), and the resident is told why. Before, both
 // were copied as they were.
 func TestContactsAndLocationsAreNeverCopiedToTheVolunteer(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := deskApp(t, backend)
 		org, vol, res := newChat(t, a, 900, "vi"), newChat(t, a, 530, "vi"), newChat(t, a, 50, "vi")

@@ -21,6 +21,7 @@ import (
 // to them before older questions of other communes. A bad code gets the
 // usual greeting and sets nothing.
 func TestQRStartSetsTheCommuneAndItsVolunteersComeFirst(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := deskApp(t, backend)
 		org := newChat(t, a, 900, "vi")
@@ -87,6 +88,7 @@ func readPoster(t *testing.T, m telegramtest.Message) string {
 // commune they name (picked among the matches when several): its QR code
 // is the bot's link that sets the commune.
 func TestQRPosterOfACommune(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startApp(t, backend, map[string]string{"ORGANIZER_IDS": "900"})
 		org, vol := newChat(t, a, 900, "vi"), newChat(t, a, 500, "vi")

@@ -14,6 +14,7 @@ import (
 )
 
 func TestResidentAsksAVolunteerAnswersEndToEnd(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := deskApp(t, backend)
 		org, vol, res := newChat(t, a, 900, "vi"), newChat(t, a, 500, "vi"), newChat(t, a, 41, "vi")
@@ -147,6 +148,7 @@ func TestResidentCancelsAndTheCardSaysSo(t *testing.T) {
 // reference (no bytes: the bot never downloads a file) and reaches the
 // volunteer who takes it, marked as possibly personal.
 func TestPhotosReachVolunteersOnlyAfterAReminder(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startApp(t, backend, map[string]string{"ORGANIZER_IDS": "900"})
 		org, vol, res := newChat(t, a, 900, "vi"), newChat(t, a, 520, "vi"), newChat(t, a, 81, "vi")
@@ -189,6 +191,7 @@ func TestPhotosReachVolunteersOnlyAfterAReminder(t *testing.T) {
 }
 
 func TestVolunteerDutyQueueNextReleaseAndRemoval(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startApp(t, backend, map[string]string{"ORGANIZER_IDS": "900"}) // no group: cards go to volunteers on duty
 		org, vol, res := newChat(t, a, 900, "vi"), newChat(t, a, 510, "vi"), newChat(t, a, 45, "vi")

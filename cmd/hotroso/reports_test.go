@@ -17,6 +17,7 @@ import (
 )
 
 func TestStatsAndExportMatchASeededAssistLog(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		env := appEnv(t, backend, map[string]string{"ORGANIZER_IDS": "900"})
 		now := testEpoch // the app's clock starts here, so "today" is the seeded day

@@ -42,6 +42,7 @@ func seedTwoCommunes(t *testing.T, s storage.Store) {
 }
 
 func TestStatsAndExportOfAProvinceAndACommuneOrganizer(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		env := appEnv(t, backend, map[string]string{"ORGANIZER_IDS": "900"})
 		seedStore(t, env, func(s storage.Store) { seedTwoCommunes(t, s) })
@@ -195,6 +196,7 @@ func writeOldBolt(t *testing.T, dir string) {
 }
 
 func TestStatsOfALogWrittenBeforeTheCounters(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		env := appEnv(t, backend, map[string]string{"ORGANIZER_IDS": "900"})
 		if backend == "redis" {

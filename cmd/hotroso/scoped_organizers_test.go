@@ -24,6 +24,7 @@ func inviteCode(t *testing.T, text string) string {
 // removals and broadcast audiences stay within it, checked on the server
 // whatever a button says; the province organizer's are unchanged.
 func TestCommuneOrganizersActWithinTheirCommune(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startApp(t, backend, map[string]string{"ORGANIZER_IDS": "900", "QUIET_HOURS": "0-0"})
 		province, commune := newChat(t, a, 900, "vi"), newChat(t, a, 700, "vi")

@@ -140,6 +140,7 @@ func TestSOSStepsInTheAdvisedOrder(t *testing.T) {
 // An urgent hand-over from any SOS step goes to the head of the queue,
 // ahead of older questions, and its card says so; /next takes it first.
 func TestUrgentHandOverGoesToTheHeadOfTheQueue(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startApp(t, backend, map[string]string{"ORGANIZER_IDS": "900"})
 		org, vol := newChat(t, a, 900, "vi"), newChat(t, a, 510, "vi")
@@ -191,6 +192,7 @@ func TestUrgentHandOverGoesToTheHeadOfTheQueue(t *testing.T) {
 // A question asked before, made urgent from SOS, moves to the head of the
 // queue and its card is marked.
 func TestAnOpenQuestionBecomesUrgent(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := deskApp(t, backend)
 		older := newChat(t, a, 71, "vi")

@@ -9,6 +9,7 @@ import (
 )
 
 func TestOneChatsUpdatesAreHandledInOrder(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startApp(t, backend, nil)
 		u := resident(1401, "vi")
@@ -31,6 +32,7 @@ func TestOneChatsUpdatesAreHandledInOrder(t *testing.T) {
 }
 
 func TestManyChatsAtOnceAreAllAnswered(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startApp(t, backend, nil)
 		const chats = 200
@@ -54,6 +56,7 @@ func TestManyChatsAtOnceAreAllAnswered(t *testing.T) {
 }
 
 func TestDuplicateUpdatesAreHandledOnce(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startApp(t, backend, nil)
 		u := resident(1601, "vi")

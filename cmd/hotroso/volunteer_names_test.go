@@ -16,6 +16,7 @@ import (
 // again; a Vietnamese name is taken, stored without the invisible
 // characters typed with it.
 func TestVolunteerDisplayNameNeedsVisibleLetters(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startApp(t, backend, map[string]string{"ORGANIZER_IDS": "900"})
 		org, vol := newChat(t, a, 900, "vi"), newChat(t, a, 5301, "vi")

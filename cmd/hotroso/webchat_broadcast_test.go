@@ -14,6 +14,7 @@ import (
 // the page at the next visit, with the button that stops announcements.
 // Both count as sent, none as failed.
 func TestBroadcastReachesWebResidents(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a := startApp(t, backend, map[string]string{"ORGANIZER_IDS": "900", "WEB_CHAT": "on", "QUIET_HOURS": "0-0"})
 		base := webChatBase(t, a)

@@ -22,6 +22,7 @@ import (
 // cross both ways; the resident rates, a reload keeps the conversation,
 // and /forget erases it.
 func TestWebResidentAsksAVolunteerOnTelegramAnswers(t *testing.T) {
+	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
 		a, base := webChatApp(t, backend)
 		org, vol := newChat(t, a, 900, "vi"), newChat(t, a, 500, "vi")
