@@ -81,12 +81,19 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := s.countFunnel(ctx); err != nil {
 		return err
 	}
-	_, err := s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		p.Set(ctx, s.keys.migrated(), "1", 0)
-		p.Del(ctx, s.keys.oldAssists(), s.keys.oldRatings(), s.keys.oldNotes())
+	// One key a command: on a Cluster the old keys and the marker sit in
+	// different slots. Deleting first is safe: a migration cut short after
+	// it finds everything in the new log, and counts it again.
+	_, err := s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for _, old := range []string{s.keys.oldAssists(), s.keys.oldRatings(), s.keys.oldNotes()} {
+			p.Del(ctx, old)
+		}
 		return nil
 	})
-	return err
+	if err != nil {
+		return fmt.Errorf("drop the old log: %w", err)
+	}
+	return s.client.Set(ctx, s.keys.migrated(), "1", 0).Err()
 }
 
 // dropCounters deletes every counter, so that the log's counts replace
@@ -109,9 +116,11 @@ func (s *Store) dropCounters(ctx context.Context) error {
 			}
 		}
 	}
-	_, err := s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		for i := 0; i < len(keys); i += 500 {
-			p.Del(ctx, keys[i:min(i+500, len(keys))]...)
+	// One key a command: the assist counters ({a}) and the funnel's ({f})
+	// sit in different slots on a Cluster.
+	_, err := s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for _, key := range keys {
+			p.Del(ctx, key)
 		}
 		return nil
 	})
