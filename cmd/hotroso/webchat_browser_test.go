@@ -86,6 +86,30 @@ func tap(label string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(chromedp.WaitVisible(sel), chromedp.ScrollIntoView(sel), uncovered(xpath), chromedp.Click(sel))
 }
 
+// tapAndLoad taps a button of a page without JavaScript, a form post, and waits
+// until the page that answers it has loaded: the old page's buttons stay
+// on screen until then, and a tap on one of them would miss.
+func tapAndLoad(label string) chromedp.Action[chromedp.Void] {
+	mark := chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Evaluate[bool](`window.hotrosoOldPage = true`)(ctx, tg)
+		return chromedp.Void{}, err
+	})
+	loaded := chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		for {
+			fresh, err := chromedp.Evaluate[bool](`window.hotrosoOldPage === undefined && document.readyState === 'complete'`)(ctx, tg)
+			if err == nil && fresh {
+				return chromedp.Void{}, nil
+			}
+			select { // poll: the new document replaces the old one
+			case <-ctx.Done():
+				return chromedp.Void{}, ctx.Err()
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	})
+	return chromedp.Steps(mark, tap(label), loaded)
+}
+
 // uncovered fails when what a finger on the middle of the element would
 // touch is something else (a form stuck over it, say).
 func uncovered(xpath string) chromedp.Action[chromedp.Void] {
@@ -176,14 +200,14 @@ func TestWebChatWithJavaScriptOff(t *testing.T) {
 		ctx := newBrowser(t, exe, false)
 		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(slowProxy(t, base)+"/chat"), shown("Xin chào bác")))
 		checkSizes(t, ctx)
-		require.NoError(t, chromedp.Do(ctx, tap("Tài khoản VNeID"), tap("Làm tài khoản từ đầu"), tap("🙋 Hỏi tình nguyện viên"), shown("vị trí số 1"),
-			typeIn("Máy không đọc được thẻ ạ"), tap("Gửi ➤"), shown("Máy không đọc được thẻ ạ")))
+		require.NoError(t, chromedp.Do(ctx, tapAndLoad("Tài khoản VNeID"), tapAndLoad("Làm tài khoản từ đầu"), tapAndLoad("🙋 Hỏi tình nguyện viên"), shown("vị trí số 1"),
+			typeIn("Máy không đọc được thẻ ạ"), tapAndLoad("Gửi ➤"), shown("Máy không đọc được thẻ ạ")))
 		claimOnTelegram(t, a, vol)
 		vol.say("Bác bật NFC nhé.")
 		reloadUntil(t, ctx, "🙋 Lan - Đoàn xã Thọ Xuân: Bác bật NFC nhé.")
 		closeOnTelegram(t, vol)
 		reloadUntil(t, ctx, "đã đóng câu hỏi của bác")
-		require.NoError(t, chromedp.Do(ctx, tap("5⭐"), shown("Cảm ơn bác")))
+		require.NoError(t, chromedp.Do(ctx, tapAndLoad("5⭐"), shown("Cảm ơn bác")))
 		hash, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.hash`))
 		require.NoError(t, err)
 		assert.Equal(t, "#latest", hash, "the rating was a form post, redirected to the page at its latest message")
