@@ -20,7 +20,7 @@ import (
 type Metrics struct {
 	registry      *prometheus.Registry
 	updates       *prometheus.CounterVec
-	latency       prometheus.Histogram
+	latency       *prometheus.HistogramVec
 	sends         *prometheus.CounterVec
 	tooMany       prometheus.Counter
 	broadcastSent *prometheus.CounterVec
@@ -33,12 +33,13 @@ func New() *Metrics {
 	m := &Metrics{
 		registry: prometheus.NewRegistry(),
 		updates: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "hotroso_updates_total", Help: "Updates received, by kind (message, button, other) and outcome (handled, duplicate, ignored).",
-		}, []string{"kind", "outcome"}),
-		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "hotroso_update_seconds", Help: "Time from receiving an update to the last reply sent.",
+			Name: "hotroso_updates_total",
+			Help: "Updates received, by channel (telegram, web), kind (message, button, other) and outcome (handled, duplicate, ignored).",
+		}, []string{"channel", "kind", "outcome"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "hotroso_update_seconds", Help: "Time from receiving an update to the last reply sent, by channel.",
 			Buckets: []float64{.002, .005, .01, .02, .05, .1, .2, .5, 1, 2, 5},
-		}),
+		}, []string{"channel"}),
 		sends: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hotroso_sends_total", Help: "Telegram API calls that send or edit, by outcome (ok, blocked, failed).",
 		}, []string{"outcome"}),
@@ -61,14 +62,20 @@ func New() *Metrics {
 	return m
 }
 
-// Update counts one update and, when handled, its latency.
+// Update counts one Telegram update and, when handled, its latency.
 func (m *Metrics) Update(kind, outcome string, took time.Duration) {
+	m.UpdateOn("telegram", kind, outcome, took)
+}
+
+// UpdateOn counts one update of a channel ("telegram", "web") and, when
+// handled, its latency.
+func (m *Metrics) UpdateOn(channel, kind, outcome string, took time.Duration) {
 	if m == nil {
 		return
 	}
-	m.updates.WithLabelValues(kind, outcome).Inc()
+	m.updates.WithLabelValues(channel, kind, outcome).Inc()
 	if outcome == "handled" {
-		m.latency.Observe(took.Seconds())
+		m.latency.WithLabelValues(channel).Observe(took.Seconds())
 	}
 }
 

@@ -18,6 +18,7 @@ func TestMetricsAreExposed(t *testing.T) {
 	m := New()
 	m.Update("message", "handled", 12*time.Millisecond)
 	m.Update("button", "duplicate", 0)
+	m.UpdateOn("web", "button", "handled", time.Millisecond)
 	m.Send("ok")
 	m.TooManyRequests()
 	m.BroadcastDelivery("blocked")
@@ -31,9 +32,11 @@ func TestMetricsAreExposed(t *testing.T) {
 	resp.Body.Close()
 	text := string(body)
 	for _, want := range []string{
-		`hotroso_updates_total{kind="message",outcome="handled"} 1`,
-		`hotroso_updates_total{kind="button",outcome="duplicate"} 1`,
-		`hotroso_update_seconds_count 1`,
+		`hotroso_updates_total{channel="telegram",kind="message",outcome="handled"} 1`,
+		`hotroso_updates_total{channel="telegram",kind="button",outcome="duplicate"} 1`,
+		`hotroso_update_seconds_count{channel="telegram"} 1`,
+		`hotroso_updates_total{channel="web",kind="button",outcome="handled"} 1`,
+		`hotroso_update_seconds_count{channel="web"} 1`,
 		`hotroso_sends_total{outcome="ok"} 1`,
 		`hotroso_telegram_429_total 1`,
 		`hotroso_broadcast_deliveries_total{result="blocked"} 1`,
@@ -51,6 +54,7 @@ func TestMetricsAreExposed(t *testing.T) {
 func TestNilMetricsRecordNothing(t *testing.T) {
 	calls := map[string]func(*Metrics){
 		"Update":            func(m *Metrics) { m.Update("message", "handled", time.Second) },
+		"UpdateOn":          func(m *Metrics) { m.UpdateOn("web", "message", "handled", time.Second) },
 		"Send":              func(m *Metrics) { m.Send("ok") },
 		"TooManyRequests":   func(m *Metrics) { m.TooManyRequests() },
 		"BroadcastDelivery": func(m *Metrics) { m.BroadcastDelivery("sent") },
@@ -62,7 +66,7 @@ func TestNilMetricsRecordNothing(t *testing.T) {
 	}
 	rec := httptest.NewRecorder()
 	real.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	for _, want := range []string{`hotroso_updates_total{kind="message",outcome="handled"} 1`, `hotroso_sends_total{outcome="ok"} 1`,
+	for _, want := range []string{`hotroso_updates_total{channel="telegram",kind="message",outcome="handled"} 1`, `hotroso_sends_total{outcome="ok"} 1`,
 		"hotroso_telegram_429_total 1", `hotroso_broadcast_deliveries_total{result="sent"} 1`} {
 		assert.Contains(t, rec.Body.String(), want, "a real one counts")
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/hotroso/hotroso/domain"
@@ -156,6 +157,8 @@ func (c *Channel) handle(w http.ResponseWriter, r *http.Request, p post, ev hand
 // the outbox), and what IfFails says is told.
 func (c *Channel) deliver(ctx context.Context, ev handlers.Event) {
 	ev.UpdateID = c.update.Add(1)
+	start := time.Now()
+	defer func() { c.cfg.Metrics.UpdateOn("web", eventKind(ev), "handled", time.Since(start)) }()
 	resp, err := c.desk.Handle(ctx, ev)
 	switch {
 	case errors.Is(err, storage.ErrUnavailable):
@@ -226,4 +229,15 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n])
+}
+
+// eventKind names an event for metrics, as bot/ names Telegram's updates.
+func eventKind(ev handlers.Event) string {
+	switch ev.Kind {
+	case handlers.EventButton:
+		return "button"
+	case handlers.EventText, handlers.EventCommand, handlers.EventMedia:
+		return "message"
+	}
+	return "other"
 }

@@ -25,6 +25,7 @@ import (
 
 	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/handlers"
+	"github.com/hotroso/hotroso/metrics"
 	"github.com/hotroso/hotroso/locales"
 	"github.com/hotroso/hotroso/places"
 	"github.com/hotroso/hotroso/storage"
@@ -81,6 +82,9 @@ type Config struct {
 	// Poll is how often a live page's stream also looks in the store, for
 	// messages another instance wrote. Default 2 s.
 	Poll time.Duration
+	// Metrics counts the page's events beside Telegram's updates
+	// (channel "web"); nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // MaxUpload is the largest photo a resident may send.

@@ -51,7 +51,7 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 
 		// The reply reaches the fake Telegram a moment before the bot counts
 		// it: poll until the counters have caught up.
-		wants := []string{`hotroso_updates_total{kind="message",outcome="handled"}`, "hotroso_update_seconds_bucket", `hotroso_sends_total{outcome="ok"}`, "hotroso_queue_length 0", "hotroso_broadcast_pending 0", "hotroso_broadcast_breaker_state 0"}
+		wants := []string{`hotroso_updates_total{channel="telegram",kind="message",outcome="handled"}`, "hotroso_update_seconds_bucket", `hotroso_sends_total{outcome="ok"}`, "hotroso_queue_length 0", "hotroso_broadcast_pending 0", "hotroso_broadcast_breaker_state 0"}
 		require.Eventually(t, func() bool {
 			code, body = get(t, base+"/metrics")
 			for _, want := range wants {

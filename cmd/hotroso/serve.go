@@ -131,7 +131,7 @@ func serve(ctx context.Context, cfg config, sys system) error {
 	if err != nil {
 		return err
 	}
-	chat, err := app.openWebChat(b)
+	chat, err := app.openWebChat(b, m)
 	if err != nil {
 		return err
 	}

@@ -9,18 +9,19 @@ import (
 	"github.com/hotroso/hotroso/broadcast"
 	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/handlers"
+	"github.com/hotroso/hotroso/metrics"
 	"github.com/hotroso/hotroso/web"
 )
 
 // openWebChat, with WEB_CHAT=on, makes the web chat and has the bot hand
 // it every reply, edit and copy of a web chat; nil otherwise. Call it
 // before the desk is made, and attachWebChat after.
-func (c *core) openWebChat(b *bot.Bot) (*web.Channel, error) {
+func (c *core) openWebChat(b *bot.Bot, m *metrics.Metrics) (*web.Channel, error) {
 	if !c.cfg.WebChat {
 		return nil, nil
 	}
 	chat, err := web.New(web.Config{Store: c.store, Texts: c.texts, Places: c.communes, Logger: c.log, Now: c.now,
-		DefaultLanguage: c.cfg.DefaultLanguage, Secure: strings.HasPrefix(c.cfg.PublicURL, "https://")})
+		DefaultLanguage: c.cfg.DefaultLanguage, Secure: strings.HasPrefix(c.cfg.PublicURL, "https://"), Metrics: m})
 	if err != nil {
 		return nil, err
 	}
