@@ -25,8 +25,8 @@ import (
 
 	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/handlers"
-	"github.com/hotroso/hotroso/metrics"
 	"github.com/hotroso/hotroso/locales"
+	"github.com/hotroso/hotroso/metrics"
 	"github.com/hotroso/hotroso/places"
 	"github.com/hotroso/hotroso/storage"
 )
