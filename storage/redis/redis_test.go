@@ -19,7 +19,6 @@ import (
 	"github.com/hotroso/hotroso/flows"
 	"github.com/hotroso/hotroso/storage"
 	"github.com/hotroso/hotroso/storage/redis"
-	"github.com/hotroso/hotroso/storage/rollup"
 	"github.com/hotroso/hotroso/storage/storagetest"
 )
 
@@ -381,7 +380,10 @@ func inspectableStore(t *testing.T, opts ...redis.Option) (*miniredis.Miniredis,
 }
 
 func TestKeysOfAScriptShareASlot(t *testing.T) {
-	mr, s := inspectableStore(t)
+	// The store's clock (the day a rating is counted) is the next day: no
+	// key depends on when the test runs.
+	rated := time.Date(2025, 3, 2, 3, 0, 0, 0, time.UTC) // 10:00 in Vietnam
+	mr, s := inspectableStore(t, redis.WithClock(func() time.Time { return rated }))
 	ctx := context.Background()
 	_, err := s.SaveSession(ctx, domain.Session{ChatID: -17, Position: flows.Position{FlowID: "f", Step: "s"}})
 	require.NoError(t, err)
@@ -394,7 +396,7 @@ func TestKeysOfAScriptShareASlot(t *testing.T) {
 	// -17 is 15 modulo 16 as an unsigned number.
 	assert.ElementsMatch(t, []string{
 		"p:{s15}:session:-17", "p:{s15}:idle", "p:{f}:funnel", "p:{f}:funnel:seq", "p:{f}:day:20250301", "p:{f}:total", "p:{f}:days", "p:{a}:days",
-		"p:{a}:log", "p:{a}:ratings", "p:{a}:day:20250301", "p:{a}:daily:20250301", "p:{a}:total", "p:{a}:day:" + time.Now().In(rollup.Vietnam).Format("20060102"),
+		"p:{a}:log", "p:{a}:ratings", "p:{a}:day:20250301", "p:{a}:daily:20250301", "p:{a}:total", "p:{a}:day:20250302",
 	}, mr.Keys())
 }
 
