@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/handlers"
 )
 
@@ -18,15 +17,10 @@ const outboxBatch = 50
 
 // queueRelay puts a relay that failed into the outbox, due at once.
 func (b *Bot) queueRelay(ctx context.Context, eventChat int64, r handlers.Reply) error {
-	now := b.now()
-	o := domain.Outgoing{ChatID: r.ChatID, Text: r.Text, CreatedAt: now}
+	o := r.Queued(b.now()) // the first attempt just failed
 	if o.ChatID == 0 {
 		o.ChatID = eventChat
 	}
-	if r.Copy != nil {
-		o.CopyFromChat, o.CopyMessageID, o.CopyFileID = r.Copy.ChatID, r.Copy.MessageID, r.Copy.FileID
-	}
-	o.Failed(now) // the first attempt just failed
 	if _, err := b.cfg.Store.QueueOutgoing(ctx, o); err != nil {
 		return fmt.Errorf("bot: queue relay: %w", err)
 	}

@@ -22,18 +22,33 @@ type saltCache struct {
 // their id with the store's secret salt, so records of one resident can be
 // counted together but not traced back without the salt.
 func (d *base) residentHash(ctx context.Context, residentID int64) (string, error) {
+	return d.saltedHash(ctx, strconv.FormatInt(residentID, 10))
+}
+
+// saltedHash is an HMAC of s with the store's secret salt, shortened to
+// 12 bytes, in hex.
+func (d *base) saltedHash(ctx context.Context, s string) (string, error) {
+	salt, err := d.saltBytes(ctx)
+	if err != nil {
+		return "", err
+	}
+	mac := hmac.New(sha256.New, salt)
+	mac.Write([]byte(s))
+	return hex.EncodeToString(mac.Sum(nil)[:12]), nil
+}
+
+// saltBytes is the store's secret salt, read once.
+func (d *base) saltBytes(ctx context.Context) ([]byte, error) {
 	d.salt.mu.Lock()
 	defer d.salt.mu.Unlock()
 	if d.salt.salt == nil {
 		salt, err := d.store.Salt(ctx)
 		if err != nil {
-			return "", fmt.Errorf("handlers: load salt: %w", err)
+			return nil, fmt.Errorf("handlers: load salt: %w", err)
 		}
 		d.salt.salt = salt
 	}
-	mac := hmac.New(sha256.New, d.salt.salt)
-	mac.Write([]byte(strconv.FormatInt(residentID, 10)))
-	return hex.EncodeToString(mac.Sum(nil)[:12]), nil
+	return d.salt.salt, nil
 }
 
 // recordAssist appends an assist record for the resident. The log is the

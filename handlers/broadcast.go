@@ -182,10 +182,7 @@ func (d *broadcastDesk) broadcastCommuneSearch(r *request, id int64) Response {
 	if len(hits) == 0 {
 		return d.reply(r, d.t(r, "commune.none"), nil)
 	}
-	var rows [][]Button
-	for _, c := range hits {
-		rows = append(rows, []Button{{Label: c.Label(), Data: bcCommuneButton.data(idWord{id, c.Code})}})
-	}
+	rows := communeRows(hits, func(code string) string { return bcCommuneButton.data(idWord{id, code}) })
 	return d.reply(r, d.t(r, "commune.pick"), rows)
 }
 

@@ -3,8 +3,10 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/hotroso/hotroso/domain"
+	"github.com/hotroso/hotroso/places"
 )
 
 // communeChoices is how many communes a search offers.
@@ -29,12 +31,27 @@ func (d *residentDesk) communeSearch(r *request) Response {
 	if len(hits) == 0 {
 		return d.reply(r, d.t(r, "commune.none"), [][]Button{{{Label: d.t(r, "commune.skip"), Data: communeSkipButton.data(struct{}{})}}})
 	}
-	rows := make([][]Button, 0, len(hits)+1)
-	for _, c := range hits {
-		rows = append(rows, []Button{{Label: c.Label(), Data: communePickButton.data(c.Code)}})
-	}
-	rows = append(rows, []Button{{Label: d.t(r, "commune.skip"), Data: communeSkipButton.data(struct{}{})}})
+	rows := append(communeRows(hits, communePickButton.data), []Button{{Label: d.t(r, "commune.skip"), Data: communeSkipButton.data(struct{}{})}})
 	return d.reply(r, d.t(r, "commune.pick"), rows)
+}
+
+// findCommunes is the communes a typed name or code names: the commune
+// of the code alone, else those whose name matches.
+func (d *base) findCommunes(query string) []places.Commune {
+	if c, ok := d.places.Get(strings.TrimSpace(query)); ok {
+		return []places.Commune{c}
+	}
+	return d.places.Search(query, communeChoices)
+}
+
+// communeRows is a button a row for each commune, its data made of the
+// commune's code by data.
+func communeRows(communes []places.Commune, data func(code string) string) [][]Button {
+	rows := make([][]Button, 0, len(communes))
+	for _, c := range communes {
+		rows = append(rows, []Button{{Label: c.Label(), Data: data(c.Code)}})
+	}
+	return rows
 }
 
 // communePick saves the chosen commune.

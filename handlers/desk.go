@@ -224,9 +224,10 @@ func (d *Desk) userFor(ctx context.Context, ev Event, state storage.ChatState) (
 		return u, nil
 	}
 	// An organizer by invite (Invited, or a commune's organizer with a
-	// Scope) is not from ORGANIZER_IDS and stays one when they change.
-	invited := u.Role == domain.RoleOrganizer && (u.Invited || u.Scope != "")
-	if d.organizers[u.ID] != (u.Role == domain.RoleOrganizer && !invited) || (d.organizers[u.ID] && u.Scope != "") {
+	// Scope) is not from ORGANIZER_IDS and stays one when they change;
+	// one of ORGANIZER_IDS is province-wide, not invited.
+	fromList := u.Role == domain.RoleOrganizer && !u.Invited && u.Scope == ""
+	if d.organizers[u.ID] != fromList {
 		// ORGANIZER_IDS changed since the user was stored (ORGANIZER_IDS
 		// are province-wide).
 		switch {

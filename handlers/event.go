@@ -4,6 +4,12 @@
 // Replies into API calls, so another channel can be added beside it.
 package handlers
 
+import (
+	"time"
+
+	"github.com/hotroso/hotroso/domain"
+)
+
 // EventKind says what the user did.
 type EventKind int
 
@@ -100,6 +106,18 @@ type Reply struct {
 	// cannot be delivered at once: that it will arrive (Retry), or that it
 	// could not be sent (a report, a file), so nothing fails in silence.
 	IfFails string
+}
+
+// Queued is the reply as the outbox keeps a relay whose first attempt
+// failed at now: its text or the message it copies, due again after the
+// outbox's first wait.
+func (r Reply) Queued(now time.Time) domain.Outgoing {
+	o := domain.Outgoing{ChatID: r.ChatID, Text: r.Text, CreatedAt: now}
+	if r.Copy != nil {
+		o.CopyFromChat, o.CopyMessageID, o.CopyFileID = r.Copy.ChatID, r.Copy.MessageID, r.Copy.FileID
+	}
+	o.Failed(now)
+	return o
 }
 
 // MessageRef names a message in a chat.

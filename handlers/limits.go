@@ -2,10 +2,6 @@ package handlers
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"math"
 	"strconv"
 	"time"
@@ -139,27 +135,11 @@ func (d *base) groupHintDue(ctx context.Context, chatID int64) bool {
 // only as an HMAC of their id with the store's secret salt, so the keys
 // say nothing of who is limited.
 func (d *base) limitKey(ctx context.Context, kind string, userID int64) (string, error) {
-	salt, err := d.saltBytes(ctx)
+	hash, err := d.saltedHash(ctx, "limit:"+strconv.FormatInt(userID, 10))
 	if err != nil {
 		return "", err
 	}
-	mac := hmac.New(sha256.New, salt)
-	mac.Write([]byte("limit:" + strconv.FormatInt(userID, 10)))
-	return "resident:" + kind + ":" + hex.EncodeToString(mac.Sum(nil)[:12]), nil
-}
-
-// saltBytes is the store's secret salt, read once.
-func (d *base) saltBytes(ctx context.Context) ([]byte, error) {
-	d.salt.mu.Lock()
-	defer d.salt.mu.Unlock()
-	if d.salt.salt == nil {
-		salt, err := d.store.Salt(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("handlers: load salt: %w", err)
-		}
-		d.salt.salt = salt
-	}
-	return d.salt.salt, nil
+	return "resident:" + kind + ":" + hash, nil
 }
 
 // minutesUp is d in whole minutes, rounded up, at least 1.

@@ -147,11 +147,7 @@ func (d *volunteerDesk) logCommuneSearch(r *request) Response {
 	if len(hits) == 0 {
 		return d.reply(r, d.t(r, "log.commune_none"), nil)
 	}
-	rows := make([][]Button, 0, len(hits))
-	for _, c := range hits {
-		rows = append(rows, []Button{{Label: c.Label(), Data: logCommuneButton.data(c.Code)}})
-	}
-	return d.reply(r, d.t(r, "log.commune_pick"), rows)
+	return d.reply(r, d.t(r, "log.commune_pick"), communeRows(hits, logCommuneButton.data))
 }
 
 // logCommune keeps the commune and asks how many people were helped: a

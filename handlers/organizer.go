@@ -71,21 +71,14 @@ func (d *organizerDesk) inviteOrganizer(ctx context.Context, r *request, query s
 			{{Label: d.t(r, "invite.province"), Data: inviteProvinceButton.data(struct{}{})}},
 		}), nil
 	}
-	hits := d.places.Search(query, communeChoices)
-	if c, ok := d.places.Get(strings.TrimSpace(query)); ok {
-		hits = append(hits[:0], c)
-	}
+	hits := d.findCommunes(query)
 	switch len(hits) {
 	case 0:
 		return d.reply(r, d.t(r, "invite.commune_none"), nil), nil
 	case 1:
 		return d.makeInvite(ctx, r, domain.RoleOrganizer, hits[0].Code)
 	}
-	rows := make([][]Button, 0, len(hits))
-	for _, c := range hits {
-		rows = append(rows, []Button{{Label: c.Label(), Data: inviteOrganizerButton.data(c.Code)}})
-	}
-	return d.reply(r, d.t(r, "invite.commune_pick"), rows), nil
+	return d.reply(r, d.t(r, "invite.commune_pick"), communeRows(hits, inviteOrganizerButton.data)), nil
 }
 
 // makeInvite stores an invite of the role into the scope (a commune code;

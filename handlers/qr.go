@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 
-	"github.com/hotroso/hotroso/places"
 	"github.com/hotroso/hotroso/poster"
 )
 
@@ -32,21 +31,14 @@ func (d *volunteerDesk) qr(ctx context.Context, r *request) (Response, error) {
 		}
 		return d.qrOf(ctx, r, c.Code)
 	}
-	hits := d.places.Search(query, communeChoices)
-	if c, ok := d.places.Get(query); ok {
-		hits = []places.Commune{c}
-	}
+	hits := d.findCommunes(query)
 	switch len(hits) {
 	case 0:
 		return d.reply(r, d.t(r, "qr.commune_none"), nil), nil
 	case 1:
 		return d.qrOf(ctx, r, hits[0].Code)
 	}
-	rows := make([][]Button, 0, len(hits))
-	for _, c := range hits {
-		rows = append(rows, []Button{{Label: c.Label(), Data: qrCommuneButton.data(c.Code)}})
-	}
-	return d.reply(r, d.t(r, "qr.commune_pick"), rows), nil
+	return d.reply(r, d.t(r, "qr.commune_pick"), communeRows(hits, qrCommuneButton.data)), nil
 }
 
 // qrOf sends the poster of the commune with the code, as a file (a photo

@@ -201,13 +201,7 @@ func (c *Channel) sendReply(ctx context.Context, chatID int64, reply handlers.Re
 // queueRelay puts a relay that failed into the outbox, which the Telegram
 // channel drains.
 func (c *Channel) queueRelay(ctx context.Context, reply handlers.Reply) {
-	now := c.cfg.Now()
-	o := domain.Outgoing{ChatID: reply.ChatID, Text: reply.Text, CreatedAt: now}
-	if reply.Copy != nil {
-		o.CopyFromChat, o.CopyMessageID, o.CopyFileID = reply.Copy.ChatID, reply.Copy.MessageID, reply.Copy.FileID
-	}
-	o.Failed(now)
-	if _, err := c.cfg.Store.QueueOutgoing(ctx, o); err != nil {
+	if _, err := c.cfg.Store.QueueOutgoing(ctx, reply.Queued(c.cfg.Now())); err != nil {
 		c.cfg.Logger.Error("web: relay lost: not sent and not queued", "err", err)
 	}
 }
