@@ -93,15 +93,7 @@ func (s *Store) TakeDueOutgoing(ctx context.Context, now time.Time, lease time.D
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}
-	out := make([]domain.Outgoing, 0, len(raw))
-	for _, data := range raw {
-		var o domain.Outgoing
-		if err := json.Unmarshal([]byte(data), &o); err != nil {
-			return nil, fmt.Errorf("redis: %s: decode: %w", op, err)
-		}
-		out = append(out, o)
-	}
-	return out, nil
+	return decodeAll[domain.Outgoing](op, raw)
 }
 
 // RescheduleOutgoing stores a relay's Attempts and NextAt
