@@ -217,13 +217,13 @@ func (s *Store) anonymizeAssists(ctx context.Context, ids map[int64]bool, reside
 	for i, f := range mine {
 		a := as[i]
 		a.TicketID, a.Resident = 0, ""
-		data, err := json.Marshal(a)
+		member, err := encodeMember(a)
 		if err != nil {
 			return false, fmt.Errorf("encode assist: %w", err)
 		}
 		if _, err := s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
 			p.ZRem(ctx, s.keys.assistLog(), f.member)
-			p.ZAdd(ctx, s.keys.assistLog(), goredis.Z{Score: f.score, Member: a.ID + "|" + string(data)})
+			p.ZAdd(ctx, s.keys.assistLog(), goredis.Z{Score: f.score, Member: member})
 			return nil
 		}); err != nil {
 			return false, fmt.Errorf("replace assist %s: %w", a.ID, err)
