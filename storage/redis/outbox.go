@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -133,20 +132,25 @@ func (s *Store) eraseOutgoingOf(ctx context.Context, chatID int64) (bool, error)
 	if err != nil {
 		return false, err
 	}
-	found := false
+	var gone []string
 	for member, data := range all {
 		var o domain.Outgoing
 		if err := json.Unmarshal([]byte(data), &o); err != nil {
 			return false, fmt.Errorf("decode relay %s: %w", member, err)
 		}
-		if !o.Involves(chatID) {
-			continue
+		if o.Involves(chatID) {
+			gone = append(gone, member)
 		}
-		id, _ := strconv.ParseInt(member, 10, 64)
-		if err := s.DeleteOutgoing(ctx, id); err != nil {
-			return false, err
-		}
-		found = true
 	}
-	return found, nil
+	if len(gone) == 0 {
+		return false, nil
+	}
+	if _, err := s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		p.ZRem(ctx, s.keys.outbox(), gone) // a []string argument spreads
+		p.HDel(ctx, s.keys.outboxData(), gone...)
+		return nil
+	}); err != nil {
+		return false, fmt.Errorf("delete relays of %d: %w", chatID, err)
+	}
+	return true, nil
 }
