@@ -96,7 +96,7 @@ func (s *Store) RecordAssist(ctx context.Context, a domain.Assist) error {
 	if err != nil {
 		return fmt.Errorf("redis: %s: %w", op, err)
 	}
-	data, err := json.Marshal(a)
+	member, err := encodeMember(a)
 	if err != nil {
 		return fmt.Errorf("redis: %s: encode: %w", op, err)
 	}
@@ -105,7 +105,7 @@ func (s *Store) RecordAssist(ctx context.Context, a domain.Assist) error {
 	if s.recorded.Add(1)%capEvery == 0 {
 		capNow = s.assistCap
 	}
-	n, err := recordAssistCmd.Run(ctx, s.client, keys, a.At.UnixMilli(), a.ID+"|"+string(data),
+	n, err := recordAssistCmd.Run(ctx, s.client, keys, a.At.UnixMilli(), member,
 		rollup.Fine(rollup.Day(a.At, s.loc), a), a.Weight(), capNow).Int()
 	if err != nil {
 		return wrapErr(op, err)
@@ -154,6 +154,16 @@ func (s *Store) WithdrawAssist(ctx context.Context, id string) (domain.Assist, e
 		}
 	}
 	return domain.Assist{}, fmt.Errorf("redis: %s: %w", op, storage.ErrNotFound)
+}
+
+// encodeMember encodes a log member, <id>|<Assist JSON> (decodeMember
+// reads it).
+func encodeMember(a domain.Assist) (string, error) {
+	data, err := json.Marshal(a)
+	if err != nil {
+		return "", err
+	}
+	return a.ID + "|" + string(data), nil
 }
 
 // decodeMember decodes a log member, <id>|<Assist JSON>.

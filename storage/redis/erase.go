@@ -66,8 +66,8 @@ const eraseAttempts = 5
 // the ratings, then marks the files for ScrubErased.
 //
 // The assist log has no index by resident (on purpose), so it is read
-// whole; each matching member is replaced, in one MULTI, by an anonymous
-// copy. The log is anonymized before the tickets go, so that a
+// whole; the matching members are replaced, in one MULTI, by anonymous
+// copies. The log is anonymized before the tickets go, so that a
 // crash in between leaves the tickets to be found by the next attempt.
 func (s *Store) EraseResident(ctx context.Context, residentID int64, residentHash string) ([]domain.Ticket, error) {
 	op := fmt.Sprintf("erase resident %d", residentID)
@@ -214,19 +214,21 @@ func (s *Store) anonymizeAssists(ctx context.Context, ids map[int64]bool, reside
 	if err := s.applyRatings(ctx, "fold ratings", as); err != nil {
 		return false, err
 	}
-	for i, f := range mine {
-		a := as[i]
-		a.TicketID, a.Resident = 0, ""
-		data, err := json.Marshal(a)
-		if err != nil {
-			return false, fmt.Errorf("encode assist: %w", err)
-		}
+	if len(mine) > 0 {
 		if _, err := s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-			p.ZRem(ctx, s.keys.assistLog(), f.member)
-			p.ZAdd(ctx, s.keys.assistLog(), goredis.Z{Score: f.score, Member: a.ID + "|" + string(data)})
+			for i, f := range mine {
+				a := as[i]
+				a.TicketID, a.Resident = 0, ""
+				member, err := encodeMember(a)
+				if err != nil {
+					return fmt.Errorf("encode assist %s: %w", a.ID, err)
+				}
+				p.ZRem(ctx, s.keys.assistLog(), f.member)
+				p.ZAdd(ctx, s.keys.assistLog(), goredis.Z{Score: f.score, Member: member})
+			}
 			return nil
 		}); err != nil {
-			return false, fmt.Errorf("replace assist %s: %w", a.ID, err)
+			return false, fmt.Errorf("replace assists: %w", err)
 		}
 	}
 	if err := s.dropRatings(ctx, ids); err != nil {
@@ -321,11 +323,10 @@ func (s *Store) ScrubErased(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, wrapErr(op, err)
 	}
-	rewrite := func(ctx context.Context, node goredis.UniversalClient) error { return rewriteFiles(ctx, node) }
 	if cluster, ok := s.client.(*goredis.ClusterClient); ok {
-		err = cluster.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error { return rewrite(ctx, c) })
+		err = cluster.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error { return rewriteFiles(ctx, c) })
 	} else {
-		err = rewrite(ctx, s.client)
+		err = rewriteFiles(ctx, s.client)
 	}
 	if err != nil {
 		if markErr := s.client.Set(ctx, s.keys.scrubDue(), "1", 0).Err(); markErr != nil {

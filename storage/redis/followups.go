@@ -199,15 +199,7 @@ func (s *Store) TakeDueFollowUps(ctx context.Context, now time.Time, lease time.
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}
-	out := make([]domain.FollowUp, 0, len(raw))
-	for _, data := range raw {
-		var f domain.FollowUp
-		if err := json.Unmarshal([]byte(data), &f); err != nil {
-			return nil, fmt.Errorf("redis: %s: decode: %w", op, err)
-		}
-		out = append(out, f)
-	}
-	return out, nil
+	return decodeAll[domain.FollowUp](op, raw)
 }
 
 // MarkFollowUpAsked turns the pending f into an asked follow-up

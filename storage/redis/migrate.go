@@ -144,11 +144,11 @@ func (s *Store) moveOldLog(ctx context.Context) error {
 			if a.ID == "" {
 				a.ID = rollup.MigratedAssistID(a.At, m.ID)
 			}
-			data, err := json.Marshal(a)
+			member, err := encodeMember(a)
 			if err != nil {
 				return err
 			}
-			zs = append(zs, goredis.Z{Score: float64(a.At.UnixMilli()), Member: a.ID + "|" + string(data)})
+			zs = append(zs, goredis.Z{Score: float64(a.At.UnixMilli()), Member: member})
 		}
 		if len(zs) > 0 {
 			if err := s.client.ZAdd(ctx, s.keys.assistLog(), zs...).Err(); err != nil {

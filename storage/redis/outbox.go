@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -93,15 +92,7 @@ func (s *Store) TakeDueOutgoing(ctx context.Context, now time.Time, lease time.D
 	if err != nil {
 		return nil, wrapErr(op, err)
 	}
-	out := make([]domain.Outgoing, 0, len(raw))
-	for _, data := range raw {
-		var o domain.Outgoing
-		if err := json.Unmarshal([]byte(data), &o); err != nil {
-			return nil, fmt.Errorf("redis: %s: decode: %w", op, err)
-		}
-		out = append(out, o)
-	}
-	return out, nil
+	return decodeAll[domain.Outgoing](op, raw)
 }
 
 // RescheduleOutgoing stores a relay's Attempts and NextAt
@@ -141,20 +132,25 @@ func (s *Store) eraseOutgoingOf(ctx context.Context, chatID int64) (bool, error)
 	if err != nil {
 		return false, err
 	}
-	found := false
+	var gone []string
 	for member, data := range all {
 		var o domain.Outgoing
 		if err := json.Unmarshal([]byte(data), &o); err != nil {
 			return false, fmt.Errorf("decode relay %s: %w", member, err)
 		}
-		if !o.Involves(chatID) {
-			continue
+		if o.Involves(chatID) {
+			gone = append(gone, member)
 		}
-		id, _ := strconv.ParseInt(member, 10, 64)
-		if err := s.DeleteOutgoing(ctx, id); err != nil {
-			return false, err
-		}
-		found = true
 	}
-	return found, nil
+	if len(gone) == 0 {
+		return false, nil
+	}
+	if _, err := s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		p.ZRem(ctx, s.keys.outbox(), gone) // a []string argument spreads
+		p.HDel(ctx, s.keys.outboxData(), gone...)
+		return nil
+	}); err != nil {
+		return false, fmt.Errorf("delete relays of %d: %w", chatID, err)
+	}
+	return true, nil
 }

@@ -65,3 +65,17 @@ func parseIDs(op string, members []string) ([]int64, error) {
 	}
 	return out, nil
 }
+
+// decodeAll decodes the JSON records a script returned, in order; errors
+// are wrapped with op.
+func decodeAll[T any](op string, raw []string) ([]T, error) {
+	out := make([]T, 0, len(raw))
+	for _, data := range raw {
+		var record T
+		if err := json.Unmarshal([]byte(data), &record); err != nil {
+			return nil, fmt.Errorf("redis: %s: decode: %w", op, err)
+		}
+		out = append(out, record)
+	}
+	return out, nil
+}

@@ -188,6 +188,34 @@ redis.call("HINCRBY", KEYS[4], ARGV[2], 1)
 return 1
 `)
 
+// giveBackLua defines the two steps that reclaimInFlightCmd and
+// returnRecipientsCmd share, on their KEYS[1..4] (pending, inflight, taken,
+// results): takeOutOfFlight(back, u, i) takes recipient u out of flight
+// and, when it has no result, adds it to back with its take sequence
+// number (i breaks ties); giveBack(back) pushes back onto the front of the
+// pending list in take order and returns how many went back.
+const giveBackLua = `
+local function takeOutOfFlight(back, u, i)
+	if redis.call("HEXISTS", KEYS[4], u) == 0 then
+		back[#back + 1] = {u = u, seq = tonumber(redis.call("HGET", KEYS[3], u)) or 0, i = i}
+	end
+	redis.call("ZREM", KEYS[2], u)
+	redis.call("HDEL", KEYS[3], u)
+end
+local function giveBack(back)
+	table.sort(back, function(a, b)
+		if a.seq ~= b.seq then
+			return a.seq < b.seq
+		end
+		return a.i < b.i
+	end)
+	for i = #back, 1, -1 do
+		redis.call("LPUSH", KEYS[1], back[i].u)
+	end
+	return #back
+end
+`
+
 // reclaimInFlightCmd puts the recipients taken before a time back at the
 // front of the pending list, in the order they were taken (by take
 // sequence number), and takes them out of flight. One with a result (which
@@ -202,26 +230,13 @@ return 1
 // in-flight scores to reclaim
 //
 // Returns how many recipients went back to the pending list.
-var reclaimInFlightCmd = goredis.NewScript(`
+var reclaimInFlightCmd = goredis.NewScript(giveBackLua + `
 local users = redis.call("ZRANGEBYSCORE", KEYS[2], "-inf", ARGV[1])
 local back = {}
 for i, u in ipairs(users) do
-	if redis.call("HEXISTS", KEYS[4], u) == 0 then
-		back[#back + 1] = {u = u, seq = tonumber(redis.call("HGET", KEYS[3], u)) or 0, i = i}
-	end
-	redis.call("ZREM", KEYS[2], u)
-	redis.call("HDEL", KEYS[3], u)
+	takeOutOfFlight(back, u, i)
 end
-table.sort(back, function(a, b)
-	if a.seq ~= b.seq then
-		return a.seq < b.seq
-	end
-	return a.i < b.i
-end)
-for i = #back, 1, -1 do
-	redis.call("LPUSH", KEYS[1], back[i].u)
-end
-return #back
+return giveBack(back)
 `)
 
 // returnRecipientsCmd gives back recipients that one take handed out and
@@ -241,7 +256,7 @@ return #back
 // ARGV[2..] -> the user ids, decimal
 //
 // Returns how many recipients went back to the pending list.
-var returnRecipientsCmd = goredis.NewScript(`
+var returnRecipientsCmd = goredis.NewScript(giveBackLua + `
 if redis.call("HEXISTS", KEYS[5], "released") == 1 then
 	return 0
 end
@@ -251,23 +266,10 @@ for i = 2, #ARGV do
 	local u = ARGV[i]
 	local score = redis.call("ZSCORE", KEYS[2], u)
 	if score and tonumber(score) == takenAt then
-		if redis.call("HEXISTS", KEYS[4], u) == 0 then
-			back[#back + 1] = {u = u, seq = tonumber(redis.call("HGET", KEYS[3], u)) or 0, i = i}
-		end
-		redis.call("ZREM", KEYS[2], u)
-		redis.call("HDEL", KEYS[3], u)
+		takeOutOfFlight(back, u, i)
 	end
 end
-table.sort(back, function(a, b)
-	if a.seq ~= b.seq then
-		return a.seq < b.seq
-	end
-	return a.i < b.i
-end)
-for i = #back, 1, -1 do
-	redis.call("LPUSH", KEYS[1], back[i].u)
-end
-return #back
+return giveBack(back)
 `)
 
 // reserveCmd is the generic cell rate algorithm (GCRA) for one limiter
