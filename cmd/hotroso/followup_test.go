@@ -83,12 +83,28 @@ func payFee(c *chat) {
 	require.Contains(c.t, c.nextText(), "thanh toán thành công")
 }
 
-// fileDossier walks the dossier flow to sent_done, a step marked
-// follow_up: the resident sent a dossier in VNeID.
+// fileDossier walks the dossier flow from the menu to sent_done, a step
+// marked follow_up: the resident sent a dossier in VNeID.
 func fileDossier(c *chat) {
 	c.t.Helper()
 	c.press("🏠 Menu")
 	c.next()
+	sendDossier(c)
+}
+
+// fileDossierFromStart is fileDossier for a resident who has not written
+// yet.
+func fileDossierFromStart(c *chat) {
+	c.t.Helper()
+	c.say("/start")
+	c.next()
+	sendDossier(c)
+}
+
+// sendDossier walks the dossier flow from the main menu's choices to
+// sent_done.
+func sendDossier(c *chat) {
+	c.t.Helper()
 	for _, label := range []string{"Nộp hồ sơ trên mạng", "Cách đăng nhập và nộp", "Đã có mức 2", "Trong ứng dụng VNeID", "Đã mở mẫu khai", "Đã điền xong", "Đã đính kèm"} {
 		c.press(label)
 		c.next()
@@ -104,15 +120,26 @@ func noNewMessages(t *testing.T, c *chat, why string) {
 }
 
 // startFollowUpApp starts the program on the backend with a shift clock
-// from the given time, an organizer and a volunteer group.
-func startFollowUpApp(t *testing.T, backend string, clock *shiftClock) *app {
+// standing at from, an organizer and a volunteer group, and opens the chat
+// of a Vietnamese-speaking resident with the given id.
+func startFollowUpApp(t *testing.T, backend string, from time.Time, resident int64) (*app, *shiftClock, *chat) {
 	t.Helper()
+	clock := newShiftClock(from)
 	env := appEnv(t, backend, map[string]string{"ORGANIZER_IDS": "900", "VOLUNTEER_CHAT_ID": strconv.Itoa(volunteerGroup)})
 	api := newFakeAPI(t)
 	env["TELEGRAM_BOT_TOKEN"], env["TELEGRAM_API_URL"] = api.Token(), api.URL()
 	a := startWithClock(t, api, env, clock.now)
 	api.AddChat(volunteerGroup, telegramtest.ChatSupergroup)
-	return a
+	return a, clock, newChat(t, a, resident, "vi")
+}
+
+// noFollowUpAfter moves the clock d ahead, waits for a whole follow-up run
+// of the app and asserts that the chat got nothing.
+func noFollowUpAfter(t *testing.T, a *app, clock *shiftClock, c *chat, d time.Duration, why string) {
+	t.Helper()
+	clock.advance(d)
+	a.waitRuns(t, followUpRuns)
+	noNewMessages(t, c, why)
 }
 
 // A resident who paid a fee is asked once, 48 hours later (not at 47), and
@@ -122,14 +149,10 @@ func startFollowUpApp(t *testing.T, backend string, clock *shiftClock) *app {
 func TestFollowUpIsAskedOnceTwoDaysAfterAPayment(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
-		clock := newShiftClock(vietnamAt(10, 0))
-		a := startFollowUpApp(t, backend, clock)
-		res := newChat(t, a, 61, "vi")
+		a, clock, res := startFollowUpApp(t, backend, vietnamAt(10, 0), 61)
 		payFee(res)
 
-		clock.advance(47 * time.Hour)
-		a.waitRuns(t, followUpRuns)
-		noNewMessages(t, res, "nothing at 47 hours")
+		noFollowUpAfter(t, a, clock, res, 47*time.Hour, "nothing at 47 hours")
 
 		clock.advance(time.Hour)
 		q := res.next()
@@ -137,9 +160,8 @@ func TestFollowUpIsAskedOnceTwoDaysAfterAPayment(t *testing.T) {
 		assert.Contains(t, q.Text, "Thanh toán trên mạng", "the question names the flow")
 		assert.Equal(t, []string{fuAccepted, "⏳ Vẫn đang chờ", fuSentBack, fuStop}, labels(q))
 
-		clock.advance(time.Hour) // past the lease of the instance that asked
-		a.waitRuns(t, followUpRuns)
-		noNewMessages(t, res, "asked once")
+		// An hour on: past the lease of the instance that asked.
+		noFollowUpAfter(t, a, clock, res, time.Hour, "asked once")
 		assert.Equal(t, 1.0, a.metric(t, "hotroso_follow_ups_asked_total"))
 
 		res.press(fuAccepted)
@@ -186,17 +208,11 @@ func TestFollowUpIsAskedOnceTwoDaysAfterAPayment(t *testing.T) {
 func TestFollowUpWaitsForTheEndOfQuietHours(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
-		clock := newShiftClock(vietnamAt(22, 0))
-		a := startFollowUpApp(t, backend, clock)
-		res := newChat(t, a, 62, "vi")
+		a, clock, res := startFollowUpApp(t, backend, vietnamAt(22, 0), 62)
 		payFee(res)
 
-		clock.advance(48*time.Hour + time.Minute) // Wednesday 22:01
-		a.waitRuns(t, followUpRuns)
-		noNewMessages(t, res, "not at 22:01, in quiet hours")
-		clock.advance(8*time.Hour + 57*time.Minute) // Thursday 06:58
-		a.waitRuns(t, followUpRuns)
-		noNewMessages(t, res, "not at 06:58")
+		noFollowUpAfter(t, a, clock, res, 48*time.Hour+time.Minute, "not at 22:01, in quiet hours") // Wednesday 22:01
+		noFollowUpAfter(t, a, clock, res, 8*time.Hour+57*time.Minute, "not at 06:58")               // Thursday 06:58
 		clock.advance(2 * time.Minute)
 		q := res.next()
 		assert.Contains(t, q.Text, fuAsk)
@@ -209,9 +225,7 @@ func TestFollowUpWaitsForTheEndOfQuietHours(t *testing.T) {
 func TestFollowUpOptOutStopsThemAll(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
-		clock := newShiftClock(vietnamAt(10, 0))
-		a := startFollowUpApp(t, backend, clock)
-		res := newChat(t, a, 63, "vi")
+		a, clock, res := startFollowUpApp(t, backend, vietnamAt(10, 0), 63)
 		payFee(res)
 		clock.advance(48 * time.Hour)
 		assert.Contains(t, res.nextText(), fuAsk)
@@ -219,14 +233,10 @@ func TestFollowUpOptOutStopsThemAll(t *testing.T) {
 		fileDossier(res) // a new follow-up, pending
 		res.press(fuStop)
 		assert.Contains(t, res.nextText(), "không hỏi lại nữa")
-		clock.advance(49 * time.Hour)
-		a.waitRuns(t, followUpRuns)
-		noNewMessages(t, res, "the pending follow-up was canceled")
+		noFollowUpAfter(t, a, clock, res, 49*time.Hour, "the pending follow-up was canceled")
 
 		payFee(res) // and none is kept from now on
-		clock.advance(49 * time.Hour)
-		a.waitRuns(t, followUpRuns)
-		noNewMessages(t, res, "never asked after opting out")
+		noFollowUpAfter(t, a, clock, res, 49*time.Hour, "never asked after opting out")
 		assert.Zero(t, a.metric(t, "hotroso_follow_ups_dropped_total"), "none was even kept")
 	})
 }
@@ -236,9 +246,7 @@ func TestFollowUpOptOutStopsThemAll(t *testing.T) {
 func TestFollowUpSentBackOffersAVolunteer(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
-		clock := newShiftClock(vietnamAt(10, 0))
-		a := startFollowUpApp(t, backend, clock)
-		res := newChat(t, a, 64, "vi")
+		a, clock, res := startFollowUpApp(t, backend, vietnamAt(10, 0), 64)
 		fileDossierFromStart(res)
 		clock.advance(48 * time.Hour)
 		assert.Contains(t, res.nextText(), fuAsk)
@@ -268,29 +276,11 @@ func TestFollowUpSentBackOffersAVolunteer(t *testing.T) {
 	})
 }
 
-// fileDossierFromStart is fileDossier for a resident who has not written
-// yet.
-func fileDossierFromStart(c *chat) {
-	c.t.Helper()
-	c.say("/start")
-	c.next()
-	c.press("Nộp hồ sơ trên mạng")
-	c.next()
-	for _, label := range []string{"Cách đăng nhập và nộp", "Đã có mức 2", "Trong ứng dụng VNeID", "Đã mở mẫu khai", "Đã điền xong", "Đã đính kèm"} {
-		c.press(label)
-		c.next()
-	}
-	c.press("Đã gửi")
-	require.Contains(c.t, c.nextText(), "Hồ sơ đã được gửi")
-}
-
 // /forget removes a pending follow-up from the store.
 func TestForgetRemovesAPendingFollowUp(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, backend string) {
-		clock := newShiftClock(vietnamAt(10, 0))
-		a := startFollowUpApp(t, backend, clock)
-		res := newChat(t, a, 65, "vi")
+		a, clock, res := startFollowUpApp(t, backend, vietnamAt(10, 0), 65)
 		payFee(res)
 		res.say("/forget")
 		res.next()

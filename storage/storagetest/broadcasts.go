@@ -66,6 +66,15 @@ func (bs broadcastStore) made(state domain.BroadcastState, created time.Time) do
 	return BroadcastIn(bs.t, bs.st, newBroadcast(domain.BroadcastDraft, created), state)
 }
 
+// sending makes a running broadcast, created at created, with the users as
+// its recipients.
+func (bs broadcastStore) sending(users []int64, created time.Time) domain.Broadcast {
+	bs.t.Helper()
+	b := bs.made(domain.BroadcastRunning, created)
+	bs.add(b.ID, users)
+	return b
+}
+
 func (bs broadcastStore) get(id int64) domain.Broadcast {
 	bs.t.Helper()
 	got, err := bs.st.GetBroadcast(ctx(bs.t), id)
@@ -405,8 +414,7 @@ func (s suite) testRecipients(t *testing.T) {
 func (s suite) testRecordOnce(t *testing.T) {
 	st, clock := s.store(t)
 	bs := broadcastStore{t, st}
-	b := bs.made(domain.BroadcastRunning, clock.Now())
-	bs.add(b.ID, []int64{10, 20, 30})
+	b := bs.sending([]int64{10, 20, 30}, clock.Now())
 	require.Equal(t, []int64{10, 20}, bs.take(b.ID, 2, clock.Now()))
 
 	require.True(t, bs.record(b.ID, 10, domain.DeliverySent))
@@ -495,9 +503,8 @@ func (s suite) testConcurrentTakes(t *testing.T) {
 func (s suite) testReclaim(t *testing.T) {
 	st, clock := s.store(t)
 	bs := broadcastStore{t, st}
-	b := bs.made(domain.BroadcastRunning, clock.Now())
 	users := recipients(30)
-	bs.add(b.ID, users)
+	b := bs.sending(users, clock.Now())
 
 	t1 := clock.Now()
 	first := bs.take(b.ID, 10, t1)
@@ -526,9 +533,8 @@ func (s suite) testReclaim(t *testing.T) {
 
 	// Two takes, reclaimed together, return in the order they were taken,
 	// ahead of what is still pending.
-	c := bs.made(domain.BroadcastRunning, clock.Now())
 	more := recipients(12)
-	bs.add(c.ID, more)
+	c := bs.sending(more, clock.Now())
 	t2 := clock.Now()
 	require.Equal(t, more[:3], bs.take(c.ID, 3, t2))
 	require.Equal(t, more[3:6], bs.take(c.ID, 3, t2))
@@ -537,8 +543,7 @@ func (s suite) testReclaim(t *testing.T) {
 	assert.Equal(t, more, bs.take(c.ID, 100, t2.Add(time.Minute)))
 
 	// Reclaimed onto an empty list, then more added: in order too.
-	d := bs.made(domain.BroadcastRunning, clock.Now())
-	bs.add(d.ID, []int64{5, 3})
+	d := bs.sending([]int64{5, 3}, clock.Now())
 	require.Equal(t, []int64{5, 3}, bs.take(d.ID, 5, t2))
 	assert.Equal(t, 2, bs.reclaim(d.ID, t2.Add(time.Minute)))
 	bs.add(d.ID, []int64{9})
@@ -549,9 +554,8 @@ func (s suite) testReclaim(t *testing.T) {
 func (s suite) testReclaimRecent(t *testing.T) {
 	st, clock := s.store(t)
 	bs := broadcastStore{t, st}
-	b := bs.made(domain.BroadcastRunning, clock.Now())
 	users := recipients(9)
-	bs.add(b.ID, users)
+	b := bs.sending(users, clock.Now())
 
 	t1 := clock.Now()
 	require.Equal(t, users[:3], bs.take(b.ID, 3, t1))
@@ -577,8 +581,7 @@ func (s suite) testReclaimRecent(t *testing.T) {
 func (s suite) testLateResult(t *testing.T) {
 	st, clock := s.store(t)
 	bs := broadcastStore{t, st}
-	b := bs.made(domain.BroadcastRunning, clock.Now())
-	bs.add(b.ID, []int64{1, 2, 3})
+	b := bs.sending([]int64{1, 2, 3}, clock.Now())
 	t1 := clock.Now()
 	require.Equal(t, []int64{1, 2}, bs.take(b.ID, 2, t1))
 	require.Equal(t, 2, bs.reclaim(b.ID, t1.Add(time.Hour)))
@@ -595,9 +598,8 @@ func (s suite) testLateResult(t *testing.T) {
 func (s suite) testReturnRecipients(t *testing.T) {
 	st, clock := s.store(t)
 	bs := broadcastStore{t, st}
-	b := bs.made(domain.BroadcastRunning, clock.Now())
 	users := recipients(20)
-	bs.add(b.ID, users)
+	b := bs.sending(users, clock.Now())
 
 	t1 := clock.Now()
 	first := bs.take(b.ID, 6, t1)
@@ -617,8 +619,7 @@ func (s suite) testReturnRecipients(t *testing.T) {
 	assert.Equal(t, domain.BroadcastCounts{Total: 20, Sent: 1, InFlight: 7}, bs.counts(b.ID), "the two still out with their sender, and the five")
 
 	// Given back onto an empty list, then more added: in order too.
-	c := bs.made(domain.BroadcastRunning, clock.Now())
-	bs.add(c.ID, []int64{5, 3})
+	c := bs.sending([]int64{5, 3}, clock.Now())
 	require.Equal(t, []int64{5, 3}, bs.take(c.ID, 5, t2))
 	assert.Equal(t, 2, bs.giveBack(c.ID, t2, 3, 5))
 	bs.add(c.ID, []int64{9})
@@ -636,8 +637,7 @@ func (s suite) testReturnRecipients(t *testing.T) {
 func (s suite) testReturnOnlyFromItsTake(t *testing.T) {
 	st, clock := s.store(t)
 	bs := broadcastStore{t, st}
-	b := bs.made(domain.BroadcastRunning, clock.Now())
-	bs.add(b.ID, []int64{1, 2, 3, 4})
+	b := bs.sending([]int64{1, 2, 3, 4}, clock.Now())
 	t1 := clock.Now()
 	require.Equal(t, []int64{1, 2}, bs.take(b.ID, 2, t1))
 	clock.Advance(5 * time.Minute)
@@ -658,9 +658,8 @@ func (s suite) testReturnOnlyFromItsTake(t *testing.T) {
 func (s suite) testReturnedGoToAnotherInstance(t *testing.T) {
 	sick, healthy, clock := s.pair(t)
 	bs := broadcastStore{t, sick}
-	b := bs.made(domain.BroadcastRunning, clock.Now())
 	users := recipients(40)
-	bs.add(b.ID, users)
+	b := bs.sending(users, clock.Now())
 	t1 := clock.Now()
 	held := bs.take(b.ID, 8, t1)
 	require.Equal(t, users[:8], held)

@@ -1,7 +1,6 @@
 package storagetest
 
 import (
-	"sync"
 	"testing"
 	"time"
 
@@ -209,29 +208,10 @@ func (s suite) testFollowUpsOneTaker(t *testing.T) {
 	for i := range n {
 		require.NoError(t, a.ScheduleFollowUp(ctx(t), followUp(int64(1000+i), "dossier", now.Add(-time.Duration(i)*time.Second))))
 	}
-	var mu sync.Mutex
-	seen := map[int64]int{}
-	var wg sync.WaitGroup
-	for i := range 8 {
-		st := a
-		if i%2 == 1 {
-			st = b
-		}
-		wg.Go(func() {
-			got, err := st.TakeDueFollowUps(ctx(t), now, time.Minute, 7)
-			assert.NoError(t, err)
-			mu.Lock()
-			defer mu.Unlock()
-			for _, f := range got {
-				seen[f.ResidentID]++
-			}
-		})
-	}
-	wg.Wait()
-	assert.Len(t, seen, n, "every follow-up taken")
-	for id, times := range seen {
-		assert.Equal(t, 1, times, "follow-up of %d taken once", id)
-	}
+	eachTakenOnce(t, a, b, n, "follow-up", func(st storage.Store) ([]int64, error) {
+		got, err := st.TakeDueFollowUps(ctx(t), now, time.Minute, 7)
+		return followUpResidents(got), err
+	})
 }
 
 func (s suite) testFollowUpsErased(t *testing.T) {

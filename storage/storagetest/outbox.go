@@ -1,7 +1,6 @@
 package storagetest
 
 import (
-	"sync"
 	"testing"
 	"time"
 
@@ -9,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotroso/hotroso/domain"
+	"github.com/hotroso/hotroso/storage"
 )
 
 func (s suite) testOutbox(t *testing.T) {
@@ -86,29 +86,10 @@ func (s suite) testOutboxOneTaker(t *testing.T) {
 		_, err := a.QueueOutgoing(ctx(t), relay(int64(i), "x", now))
 		require.NoError(t, err)
 	}
-	var mu sync.Mutex
-	seen := map[int64]int{}
-	var wg sync.WaitGroup
-	for i := range 8 {
-		st := a
-		if i%2 == 1 {
-			st = b
-		}
-		wg.Go(func() {
-			got, err := st.TakeDueOutgoing(ctx(t), now, time.Minute, 7)
-			assert.NoError(t, err)
-			mu.Lock()
-			defer mu.Unlock()
-			for _, o := range got {
-				seen[o.ID]++
-			}
-		})
-	}
-	wg.Wait()
-	assert.Len(t, seen, n, "every relay taken")
-	for id, times := range seen {
-		assert.Equal(t, 1, times, "relay %d taken once", id)
-	}
+	eachTakenOnce(t, a, b, n, "relay", func(st storage.Store) ([]int64, error) {
+		got, err := st.TakeDueOutgoing(ctx(t), now, time.Minute, 7)
+		return relayIDs(got), err
+	})
 }
 
 func (s suite) testOutboxErased(t *testing.T) {

@@ -17,9 +17,11 @@ package storagetest
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotroso/hotroso/storage"
@@ -112,6 +114,42 @@ func (s suite) pair(t *testing.T) (storage.Store, storage.Store, *Clock) {
 	require.NotNil(t, a, "OpenPair returned a nil store")
 	require.NotNil(t, b, "OpenPair returned a nil store")
 	return a, b, clock
+}
+
+// onBoth runs f in n goroutines at once, alternately on a and b (two
+// instances' handles, see pair), and waits for them all.
+func onBoth(a, b storage.Store, n int, f func(st storage.Store)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		st := a
+		if i%2 == 1 {
+			st = b
+		}
+		wg.Go(func() { f(st) })
+	}
+	wg.Wait()
+}
+
+// eachTakenOnce has eight takers at once, half on a and half on b, each
+// take once, and asserts that the n queued items, named what, were all
+// handed out, none twice. take returns the ids of what it took.
+func eachTakenOnce(t *testing.T, a, b storage.Store, n int, what string, take func(storage.Store) ([]int64, error)) {
+	t.Helper()
+	var mu sync.Mutex
+	seen := map[int64]int{}
+	onBoth(a, b, 8, func(st storage.Store) {
+		got, err := take(st)
+		assert.NoError(t, err)
+		mu.Lock()
+		defer mu.Unlock()
+		for _, id := range got {
+			seen[id]++
+		}
+	})
+	assert.Len(t, seen, n, "every %s taken", what)
+	for id, times := range seen {
+		assert.Equal(t, 1, times, "%s %d taken once", what, id)
+	}
 }
 
 func (s suite) testPing(t *testing.T) {

@@ -1,7 +1,6 @@
 package storagetest
 
 import (
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -41,20 +40,12 @@ func (s suite) testWeeklyOnceAcross(t *testing.T) {
 	a, b, clock := s.pair(t)
 	now := clock.Now()
 	var won atomic.Int32
-	var wg sync.WaitGroup
-	for i := range 10 {
-		st := a
-		if i%2 == 1 {
-			st = b
+	onBoth(a, b, 10, func(st storage.Store) {
+		ok, err := st.ClaimWeeklyReport(ctx(t), "2026-03-02", 900, now)
+		assert.NoError(t, err)
+		if ok {
+			won.Add(1)
 		}
-		wg.Go(func() {
-			ok, err := st.ClaimWeeklyReport(ctx(t), "2026-03-02", 900, now)
-			assert.NoError(t, err)
-			if ok {
-				won.Add(1)
-			}
-		})
-	}
-	wg.Wait()
+	})
 	assert.Equal(t, int32(1), won.Load(), "one claimer of ten")
 }
