@@ -120,6 +120,7 @@ func (s *Store) EraseResident(ctx context.Context, residentID int64, residentHas
 // storedTicket is a ticket's member and version as read, for the erase
 // script; the version is "" for a member whose ticket is missing.
 type storedTicket struct {
+	id                      int64
 	member, version, claims string
 }
 
@@ -130,10 +131,13 @@ func (s *Store) residentTickets(ctx context.Context, residentID int64) ([]domain
 		return nil, nil, err
 	}
 	slices.Sort(members)
+	ids, err := parseIDs("resident's tickets", members)
+	if err != nil {
+		return nil, nil, err
+	}
 	cmds := make([]*goredis.SliceCmd, len(members))
 	if _, err := s.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		for i, m := range members {
-			id, _ := strconv.ParseInt(m, 10, 64)
+		for i, id := range ids {
 			cmds[i] = p.HMGet(ctx, s.keys.ticket(id), "v", "d")
 		}
 		return nil
@@ -143,7 +147,7 @@ func (s *Store) residentTickets(ctx context.Context, residentID int64) ([]domain
 	var tickets []domain.Ticket
 	stored := make([]storedTicket, len(members))
 	for i, m := range members {
-		stored[i] = storedTicket{member: m, claims: s.keys.claims(0)}
+		stored[i] = storedTicket{id: ids[i], member: m, claims: s.keys.claims(0)}
 		vals := cmds[i].Val()
 		version, _ := vals[0].(string)
 		data, _ := vals[1].(string)
@@ -165,8 +169,7 @@ func (s *Store) eraseTickets(ctx context.Context, residentID int64, stored []sto
 	keys := []string{s.keys.residentTickets(residentID), s.keys.activeTickets(), s.keys.queue(), s.keys.leases()}
 	argv := []any{strconv.FormatInt(residentID, 10)}
 	for _, st := range stored {
-		id, _ := strconv.ParseInt(st.member, 10, 64)
-		keys = append(keys, s.keys.ticket(id), st.claims)
+		keys = append(keys, s.keys.ticket(st.id), st.claims)
 		argv = append(argv, st.version, st.member)
 	}
 	n, err := eraseTicketsCmd.Run(ctx, s.client, keys, argv...).Int()
