@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -407,24 +406,16 @@ func updateKind(upd *models.Update) string {
 }
 
 // callDesk runs the desk, turning a panic or an error into a kind message.
-func (b *Bot) callDesk(ctx context.Context, ev handlers.Event) (resp handlers.Response) {
-	defer func() {
-		if p := recover(); p != nil {
-			b.log.Error("handler panicked", "update_id", ev.UpdateID, "kind", ev.Kind, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			resp = handlers.Response{Replies: []handlers.Reply{b.handler.Apology(ev)}}
-		}
-	}()
-	resp, err := b.handler.Handle(ctx, ev)
+func (b *Bot) callDesk(ctx context.Context, ev handlers.Event) handlers.Response {
+	resp, err := handlers.HandleKindly(ctx, b.handler, ev)
 	switch {
 	case err == nil:
-		return resp
 	case errors.Is(err, storage.ErrUnavailable):
 		b.log.Warn("store unavailable", "update_id", ev.UpdateID, "err", err)
-		return handlers.Response{Replies: []handlers.Reply{b.handler.Busy(ev)}}
 	default:
 		b.log.Error("handler failed", "update_id", ev.UpdateID, "kind", ev.Kind, "err", err)
-		return handlers.Response{Replies: []handlers.Reply{b.handler.Apology(ev)}}
 	}
+	return resp
 }
 
 func (b *Bot) answer(ctx context.Context, callbackID, notice string) {

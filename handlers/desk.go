@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -358,5 +359,34 @@ func (d *base) menu(ctx context.Context, r *request, key string, args ...string)
 func (d *base) stale(ctx context.Context, r *request) (Response, error) {
 	resp, err := d.menu(ctx, r, "button.stale_menu")
 	resp.Notice = d.t(r, "button.stale")
+	return resp, err
+}
+
+// Kindly is a desk as a channel holds it: what it handles, and what it
+// says when handling fails.
+type Kindly interface {
+	Handle(ctx context.Context, ev Event) (Response, error)
+	Apology(ev Event) Reply
+	Busy(ev Event) Reply
+}
+
+// HandleKindly has d handle ev and turns a failure into what the user
+// reads: Busy while the store is unavailable, else Apology, a panic
+// included. It returns the failure (a panic as an error carrying its
+// stack) for the channel to log; the response is always one to send.
+func HandleKindly(ctx context.Context, d Kindly, ev Event) (resp Response, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			resp, err = Response{Replies: []Reply{d.Apology(ev)}}, fmt.Errorf("handler panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	resp, err = d.Handle(ctx, ev)
+	switch {
+	case err == nil:
+	case errors.Is(err, storage.ErrUnavailable):
+		resp = Response{Replies: []Reply{d.Busy(ev)}}
+	default:
+		resp = Response{Replies: []Reply{d.Apology(ev)}}
+	}
 	return resp, err
 }

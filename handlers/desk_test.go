@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -267,4 +268,38 @@ func TestThousandConcurrentClaimsHaveOneWinner(t *testing.T) {
 	tk, err := store.GetTicket(ctx, 1)
 	require.NoError(t, err)
 	assert.Equal(t, wins[0], tk.VolunteerID)
+}
+
+// kindlyStub is a desk whose Handle does what the test says.
+type kindlyStub struct {
+	handle func() (handlers.Response, error)
+}
+
+func (k kindlyStub) Handle(context.Context, handlers.Event) (handlers.Response, error) {
+	return k.handle()
+}
+func (kindlyStub) Apology(handlers.Event) handlers.Reply { return handlers.Reply{Text: "sorry"} }
+func (kindlyStub) Busy(handlers.Event) handlers.Reply    { return handlers.Reply{Text: "busy"} }
+
+// Every channel answers a failure of the desk the same kind way: busy
+// while the store is down, an apology for anything else, a panic included.
+func TestHandleKindlyTurnsFailuresIntoKindAnswers(t *testing.T) {
+	ok := handlers.Response{Notice: "fine"}
+	cases := map[string]struct {
+		handle func() (handlers.Response, error)
+		want   string
+	}{
+		"store down": {func() (handlers.Response, error) { return ok, storage.ErrUnavailable }, "busy"},
+		"failure":    {func() (handlers.Response, error) { return ok, errors.New("bug") }, "sorry"},
+		"panic":      {func() (handlers.Response, error) { panic("bug") }, "sorry"},
+	}
+	for name, c := range cases {
+		resp, err := handlers.HandleKindly(context.Background(), kindlyStub{c.handle}, handlers.Event{})
+		require.Error(t, err, name)
+		require.Len(t, resp.Replies, 1, name)
+		assert.Equal(t, c.want, resp.Replies[0].Text, name)
+	}
+	resp, err := handlers.HandleKindly(context.Background(), kindlyStub{func() (handlers.Response, error) { return ok, nil }}, handlers.Event{})
+	require.NoError(t, err)
+	assert.Equal(t, ok, resp)
 }

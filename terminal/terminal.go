@@ -8,7 +8,6 @@ package terminal
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,7 +20,6 @@ import (
 
 	"github.com/hotroso/hotroso/domain"
 	"github.com/hotroso/hotroso/handlers"
-	"github.com/hotroso/hotroso/storage"
 )
 
 // Desk is the desk as the terminal sees it.
@@ -169,13 +167,7 @@ func (t *Terminal) deliver(ctx context.Context, desk Desk, ev handlers.Event) {
 	t.updateID++
 	ev.UpdateID = t.updateID
 	t.mu.Unlock()
-	resp, err := desk.Handle(ctx, ev)
-	switch {
-	case errors.Is(err, storage.ErrUnavailable):
-		resp = handlers.Response{Replies: []handlers.Reply{desk.Busy(ev)}}
-	case err != nil:
-		resp = handlers.Response{Replies: []handlers.Reply{desk.Apology(ev)}}
-	}
+	resp, _ := handlers.HandleKindly(ctx, desk, ev) // the terminal shows the kind answer
 	if resp.Notice != "" {
 		t.printf("   ↳ %s\n", resp.Notice)
 	}

@@ -159,13 +159,9 @@ func (c *Channel) deliver(ctx context.Context, ev handlers.Event) {
 	ev.UpdateID = c.update.Add(1)
 	start := time.Now()
 	defer func() { c.cfg.Metrics.UpdateOn("web", eventKind(ev), "handled", time.Since(start)) }()
-	resp, err := c.desk.Handle(ctx, ev)
-	switch {
-	case errors.Is(err, storage.ErrUnavailable):
-		resp = handlers.Response{Replies: []handlers.Reply{c.desk.Busy(ev)}}
-	case err != nil:
+	resp, err := handlers.HandleKindly(ctx, c.desk, ev)
+	if err != nil && !errors.Is(err, storage.ErrUnavailable) {
 		c.cfg.Logger.Error("web: handler failed", "kind", ev.Kind, "err", err)
-		resp = handlers.Response{Replies: []handlers.Reply{c.desk.Apology(ev)}}
 	}
 	if resp.Notice != "" {
 		c.note(ctx, ev.ChatID, resp.Notice)
