@@ -297,3 +297,46 @@ func firstLine(s string, max int) string {
 	}
 	return s
 }
+
+// tellCommune sends a new question's card straight to the on-duty
+// volunteers of its commune, besides its card in the volunteer group, so
+// that they see it first.
+func (d *base) tellCommune(ctx context.Context, t domain.Ticket) {
+	if t.Commune == "" {
+		return
+	}
+	volunteers, err := d.onDuty(ctx)
+	if err != nil {
+		d.log.Warn("commune volunteers not told", "ticket", t.ID, "err", err)
+		return
+	}
+	for _, v := range volunteers {
+		if v.Home() != t.Commune {
+			continue
+		}
+		text := d.texts.T(v.Language, "card.your_commune") + "\n" + d.cardTextIn(v.Language, t)
+		if _, err := d.messenger.Send(ctx, Reply{ChatID: v.ID, Text: text, Buttons: d.cardButtons(v.Language, t)}); err != nil {
+			d.log.Warn("card not sent to a commune volunteer", "ticket", t.ID, "err", err)
+		}
+	}
+}
+
+// communeFirst orders on-duty volunteers with those of the commune first,
+// in their order, for cards sent to each (no volunteer group).
+func communeFirst(volunteers []domain.User, commune string) []domain.User {
+	if commune == "" {
+		return volunteers
+	}
+	out := make([]domain.User, 0, len(volunteers))
+	for _, v := range volunteers {
+		if v.Home() == commune {
+			out = append(out, v)
+		}
+	}
+	for _, v := range volunteers {
+		if v.Home() != commune {
+			out = append(out, v)
+		}
+	}
+	return out
+}

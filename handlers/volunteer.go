@@ -535,3 +535,26 @@ func displayName(typed string) (name string, ok bool) {
 func invisible(r rune) bool {
 	return unicode.In(r, unicode.Cf, unicode.Variation_Selector, unicode.Other_Default_Ignorable_Code_Point)
 }
+
+// nextLookahead is how far down the queue /next looks for a question of
+// the volunteer's own commune.
+const nextLookahead = 50
+
+// pickNext chooses the question /next gives a volunteer, among the first
+// open ones in queue order: an urgent one first, as the queue has them;
+// else the oldest of the volunteer's own commune (domain.User.Home), so
+// residents who came by their commune's QR code reach its volunteers
+// first; else the oldest.
+func pickNext(v domain.User, open []domain.Ticket) domain.Ticket {
+	if open[0].Urgent {
+		return open[0]
+	}
+	if home := v.Home(); home != "" {
+		for _, t := range open {
+			if t.Commune == home {
+				return t
+			}
+		}
+	}
+	return open[0]
+}
